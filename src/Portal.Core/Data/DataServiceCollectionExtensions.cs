@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Tenancy;
+
+namespace Portal.Core.Data;
+
+public enum DatabaseProvider { Sqlite, PostgreSql }
+
+/// <summary>Which database, from <c>Database:Provider</c> and <c>ConnectionStrings:Portal</c>.</summary>
+public sealed record DatabaseSettings(DatabaseProvider Provider, string ConnectionString)
+{
+    public const string SqliteMigrations = "Portal.Migrations.Sqlite";
+    public const string PostgreSqlMigrations = "Portal.Migrations.PostgreSql";
+
+    public static DatabaseSettings From(IConfiguration config, string contentRoot)
+    {
+        var provider = Enum.TryParse<DatabaseProvider>(config["Database:Provider"], ignoreCase: true, out var p) ? p : DatabaseProvider.Sqlite;
+        var cs = config.GetConnectionString("Portal");
+        if (provider == DatabaseProvider.PostgreSql)
+            return new(provider, cs ?? throw new InvalidOperationException("Database:Provider is PostgreSql but ConnectionStrings:Portal is not set."));
+
+        // Relative SQLite paths resolve against the content root, not whatever directory we were started from.
+        var sqlite = new SqliteConnectionStringBuilder(cs ?? "Data Source=data/portal.db");
+        if (sqlite.DataSource != ":memory:" && !Path.IsPathRooted(sqlite.DataSource))
+            sqlite.DataSource = Path.GetFullPath(Path.Combine(contentRoot, sqlite.DataSource));
+        return new(provider, sqlite.ToString());
+    }
+
+    /// <summary>The folder that holds the SQLite files (database and job storage).</summary>
+    public string? SqliteFolder => Provider == DatabaseProvider.Sqlite
+        ? Path.GetDirectoryName(new SqliteConnectionStringBuilder(ConnectionString).DataSource)
+        : null;
+
+    public void Configure(DbContextOptionsBuilder options)
+    {
+        if (Provider == DatabaseProvider.PostgreSql)
+            options.UseNpgsql(ConnectionString, o => o.MigrationsAssembly(PostgreSqlMigrations));
+        else
+            options.UseSqlite(ConnectionString, o => o.MigrationsAssembly(SqliteMigrations));
+    }
+}
+
+public static class DataServiceCollectionExtensions
+{
+    public static IServiceCollection AddPortalData(this IServiceCollection services, IConfiguration config, string contentRoot)
+    {
+        var settings = DatabaseSettings.From(config, contentRoot);
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TenantSaveInterceptor>();
+        services.AddScoped<CurrentTenant>();
+        // Scoped factory: each context it makes sees the current request's or circuit's tenant.
+        services.AddDbContextFactory<PortalDbContext>((sp, options) =>
+        {
+            settings.Configure(options);
+            options.AddInterceptors(sp.GetRequiredService<TenantSaveInterceptor>());
+        }, ServiceLifetime.Scoped);
+        services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
+        // Keys in the database: cookies survive restarts and work across web processes.
+        services.AddDataProtection().SetApplicationName("Portal").PersistKeysToDbContext<PortalDbContext>();
+        return services;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Reflection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Audit;
+using Portal.Core.Email;
+using Portal.Core.Tenancy;
+
+namespace Portal.Core.Data;
+
+public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionKeyContext
+{
+    public PortalDbContext(DbContextOptions<PortalDbContext> options, CurrentTenant? currentTenant = null) : base(options)
+    {
+        TenantFilterId = currentTenant?.TenantId;
+    }
+
+    /// <summary>The tenant whose rows this context sees and may write. Null: no tenant-owned rows at all.</summary>
+    public Guid? TenantFilterId { get; private set; }
+
+    /// <summary>True only inside admin services, which audit what they do across tenants.</summary>
+    public bool CrossTenant { get; private set; }
+
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<Membership> Memberships => Set<Membership>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
+    /// <summary>Cookie and token keys, shared by every web process of a deployment.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    /// <summary>Scopes this context to one tenant, e.g. in a background job that was given a tenant's id.</summary>
+    public PortalDbContext ForTenant(Guid tenantId)
+    {
+        TenantFilterId = tenantId;
+        CrossTenant = false;
+        return this;
+    }
+
+    /// <summary>Lifts tenant isolation for this context. Only admin services call this, and they audit.</summary>
+    public PortalDbContext ActAsSupport()
+    {
+        CrossTenant = true;
+        return this;
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
+
+        var apply = typeof(PortalDbContext).GetMethod(nameof(ApplyTenantFilter), BindingFlags.NonPublic | BindingFlags.Instance)!;
+        foreach (var type in builder.Model.GetEntityTypes().Select(t => t.ClrType).Where(typeof(ITenantOwned).IsAssignableFrom))
+            apply.MakeGenericMethod(type).Invoke(this, [builder]);
+    }
+
+    private void ApplyTenantFilter<T>(ModelBuilder builder) where T : class, ITenantOwned =>
+        builder.Entity<T>().HasQueryFilter(e => CrossTenant || e.TenantId == TenantFilterId);
+}

@@ -1,0 +1,24 @@
+namespace Portal.Core.Email;
+
+/// <summary>The one way the portal sends e-mail: to the outbox by default, over SMTP when configured.</summary>
+public interface IEmailSender
+{
+    Task SendAsync(string to, string subject, string htmlBody, CancellationToken ct = default);
+}
+
+public sealed class EmailOptions
+{
+    public const string Section = "Email";
+    /// <summary><c>Outbox</c> (default: messages are stored and readable at /dev/outbox) or <c>Smtp</c>.</summary>
+    public string Mode { get; set; } = "Outbox";
+    public string From { get; set; } = "Portal <no-reply@portal.local>";
+    public string? SmtpHost { get; set; }
+    public int SmtpPort { get; set; } = 587;
+    public bool SmtpStartTls { get; set; } = true;
+    public string? SmtpUser { get; set; }
+    public string? SmtpPassword { get; set; }
+    /// <summary>How long outbox messages are kept before the purge job deletes them.</summary>
+    public int OutboxRetentionDays { get; set; } = 7;
+
+    public bool UsesOutbox => !string.Equals(Mode, "Smtp", StringComparison.OrdinalIgnoreCase);
+}

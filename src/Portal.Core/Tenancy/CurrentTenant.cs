@@ -1,0 +1,51 @@
+namespace Portal.Core.Tenancy;
+
+/// <summary>
+/// Who is asking, and for which organisation: one per request or circuit, filled in by the web host
+/// (middleware for requests, a circuit handler for interactive sessions) before any page runs.
+/// </summary>
+public sealed class CurrentTenant
+{
+    public string? UserId { get; private set; }
+    public Guid? TenantId { get; private set; }
+    public string? TenantName { get; private set; }
+    public string? TenantSlug { get; private set; }
+    public TenantRole? Role { get; private set; }
+    public TenantState? State { get; private set; }
+    public string? SuspendedReason { get; private set; }
+    public bool IsSupport { get; private set; }
+    public bool IsResolved { get; private set; }
+
+    public bool IsSuspended => State == TenantState.Suspended;
+
+    internal void Set(string? userId, bool isSupport, Membership? membership)
+    {
+        UserId = userId;
+        IsSupport = isSupport;
+        TenantId = membership?.TenantId;
+        TenantName = membership?.Tenant?.Name;
+        TenantSlug = membership?.Tenant?.Slug;
+        Role = membership?.Role;
+        State = membership?.Tenant?.State;
+        SuspendedReason = membership?.Tenant?.SuspendedReason;
+        IsResolved = true;
+    }
+
+    /// <summary>True when the current member's role is at least <paramref name="role"/>.</summary>
+    public bool HasRole(TenantRole role) => Role is { } r && r <= role;
+
+    /// <summary>
+    /// Call before anything that costs money starts (a lease hold, a batch, a job): a suspended
+    /// organisation may read but not spend.
+    /// </summary>
+    public void EnsureCanSpend()
+    {
+        if (TenantId is null)
+            throw new TenantActionRefusedException("Choose or create an organisation first.");
+        if (IsSuspended)
+            throw new TenantActionRefusedException(
+                $"{TenantName} is suspended{(SuspendedReason is { Length: > 0 } r ? $": {r}" : "")}. You can still read everything, but nothing that costs money can start. Contact support.");
+    }
+}
+
+public sealed class TenantActionRefusedException(string message) : InvalidOperationException(message);

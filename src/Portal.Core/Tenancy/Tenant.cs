@@ -1,0 +1,33 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Portal.Core.Tenancy;
+
+public enum TenantState { Active, Suspended }
+
+/// <summary>A customer organisation.</summary>
+public class Tenant
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public required string Name { get; set; }
+    /// <summary>URL-safe, unique, lower case: <c>acme-ai</c>.</summary>
+    public required string Slug { get; set; }
+    public TenantState State { get; set; }
+    /// <summary>Why Support suspended it; shown to the tenant's members.</summary>
+    public string? SuspendedReason { get; set; }
+    public DateTime CreatedAt { get; set; }
+
+    public List<Membership> Memberships { get; set; } = [];
+}
+
+internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
+{
+    public void Configure(EntityTypeBuilder<Tenant> b)
+    {
+        b.Property(t => t.Name).HasMaxLength(100);
+        b.Property(t => t.Slug).HasMaxLength(40);
+        b.HasIndex(t => t.Slug).IsUnique();
+        b.Property(t => t.State).HasConversion<string>().HasMaxLength(20);
+        b.Property(t => t.SuspendedReason).HasMaxLength(500);
+    }
+}

@@ -1,0 +1,37 @@
+using Portal.Core.Data;
+using Portal.Core.Jobs;
+using Portal.Web.Admin;
+using Portal.Web.Components.Account;
+using Portal.Web.Email;
+using Portal.Web.Hosting;
+using Portal.Web.Tenancy;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = ContentRoot.Find(args),
+});
+
+builder.Services.AddPortalData(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddPortalIdentity();
+builder.Services.AddPortalEmail(builder.Configuration);
+builder.Services.AddPortalTenancy();
+builder.Services.AddPortalJobs(builder.Configuration);
+builder.Services.AddPortalAdmin();
+builder.Services.AddPortalUi();
+
+var app = builder.Build();
+
+await DatabaseInitializer.InitializeAsync(app.Services);
+JobsServiceCollectionExtensions.RegisterRecurringJobs(app.Services);
+
+app.UsePortalPipeline();
+app.MapPortalHealth();
+app.MapPortalTenancy();
+app.MapPortalAdmin();
+app.MapPortalUi();
+
+app.Run();
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;
