@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.Dashboard;
+using Portal.Core.Admin;
 using Portal.Web.Components.Account;
 
 namespace Portal.Web.Admin;
@@ -8,6 +9,10 @@ public static class AdminWebExtensions
 {
     public static IServiceCollection AddPortalAdmin(this IServiceCollection services)
     {
+        // The only services that reach across tenants; the pages under /admin use them and nothing else.
+        services.AddScoped<TenantAdminService>();
+        services.AddScoped<UserAdminService>();
+        services.AddScoped<AuditSearchService>();
         return services;
     }
 

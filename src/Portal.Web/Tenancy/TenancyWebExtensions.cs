@@ -34,6 +34,21 @@ public static class TenancyWebExtensions
     /// <summary>The organisation's own JSON API; another tenant's ids are 404 like ids that do not exist.</summary>
     public static WebApplication MapPortalTenancy(this WebApplication app)
     {
+        var orgs = app.MapGroup("/api/v1/organizations").RequireAuthorization().WithTags("Organization");
+        orgs.MapGet("", async (CurrentTenant tenant, OrganizationService service) =>
+            Results.Ok(await service.ListForUserAsync(tenant.UserId!)));
+        orgs.MapPost("", async (CreateOrganizationRequest request, CurrentTenant tenant, OrganizationService service) =>
+        {
+            var (created, errors) = await service.CreateAsync(tenant.UserId!, request.Name, request.Slug);
+            return created is null
+                ? Results.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }))
+                : Results.Created($"/api/v1/organization", new { id = created.Id, name = created.Name, slug = created.Slug });
+        });
+        orgs.MapPost("/{id:guid}/switch", async (Guid id, CurrentTenant tenant, OrganizationService service) =>
+            await service.SwitchAsync(tenant.UserId!, id)
+                ? Results.NoContent()
+                : Results.Problem(statusCode: 404, title: "Not found", detail: $"You are not a member of organisation {id}."));
+
         var api = app.MapGroup("/api/v1/organization").RequireAuthorization().WithTags("Organization");
 
         api.MapGet("", (CurrentTenant tenant) => tenant.TenantId is null
@@ -57,6 +72,8 @@ public static class TenancyWebExtensions
         return app;
     }
 }
+
+public sealed record CreateOrganizationRequest(string? Name, string? Slug);
 
 public sealed record MemberDto(Guid Id, string UserId, string? Email, string Role, DateTime JoinedAt)
 {

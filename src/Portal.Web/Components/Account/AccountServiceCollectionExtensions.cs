@@ -22,6 +22,12 @@ public static class AccountServiceCollectionExtensions
                 options.DefaultSignInScheme = IdentityConstants.ExternalScheme;
             })
             .AddIdentityCookies();
+        // APIs answer 401/403 as problem details; browsers are sent to the sign-in or access-denied page.
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.Events.OnRedirectToLogin = c => ApiOrRedirect(c, StatusCodes.Status401Unauthorized, "Sign in first.");
+            o.Events.OnRedirectToAccessDenied = c => ApiOrRedirect(c, StatusCodes.Status403Forbidden, "You may not do that.");
+        });
         services.AddAuthorizationBuilder()
             .AddPolicy(SupportPolicy, p => p.RequireRole(TenantResolver.SupportRole));
 
@@ -54,5 +60,16 @@ public static class AccountServiceCollectionExtensions
         services.AddScoped<SupportAccountSeeder>();
         services.AddScoped<IEmailSender<ApplicationUser>, IdentityEmailSender>();
         return services;
+    }
+
+    private static Task ApiOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status, string detail)
+    {
+        if (!context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.Redirect(context.RedirectUri);
+            return Task.CompletedTask;
+        }
+        context.Response.StatusCode = status;
+        return Results.Problem(statusCode: status, detail: detail).ExecuteAsync(context.HttpContext);
     }
 }

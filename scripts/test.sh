@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The test command: on a fresh Debian machine with only the .NET SDK, installs what the tests need,
+# builds once, runs the unit/integration tests on SQLite and on a throwaway PostgreSQL, then the
+# browser tests in Debian's Chromium. Its last line is always "N passed, N failed".
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO_ROOT=$(pwd)
+RESULTS="$REPO_ROOT/artifacts/test-results"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# Browsers come from Debian; Playwright must never fetch its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+source "$REPO_ROOT/scripts/lib/throwaway-postgres.sh"
+source "$REPO_ROOT/scripts/lib/trx-counts.sh"
+
+TIMINGS=()
+PROBLEMS=()
+phase_started=0
+phase_start() { phase_started=$SECONDS; echo; echo "=== $1"; }
+phase_end() {
+    local took=$((SECONDS - phase_started))
+    TIMINGS+=("$(printf '%-28s %4ss' "$1" "$took")")
+    echo "=== $1: ${took}s"
+}
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else echo "need root (or sudo) to run: $*" >&2; return 1
+    fi
+}
+
+# Prints the timings and the closing count line, and exits: non-zero unless every test ran and passed.
+finish() {
+    stop_throwaway_postgres
+    local passed=0 failed=0
+    read -r passed failed < <(sum_trx_counts "$RESULTS")
+    echo
+    echo "=== timings"
+    printf '  %s\n' "${TIMINGS[@]}"
+    if [ ${#PROBLEMS[@]} -gt 0 ]; then
+        echo "=== problems"
+        printf '  %s\n' "${PROBLEMS[@]}"
+    fi
+    local status=0
+    if [ ${#PROBLEMS[@]} -gt 0 ] || [ "$failed" -gt 0 ] || [ $((passed + failed)) -eq 0 ]; then status=1; fi
+    echo "$passed passed, $failed failed"
+    exit $status
+}
+trap 'stop_throwaway_postgres' EXIT
+trap 'PROBLEMS+=("interrupted"); finish' INT TERM
+
+phase_start "system packages"
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    apt_install() { as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; }
+    # The package lists may be missing or stale on a fresh machine: refresh them only if needed.
+    apt_install || { as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q && apt_install; } \
+        || PROBLEMS+=("apt-get install ${missing[*]} failed")
+else
+    echo "chromium and postgresql already installed"
+fi
+phase_end "system packages"
+
+phase_start "restore"
+dotnet tool restore && dotnet restore Portal.sln || { PROBLEMS+=("restore failed"); phase_end "restore"; finish; }
+phase_end "restore"
+
+phase_start "build (Release)"
+dotnet build Portal.sln -c Release --no-restore -nologo -clp:ErrorsOnly \
+    || { PROBLEMS+=("build failed"); phase_end "build (Release)"; finish; }
+phase_end "build (Release)"
+
+rm -rf "$RESULTS"
+mkdir -p "$RESULTS"
+
+# run_tests NAME PROJECT: one `dotnet test` of the built project, results in artifacts/test-results/NAME.
+run_tests() {
+    local name=$1 project=$2
+    phase_start "tests: $name"
+    if [ ! -d "$project" ]; then
+        PROBLEMS+=("$name: $project does not exist")
+    else
+        # A hung test is ended (after 10 min) instead of eating CI's whole time.
+        dotnet test "$project" -c Release --no-build --nologo \
+            --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+            --results-directory "$RESULTS/$name" \
+            --blame-hang-timeout 10m --blame-hang-dump-type none
+        local rc=$?
+        local counts
+        counts=$(sum_trx_counts "$RESULTS/$name")
+        # A non-zero exit with no failed test means the run itself broke (crash, no tests found, ...).
+        if [ "$rc" -ne 0 ] && [ "${counts#* }" -eq 0 ]; then
+            PROBLEMS+=("$name: dotnet test exited $rc without a failed test: the run did not complete")
+        fi
+        echo "--- $name: ${counts% *} passed, ${counts#* } failed"
+    fi
+    phase_end "tests: $name"
+}
+
+run_tests sqlite tests/Portal.Tests
+
+phase_start "postgresql start"
+if start_throwaway_postgres; then
+    phase_end "postgresql start"
+    PORTAL_TEST_POSTGRES="$THROWAWAY_POSTGRES" run_tests postgresql tests/Portal.Tests
+    stop_throwaway_postgres
+else
+    PROBLEMS+=("the throwaway PostgreSQL did not start: the PostgreSQL tests did not run")
+    phase_end "postgresql start"
+fi
+
+run_tests browser tests/Portal.BrowserTests
+
+finish

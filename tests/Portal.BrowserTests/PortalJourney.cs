@@ -1,0 +1,87 @@
+using System.Text.RegularExpressions;
+
+namespace Portal.BrowserTests;
+
+/// <summary>
+/// What a person does in the portal, step by step, checking at each step what they would see.
+/// Selectors are field names, ids and data-testid attributes: the pages' styling may change freely.
+/// </summary>
+public sealed class PortalJourney(IPage page, StepScreenshots screenshots)
+{
+    public const string Password = "correct horse battery staple";
+
+    /// <summary>A short id that makes this run's e-mail addresses and organisation names unique.</summary>
+    public static string NewId() => Guid.NewGuid().ToString("N")[..8];
+
+    public async Task RegisterAsync(string email)
+    {
+        await page.GotoAsync("/Account/Register");
+        await page.Locator("[name='Input.Email']").FillAsync(email);
+        await page.Locator("[name='Input.Password']").FillAsync(Password);
+        await page.Locator("[name='Input.ConfirmPassword']").FillAsync(Password);
+        await screenshots.TakeAsync(page, "register-form");
+        // Enter submits the form as a person would, whichever way the button is styled.
+        await page.Locator("[name='Input.ConfirmPassword']").PressAsync("Enter");
+
+        await Expect(page).ToHaveURLAsync(new Regex("/Account/RegisterConfirmation"));
+        await Expect(page.Locator("body")).ToContainTextAsync(email);
+        await screenshots.TakeAsync(page, "check-your-email");
+    }
+
+    /// <summary>Opens the newest message to <paramref name="email"/> in the dev outbox and follows its link.</summary>
+    public async Task ConfirmThroughOutboxAsync(string email)
+    {
+        await page.GotoAsync("/dev/outbox");
+        // The outbox lists the newest message first.
+        var message = page.GetByTestId("outbox-table").Locator("tr", new() { HasText = email }).First;
+        await Expect(message).ToBeVisibleAsync();
+        await screenshots.TakeAsync(page, "outbox");
+
+        await message.Locator("a").First.ClickAsync();
+        var body = page.GetByTestId("outbox-body");
+        await Expect(body).ToBeVisibleAsync();
+        await Expect(page.Locator("body")).ToContainTextAsync(email);
+        await screenshots.TakeAsync(page, "confirmation-email");
+
+        await body.Locator("a").First.ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/Account/ConfirmEmail"));
+        await Expect(page.Locator("body")).ToContainTextAsync("thank you for confirming", new() { IgnoreCase = true });
+        await screenshots.TakeAsync(page, "email-confirmed");
+    }
+
+    public async Task SignInAsync(string email, string password)
+    {
+        await page.GotoAsync("/Account/Login");
+        await page.Locator("[name='Input.Email']").FillAsync(email);
+        await page.Locator("[name='Input.Password']").FillAsync(password);
+        await screenshots.TakeAsync(page, "sign-in-form");
+        await page.Locator("[name='Input.Password']").PressAsync("Enter");
+        await Expect(page).Not.ToHaveURLAsync(new Regex("/Account/Login"));
+    }
+
+    /// <summary>On /organizations/new, where a signed-in user with no organisation is sent.</summary>
+    public async Task CreateOrganizationAsync(string name, string expectedSlug)
+    {
+        await Expect(page).ToHaveURLAsync(new Regex("/organizations/new$"));
+        var create = page.GetByTestId("create-organization");
+        // Prerendered buttons ignore clicks until the circuit is up; the page disables it until then.
+        await Expect(create).ToBeEnabledAsync();
+
+        await page.Locator("#org-name").FillAsync(name);
+        await page.Locator("#org-name").BlurAsync();
+        await Expect(page.Locator("#org-slug")).ToHaveValueAsync(expectedSlug);
+        await screenshots.TakeAsync(page, "new-organisation-form");
+
+        await create.ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(@"^http://localhost:\d+/$"));
+    }
+
+    /// <summary>The dashboard as the Owner of <paramref name="organisation"/> sees it.</summary>
+    public async Task ExpectOwnerDashboardAsync(string organisation)
+    {
+        await Expect(page).ToHaveURLAsync(new Regex(@"^http://localhost:\d+/$"));
+        await Expect(page.GetByTestId("org-switcher-button")).ToContainTextAsync(organisation);
+        await Expect(page.GetByTestId("dashboard-role")).ToContainTextAsync("Owner");
+        await Expect(page.GetByTestId("dashboard-role")).ToContainTextAsync(organisation);
+    }
+}

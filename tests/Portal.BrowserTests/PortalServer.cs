@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Portal.BrowserTests;
+
+/// <summary>
+/// The real portal on a real Kestrel port, in Development (so the e-mail outbox page is on), on a SQLite
+/// database in a fresh temp folder, with a support account whose password the tests know.
+/// </summary>
+public sealed class PortalServer : WebApplicationFactory<Program>
+{
+    public const string SupportEmail = "support@browser-tests.local";
+    public const string SupportPassword = "support-password-for-browser-tests";
+
+    private readonly string dataFolder = Directory.CreateTempSubdirectory("portal-browser-tests-").FullName;
+    private readonly int port = FreeLoopbackPort();
+
+    public PortalServer()
+    {
+        UseKestrel(port);
+        StartServer();
+    }
+
+    /// <summary>`localhost`, not 127.0.0.1: the account pages' passkey script refuses an IP origin.</summary>
+    public string BaseUrl => $"http://localhost:{port}";
+
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseContentRoot(RepoRoot);
+        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(dataFolder, "portal.db")}");
+        builder.UseSetting("Support:Email", SupportEmail);
+        builder.UseSetting("Support:Password", SupportPassword);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+            try { Directory.Delete(dataFolder, recursive: true); }
+            catch (IOException) { } // SQLite may still hold a file for a moment; it is a temp folder anyway.
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Portal.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException($"No Portal.sln above {AppContext.BaseDirectory}.");
+    }
+}
