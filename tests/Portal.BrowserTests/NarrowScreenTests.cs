@@ -26,8 +26,6 @@ public sealed class NarrowScreenTests(PortalInChromium portal)
             await Expect(navigation).Not.ToBeInViewportAsync();
             Assert.True(await PageWidthAsync(page) <= PhoneWidth, $"The dashboard scrolls sideways: {await PageWidthAsync(page)} px wide.");
             await screenshots.TakeAsync(page, "dashboard-drawer-closed");
-            var probe = await page.EvaluateAsync<string>("() => { const r = document.querySelector('[data-testid=user-menu]').getBoundingClientRect(); const a = document.querySelector('[data-testid=user-menu] .mud-avatar').getBoundingClientRect(); return `menu ${r.left}-${r.right} avatar ${a.left}-${a.right} vw ${window.innerWidth} cw ${document.documentElement.clientWidth}`; }");
-            Assert.Fail("PROBE " + probe);
 
             await page.GetByLabel("Toggle navigation").ClickAsync();
             await Expect(navigation).ToBeInViewportAsync();

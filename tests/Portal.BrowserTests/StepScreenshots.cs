@@ -20,7 +20,8 @@ public sealed class StepScreenshots
     public async Task TakeAsync(IPage page, string stepName)
     {
         var path = Path.Combine(folder, $"{++step:00}-{stepName}.png");
-        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        // Transitions finished at once: a label caught mid-animation looks like a broken page.
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true, Animations = ScreenshotAnimations.Disabled });
     }
 
     /// <summary>Runs the test's steps; when one fails, a picture of where it stood is kept before the failure is reported.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MudBlazor.Services;
@@ -27,9 +28,14 @@ public static class PipelineExtensions
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
             app.UseHsts();
         }
-        // API callers get problem details for 404s; browsers get the not-found page.
-        app.UseWhen(c => !c.Request.Path.StartsWithSegments("/api"),
-            b => b.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Browsers get the not-found page; API callers get problem details (see MapPortalUi's fallback).
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api") && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+                pages.Enabled = false;
+            return next(context);
+        });
         // Files in the top-level wwwroot are outside the static assets manifest.
         app.UseStaticFiles();
         app.UseAuthentication();
@@ -44,6 +50,8 @@ public static class PipelineExtensions
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();
+        app.MapFallback("/api/{**path}", (string? path) =>
+            Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"There is no API at /api/{path}."));
         return app;
     }
 
