@@ -16,6 +16,9 @@ source "$REPO_ROOT/scripts/lib/trx-counts.sh"
 
 TIMINGS=()
 PROBLEMS=()
+# Test runs that crashed, hung or could not start: each counts as one failed test in the closing line,
+# since their unfinished tests appear in no TRX counter.
+BROKEN_RUNS=0
 phase_started=0
 phase_start() { phase_started=$SECONDS; echo; echo "=== $1"; }
 phase_end() {
@@ -36,6 +39,7 @@ finish() {
     stop_throwaway_postgres
     local passed=0 failed=0
     read -r passed failed < <(sum_trx_counts "$RESULTS")
+    failed=$((failed + BROKEN_RUNS))
     echo
     echo "=== timings"
     printf '  %s\n' "${TIMINGS[@]}"
@@ -83,21 +87,25 @@ run_tests() {
     local name=$1 project=$2
     phase_start "tests: $name"
     if [ ! -d "$project" ]; then
-        PROBLEMS+=("$name: $project does not exist")
+        PROBLEMS+=("$name: $project does not exist"); BROKEN_RUNS=$((BROKEN_RUNS + 1))
     else
-        # A hung test is ended (after 10 min) instead of eating CI's whole time.
+        mkdir -p "$RESULTS/$name"
+        # A test that hangs for 3 minutes is ended (and counted as failed) instead of eating CI's time.
         dotnet test "$project" -c Release --no-build --nologo \
             --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
             --results-directory "$RESULTS/$name" \
-            --blame-hang-timeout 10m --blame-hang-dump-type none
-        local rc=$?
+            --blame-hang-timeout 3m --blame-hang-dump-type none 2>&1 | tee "$RESULTS/$name/console.log"
+        local rc=${PIPESTATUS[0]}
         local counts
         counts=$(sum_trx_counts "$RESULTS/$name")
-        # A non-zero exit with no failed test means the run itself broke (crash, no tests found, ...).
-        if [ "$rc" -ne 0 ] && [ "${counts#* }" -eq 0 ]; then
-            PROBLEMS+=("$name: dotnet test exited $rc without a failed test: the run did not complete")
+        # No results, or a non-zero exit with no failed test, means the run itself broke (crash, killed, ...).
+        if ! compgen -G "$RESULTS/$name/*.trx" >/dev/null; then
+            PROBLEMS+=("$name: dotnet test exited $rc and wrote no results: the run did not complete"); BROKEN_RUNS=$((BROKEN_RUNS + 1))
+        elif [ "$rc" -ne 0 ] && [ "${counts#* }" -eq 0 ]; then
+            PROBLEMS+=("$name: dotnet test exited $rc without a failed test: the run did not complete (a test hung or the test host crashed)")
+            BROKEN_RUNS=$((BROKEN_RUNS + 1))
         fi
-        echo "--- $name: ${counts% *} passed, ${counts#* } failed"
+        echo "--- $name: ${counts% *} passed, ${counts#* } failed (exit $rc)"
     fi
     phase_end "tests: $name"
 }
@@ -110,7 +118,7 @@ if start_throwaway_postgres; then
     PORTAL_TEST_POSTGRES="$THROWAWAY_POSTGRES" run_tests postgresql tests/Portal.Tests
     stop_throwaway_postgres
 else
-    PROBLEMS+=("the throwaway PostgreSQL did not start: the PostgreSQL tests did not run")
+    PROBLEMS+=("the throwaway PostgreSQL did not start: the PostgreSQL tests did not run"); BROKEN_RUNS=$((BROKEN_RUNS + 1))
     phase_end "postgresql start"
 fi
 

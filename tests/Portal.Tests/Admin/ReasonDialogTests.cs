@@ -27,7 +27,8 @@ public sealed class ReasonDialogTests : IAsyncLifetime
         var provider = ctx.Render<MudDialogProvider>();
         var dialogs = ctx.Services.GetRequiredService<IDialogService>();
         Task<string?> asked = null!;
-        await provider.InvokeAsync(() => asked = ReasonDialog.AskAsync(dialogs, "Suspend Acme?", "Members can still read.", "Suspend", Color.Error));
+        // A statement lambda: InvokeAsync must not await the dialog, which waits for the clicks below.
+        await provider.InvokeAsync(() => { asked = ReasonDialog.AskAsync(dialogs, "Suspend Acme?", "Members can still read.", "Suspend", Color.Error); });
 
         provider.WaitForElement("#reason").Input("ab");
         provider.Find("[data-testid=reason-confirm]").Click();
@@ -49,7 +50,8 @@ public sealed class ReasonDialogTests : IAsyncLifetime
         var provider = ctx.Render<MudDialogProvider>();
         var dialogs = ctx.Services.GetRequiredService<IDialogService>();
         Task<string?> asked = null!;
-        await provider.InvokeAsync(() => asked = ReasonDialog.AskAsync(dialogs, "Lock ada@example.com?", "They cannot sign in.", "Lock", Color.Error));
+        // A statement lambda: InvokeAsync must not await the dialog, which waits for the clicks below.
+        await provider.InvokeAsync(() => { asked = ReasonDialog.AskAsync(dialogs, "Lock ada@example.com?", "They cannot sign in.", "Lock", Color.Error); });
 
         provider.WaitForElement("#reason").Input("Typed, then changed my mind");
         provider.Find("[data-testid=reason-cancel]").Click();
