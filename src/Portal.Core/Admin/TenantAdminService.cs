@@ -46,7 +46,7 @@ public sealed class TenantAdminService(IDbContextFactory<PortalDbContext> dbFact
         var since = time.GetUtcNow().UtcDateTime - ViewDedupWindow;
         var seenLately = await db.AuditEvents.AnyAsync(e => e.TargetType == AdminActions.TenantTarget && e.TargetId == id
             && e.Action == AdminActions.TenantViewed && e.ActorUserId == origin.UserId && e.At >= since, ct);
-        if (true)
+        if (!seenLately)
         {
             audit.Add(db, AdminActions.TenantViewed, AdminActions.TenantTarget, id, detail.Name, tenantId);
             await db.SaveChangesAsync(ct);
