@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+
 namespace Portal.Core.Tenancy;
 
 /// <summary>
@@ -35,7 +38,22 @@ public sealed class CurrentTenant
     public bool HasRole(TenantRole role) => Role is { } r && r <= role;
 
     /// <summary>
-    /// Call before anything that costs money starts (a lease hold, a batch, a job): a suspended
+    /// The check to make before anything that costs money starts: re-reads the organisation's state, since an
+    /// interactive session resolved before a suspension must not spend after it.
+    /// </summary>
+    public async Task EnsureCanSpendAsync(PortalDbContext db, CancellationToken ct = default)
+    {
+        if (TenantId is { } id)
+        {
+            var now = await db.Tenants.Where(t => t.Id == id).Select(t => new { t.State, t.SuspendedReason }).FirstOrDefaultAsync(ct);
+            State = now?.State;
+            SuspendedReason = now?.SuspendedReason;
+        }
+        EnsureCanSpend();
+    }
+
+    /// <summary>
+    /// The same check on what was read when the request or session began (a lease hold, a batch, a job): a suspended
     /// organisation may read but not spend.
     /// </summary>
     public void EnsureCanSpend()

@@ -45,6 +45,21 @@ public sealed class SuspendedTenantTests(PortalFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_session_that_began_before_the_suspension_cannot_spend_after_it()
+    {
+        var owner = await factory.CreateUserAsync();
+        var tenant = await factory.CreateOrganizationAsync(owner, "Long Session Inc");
+        var session = await Resolve(owner.Id);
+
+        await Suspend(tenant.Id, "Fraud review");
+
+        using var scope = factory.Services.CreateScope();
+        await using var db = factory.CreateDbContext(scope);
+        var refused = await Assert.ThrowsAsync<TenantActionRefusedException>(() => session.EnsureCanSpendAsync(db));
+        Assert.Contains("Fraud review", refused.Message);
+    }
+
+    [Fact]
     public async Task A_user_without_an_organisation_cannot_spend()
     {
         var loner = await factory.CreateUserAsync();
