@@ -110,6 +110,7 @@ run_tests() {
     phase_end "tests: $name"
 }
 
+run_tests simulator tests/GpuPool.Simulator.Tests
 run_tests sqlite tests/Portal.Tests
 
 phase_start "postgresql start"

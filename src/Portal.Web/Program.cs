@@ -1,6 +1,7 @@
 using Portal.Core.Data;
 using Portal.Core.Jobs;
 using Portal.Web.Admin;
+using Portal.Web.Catalog;
 using Portal.Web.Components.Account;
 using Portal.Web.Email;
 using Portal.Web.Hosting;
@@ -18,6 +19,7 @@ builder.Services.AddPortalEmail(builder.Configuration);
 builder.Services.AddPortalTenancy();
 builder.Services.AddPortalJobs(builder.Configuration);
 builder.Services.AddPortalAdmin();
+builder.Services.AddPortalCatalog();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();
@@ -29,6 +31,7 @@ app.UsePortalPipeline();
 app.MapPortalHealth();
 app.MapPortalTenancy();
 app.MapPortalAdmin();
+app.MapPortalCatalog();
 app.MapPortalUi();
 
 app.Run();

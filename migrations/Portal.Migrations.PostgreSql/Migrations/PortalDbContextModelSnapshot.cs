@@ -256,6 +256,209 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.ToTable("AuditEvents");
                 });
 
+            modelBuilder.Entity("Portal.Core.Catalog.GpuSku", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("GpuModel")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<int>("GpusPerNode")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Interconnect")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<int>("MemoryGbPerGpu")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<long>("OnDemandMicrosPerGpuHour")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("RamGbPerGpu")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("VcpusPerGpu")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("GpuSkus");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.HostedModel", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<int>("ContextLength")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<long>("InputMicrosPerMillionTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<string>("Licence")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<bool>("OpenWeights")
+                        .HasColumnType("boolean");
+
+                    b.Property<long>("OutputMicrosPerMillionTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ServingSkuId")
+                        .IsRequired()
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ServingSkuId");
+
+                    b.ToTable("Models", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.ModelDeployment", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<string>("ModelId")
+                        .IsRequired()
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<string>("RegionId")
+                        .IsRequired()
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RegionId");
+
+                    b.HasIndex("ModelId", "RegionId")
+                        .IsUnique();
+
+                    b.ToTable("ModelDeployments", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.Node", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("GpuCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("RegionId")
+                        .IsRequired()
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("SkuId")
+                        .IsRequired()
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SkuId");
+
+                    b.HasIndex("RegionId", "SkuId");
+
+                    b.ToTable("Nodes");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.Region", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Regions");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.TermDiscount", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<int>("BasisPoints")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MinHours")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SkuId")
+                        .IsRequired()
+                        .HasColumnType("character varying(40)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SkuId", "MinHours")
+                        .IsUnique();
+
+                    b.ToTable("TermDiscounts", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Core.Data.ApplicationUser", b =>
                 {
                     b.Property<string>("Id")
@@ -528,6 +731,60 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.Catalog.HostedModel", b =>
+                {
+                    b.HasOne("Portal.Core.Catalog.GpuSku", "ServingSku")
+                        .WithMany()
+                        .HasForeignKey("ServingSkuId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("ServingSku");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.ModelDeployment", b =>
+                {
+                    b.HasOne("Portal.Core.Catalog.HostedModel", null)
+                        .WithMany("Deployments")
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Portal.Core.Catalog.Region", null)
+                        .WithMany()
+                        .HasForeignKey("RegionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.Node", b =>
+                {
+                    b.HasOne("Portal.Core.Catalog.Region", "Region")
+                        .WithMany()
+                        .HasForeignKey("RegionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Portal.Core.Catalog.GpuSku", "Sku")
+                        .WithMany()
+                        .HasForeignKey("SkuId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Region");
+
+                    b.Navigation("Sku");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.TermDiscount", b =>
+                {
+                    b.HasOne("Portal.Core.Catalog.GpuSku", null)
+                        .WithMany("TermDiscounts")
+                        .HasForeignKey("SkuId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Tenancy.Membership", b =>
                 {
                     b.HasOne("Portal.Core.Tenancy.Tenant", "Tenant")
@@ -545,6 +802,16 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.Navigation("Tenant");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.GpuSku", b =>
+                {
+                    b.Navigation("TermDiscounts");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.HostedModel", b =>
+                {
+                    b.Navigation("Deployments");
                 });
 
             modelBuilder.Entity("Portal.Core.Tenancy.Tenant", b =>

@@ -243,6 +243,205 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("AuditEvents");
                 });
 
+            modelBuilder.Entity("Portal.Core.Catalog.GpuSku", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GpuModel")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("GpusPerNode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Interconnect")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MemoryGbPerGpu")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("OnDemandMicrosPerGpuHour")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RamGbPerGpu")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("VcpusPerGpu")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("GpuSkus");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.HostedModel", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ContextLength")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("InputMicrosPerMillionTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Licence")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("OpenWeights")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OutputMicrosPerMillionTokens")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServingSkuId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ServingSkuId");
+
+                    b.ToTable("Models", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.ModelDeployment", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RegionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RegionId");
+
+                    b.HasIndex("ModelId", "RegionId")
+                        .IsUnique();
+
+                    b.ToTable("ModelDeployments", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.Node", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("GpuCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RegionId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SkuId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SkuId");
+
+                    b.HasIndex("RegionId", "SkuId");
+
+                    b.ToTable("Nodes");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.Region", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RetiredAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("Regions");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.TermDiscount", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("BasisPoints")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MinHours")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SkuId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SkuId", "MinHours")
+                        .IsUnique();
+
+                    b.ToTable("TermDiscounts", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Core.Data.ApplicationUser", b =>
                 {
                     b.Property<string>("Id")
@@ -513,6 +712,60 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.Catalog.HostedModel", b =>
+                {
+                    b.HasOne("Portal.Core.Catalog.GpuSku", "ServingSku")
+                        .WithMany()
+                        .HasForeignKey("ServingSkuId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("ServingSku");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.ModelDeployment", b =>
+                {
+                    b.HasOne("Portal.Core.Catalog.HostedModel", null)
+                        .WithMany("Deployments")
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Portal.Core.Catalog.Region", null)
+                        .WithMany()
+                        .HasForeignKey("RegionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.Node", b =>
+                {
+                    b.HasOne("Portal.Core.Catalog.Region", "Region")
+                        .WithMany()
+                        .HasForeignKey("RegionId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.HasOne("Portal.Core.Catalog.GpuSku", "Sku")
+                        .WithMany()
+                        .HasForeignKey("SkuId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Region");
+
+                    b.Navigation("Sku");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.TermDiscount", b =>
+                {
+                    b.HasOne("Portal.Core.Catalog.GpuSku", null)
+                        .WithMany("TermDiscounts")
+                        .HasForeignKey("SkuId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Tenancy.Membership", b =>
                 {
                     b.HasOne("Portal.Core.Tenancy.Tenant", "Tenant")
@@ -530,6 +783,16 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Navigation("Tenant");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.GpuSku", b =>
+                {
+                    b.Navigation("TermDiscounts");
+                });
+
+            modelBuilder.Entity("Portal.Core.Catalog.HostedModel", b =>
+                {
+                    b.Navigation("Deployments");
                 });
 
             modelBuilder.Entity("Portal.Core.Tenancy.Tenant", b =>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Catalog;
 using Portal.Core.Identity;
 
 namespace Portal.Core.Data;
@@ -19,6 +20,7 @@ public static class DatabaseInitializer
             // WAL lets readers go on while one writer commits; the setting persists in the file.
             if (settings.Provider == DatabaseProvider.Sqlite)
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await CatalogSeeder.SeedAsync(db, ct);
         }
 
         await scope.ServiceProvider.GetRequiredService<SupportAccountSeeder>().SeedAsync();

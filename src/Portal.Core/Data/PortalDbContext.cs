@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
+using Portal.Core.Catalog;
 using Portal.Core.Email;
 using Portal.Core.Tenancy;
 
@@ -25,6 +26,10 @@ public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtecti
     public DbSet<Membership> Memberships => Set<Membership>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<OutboxEmail> OutboxEmails => Set<OutboxEmail>();
+    public DbSet<Region> Regions => Set<Region>();
+    public DbSet<GpuSku> GpuSkus => Set<GpuSku>();
+    public DbSet<Node> Nodes => Set<Node>();
+    public DbSet<HostedModel> Models => Set<HostedModel>();
     /// <summary>Cookie and token keys, shared by every web process of a deployment.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -62,14 +62,14 @@ public sealed class NavMenuTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_signed_out_visitor_is_offered_sign_in_and_sign_up_only()
+    public void A_signed_out_visitor_is_offered_the_public_catalog_sign_in_and_sign_up_only()
     {
         ctx.AddAuthorization();
         ctx.Services.AddSingleton(new CurrentTenant());
 
         var links = LinkTexts(ctx.Render<NavMenu>());
 
-        Assert.Equal(["Sign in", "Create account"], links);
+        Assert.Equal(["GPUs", "Models", "API reference", "Sign in", "Create account"], links);
     }
 
     [Fact]

@@ -1,0 +1,35 @@
+namespace GpuPool.Simulator.Inference;
+
+/// <summary>One model server: its settings and its concurrency slots.</summary>
+public sealed class Deployment(ModelOptions options)
+{
+    int _inFlight;
+
+    public ModelOptions Options { get; } = options;
+    public SemaphoreSlim Slots { get; } = new(options.MaxConcurrency, options.MaxConcurrency);
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public bool TryEnter()
+    {
+        if (!Slots.Wait(0)) return false;
+        Interlocked.Increment(ref _inFlight);
+        return true;
+    }
+
+    public void Exit()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Slots.Release();
+    }
+}
+
+/// <summary>The seeded model deployments, by model id.</summary>
+public sealed class ModelDeployments(SimulatorOptions options)
+{
+    readonly Dictionary<string, Deployment> _byId =
+        options.Models.ToDictionary(m => m.Id, m => new Deployment(m), StringComparer.Ordinal);
+
+    public IEnumerable<Deployment> All => _byId.Values;
+
+    public Deployment? Find(string? model) => model is not null && _byId.TryGetValue(model, out var d) ? d : null;
+}

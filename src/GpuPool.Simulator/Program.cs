@@ -1,0 +1,16 @@
+using GpuPool.Simulator;
+
+// Standalone: `dotnet run --project src/GpuPool.Simulator` (optionally a "Simulator" config section).
+var builder = WebApplication.CreateBuilder(args);
+var options = (builder.Configuration.GetSection("Simulator").Get<SimulatorOptions>() ?? new SimulatorOptions())
+    .WithDefaultsWhereEmpty();
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+    builder.WebHost.UseUrls("http://127.0.0.1:5180");
+
+// Request logs drown the simulator's own output; a config file can turn them back on.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+SimulatorApp.AddServices(builder.Services, options);
+var app = builder.Build();
+SimulatorApp.MapEndpoints(app);
+app.Run();

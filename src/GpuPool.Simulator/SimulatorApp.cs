@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+using GpuPool.Simulator.Faults;
+using GpuPool.Simulator.Inference;
+using GpuPool.Simulator.Nodes;
+
+namespace GpuPool.Simulator;
+
+/// <summary>The services and routes shared by the standalone program and the in-process host.</summary>
+public static class SimulatorApp
+{
+    public static void AddServices(IServiceCollection services, SimulatorOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<FaultBook>();
+        services.AddSingleton<NodePool>();
+        services.AddSingleton<ModelDeployments>();
+        services.AddSingleton<TokenCounter>();
+        services.AddSingleton<EmbeddingEncoder>();
+        services.AddSingleton<ChatTextGenerator>();
+        services.AddSingleton<InferenceGate>();
+        // The pool API speaks camelCase with enum names as written (Ready, Maintenance...).
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+    }
+
+    public static void MapEndpoints(WebApplication app)
+    {
+        app.MapNodeEndpoints();
+        app.MapFaultEndpoints();
+        app.MapModelEndpoints();
+        app.MapChatEndpoints();
+        app.MapCompletionEndpoints();
+        app.MapEmbeddingEndpoints();
+    }
+}

@@ -1,0 +1,91 @@
+using Portal.Core.Catalog;
+
+namespace Portal.Core.Capacity;
+
+/// <summary>
+/// Free GPUs of one SKU in one region, per hour from <see cref="Start"/> (index h is the hour
+/// [Start + h, Start + h + 1)) and per day of 24 hours (index d covers hours 24d .. 24d + 23; the
+/// last day may be shorter). <see cref="DayMinFree"/> is what can be promised for the whole day,
+/// <see cref="DayMaxFree"/> the best hour of it. Free counts Ready nodes only and does not say
+/// whether the free GPUs sit on one node; the planner decides that for a concrete request.
+/// </summary>
+public sealed record AvailabilityCalendarResult(
+    string Region, string Sku, DateTime Start, int ReadyGpus,
+    int[] HourFree, int[] DayMinFree, int[] DayMaxFree)
+{
+    public int Hours => HourFree.Length;
+    public int Days => DayMinFree.Length;
+    public DateTime HourStart(int hour) => Start.AddHours(hour);
+    public DateTime DayStart(int day) => Start.AddHours(24 * day);
+}
+
+/// <summary>
+/// Computes the availability calendar from the same in-memory view the planner uses (nodes and
+/// allocations). One pass over the allocations into a difference array, then a running sum, so it
+/// costs O(nodes + allocations + hours), fast enough for every page view.
+/// </summary>
+public static class AvailabilityCalendar
+{
+    public const int NinetyDaysInHours = 90 * 24;
+
+    public static AvailabilityCalendarResult Compute(IEnumerable<PlannerNode> nodes, IEnumerable<PlannerAllocation> allocations,
+        string region, string sku, DateTime start, int hours = NinetyDaysInHours)
+    {
+        if (!CapacityTime.IsWholeUtcHour(start)) throw new ArgumentException($"Start ({start:o}) must be a whole hour in UTC.", nameof(start));
+        if (hours < 1) throw new ArgumentOutOfRangeException(nameof(hours), "The calendar needs at least one hour.");
+        start = DateTime.SpecifyKind(start, DateTimeKind.Utc);
+
+        // Only Ready nodes offer GPUs; allocations on other nodes do not reduce what is offered.
+        var readyNodes = new HashSet<string>();
+        var readyGpus = 0;
+        foreach (var n in nodes)
+        {
+            if (n.State != NodeState.Ready || n.Region != region || n.Sku != sku) continue;
+            if (readyNodes.Add(n.Id)) readyGpus += n.GpuCount;
+        }
+
+        var delta = new int[hours + 1];
+        foreach (var a in allocations)
+        {
+            if (!readyNodes.Contains(a.NodeId)) continue;
+            var from = ClampHour(start, a.Start, hours, roundUp: false);
+            var to = ClampHour(start, a.End, hours, roundUp: true);
+            if (from >= to) continue;
+            delta[from] += a.Gpus;
+            delta[to] -= a.Gpus;
+        }
+
+        var hourFree = new int[hours];
+        var used = 0;
+        for (var h = 0; h < hours; h++)
+        {
+            used += delta[h];
+            hourFree[h] = readyGpus - used;
+        }
+
+        var days = (hours + 23) / 24;
+        var dayMin = new int[days];
+        var dayMax = new int[days];
+        for (var d = 0; d < days; d++)
+        {
+            int min = int.MaxValue, max = int.MinValue;
+            for (var h = 24 * d; h < Math.Min(hours, 24 * d + 24); h++)
+            {
+                min = Math.Min(min, hourFree[h]);
+                max = Math.Max(max, hourFree[h]);
+            }
+            dayMin[d] = min;
+            dayMax[d] = max;
+        }
+        return new AvailabilityCalendarResult(region, sku, start, readyGpus, hourFree, dayMin, dayMax);
+    }
+
+    // Hour index of t relative to start, clipped to [0, hours]; partial hours are rounded out (counted as used).
+    private static int ClampHour(DateTime start, DateTime t, int hours, bool roundUp)
+    {
+        var ticks = t.Ticks - start.Ticks;
+        if (ticks <= 0) return 0;
+        var h = (ticks + (roundUp ? TimeSpan.TicksPerHour - 1 : 0)) / TimeSpan.TicksPerHour;
+        return (int)Math.Min(h, hours);
+    }
+}

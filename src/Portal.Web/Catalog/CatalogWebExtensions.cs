@@ -1,0 +1,61 @@
+using Portal.Core.Catalog;
+using Scalar.AspNetCore;
+
+namespace Portal.Web.Catalog;
+
+public static class CatalogWebExtensions
+{
+    public static IServiceCollection AddPortalCatalog(this IServiceCollection services)
+    {
+        services.AddScoped<CatalogService>();
+        services.AddOpenApi();
+        return services;
+    }
+
+    /// <summary>The read-only catalog API, public like a price list, with its OpenAPI document and reference page.</summary>
+    public static WebApplication MapPortalCatalog(this WebApplication app)
+    {
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle("Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+
+        var api = app.MapGroup("/api/v1").WithTags("Catalog");
+        api.MapGet("/regions", async (CatalogService catalog, CancellationToken ct) =>
+            (await catalog.ListRegionsAsync(ct)).Select(r => new { id = r.Id, name = r.Name }))
+            .WithSummary("Regions (data centres) that sell capacity");
+        api.MapGet("/gpu-skus", async (string? region, int? minMemoryGb, decimal? maxUsdPerGpuHour, SkuSort? sort, CatalogService catalog, CancellationToken ct) =>
+            (await catalog.ListSkusAsync(new SkuFilter(region, minMemoryGb,
+                maxUsdPerGpuHour is { } max ? (long)(max * Money.MicrosPerDollar) : null, sort ?? SkuSort.PriceAscending), ct)).Select(SkuJson))
+            .WithSummary("GPU SKUs with prices and capacity per region; filter by region, memory and price");
+        api.MapGet("/gpu-skus/{id}", async (string id, CatalogService catalog, CancellationToken ct) =>
+            await catalog.GetSkuAsync(id, ct) is { } sku
+                ? Results.Ok(SkuJson(sku))
+                : Results.Problem(statusCode: 404, title: "Not found", detail: $"There is no GPU SKU '{id}'."))
+            .WithSummary("One GPU SKU");
+        api.MapGet("/models", async (CatalogService catalog, CancellationToken ct) => (await catalog.ListModelsAsync(ct)).Select(ModelJson))
+            .WithSummary("Hosted models with batch prices");
+        api.MapGet("/models/{id}", async (string id, CatalogService catalog, CancellationToken ct) =>
+            await catalog.GetModelAsync(id, ct) is { } model
+                ? Results.Ok(ModelJson(model))
+                : Results.Problem(statusCode: 404, title: "Not found", detail: $"There is no model '{id}'."))
+            .WithSummary("One hosted model");
+        return app;
+    }
+
+    // Prices go out both exact (micro-dollars, integers) and readable (dollars).
+    private static object SkuJson(SkuView s) => new
+    {
+        id = s.Id, name = s.Name, gpuModel = s.GpuModel, memoryGbPerGpu = s.MemoryGbPerGpu, gpusPerNode = s.GpusPerNode,
+        interconnect = s.Interconnect, vcpusPerGpu = s.VcpusPerGpu, ramGbPerGpu = s.RamGbPerGpu,
+        onDemandMicrosPerGpuHour = s.OnDemandMicrosPerGpuHour, onDemandUsdPerGpuHour = s.OnDemandMicrosPerGpuHour / (decimal)Money.MicrosPerDollar,
+        terms = s.Terms.Select(t => new { minHours = t.MinHours, discountPercent = t.BasisPoints / 100m, microsPerGpuHour = t.MicrosPerGpuHour }),
+        regions = s.Regions.Select(r => new { id = r.RegionId, name = r.RegionName, nodes = r.Nodes, gpus = r.Gpus, readyGpus = r.ReadyGpus }),
+    };
+
+    private static object ModelJson(ModelView m) => new
+    {
+        id = m.Id, name = m.Name, kind = m.Kind.ToLowerInvariant(), description = m.Description, contextLength = m.ContextLength,
+        openWeights = m.OpenWeights, licence = m.Licence,
+        inputMicrosPerMillionTokens = m.InputMicrosPerMillionTokens, outputMicrosPerMillionTokens = m.OutputMicrosPerMillionTokens,
+        servingSku = m.ServingSkuId, regions = m.Deployments.Select(d => d.RegionId),
+    };
+}

@@ -1,0 +1,71 @@
+using System.Globalization;
+using Portal.Core.Capacity;
+using Portal.Core.Catalog;
+
+namespace Portal.Benchmarks;
+
+/// <summary>One task of the trace that asks for GPUs: times in seconds from the trace's start.</summary>
+internal sealed record TraceTask(string Name, int Gpus, string[] Types, long Created, long Deleted);
+
+/// <summary>A lease request made from a task: whole hours from the replay's origin, [StartHour, EndHour).</summary>
+internal sealed record TraceRequest(string Name, int Gpus, string Sku, int StartHour, int EndHour)
+{
+    public long GpuHours => (long)Gpus * (EndHour - StartHour);
+}
+
+/// <summary>
+/// The Alibaba GPU trace (cluster-trace-gpu-v2023), read as its README says: nodes become the pool
+/// (model = SKU, one region), tasks with num_gpu >= 1 become requests for num_gpu whole GPUs over
+/// [creation, deletion) rounded out to whole hours, arriving in creation order.
+/// </summary>
+internal sealed class AlibabaTrace
+{
+    public const string Region = "alibaba";
+    public static readonly DateTime Origin = new(2023, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    public required IReadOnlyList<PlannerNode> Nodes { get; init; }
+    public required IReadOnlyList<TraceTask> Tasks { get; init; }
+    public int TasksWithTypeRestriction => Tasks.Count(t => t.Types.Length > 0);
+
+    public static AlibabaTrace Load(string dataDir)
+    {
+        var nodes = Rows(Path.Combine(dataDir, "openb_node_list_gpu_node.csv"))
+            .Select(r => new PlannerNode(r["sn"], Region, r["model"], int.Parse(r["gpu"], CultureInfo.InvariantCulture), NodeState.Ready))
+            .ToList();
+        var tasks = Rows(Path.Combine(dataDir, "openb_pod_list_default.csv"))
+            .Where(r => int.Parse(r["num_gpu"], CultureInfo.InvariantCulture) >= 1)
+            .Select(r => new TraceTask(r["name"], int.Parse(r["num_gpu"], CultureInfo.InvariantCulture),
+                r["gpu_spec"].Split('|', StringSplitOptions.RemoveEmptyEntries),
+                long.Parse(r["creation_time"], CultureInfo.InvariantCulture), long.Parse(r["deletion_time"], CultureInfo.InvariantCulture)))
+            .OrderBy(t => t.Created).ThenBy(t => t.Name, StringComparer.Ordinal)
+            .ToList();
+        return new AlibabaTrace { Nodes = nodes, Tasks = tasks };
+    }
+
+    /// <summary>
+    /// Requests with arrival times divided by <paramref name="factor"/> and durations kept, so a
+    /// larger factor loads the pool harder. A task of one allowed type asks for that SKU; any type,
+    /// or several, asks for any SKU (the planner then chooses among all types).
+    /// </summary>
+    public List<TraceRequest> Requests(double factor) => Tasks.Select(t =>
+    {
+        var arrival = t.Created / factor;
+        var end = arrival + (t.Deleted - t.Created);
+        var startHour = (int)Math.Floor(arrival / 3600);
+        var endHour = Math.Max(startHour + 1, (int)Math.Ceiling(end / 3600));
+        var sku = t.Types.Length == 1 ? t.Types[0] : PlacementRequest.AnySku;
+        return new TraceRequest(t.Name, t.Gpus, sku, startHour, endHour);
+    }).ToList();
+
+    private static IEnumerable<Dictionary<string, string>> Rows(string path)
+    {
+        using var reader = new StreamReader(path);
+        var header = reader.ReadLine()!.Split(',');
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0) continue;
+            var cells = line.Split(',');
+            yield return header.Select((h, i) => (h, v: i < cells.Length ? cells[i] : "")).ToDictionary(x => x.h, x => x.v);
+        }
+    }
+}
