@@ -1,10 +1,12 @@
 using Portal.Core.Data;
 using Portal.Core.Jobs;
 using Portal.Web.Admin;
+using Portal.Web.Capacity;
 using Portal.Web.Catalog;
 using Portal.Web.Components.Account;
 using Portal.Web.Email;
 using Portal.Web.Hosting;
+using Portal.Web.Pool;
 using Portal.Web.Tenancy;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -20,11 +22,14 @@ builder.Services.AddPortalTenancy();
 builder.Services.AddPortalJobs(builder.Configuration);
 builder.Services.AddPortalAdmin();
 builder.Services.AddPortalCatalog();
+builder.Services.AddPortalPool();
+builder.Services.AddPortalCapacity();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();
 
 await DatabaseInitializer.InitializeAsync(app.Services);
+await app.StartPortalPoolAsync();
 JobsServiceCollectionExtensions.RegisterRecurringJobs(app.Services);
 
 app.UsePortalPipeline();
@@ -32,6 +37,7 @@ app.MapPortalHealth();
 app.MapPortalTenancy();
 app.MapPortalAdmin();
 app.MapPortalCatalog();
+app.MapPortalCapacity();
 app.MapPortalUi();
 
 app.Run();

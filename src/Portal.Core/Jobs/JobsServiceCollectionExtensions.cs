@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Email;
+using Portal.Core.Pool;
 
 namespace Portal.Core.Jobs;
 
@@ -60,5 +61,6 @@ public static class JobsServiceCollectionExtensions
     {
         var manager = services.GetRequiredService<IRecurringJobManager>();
         manager.AddOrUpdate<PurgeOutboxJob>(PurgeOutboxJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly());
+        manager.AddOrUpdate<SyncNodeStatesJob>(SyncNodeStatesJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }

@@ -13,6 +13,7 @@ public static class AdminWebExtensions
         services.AddScoped<TenantAdminService>();
         services.AddScoped<UserAdminService>();
         services.AddScoped<AuditSearchService>();
+        services.AddScoped<CatalogAdminService>();
         return services;
     }
 

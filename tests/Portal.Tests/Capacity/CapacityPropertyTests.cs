@@ -58,7 +58,7 @@ public class CapacityPropertyTests
                         placed++;
                         break;
                     case DoesNotFit d:
-                        AssertNoSingleNodeCouldTakeIt(request, nodes, occupancy, view);
+                        AssertNoSingleNodeCouldTakeIt(request, nodes, occupancy);
                         foreach (var w in d.EarlierWindows.Concat(d.LaterWindows))
                             Assert.IsType<Placement>(planner.Plan(view, request with { Start = w.Start, End = w.End }));
                         refused++;
@@ -107,7 +107,7 @@ public class CapacityPropertyTests
     }
 
     // No false refusals: if one node could take it, the planner must not say it does not fit.
-    private static void AssertNoSingleNodeCouldTakeIt(PlacementRequest request, List<PlannerNode> nodes, int[,] used, CapacityView view)
+    private static void AssertNoSingleNodeCouldTakeIt(PlacementRequest request, List<PlannerNode> nodes, int[,] used)
     {
         var from = (int)(request.Start - T0).TotalHours;
         var to = (int)(request.End - T0).TotalHours;

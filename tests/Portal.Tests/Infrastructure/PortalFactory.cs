@@ -37,6 +37,9 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Support:Email", SupportEmail);
         builder.UseSetting("Support:Password", SupportPassword);
         builder.UseSetting("Jobs:RunServer", "false");
+        // The embedded pool answers at once in tests: no provisioning delay, no simulated latency.
+        builder.UseSetting("Pool:ReservationDelayMs", "0");
+        builder.UseSetting("Pool:LatencyMultiplier", "0");
         if (postgresServer is not null)
         {
             postgresDatabase = "portal_test_" + Guid.NewGuid().ToString("N")[..12];

@@ -69,7 +69,7 @@ public sealed class NavMenuTests : IAsyncLifetime
 
         var links = LinkTexts(ctx.Render<NavMenu>());
 
-        Assert.Equal(["GPUs", "Models", "API reference", "Sign in", "Create account"], links);
+        Assert.Equal(["GPUs", "Availability", "Models", "API reference", "Sign in", "Create account"], links);
     }
 
     [Fact]

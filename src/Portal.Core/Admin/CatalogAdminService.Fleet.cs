@@ -1,0 +1,121 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Catalog;
+
+namespace Portal.Core.Admin;
+
+/// <summary>Regions and nodes: the places and the servers behind the SKUs.</summary>
+public sealed partial class CatalogAdminService
+{
+    public const int MaxNodesAtOnce = 200;
+
+    public async Task<List<RegionAdminRow>> ListRegionsAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var nodes = await db.Nodes.GroupBy(n => n.RegionId).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var regions = await db.Regions.AsNoTracking().ToListAsync(ct);
+        return [.. regions.OrderBy(r => r.RetiredAt != null).ThenBy(r => r.Id)
+            .Select(r => new RegionAdminRow(r.Id, r.Name, nodes.GetValueOrDefault(r.Id), r.RetiredAt))];
+    }
+
+    /// <summary>Creates a region when <paramref name="existingId"/> is null, otherwise renames it.</summary>
+    public async Task<CatalogEditResult> SaveRegionAsync(string? existingId, string id, string name, CancellationToken ct = default)
+    {
+        var errors = new Dictionary<string, string>();
+        id = existingId ?? id.Trim();
+        name = name.Trim();
+        if (existingId is null && !CatalogRules.CodePattern().IsMatch(id))
+            errors["Id"] = "Use 3 to 40 lower-case letters, digits and hyphens, e.g. us-west-1.";
+        Text(errors, "Name", name, "name", 120);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var region = existingId is null ? null : await db.Regions.FirstOrDefaultAsync(r => r.Id == existingId, ct);
+        if (existingId is not null && region is null) return CatalogEditResult.Refused("There is no such region.");
+        if (existingId is null && !errors.ContainsKey("Id") && await db.Regions.AnyAsync(r => r.Id == id, ct))
+            errors["Id"] = $"A region with the code {id} already exists (perhaps retired).";
+        if (errors.Count > 0) return CatalogEditResult.Invalid(errors);
+
+        var oldName = region?.Name;
+        if (region is null) db.Regions.Add(new Region { Id = id, Name = name });
+        else region.Name = name;
+        audit.Add(db, region is null ? CatalogActions.RegionCreated : CatalogActions.RegionRenamed, CatalogActions.RegionTarget, id,
+            oldName is null || oldName == name ? name : $"{oldName} → {name}");
+        await db.SaveChangesAsync(ct);
+        return CatalogEditResult.Ok(region is null ? $"Region {id} was created." : $"Region {id} is now called {name}.");
+    }
+
+    public async Task<AdminActionResult> SetRegionRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)
+    {
+        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var region = await db.Regions.FirstOrDefaultAsync(r => r.Id == id, ct);
+        if (region is null) return AdminActionResult.Refused("There is no such region.");
+        if ((region.RetiredAt is not null) == retire)
+            return AdminActionResult.Refused($"{region.Name} is already {(retire ? "retired" : "open")}. Nothing was changed.");
+        region.RetiredAt = retire ? time.GetUtcNow().UtcDateTime : null;
+        audit.Add(db, retire ? CatalogActions.RegionRetired : CatalogActions.RegionUnretired, CatalogActions.RegionTarget, id, region.Name, reason: why);
+        await db.SaveChangesAsync(ct);
+        return AdminActionResult.Ok(retire ? $"{region.Name} is retired: it takes no new leases." : $"{region.Name} is open again.");
+    }
+
+    /// <summary>Nodes per region and SKU, counted by state.</summary>
+    public async Task<List<FleetRow>> FleetAsync(CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var counts = await db.Nodes.GroupBy(n => new { n.RegionId, n.SkuId, n.State })
+            .Select(g => new { g.Key.RegionId, g.Key.SkuId, g.Key.State, Count = g.Count() }).ToListAsync(ct);
+        return [.. counts.GroupBy(c => (c.RegionId, c.SkuId)).OrderBy(g => g.Key.RegionId).ThenBy(g => g.Key.SkuId)
+            .Select(g =>
+            {
+                int Of(NodeState s) => g.Where(c => c.State == s).Sum(c => c.Count);
+                return new FleetRow(g.Key.RegionId, g.Key.SkuId, Of(NodeState.Ready), Of(NodeState.Maintenance), Of(NodeState.Draining), Of(NodeState.Failed));
+            })];
+    }
+
+    public async Task<PagedResult<NodeRow>> SearchNodesAsync(NodeQuery query, CancellationToken ct = default)
+    {
+        var (page, pageSize) = PagedResult<NodeRow>.Clamp(query.Page, query.PageSize);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var nodes = db.Nodes.Where(n => (query.RegionId == null || n.RegionId == query.RegionId) && (query.SkuId == null || n.SkuId == query.SkuId)
+            && (query.State == null || n.State == query.State));
+        var total = await nodes.CountAsync(ct);
+        var items = await nodes.OrderBy(n => n.Id).Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(n => new NodeRow(n.Id, n.RegionId, n.SkuId, n.GpuCount, n.State)).ToListAsync(ct);
+        return new(items, total, page, pageSize);
+    }
+
+    /// <summary>Adds <paramref name="count"/> Ready nodes, numbered on from the highest <c>{region}-{skuprefix}-nnn</c> there is.</summary>
+    public async Task<AdminActionResult> AddNodesAsync(string regionId, string skuId, int count, CancellationToken ct = default)
+    {
+        if (count is < 1 or > MaxNodesAtOnce) return AdminActionResult.Refused($"Add between 1 and {MaxNodesAtOnce} nodes at once.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var region = await db.Regions.FirstOrDefaultAsync(r => r.Id == regionId, ct);
+        var sku = await db.GpuSkus.FirstOrDefaultAsync(s => s.Id == skuId, ct);
+        if (region is null || region.RetiredAt is not null) return AdminActionResult.Refused("Choose a region that is not retired.");
+        if (sku is null || sku.RetiredAt is not null) return AdminActionResult.Refused("Choose a SKU that is not retired.");
+
+        // The prefix is shared by SKUs of one GPU (h100-sxm, h100-pcie), so number across all of them to keep ids unique.
+        var prefix = $"{regionId}-{skuId.Split('-')[0]}-";
+        var taken = await db.Nodes.Where(n => n.Id.StartsWith(prefix)).Select(n => n.Id).ToListAsync(ct);
+        var next = taken.Select(n => int.TryParse(n[prefix.Length..], out var i) ? i : 0).DefaultIfEmpty(0).Max() + 1;
+        var ids = Enumerable.Range(next, count).Select(i => $"{prefix}{i:D3}").ToList();
+        db.Nodes.AddRange(ids.Select(id => new Node { Id = id, RegionId = regionId, SkuId = skuId, GpuCount = sku.GpusPerNode, State = NodeState.Ready }));
+        var range = count == 1 ? ids[0] : $"{ids[0]} … {ids[^1]}";
+        audit.Add(db, CatalogActions.NodesAdded, CatalogActions.NodeTarget, ids[0], $"{count} × {sku.Name} in {region.Name}: {range}");
+        await db.SaveChangesAsync(ct);
+        return AdminActionResult.Ok($"Added {count} {sku.Name} node{(count == 1 ? "" : "s")} in {region.Name}: {range}.");
+    }
+
+    public async Task<AdminActionResult> SetNodeStateAsync(string nodeId, NodeState state, string? reason, CancellationToken ct = default)
+    {
+        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
+        if (!Enum.IsDefined(state)) return AdminActionResult.Refused("Choose Ready, Maintenance, Draining or Failed.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == nodeId, ct);
+        if (node is null) return AdminActionResult.Refused("There is no such node.");
+        if (node.State == state) return AdminActionResult.Refused($"{node.Id} is already {state}. Nothing was changed.");
+        var from = node.State;
+        node.State = state;
+        audit.Add(db, CatalogActions.NodeStateChanged, CatalogActions.NodeTarget, node.Id, $"{node.Id}: {from} → {state}", reason: why);
+        await db.SaveChangesAsync(ct);
+        return AdminActionResult.Ok($"{node.Id} is now {state}.");
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Portal.Core.Catalog;
+
+namespace Portal.Core.Pool;
+
+/// <summary>Talks to <c>GpuPool.Simulator</c>'s control API over HTTP, exactly as to a remote pool.</summary>
+public sealed class SimulatorPoolDriver(HttpClient http, PoolEndpoint endpoint) : IGpuPoolDriver
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
+
+    public async Task<IReadOnlyList<PoolNode>> ListNodesAsync(CancellationToken ct = default)
+    {
+        var nodes = await http.GetFromJsonAsync<List<NodeJson>>(Url("pool/nodes"), Json, ct) ?? [];
+        return [.. nodes.Select(n => new PoolNode(n.Id, n.Region, n.Sku, n.GpuCount, n.State, n.ReservedGpus))];
+    }
+
+    public async Task<ReservationResult> ReserveAsync(string nodeId, Guid allocationId, int gpus, CancellationToken ct = default)
+    {
+        using var response = await http.PutAsJsonAsync(Url($"pool/nodes/{Uri.EscapeDataString(nodeId)}/reservations/{allocationId}"), new { gpus }, Json, ct);
+        if (response.IsSuccessStatusCode) return new(ReservationOutcome.Reserved);
+        var error = await ReadErrorAsync(response, ct);
+        return new(error?.Code switch
+        {
+            "insufficient_gpus" => ReservationOutcome.InsufficientGpus,
+            "node_not_ready" => ReservationOutcome.NodeNotReady,
+            "allocation_conflict" => ReservationOutcome.Conflict,
+            _ => ReservationOutcome.Failed,
+        }, error?.Message ?? $"The pool answered {(int)response.StatusCode}.");
+    }
+
+    public async Task ReleaseAsync(string nodeId, Guid allocationId, CancellationToken ct = default)
+    {
+        using var response = await http.DeleteAsync(Url($"pool/nodes/{Uri.EscapeDataString(nodeId)}/reservations/{allocationId}"), ct);
+        if (response.StatusCode != HttpStatusCode.NotFound) response.EnsureSuccessStatusCode();
+    }
+
+    public Uri ResolveModelBaseUrl(string deploymentBaseUrl) =>
+        deploymentBaseUrl.StartsWith("simulator:", StringComparison.OrdinalIgnoreCase) ? Url("v1/") : new Uri(deploymentBaseUrl);
+
+    private Uri Url(string path) => new(endpoint.BaseUrl, path);
+
+    private static async Task<ErrorJson?> ReadErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try { return (await response.Content.ReadFromJsonAsync<ErrorEnvelope>(Json, ct))?.Error; }
+        catch (JsonException) { return null; }
+    }
+
+    private sealed record NodeJson(string Id, string Region, string Sku, int GpuCount, NodeState State, int ReservedGpus);
+    private sealed record ErrorEnvelope(ErrorJson? Error);
+    private sealed record ErrorJson(string? Message, string? Type, string? Code);
+}

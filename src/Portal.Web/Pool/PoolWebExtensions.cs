@@ -1,0 +1,68 @@
+using GpuPool.Simulator;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+using Portal.Core.Pool;
+using CatalogKind = Portal.Core.Catalog.ModelKind;
+
+namespace Portal.Web.Pool;
+
+public static class PoolWebExtensions
+{
+    public static IServiceCollection AddPortalPool(this IServiceCollection services)
+    {
+        services.AddSingleton<PoolEndpoint>();
+        // Retries are safe: every pool call is idempotent by allocation id.
+        services.AddHttpClient<IGpuPoolDriver, SimulatorPoolDriver>().AddStandardResilienceHandler();
+        services.AddTransient<SyncNodeStatesJob>();
+        return services;
+    }
+
+    /// <summary>
+    /// Points the driver at the pool: <c>Pool:SimulatorUrl</c> when the simulator runs elsewhere, otherwise
+    /// starts the embedded simulator on a free loopback port, standing in for the nodes and models in the catalog.
+    /// </summary>
+    public static async Task StartPortalPoolAsync(this WebApplication app)
+    {
+        var endpoint = app.Services.GetRequiredService<PoolEndpoint>();
+        if (app.Configuration["Pool:SimulatorUrl"] is { Length: > 0 } url)
+        {
+            endpoint.Set(new Uri(url));
+            return;
+        }
+
+        var options = await SimulatorOptionsFromCatalogAsync(app.Services, app.Configuration);
+        var simulator = await SimulatorHost.StartAsync(options);
+        endpoint.Set(simulator.BaseUrl);
+        app.Lifetime.ApplicationStopped.Register(() => simulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        app.Logger.LogInformation("Embedded GPU pool simulator at {Url} with {Nodes} nodes", simulator.BaseUrl, options.Nodes.Count);
+    }
+
+    private static async Task<SimulatorOptions> SimulatorOptionsFromCatalogAsync(IServiceProvider services, IConfiguration config)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        var nodes = await db.Nodes.AsNoTracking().OrderBy(n => n.Id).ToListAsync();
+        var models = await db.Models.AsNoTracking().Where(m => m.RetiredAt == null).ToListAsync();
+        return new SimulatorOptions
+        {
+            ReservationDelay = TimeSpan.FromMilliseconds(config.GetValue("Pool:ReservationDelayMs", 3000)),
+            LatencyMultiplier = config.GetValue("Pool:LatencyMultiplier", 1.0),
+            Nodes = [.. nodes.Select(n => new NodeOptions
+            {
+                Id = n.Id, Region = n.RegionId, Sku = n.SkuId, GpuCount = n.GpuCount, State = Enum.Parse<NodeState>(n.State.ToString()),
+            })],
+            Models = [.. models.Select(m => new ModelOptions
+            {
+                Id = m.Id, Kind = m.Kind == CatalogKind.Embeddings ? ModelKind.Embeddings : ModelKind.Chat, Sku = m.ServingSkuId,
+                ContextLength = m.ContextLength, TokensPerSecond = TokensPerSecond(m.ServingSkuId, m.Kind),
+                MaxConcurrency = m.Kind == CatalogKind.Embeddings ? 16 : 8,
+            })],
+        };
+    }
+
+    /// <summary>Decode speed of one model replica on each SKU: what the simulator's latency follows.</summary>
+    private static double TokensPerSecond(string sku, CatalogKind kind) => kind == CatalogKind.Embeddings ? 20_000 : sku switch
+    {
+        "b200-180gb" => 150, "h200-141gb" => 120, "h100-sxm-80gb" => 60, "a100-80gb" => 40, _ => 30,
+    };
+}
