@@ -18,12 +18,9 @@ public sealed class AvailabilityQueries(IDbContextFactory<PortalDbContext> dbFac
             .ToListAsync(ct);
         // Allocations arrive with leases (the next issue); until then every Ready GPU is free.
         IReadOnlyList<PlannerAllocation> allocations = [];
-        return AvailabilityCalendar.Compute(nodes, allocations, region, sku, CurrentHour(), hours);
+        return AvailabilityCalendar.Compute(nodes, allocations, region, sku, StartOfToday(), hours);
     }
 
-    public DateTime CurrentHour()
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Year, now.Month, now.Day, now.Hour, 0, 0, DateTimeKind.Utc);
-    }
+    /// <summary>Midnight UTC today, so that the calendar's days are calendar days.</summary>
+    public DateTime StartOfToday() => DateTime.SpecifyKind(time.GetUtcNow().UtcDateTime.Date, DateTimeKind.Utc);
 }

@@ -26,7 +26,7 @@ public sealed class AvailabilityTests(PortalFactory factory) : IClassFixture<Por
         var hours = await client.Http.GetFromJsonAsync<JsonElement>("/api/v1/availability?region=us-south-1&sku=b200-180gb&resolution=hour");
         Assert.Equal(90 * 24, hours.GetProperty("free").GetArrayLength());
         var start = hours.GetProperty("start").GetDateTime();
-        Assert.Equal(0, start.Minute);
+        Assert.Equal(TimeSpan.Zero, start.TimeOfDay); // days are calendar days, UTC
     }
 
     [Fact]
