@@ -38,6 +38,7 @@ public sealed class NavMenuTests : IAsyncLifetime
         Assert.DoesNotContain("Tenants", links);
         Assert.DoesNotContain("Users", links);
         Assert.DoesNotContain("Audit log", links);
+        Assert.DoesNotContain("Catalog", links);
         Assert.DoesNotContain("Background jobs", links);
     }
 
@@ -55,6 +56,7 @@ public sealed class NavMenuTests : IAsyncLifetime
         Assert.Contains("Tenants", links);
         Assert.Contains("Users", links);
         Assert.Contains("Audit log", links);
+        Assert.Contains("Catalog", links);
         Assert.Contains("Background jobs", links);
         Assert.Equal("/admin/jobs", cut.FindAll("a").Single(a => a.TextContent.Contains("Background jobs")).GetAttribute("href"));
         // No organisation: no organisation pages.
