@@ -49,14 +49,21 @@ public sealed class GpuCatalogPageTests(PortalFactory factory) : IClassFixture<P
         cut.WaitForAssertion(() => Assert.Equal(5, Rows(cut).Count));
         Assert.Empty(cut.FindAll("[data-testid=sku-comparison]"));
 
+        // MudCheckBox handles a change asynchronously: wait for each to land before the next.
         foreach (var id in new[] { "h100-sxm-80gb", "h200-141gb", "b200-180gb" })
+        {
             CompareBox(cut, id).Change(true);
+            cut.WaitForAssertion(() => Assert.True(((AngleSharp.Html.Dom.IHtmlInputElement)CompareBox(cut, id)).IsChecked, $"{id} is not ticked"));
+        }
 
-        var table = cut.Find("[data-testid=sku-comparison]");
-        Assert.Contains("H100 SXM 80 GB", table.TextContent);
-        Assert.Contains("B200 180 GB", table.TextContent);
+        cut.WaitForAssertion(() =>
+        {
+            var table = cut.Find("[data-testid=sku-comparison]");
+            Assert.Contains("H100 SXM 80 GB", table.TextContent);
+            Assert.Contains("B200 180 GB", table.TextContent);
+        });
         // A fourth cannot be added while three are compared.
-        Assert.True(CompareBox(cut, "a100-80gb").HasAttribute("disabled"));
+        cut.WaitForAssertion(() => Assert.True(CompareBox(cut, "a100-80gb").HasAttribute("disabled")));
     }
 
     // MudBlazor puts the attributes on the input or on its wrapper depending on the version: take the input either way.
