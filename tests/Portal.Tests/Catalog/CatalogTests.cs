@@ -94,6 +94,7 @@ public sealed class CatalogTests(PortalFactory factory) : IClassFixture<PortalFa
         var sku = await client.GetPageAsync("/catalog/gpus/b200-180gb");
         Assert.Contains("NVLink 5", sku);
         Assert.Contains("Richland Parish, Louisiana", sku);
+        Assert.Contains("Free every day for 90 days", sku);
         var model = await client.GetPageAsync("/catalog/models/all-minilm-l6-v2");
         Assert.Contains("/v1/embeddings", model);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/catalog/gpus/tpu-v9")).StatusCode);
