@@ -1,5 +1,6 @@
 using Portal.Core.Data;
 using Portal.Core.Jobs;
+using Portal.Core.Leases;
 using Portal.Web.Admin;
 using Portal.Web.Capacity;
 using Portal.Web.Catalog;
@@ -24,6 +25,7 @@ builder.Services.AddPortalAdmin();
 builder.Services.AddPortalCatalog();
 builder.Services.AddPortalPool();
 builder.Services.AddPortalCapacity();
+builder.Services.AddPortalLeases(builder.Configuration);
 builder.Services.AddPortalUi();
 
 var app = builder.Build();

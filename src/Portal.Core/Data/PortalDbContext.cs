@@ -5,6 +5,8 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Catalog;
 using Portal.Core.Email;
+using Portal.Core.Leases;
+using Portal.Core.Notifications;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Data;
@@ -30,6 +32,11 @@ public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtecti
     public DbSet<GpuSku> GpuSkus => Set<GpuSku>();
     public DbSet<Node> Nodes => Set<Node>();
     public DbSet<HostedModel> Models => Set<HostedModel>();
+    public DbSet<Lease> Leases => Set<Lease>();
+    public DbSet<Allocation> Allocations => Set<Allocation>();
+    public DbSet<LeaseAmendment> LeaseAmendments => Set<LeaseAmendment>();
+    public DbSet<LeaseEvent> LeaseEvents => Set<LeaseEvent>();
+    public DbSet<Notification> Notifications => Set<Notification>();
     /// <summary>Cookie and token keys, shared by every web process of a deployment.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -16,6 +16,11 @@ public class Tenant
     /// <summary>Why Support suspended it; shown to the tenant's members.</summary>
     public string? SuspendedReason { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>
+    /// The most the organisation may have committed at once in open leases (quoted, signed, running), in
+    /// micro-dollars; null means <c>Leases:DefaultSpendLimitMicros</c>.
+    /// </summary>
+    public long? SpendLimitMicros { get; set; }
 
     public List<Membership> Memberships { get; set; } = [];
 }

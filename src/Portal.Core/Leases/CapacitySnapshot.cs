@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Capacity;
+using Portal.Core.Data;
+
+namespace Portal.Core.Leases;
+
+/// <summary>Loads what the planner needs for one pool and one window: its nodes and the allocations overlapping it.</summary>
+public static class CapacitySnapshot
+{
+    public static Task<List<PlannerNode>> NodesAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct) =>
+        db.Nodes.AsNoTracking().Where(n => n.RegionId == regionId && n.SkuId == skuId).OrderBy(n => n.Id)
+            .Select(n => new PlannerNode(n.Id, n.RegionId, n.SkuId, n.GpuCount, n.State)).ToListAsync(ct);
+
+    /// <summary>
+    /// Allocations that take GPUs in [from, to): firm ones and holds not yet expired at <paramref name="now"/>
+    /// (an expired hold is free at once, even before the sweep releases it).
+    /// </summary>
+    public static async Task<List<PlannerAllocation>> AllocationsAsync(PortalDbContext db, string regionId, string skuId,
+        DateTime from, DateTime to, DateTime now, CancellationToken ct)
+    {
+        var rows = await db.Set<Allocation>().AsNoTracking()
+            .Where(a => a.RegionId == regionId && a.SkuId == skuId && a.Status != AllocationStatus.Released
+                        && a.End > from && a.Start < to
+                        && (a.Status == AllocationStatus.Firm || a.HoldExpiresAt > now))
+            .Select(a => new { a.NodeId, a.Gpus, a.Start, a.End }).ToListAsync(ct);
+        return rows.Select(a => new PlannerAllocation(a.NodeId, a.Gpus, Utc(a.Start), Utc(a.End))).ToList();
+    }
+
+    public static async Task<CapacityView> ViewAsync(PortalDbContext db, string regionId, string skuId,
+        DateTime from, DateTime to, DateTime now, CancellationToken ct)
+    {
+        var nodes = await NodesAsync(db, regionId, skuId, ct);
+        var allocations = await AllocationsAsync(db, regionId, skuId, from, to, now, ct);
+        return CapacityView.FromSnapshot(nodes, allocations, from, (int)(to - from).TotalHours);
+    }
+
+    /// <summary>SQLite hands DateTime back unspecified; everything here is UTC.</summary>
+    public static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);
+}

@@ -1,0 +1,34 @@
+namespace Portal.Core.Leases;
+
+/// <summary>The <c>Leases</c> configuration section.</summary>
+public sealed class LeaseOptions
+{
+    /// <summary>How long a quote holds its capacity.</summary>
+    public int HoldMinutes { get; set; } = 10;
+    /// <summary>How far ahead a lease may start.</summary>
+    public int MaxStartWeeksAhead { get; set; } = 8;
+    public int MinHours { get; set; } = 1;
+    public int MaxHours { get; set; } = 182 * 24;
+    /// <summary>Leases of more GPUs than this go to Support for approval.</summary>
+    public int ApprovalGpuThreshold { get; set; } = 64;
+    /// <summary>Leases priced above this (micro-dollars) go to Support for approval: $50,000.</summary>
+    public long ApprovalMicrosThreshold { get; set; } = 50_000_000_000;
+    /// <summary>GPUs of one SKU a tenant may hold at once unless Support set a quota.</summary>
+    public int DefaultGpuQuota { get; set; } = 256;
+    /// <summary>Open commitments a tenant may have unless Support set a limit: $500,000.</summary>
+    public long DefaultSpendLimitMicros { get; set; } = 500_000_000_000;
+    /// <summary>Provisioning starts this long before a lease's start.</summary>
+    public int ProvisionLeadMinutes { get; set; } = 2;
+    public int MaxProvisionAttempts { get; set; } = 6;
+    /// <summary>First retry delay; each further retry doubles it.</summary>
+    public int ProvisionBackoffSeconds { get; set; } = 15;
+    /// <summary>Cancellation is free until this many hours before start.</summary>
+    public int FreeCancellationHours { get; set; } = 24;
+    /// <summary>Share of the unused hours charged for a late cancellation or an early release.</summary>
+    public int LateCancellationPercent { get; set; } = 50;
+    /// <summary>The "ending in 24 h" reminder.</summary>
+    public int EndingReminderHours { get; set; } = 24;
+
+    public TimeSpan Hold => TimeSpan.FromMinutes(HoldMinutes);
+    public TimeSpan ProvisionLead => TimeSpan.FromMinutes(ProvisionLeadMinutes);
+}

@@ -1,0 +1,29 @@
+using Portal.Core.Capacity;
+
+namespace Portal.Core.Leases;
+
+/// <summary>What a tenant asks for: GPUs of a SKU in a region from a whole UTC hour for some hours.</summary>
+public sealed record LeaseRequest(string RegionId, string SkuId, int Gpus, DateTime Start, int Hours)
+{
+    public DateTime End => Start.AddHours(Hours);
+
+    public PlacementRequest ToPlacement() => new(RegionId, SkuId, Gpus, Start, End);
+
+    /// <summary>Messages for what is wrong with the request at <paramref name="now"/>; empty when it is valid.</summary>
+    public List<string> Validate(LeaseOptions o, DateTime now)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(RegionId)) errors.Add("Choose a region.");
+        if (string.IsNullOrWhiteSpace(SkuId)) errors.Add("Choose a GPU type.");
+        if (Gpus < 1) errors.Add("Lease at least 1 GPU.");
+        if (Gpus > 4096) errors.Add("Lease at most 4,096 GPUs at once.");
+        if (Hours < o.MinHours || Hours > o.MaxHours)
+            errors.Add($"The duration must be between {o.MinHours} hour and {o.MaxHours / 24} days ({o.MaxHours} hours).");
+        if (!CapacityTime.IsWholeUtcHour(Start)) errors.Add("The start must be a whole hour (UTC).");
+        var thisHour = CancellationPolicy.FloorHour(now);
+        if (Start < thisHour) errors.Add("The start is in the past: choose now or a later hour.");
+        if (Start > thisHour.AddDays(o.MaxStartWeeksAhead * 7))
+            errors.Add($"The start may be at most {o.MaxStartWeeksAhead} weeks ahead.");
+        return errors;
+    }
+}

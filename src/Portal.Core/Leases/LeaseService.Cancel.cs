@@ -1,0 +1,103 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Catalog;
+using Portal.Core.Tenancy;
+
+namespace Portal.Core.Leases;
+
+public sealed partial class LeaseService
+{
+    /// <summary>
+    /// Cancels a lease that has not started: a quote (free, any member who may quote), or a signed lease
+    /// (Owners and Admins; the cancellation policy says what it costs). Its capacity is free at once.
+    /// </summary>
+    public async Task<Lease> CancelAsync(Guid leaseId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
+        EnsureRole(found.State == LeaseState.Held ? TenantRole.Member : TenantRole.Admin, "cancel signed leases");
+
+        await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
+        var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
+        var now = Now;
+        if (lease.State is not (LeaseState.Held or LeaseState.PendingApproval or LeaseState.Scheduled or LeaseState.Provisioning))
+            throw new LeaseException("not_cancellable", lease.State == LeaseState.Active
+                ? "This lease is active: release it early instead."
+                : $"This lease is {lease.State} and cannot be cancelled.");
+        if (lease.State == LeaseState.Held && lease.HoldExpiresAt <= now)
+            throw new LeaseException("hold_expired", "This quote has already expired; its capacity is free again.");
+
+        var wasSigned = lease.IsSigned;
+        lease.CancellationFeeMicros = wasSigned
+            ? CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), now)
+            : 0;
+        foreach (var a in lease.Allocations) a.Status = AllocationStatus.Released;
+        foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
+        lease.State = LeaseState.Cancelled;
+        lease.CancelledAt = now;
+        lease.HoldExpiresAt = null;
+        lease.Version++;
+        lease.Events.Add(Event(lease, now, wasSigned
+            ? $"Cancelled before start; cancellation fee {Money.Format(lease.CancellationFeeMicros)}."
+            : "Quote discarded; capacity released.", origin.UserName));
+        if (wasSigned)
+        {
+            audit.Add(db, "lease.cancelled", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId}", lease.TenantId);
+            await notifier.AddAsync(db, lease.TenantId, "lease.cancelled", $"Lease cancelled: {lease.Gpus} × {lease.SkuId}",
+                $"The lease of {lease.Gpus} × {lease.SkuId} in {lease.RegionId} was cancelled by {origin.UserName ?? "a member"}. Cancellation fee: {Money.Format(lease.CancellationFeeMicros)}.",
+                LeaseLinks.Lease(lease.Id), ct: ct);
+        }
+        await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        notifier.AfterCommit(lease.TenantId, lease.Id, notified: wasSigned);
+        if (lease.Allocations.Any(a => a.ReservedAt is not null)) scheduler.ReleaseOnPool(lease.Id);
+        return lease;
+    }
+
+    /// <summary>
+    /// Releases an active lease early (Owners and Admins): its allocations end at the current hour, so the
+    /// capacity is free at once; the policy bills the hours used and a share of the rest.
+    /// </summary>
+    public async Task<Lease> ReleaseAsync(Guid leaseId, CancellationToken ct = default)
+    {
+        EnsureRole(TenantRole.Admin, "release leases");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
+        await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
+        var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
+        if (lease.State != LeaseState.Active)
+            throw new LeaseException("not_releasable", lease.State is LeaseState.Scheduled or LeaseState.PendingApproval or LeaseState.Provisioning
+                ? "This lease has not started: cancel it instead."
+                : $"This lease is {lease.State} and cannot be released.");
+        var now = Now;
+        lease.CancellationFeeMicros = CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus,
+            CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), now);
+        EndAllocationsAt(lease, now);
+        lease.ReleasedAt = now;
+        lease.State = LeaseState.Ending;
+        lease.Version++;
+        lease.Events.Add(Event(lease, now, $"Released early by {origin.UserName ?? "a member"}; early-release fee {Money.Format(lease.CancellationFeeMicros)}.", origin.UserName));
+        audit.Add(db, "lease.released", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId}", lease.TenantId);
+        await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        notifier.AfterCommit(lease.TenantId, lease.Id, notified: false);
+        scheduler.ReleaseOnPool(lease.Id);
+        return lease;
+    }
+
+    /// <summary>
+    /// Ends every allocation of a lease at the start of the current hour, or releases it if it had not
+    /// begun, and drops held extensions. The current hour becomes free for others at once.
+    /// </summary>
+    internal static void EndAllocationsAt(Lease lease, DateTime now)
+    {
+        var hour = CancellationPolicy.FloorHour(now);
+        foreach (var a in lease.Allocations.Where(a => a.Status != AllocationStatus.Released))
+        {
+            if (a.Status == AllocationStatus.Held || CapacitySnapshot.Utc(a.Start) >= hour) a.Status = AllocationStatus.Released;
+            else if (CapacitySnapshot.Utc(a.End) > hour) a.End = hour;
+        }
+        foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Catalog;
+using Portal.Core.Data;
+using Portal.Core.Tenancy;
+
+namespace Portal.Core.Leases;
+
+public sealed partial class LeaseService
+{
+    /// <summary>The agreement's terms for a held or signed lease (what the review page shows and the PDF prints).</summary>
+    public async Task<AgreementTerms> TermsAsync(Lease lease, LeaseAmendment? amendment = null, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await TermsAsync(db, lease, amendment, ct);
+    }
+
+    private async Task<AgreementTerms> TermsAsync(PortalDbContext db, Lease lease, LeaseAmendment? amendment, CancellationToken ct)
+    {
+        var tenantName = await db.Tenants.Where(t => t.Id == lease.TenantId).Select(t => t.Name).FirstAsync(ct);
+        var region = await db.Regions.Where(r => r.Id == lease.RegionId).Select(r => r.Name).FirstAsync(ct);
+        var sku = await db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstAsync(ct);
+        var policy = CancellationPolicy.Describe(Options);
+        return amendment is null
+            ? new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), LeasePrice.Of(lease), policy)
+            : new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(amendment.NewEnd),
+                new LeasePrice(lease.Gpus, amendment.Hours, amendment.OnDemandMicrosPerGpuHour, amendment.DiscountBasisPoints, amendment.MicrosPerGpuHour),
+                policy, amendment.Id, CapacitySnapshot.Utc(amendment.OldEnd));
+    }
+
+    /// <summary>
+    /// Signs a held quote: records who, when, from where and which agreement version, stores the PDF and its
+    /// SHA-256, and makes the hold firm, all in one transaction. The same <paramref name="idempotencyKey"/>
+    /// again returns the signed lease; an expired or already signed hold is refused.
+    /// </summary>
+    public async Task<Lease> SignAsync(Guid leaseId, string? signerName, bool accepted, string? idempotencyKey = null, CancellationToken ct = default)
+    {
+        EnsureRole(TenantRole.Admin, "sign leases");
+        idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var lease = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
+        if (idempotencyKey is not null && lease.SignKey == idempotencyKey) return lease; // a retry of a sign that went through
+        signerName = signerName?.Trim();
+        if (string.IsNullOrEmpty(signerName) || signerName.Length < 2 || signerName.Length > 200)
+            throw LeaseException.Invalid("Type your full name to sign (2 to 200 characters).");
+        if (!accepted) throw LeaseException.Invalid("Accept the agreement to sign it.");
+        await EnsureCanSpendAsync(db, ct);
+
+        await using var tx = await PoolTransaction.BeginAsync(db, lease.RegionId, lease.SkuId, ct);
+        lease = await db.Set<Lease>().Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
+        var now = Now;
+        if (lease.SignKey is not null && lease.SignKey == idempotencyKey) return lease;
+        EnsureSignable(lease, now);
+
+        var email = await db.Users.Where(u => u.Id == tenant.UserId).Select(u => u.Email).FirstOrDefaultAsync(ct) ?? "";
+        var terms = await TermsAsync(db, lease, null, ct);
+        var pdf = LeaseAgreementPdf.Render(terms, new AgreementSignature(signerName, email, now, origin.IpAddress, origin.UserAgent));
+        var sha = Convert.ToHexStringLower(SHA256.HashData(pdf));
+        db.Add(new LeaseDocument
+        {
+            TenantId = lease.TenantId, LeaseId = lease.Id, FileName = $"lease-{lease.Id:N}-agreement.pdf", Sha256 = sha, Content = pdf, CreatedAt = now,
+        });
+
+        foreach (var a in lease.Allocations.Where(a => a.Status == AllocationStatus.Held))
+        {
+            a.Status = AllocationStatus.Firm;
+            a.HoldExpiresAt = null;
+        }
+        lease.SignerUserId = tenant.UserId;
+        lease.SignerName = signerName;
+        lease.SignedAt = now;
+        lease.SignerIp = origin.IpAddress;
+        lease.SignerUserAgent = origin.UserAgent is { Length: > 512 } ua ? ua[..512] : origin.UserAgent;
+        lease.AgreementVersion = LeaseAgreement.Version;
+        lease.AgreementSha256 = sha;
+        lease.SignKey = idempotencyKey;
+        lease.HoldExpiresAt = null;
+        lease.State = lease.NeedsApproval ? LeaseState.PendingApproval : LeaseState.Scheduled;
+        lease.Version++;
+        lease.Events.Add(Event(lease, now, $"Signed by {signerName} (agreement {LeaseAgreement.Version}, SHA-256 {sha[..12]}…)", origin.UserName));
+        if (lease.NeedsApproval)
+            lease.Events.Add(Event(lease, now, $"Waiting for approval by Support (over {Options.ApprovalGpuThreshold} GPUs or {Money.Format(Options.ApprovalMicrosThreshold)}).", "system"));
+        audit.Add(db, "lease.signed", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId} in {lease.RegionId}", lease.TenantId);
+        await notifier.AddAsync(db, lease.TenantId, "lease.signed", $"Lease signed: {lease.Gpus} × {terms.SkuName}",
+            $"{signerName} signed a lease of {lease.Gpus} × {terms.SkuName} in {terms.RegionName} from {terms.Start:yyyy-MM-dd HH:mm} to {terms.End:yyyy-MM-dd HH:mm} UTC for {Money.Format(lease.PriceMicros)}."
+            + (lease.NeedsApproval ? " It now waits for Support's approval." : ""), LeaseLinks.Lease(lease.Id), ct: ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        notifier.AfterCommit(lease.TenantId, lease.Id);
+        if (lease.State == LeaseState.Scheduled) scheduler.LeaseSigned(lease);
+        return lease;
+    }
+
+    private void EnsureSignable(Lease lease, DateTime now)
+    {
+        if (lease.IsSigned)
+            throw new LeaseException("already_signed", $"This lease was already signed by {lease.SignerName} on {lease.SignedAt:yyyy-MM-dd HH:mm} UTC.");
+        if (lease.State == LeaseState.Expired || (lease.State == LeaseState.Held && lease.HoldExpiresAt <= now))
+            throw new LeaseException("hold_expired", $"This quote expired at {lease.HoldExpiresAt:HH:mm} UTC and its capacity was released. Quote again.");
+        if (lease.State != LeaseState.Held)
+            throw new LeaseException("not_signable", $"This lease is {lease.State} and cannot be signed.");
+    }
+}
+
+/// <summary>Where lease pages live, for links in notifications and e-mails.</summary>
+public static class LeaseLinks
+{
+    public static string Lease(Guid id) => $"/leases/{id}";
+}

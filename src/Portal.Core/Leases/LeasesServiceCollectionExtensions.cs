@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Notifications;
+
+namespace Portal.Core.Leases;
+
+public static class LeasesServiceCollectionExtensions
+{
+    public static IServiceCollection AddPortalLeases(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddOptions<LeaseOptions>().Bind(config.GetSection("Leases"));
+        services.AddSingleton<PortalChanges>();
+        services.AddScoped<Notifier>();
+        services.AddScoped<LeaseScheduler>();
+        services.AddScoped<LeaseService>();
+        services.AddTransient<ProvisionLeaseJob>();
+        services.AddTransient<EndLeaseJob>();
+        services.AddTransient<LeaseLifecycleJob>();
+        services.AddTransient<DeliverNotificationEmailsJob>();
+        return services;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Portal.Core.Notifications;
+
+/// <summary>What changed: a lease (with its id) or a user's notifications.</summary>
+public sealed record PortalChange(Guid TenantId, string Kind, Guid? EntityId = null)
+{
+    public const string Lease = "lease";
+    public const string Notifications = "notifications";
+}
+
+/// <summary>
+/// The in-process notifier that lets background jobs push changes to open pages (DESIGN.md): a lease
+/// page turns Active without a reload. Subscribers must be quick and must not throw.
+/// </summary>
+public sealed class PortalChanges
+{
+    public event Action<PortalChange>? Changed;
+
+    public void Publish(PortalChange change)
+    {
+        foreach (var handler in Changed?.GetInvocationList() ?? [])
+        {
+            try { ((Action<PortalChange>)handler)(change); }
+            catch { /* a closed circuit's handler must not break the job that published */ }
+        }
+    }
+}
