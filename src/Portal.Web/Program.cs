@@ -7,6 +7,7 @@ using Portal.Web.Catalog;
 using Portal.Web.Components.Account;
 using Portal.Web.Email;
 using Portal.Web.Hosting;
+using Portal.Web.Leases;
 using Portal.Web.Pool;
 using Portal.Web.Tenancy;
 
@@ -40,6 +41,7 @@ app.MapPortalTenancy();
 app.MapPortalAdmin();
 app.MapPortalCatalog();
 app.MapPortalCapacity();
+app.MapPortalLeases();
 app.MapPortalUi();
 
 app.Run();

@@ -116,21 +116,17 @@ public sealed partial class LeaseService
         if (!accepted) throw LeaseException.Invalid("Accept the amendment to sign it.");
         await EnsureCanSpendAsync(db, ct);
 
+        var now = Now;
+        EnsureExtensionSignable(found, am0, now);
+        var email = await db.Users.Where(u => u.Id == tenant.UserId).Select(u => u.Email).FirstOrDefaultAsync(ct) ?? "";
+        var terms = await TermsAsync(db, found, am0, ct);
+        var pdf = LeaseAgreementPdf.Render(terms, new AgreementSignature(signerName, email, now, origin.IpAddress, origin.UserAgent));
+        var sha = Convert.ToHexStringLower(SHA256.HashData(pdf));
+
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
         var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
         var amendment = lease.Amendments.First(a => a.Id == amendmentId);
-        var now = Now;
-        if (amendment.State == AmendmentState.Signed)
-            throw new LeaseException("already_signed", $"This extension was already signed by {amendment.SignerName}.");
-        if (amendment.State != AmendmentState.Held || amendment.HoldExpiresAt <= now)
-            throw new LeaseException("hold_expired", "This extension quote expired or was replaced; quote it again.");
-        if (!ExtendableStates.Contains(lease.State) || CapacitySnapshot.Utc(lease.End) != CapacitySnapshot.Utc(amendment.OldEnd))
-            throw new LeaseException("not_extendable", $"This lease is {lease.State} and can no longer be extended this way.");
-
-        var email = await db.Users.Where(u => u.Id == tenant.UserId).Select(u => u.Email).FirstOrDefaultAsync(ct) ?? "";
-        var terms = await TermsAsync(db, lease, amendment, ct);
-        var pdf = LeaseAgreementPdf.Render(terms, new AgreementSignature(signerName, email, now, origin.IpAddress, origin.UserAgent));
-        var sha = Convert.ToHexStringLower(SHA256.HashData(pdf));
+        EnsureExtensionSignable(lease, amendment, now);
         db.Add(new LeaseDocument
         {
             TenantId = lease.TenantId, LeaseId = lease.Id, AmendmentId = amendment.Id, FileName = $"lease-{lease.Id:N}-extension-{amendment.Id:N}.pdf",
@@ -163,6 +159,16 @@ public sealed partial class LeaseService
         notifier.AfterCommit(lease.TenantId, lease.Id);
         scheduler.LeaseEndChanged(lease);
         return lease;
+    }
+
+    private static void EnsureExtensionSignable(Lease lease, LeaseAmendment amendment, DateTime now)
+    {
+        if (amendment.State == AmendmentState.Signed)
+            throw new LeaseException("already_signed", $"This extension was already signed by {amendment.SignerName}.");
+        if (amendment.State != AmendmentState.Held || amendment.HoldExpiresAt <= now)
+            throw new LeaseException("hold_expired", "This extension quote expired or was replaced; quote it again.");
+        if (!ExtendableStates.Contains(lease.State) || CapacitySnapshot.Utc(lease.End) != CapacitySnapshot.Utc(amendment.OldEnd))
+            throw new LeaseException("not_extendable", $"This lease is {lease.State} and can no longer be extended this way.");
     }
 
     // The allocations that reach the lease's end: the ones an extension continues on the same nodes.

@@ -46,16 +46,21 @@ public sealed partial class LeaseService
         if (!accepted) throw LeaseException.Invalid("Accept the agreement to sign it.");
         await EnsureCanSpendAsync(db, ct);
 
-        await using var tx = await PoolTransaction.BeginAsync(db, lease.RegionId, lease.SkuId, ct);
-        lease = await db.Set<Lease>().Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
         var now = Now;
-        if (lease.SignKey is not null && lease.SignKey == idempotencyKey) return lease;
         EnsureSignable(lease, now);
-
+        // Rendered before the pool lock (it takes milliseconds); the lease's version proves the terms did not change since.
         var email = await db.Users.Where(u => u.Id == tenant.UserId).Select(u => u.Email).FirstOrDefaultAsync(ct) ?? "";
         var terms = await TermsAsync(db, lease, null, ct);
         var pdf = LeaseAgreementPdf.Render(terms, new AgreementSignature(signerName, email, now, origin.IpAddress, origin.UserAgent));
         var sha = Convert.ToHexStringLower(SHA256.HashData(pdf));
+        var renderedVersion = lease.Version;
+
+        await using var tx = await PoolTransaction.BeginAsync(db, lease.RegionId, lease.SkuId, ct);
+        lease = await db.Set<Lease>().Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
+        if (lease.SignKey is not null && lease.SignKey == idempotencyKey) return lease;
+        EnsureSignable(lease, now);
+        if (lease.Version != renderedVersion)
+            throw new LeaseException("lease_changed", "The lease changed while you were signing; review it again.");
         db.Add(new LeaseDocument
         {
             TenantId = lease.TenantId, LeaseId = lease.Id, FileName = $"lease-{lease.Id:N}-agreement.pdf", Sha256 = sha, Content = pdf, CreatedAt = now,

@@ -16,6 +16,7 @@ public static class LeasesServiceCollectionExtensions
         services.AddTransient<ProvisionLeaseJob>();
         services.AddTransient<EndLeaseJob>();
         services.AddTransient<LeaseLifecycleJob>();
+        services.AddTransient<NodeFailureJob>();
         services.AddTransient<DeliverNotificationEmailsJob>();
         return services;
     }
