@@ -1,11 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
+using Portal.Core.Leases;
 
 namespace Portal.Core.Capacity;
 
 /// <summary>
 /// The availability calendar for a page view or an API call: the catalog's nodes of one region and SKU
-/// and the allocations on them, from the current hour on.
+/// and every tenant's allocations on them (firm, or held by a quote that has not expired), from today on.
 /// </summary>
 public sealed class AvailabilityQueries(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time)
 {
@@ -13,12 +14,10 @@ public sealed class AvailabilityQueries(IDbContextFactory<PortalDbContext> dbFac
         CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var nodes = await db.Nodes.AsNoTracking().Where(n => n.RegionId == region && n.SkuId == sku)
-            .Select(n => new PlannerNode(n.Id, n.RegionId, n.SkuId, n.GpuCount, n.State))
-            .ToListAsync(ct);
-        // Allocations arrive with leases (the next issue); until then every Ready GPU is free.
-        IReadOnlyList<PlannerAllocation> allocations = [];
-        return AvailabilityCalendar.Compute(nodes, allocations, region, sku, StartOfToday(), hours);
+        var start = StartOfToday();
+        var nodes = await CapacitySnapshot.NodesAsync(db, region, sku, ct);
+        var allocations = await CapacitySnapshot.AllocationsAsync(db, region, sku, start, start.AddHours(hours), time.GetUtcNow().UtcDateTime, ct);
+        return AvailabilityCalendar.Compute(nodes, allocations, region, sku, start, hours);
     }
 
     /// <summary>Midnight UTC today, so that the calendar's days are calendar days.</summary>
