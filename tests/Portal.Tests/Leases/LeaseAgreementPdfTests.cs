@@ -98,10 +98,10 @@ public sealed class LeaseAgreementPdfTests
         var all = string.Join("\n", LeaseAgreement.Sections(Terms).SelectMany(s => s.Paragraphs.Prepend(s.Heading)));
         Assert.Equal("GPU Lease Agreement", LeaseAgreement.Title(Terms));
         Assert.Contains("5,760 GPU-hours", all);
-        Assert.Contains("$2.49 per GPU-hour = $14342.40", all);          // list price
+        Assert.Contains("$2.49 per GPU-hour = $14,342.40", all);          // list price
         Assert.Contains("15%", all);
-        Assert.Contains("a saving of $2151.36", all);                      // 14342.40 - 12191.04
-        Assert.Contains("Total: $12191.04", all);
+        Assert.Contains("a saving of $2,151.36", all);                      // 14342.40 - 12191.04
+        Assert.Contains("Total: $12,191.04", all);
         Assert.Contains("2026-12-01 09:00 UTC", all);
         Assert.Contains("2026-12-31 09:00 UTC", all);
         Assert.Contains(Terms.CancellationPolicy, all);
@@ -117,7 +117,7 @@ public sealed class LeaseAgreementPdfTests
         Assert.Equal("Lease Extension Amendment", LeaseAgreement.Title(Amendment));
         var all = string.Join("\n", LeaseAgreement.Sections(Amendment).SelectMany(s => s.Paragraphs));
         Assert.Contains("from 2026-12-31 09:00 UTC (inclusive) to 2027-01-07 09:00 UTC (exclusive), 168 hours", all);
-        Assert.Contains("Total for the extension: $3179.232", all);
+        Assert.Contains("Total for the extension: $3,179.232", all);
         Assert.Contains("All other terms of the Lease", all);
         Assert.Contains(Amendment.CancellationPolicy, all);
 
