@@ -27,6 +27,7 @@ builder.Services.AddPortalCatalog();
 builder.Services.AddPortalPool();
 builder.Services.AddPortalCapacity();
 builder.Services.AddPortalLeases(builder.Configuration);
+builder.Services.AddPortalLeasesUi();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();

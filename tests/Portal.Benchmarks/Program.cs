@@ -3,6 +3,23 @@ using Portal.Benchmarks;
 using Portal.Core.Capacity;
 
 // Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--repeat 3] [--no-calendar]
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000] [--no-sqlite]
+//        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
+if (args.Contains("--leases"))
+{
+    var postgres = Arg("--postgres") ?? Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES");
+    var signers = int.Parse(Arg("--signers") ?? "16", CultureInfo.InvariantCulture);
+    var count = int.Parse(Arg("--count") ?? "2000", CultureInfo.InvariantCulture);
+    Console.WriteLine($"Lease commit benchmark: {signers} concurrent signers, quote + sign of {count:N0} small leases per database " +
+        $"(.NET {Environment.Version}, {Environment.ProcessorCount} cores)");
+    var leaseResults = new List<LeaseCommitBenchmark.Result>();
+    if (!args.Contains("--no-sqlite")) leaseResults.Add(await LeaseCommitBenchmark.RunAsync(null, signers, count, warmup: 200, Console.Out));
+    if (!string.IsNullOrWhiteSpace(postgres)) leaseResults.Add(await LeaseCommitBenchmark.RunAsync(postgres, signers, count, warmup: 200, Console.Out));
+    else Console.WriteLine("  PostgreSQL skipped: pass --postgres \"<connection string>\" or set PORTAL_BENCH_POSTGRES.");
+    LeaseCommitBenchmark.Print(leaseResults, Console.Out);
+    return 0;
+}
+
 var dataDir = Arg("--data");
 var factors = (Arg("--factors") ?? "1,1000,6000").Split(',').Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
 dataDir ??= Path.Combine(RepoRoot(), "..", "shared", "data", "alibaba-gpu-v2023");

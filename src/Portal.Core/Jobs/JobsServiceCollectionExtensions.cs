@@ -4,8 +4,11 @@ using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Portal.Core.Data;
 using Portal.Core.Email;
+using Portal.Core.Leases;
+using Portal.Core.Notifications;
 using Portal.Core.Pool;
 
 namespace Portal.Core.Jobs;
@@ -40,16 +43,21 @@ public static class JobsServiceCollectionExtensions
         });
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>()));
         services.AddHangfire((sp, c) => c
+            .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
 
         if (config.GetValue("Jobs:RunServer", true))
+        {
             services.AddHangfireServer((sp, o) =>
             {
                 o.SchedulePollingInterval = pollInterval;
                 o.WorkerCount = config.GetValue("Jobs:WorkerCount", Math.Max(4, Environment.ProcessorCount * 2));
             });
+            // Node failures within seconds; in the worker process only, so that web-only processes do not all poll.
+            services.AddHostedService<NodeHealthMonitor>();
+        }
 
         services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs");
         services.AddTransient<PurgeOutboxJob>();
@@ -62,5 +70,7 @@ public static class JobsServiceCollectionExtensions
         var manager = services.GetRequiredService<IRecurringJobManager>();
         manager.AddOrUpdate<PurgeOutboxJob>(PurgeOutboxJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly());
         manager.AddOrUpdate<SyncNodeStatesJob>(SyncNodeStatesJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        manager.AddOrUpdate<LeaseLifecycleJob>(LeaseLifecycleJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        manager.AddOrUpdate<DeliverNotificationEmailsJob>(DeliverNotificationEmailsJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }

@@ -1,7 +1,51 @@
 namespace Portal.Core.Leases;
 
-/// <summary>TODO(lifecycle helper): at end, Ending → release on the pool → Ended; also gives back what cancelled leases reserved.</summary>
-public sealed class EndLeaseJob
+/// <summary>
+/// At a lease's end: Active → Ending → every reservation given back to the pool → Ended. Also what gives the
+/// pool back whatever a cancelled, released, terminated or failed lease still holds; a lease released early
+/// (Ending) becomes Ended once its reservations are back. A lease that never became active by its end is
+/// Failed (not charged). Run early it changes nothing; killed halfway and run again it finishes the release.
+/// </summary>
+public sealed class EndLeaseJob(LeaseTransitions transitions, LifecyclePool pool)
 {
-    public Task RunAsync(Guid leaseId, CancellationToken ct = default) => throw new NotImplementedException();
+    public async Task RunAsync(Guid leaseId, CancellationToken ct = default)
+    {
+        var lease = await transitions.FindAsync(leaseId, ct);
+        if (lease is null) return;
+        var now = transitions.Now;
+        if (CapacitySnapshot.Utc(lease.End) <= now && lease.State is LeaseState.Scheduled or LeaseState.Provisioning)
+            lease = await transitions.ChangeAsync(leaseId, async c =>
+            {
+                if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || c.Lease.State is not (LeaseState.Scheduled or LeaseState.Provisioning)) return false;
+                await transitions.FailAsync(c, "It reached its end before the pool could provision it.", ct);
+                return true;
+            }, ct);
+        else if (CapacitySnapshot.Utc(lease.End) <= now && lease.State == LeaseState.Active)
+            lease = await transitions.ChangeAsync(leaseId, c =>
+            {
+                if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || c.Lease.State != LeaseState.Active) return false; // extended meanwhile
+                c.Lease.State = LeaseState.Ending;
+                c.Event("Ending: giving the GPUs back to the pool.");
+                return true;
+            }, ct);
+        if (lease is null) return;
+
+        await pool.ReleaseAsync(LifecyclePool.NeedingRelease(lease, transitions.Now), ct);
+        if (lease.State != LeaseState.Ending) return;
+
+        await transitions.ChangeAsync(leaseId, async c =>
+        {
+            var l = c.Lease;
+            if (l.State != LeaseState.Ending || l.Allocations.Any(a => a.ReservedAt != null && a.PoolReleasedAt == null)) return false;
+            l.State = LeaseState.Ended;
+            l.EndedAt = c.Now;
+            var early = l.ReleasedAt is not null;
+            c.Event(early ? "Ended early; the GPUs are back in the pool." : "Ended: the GPUs are back in the pool.");
+            var sku = await c.SkuNameAsync(ct);
+            var end = early ? CapacitySnapshot.Utc(l.ReleasedAt!.Value) : CapacitySnapshot.Utc(l.End);
+            await c.NotifyAsync("lease.ended", $"Lease ended: {l.Gpus} × {sku}",
+                $"Your lease of {l.Gpus} × {sku} in {l.RegionId} ended{(early ? " early" : "")} at {end:yyyy-MM-dd HH:mm} UTC.", ct);
+            return true;
+        }, ct);
+    }
 }

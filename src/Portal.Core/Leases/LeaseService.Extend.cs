@@ -83,13 +83,15 @@ public sealed partial class LeaseService
             if (view.Nodes[i].State != NodeState.Ready || view.MaxUsed(i, 0, hours) + a.Gpus > view.GpuCount(i))
                 throw new NoCapacityException($"Node {a.NodeId} is not free for {hours} more hours; see \"extendable until\" on the lease.", [], []);
             view.Commit(extra);
-            lease.Allocations.Add(new Allocation
+            // db.Add, not the tracked lease's collection: a new entity with its Guid key already set, found through a
+            // navigation, would be taken for an existing row and UPDATEd (0 rows: a concurrency exception).
+            db.Add(new Allocation
             {
                 LeaseId = lease.Id, AmendmentId = amendment.Id, NodeId = a.NodeId, RegionId = lease.RegionId, SkuId = lease.SkuId,
                 Gpus = a.Gpus, Start = end, End = amendment.NewEnd, Status = AllocationStatus.Held, HoldExpiresAt = amendment.HoldExpiresAt,
             });
         }
-        lease.Amendments.Add(amendment);
+        db.Add(amendment);
         lease.Version++;
         lease.Events.Add(Event(lease, now, $"Extension by {hours} h quoted at {Money.Format(price.TotalMicros)}; held until {amendment.HoldExpiresAt:HH:mm} UTC.", origin.UserName));
         await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);

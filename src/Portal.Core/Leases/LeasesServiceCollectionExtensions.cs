@@ -13,6 +13,9 @@ public static class LeasesServiceCollectionExtensions
         services.AddScoped<Notifier>();
         services.AddScoped<LeaseScheduler>();
         services.AddScoped<LeaseService>();
+        services.AddScoped<LeaseTransitions>();
+        services.AddScoped<LifecyclePool>();
+        services.AddScoped<LeaseAdminService>();
         services.AddTransient<ProvisionLeaseJob>();
         services.AddTransient<EndLeaseJob>();
         services.AddTransient<LeaseLifecycleJob>();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Portal.Core.Data;
@@ -13,24 +14,72 @@ namespace Portal.Core.Leases;
 /// </summary>
 public static class PoolTransaction
 {
+    /// <summary>How long a writer waits for its turn on SQLite, as Microsoft.Data.Sqlite's default command timeout.</summary>
+    private static readonly TimeSpan SqliteWait = TimeSpan.FromSeconds(30);
+
+    // One gate per SQLite database: its writers queue here asynchronously instead of in BEGIN IMMEDIATE,
+    // which Microsoft.Data.Sqlite retries on SQLITE_BUSY with blocking sleeps (idle threads, slow turns).
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> SqliteGates = new();
+
     public static async Task<IDbContextTransaction> BeginAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct = default)
     {
         var postgres = db.Database.IsNpgsql();
-        if (postgres)
-            await db.Database.ExecuteSqlAsync(
-                $"INSERT INTO \"CapacityPools\" (\"RegionId\", \"SkuId\", \"Version\") VALUES ({regionId}, {skuId}, 0) ON CONFLICT DO NOTHING", ct);
-        var tx = await db.Database.BeginTransactionAsync(ct);
+        SemaphoreSlim? gate = null;
+        if (!postgres)
+        {
+            gate = SqliteGates.GetOrAdd(db.Database.GetConnectionString() ?? "", _ => new SemaphoreSlim(1, 1));
+            if (!await gate.WaitAsync(SqliteWait, ct))
+                throw new TimeoutException($"Waited {SqliteWait.TotalSeconds:0} s for the database's write lock.");
+        }
+        IDbContextTransaction? tx = null;
         try
         {
-            if (postgres)
+            tx = await db.Database.BeginTransactionAsync(ct);
+            // The pool's row is created the first time (inside the transaction: a concurrent creator waits for it).
+            if (postgres && !await LockPoolRowAsync(db, regionId, skuId, ct))
+            {
                 await db.Database.ExecuteSqlAsync(
-                    $"SELECT 1 FROM \"CapacityPools\" WHERE \"RegionId\" = {regionId} AND \"SkuId\" = {skuId} FOR UPDATE", ct);
-            return tx;
+                    $"INSERT INTO \"CapacityPools\" (\"RegionId\", \"SkuId\", \"Version\") VALUES ({regionId}, {skuId}, 0) ON CONFLICT DO NOTHING", ct);
+                if (!await LockPoolRowAsync(db, regionId, skuId, ct)) throw new InvalidOperationException($"No lock row for pool {regionId}/{skuId}.");
+            }
+            return gate is null ? tx : new GatedTransaction(tx, gate);
         }
         catch
         {
-            await tx.DisposeAsync();
+            if (tx is not null) await tx.DisposeAsync();
+            gate?.Release();
             throw;
+        }
+    }
+
+    private static async Task<bool> LockPoolRowAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct) =>
+        (await db.Database.SqlQuery<int>(
+            $"SELECT 1 AS \"Value\" FROM \"CapacityPools\" WHERE \"RegionId\" = {regionId} AND \"SkuId\" = {skuId} FOR UPDATE").ToListAsync(ct)).Count > 0;
+
+    /// <summary>The transaction, giving the gate back as soon as it commits, rolls back or is disposed (once).</summary>
+    private sealed class GatedTransaction(IDbContextTransaction inner, SemaphoreSlim gate) : IDbContextTransaction
+    {
+        private int _released;
+
+        public Guid TransactionId => inner.TransactionId;
+        public bool SupportsSavepoints => inner.SupportsSavepoints;
+
+        public void Commit() { try { inner.Commit(); } finally { Release(); } }
+        public async Task CommitAsync(CancellationToken ct = default) { try { await inner.CommitAsync(ct); } finally { Release(); } }
+        public void Rollback() { try { inner.Rollback(); } finally { Release(); } }
+        public async Task RollbackAsync(CancellationToken ct = default) { try { await inner.RollbackAsync(ct); } finally { Release(); } }
+        public void CreateSavepoint(string name) => inner.CreateSavepoint(name);
+        public Task CreateSavepointAsync(string name, CancellationToken ct = default) => inner.CreateSavepointAsync(name, ct);
+        public void RollbackToSavepoint(string name) => inner.RollbackToSavepoint(name);
+        public Task RollbackToSavepointAsync(string name, CancellationToken ct = default) => inner.RollbackToSavepointAsync(name, ct);
+        public void ReleaseSavepoint(string name) => inner.ReleaseSavepoint(name);
+        public Task ReleaseSavepointAsync(string name, CancellationToken ct = default) => inner.ReleaseSavepointAsync(name, ct);
+        public void Dispose() { try { inner.Dispose(); } finally { Release(); } }
+        public async ValueTask DisposeAsync() { try { await inner.DisposeAsync(); } finally { Release(); } }
+
+        private void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
         }
     }
 }

@@ -1,14 +1,19 @@
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Leases;
 
 namespace Portal.Core.Pool;
 
 /// <summary>
-/// Every minute: copies each node's state from the pool into the catalog, so the planner and the pages
-/// see maintenance and failures. Only changed rows are written; a second run changes nothing.
+/// Copies each node's state from the pool into the catalog, so the planner and the pages see maintenance and
+/// failures: every minute, and every few seconds through <see cref="NodeHealthMonitor"/>. Only changed rows are
+/// written; a second run changes nothing. A node that turned Failed gets a <see cref="NodeFailureJob"/>.
 /// </summary>
-public sealed class SyncNodeStatesJob(IGpuPoolDriver pool, IDbContextFactory<PortalDbContext> dbFactory, ILogger<SyncNodeStatesJob> logger)
+public sealed class SyncNodeStatesJob(IGpuPoolDriver pool, IDbContextFactory<PortalDbContext> dbFactory, IBackgroundJobClient jobs,
+    ILogger<SyncNodeStatesJob> logger)
 {
     public const string RecurringId = "sync-node-states";
 
@@ -17,6 +22,7 @@ public sealed class SyncNodeStatesJob(IGpuPoolDriver pool, IDbContextFactory<Por
         var reported = (await pool.ListNodesAsync(ct)).ToDictionary(n => n.Id, n => n.State);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var nodes = await db.Nodes.ToListAsync(ct);
+        var failed = new List<string>();
         var changed = 0;
         foreach (var node in nodes)
         {
@@ -24,8 +30,11 @@ public sealed class SyncNodeStatesJob(IGpuPoolDriver pool, IDbContextFactory<Por
             logger.LogInformation("Node {Node} is now {State} (was {Previous})", node.Id, state, node.State);
             node.State = state;
             changed++;
+            if (state == NodeState.Failed) failed.Add(node.Id);
         }
         await db.SaveChangesAsync(ct);
+        // After the save, so that the job reads the node as Failed.
+        foreach (var nodeId in failed) jobs.Enqueue<NodeFailureJob>(j => j.RunAsync(nodeId, CancellationToken.None));
         return changed;
     }
 }

@@ -14,6 +14,7 @@ public static class AdminWebExtensions
         services.AddScoped<UserAdminService>();
         services.AddScoped<AuditSearchService>();
         services.AddScoped<CatalogAdminService>();
+        // LeaseAdminService (approvals, terminations, limits) is the fifth; AddPortalLeases registers it beside LeaseService.
         return services;
     }
 

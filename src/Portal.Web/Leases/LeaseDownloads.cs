@@ -1,7 +1,28 @@
+using Portal.Core.Leases;
+
 namespace Portal.Web.Leases;
 
-/// <summary>TODO(UI helper): GET /leases/{id}/agreement.pdf and amendments, cookie-authenticated, tenant-scoped.</summary>
+/// <summary>
+/// The signed agreement PDFs, for the signed-in member's browser (cookie): the lease's and each extension's.
+/// The tenant filter makes another tenant's lease exactly as absent as one that never existed: 404.
+/// </summary>
 public static class LeaseDownloads
 {
-    public static WebApplication MapLeaseDownloads(this WebApplication app) => app;
+    public static WebApplication MapLeaseDownloads(this WebApplication app)
+    {
+        var leases = app.MapGroup("/leases/{id:guid}").RequireAuthorization().ExcludeFromDescription();
+        leases.MapGet("/agreement.pdf", (Guid id, LeaseService service, CancellationToken ct) => PdfAsync(service, id, null, ct));
+        leases.MapGet("/amendments/{amendmentId:guid}/agreement.pdf",
+            (Guid id, Guid amendmentId, LeaseService service, CancellationToken ct) => PdfAsync(service, id, amendmentId, ct));
+        return app;
+    }
+
+    private static async Task<IResult> PdfAsync(LeaseService service, Guid leaseId, Guid? amendmentId, CancellationToken ct)
+    {
+        var document = await service.GetDocumentAsync(leaseId, amendmentId, ct);
+        if (document is null) return Results.NotFound();
+        // A signed document never changes: its SHA-256 is its ETag.
+        return Results.File(document.Content, "application/pdf", document.FileName, lastModified: DateTime.SpecifyKind(document.CreatedAt, DateTimeKind.Utc),
+            entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{document.Sha256}\""));
+    }
 }

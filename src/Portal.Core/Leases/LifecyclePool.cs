@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Portal.Core.Data;
+using Portal.Core.Pool;
+
+namespace Portal.Core.Leases;
+
+/// <summary>A reservation asked of the pool for one allocation, and what the pool said.</summary>
+public sealed record PoolReservation(Allocation Allocation, ReservationResult Result);
+
+/// <summary>
+/// The lifecycle's side of the pool: reserves and releases allocations through the driver, outside any
+/// database transaction (pool calls are slow), and records each outcome at once in its own short update
+/// (<see cref="Allocation.ReservedAt"/>, <see cref="Allocation.PoolReleasedAt"/>). The database is the truth
+/// and the pool follows it; every call is idempotent by allocation id, so a job killed halfway and run
+/// again asks again and ends with the same reservations, none doubled.
+/// </summary>
+public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time,
+    ILogger<LifecyclePool> logger)
+{
+    private const int Parallelism = 8;
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    /// <summary>
+    /// Reserves allocations, several at once. A driver error counts as a failed reservation; only the job's own
+    /// cancellation (shutdown) stops it, leaving what is done recorded.
+    /// </summary>
+    public async Task<List<PoolReservation>> ReserveAsync(IReadOnlyList<Allocation> allocations, CancellationToken ct)
+    {
+        var results = new ConcurrentBag<PoolReservation>();
+        await Parallel.ForEachAsync(allocations, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+            async (a, _) =>
+            {
+                var result = await TryReserveAsync(a, ct);
+                // A lease that ended on this node may still hold it on the pool (back-to-back leases): give back
+                // what the database says is over, then ask once more.
+                if (result.Outcome == ReservationOutcome.InsufficientGpus && await ReleaseStaleOnNodeAsync(a.NodeId, ct) > 0)
+                    result = await TryReserveAsync(a, ct);
+                if (result.Succeeded) await RecordReservedAsync([a.Id], ct);
+                results.Add(new PoolReservation(a, result));
+            });
+        return [.. results];
+    }
+
+    /// <summary>Marks allocations reserved without asking the pool: ones an earlier reservation already covers.</summary>
+    public async Task RecordReservedAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = Now;
+        await db.Allocations.Where(a => ids.Contains(a.Id) && a.ReservedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.ReservedAt, now), ct);
+    }
+
+    /// <summary>Gives allocations back to the pool one by one, recording each; a driver error stops here for a retry.</summary>
+    public async Task ReleaseAsync(IEnumerable<Allocation> allocations, CancellationToken ct)
+    {
+        foreach (var a in allocations)
+        {
+            await pool.ReleaseAsync(a.NodeId, a.Id, ct);
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var now = Now;
+            await db.Allocations.Where(x => x.Id == a.Id && x.PoolReleasedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.PoolReleasedAt, now), ct);
+        }
+    }
+
+    /// <summary>Releases every reservation the pool holds on a node for allocations the database says are over.</summary>
+    public async Task<int> ReleaseStaleOnNodeAsync(string nodeId, CancellationToken ct, bool everything = false)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var held = await db.Allocations.AsNoTracking()
+            .Where(a => a.NodeId == nodeId && a.ReservedAt != null && a.PoolReleasedAt == null).ToListAsync(ct);
+        if (held.Count == 0) return 0;
+        var leaseIds = held.Select(a => a.LeaseId).Distinct().ToList();
+        var states = await db.Leases.IgnoreQueryFilters().Where(l => leaseIds.Contains(l.Id))
+            .ToDictionaryAsync(l => l.Id, l => l.State, ct);
+        var siblings = await db.Allocations.AsNoTracking().Where(a => a.NodeId == nodeId && leaseIds.Contains(a.LeaseId)).ToListAsync(ct);
+        var now = Now;
+        var stale = held.Where(a => everything || NeedsRelease(a, states[a.LeaseId], siblings.Where(s => s.LeaseId == a.LeaseId).ToList(), now)).ToList();
+        if (stale.Count > 0) logger.LogInformation("Releasing {Count} stale reservations on node {Node}", stale.Count, nodeId);
+        await ReleaseAsync(stale, ct);
+        return stale.Count;
+    }
+
+    /// <summary>The lease's allocations whose reservation the pool should give back now.</summary>
+    public static List<Allocation> NeedingRelease(Lease lease, DateTime now) =>
+        lease.Allocations.Where(a => NeedsRelease(a, lease.State, lease.Allocations, now)).ToList();
+
+    /// <summary>
+    /// Reserved and not yet given back, and no longer needed: its lease is over, it was released, or its window
+    /// passed and no extension on the same node continues it (an extension keeps the first reservation).
+    /// </summary>
+    public static bool NeedsRelease(Allocation a, LeaseState state, IReadOnlyCollection<Allocation> sameLease, DateTime now) =>
+        a.ReservedAt != null && a.PoolReleasedAt == null
+        && (!IsRunning(state) || a.Status == AllocationStatus.Released
+            || (CapacitySnapshot.Utc(a.End) <= now && !ContinuesLive(a, sameLease, now)));
+
+    /// <summary>States in which a lease may hold GPUs on the pool.</summary>
+    public static bool IsRunning(LeaseState state) =>
+        state is LeaseState.Scheduled or LeaseState.PendingApproval or LeaseState.Provisioning or LeaseState.Active;
+
+    /// <summary>The firm allocation of the same lease that continues <paramref name="a"/> on its node (an extension), if any.</summary>
+    public static Allocation? Successor(Allocation a, IEnumerable<Allocation> sameLease) =>
+        sameLease.FirstOrDefault(s => s.Id != a.Id && s.NodeId == a.NodeId && s.Gpus == a.Gpus
+            && s.Status == AllocationStatus.Firm && CapacitySnapshot.Utc(s.Start) == CapacitySnapshot.Utc(a.End));
+
+    /// <summary>The firm, reserved allocation that <paramref name="a"/> continues on the same node, if any.</summary>
+    public static Allocation? ReservedPredecessor(Allocation a, IEnumerable<Allocation> sameLease) =>
+        sameLease.FirstOrDefault(p => p.Id != a.Id && p.NodeId == a.NodeId && p.Gpus == a.Gpus
+            && p.Status == AllocationStatus.Firm && p.ReservedAt != null && p.PoolReleasedAt == null
+            && CapacitySnapshot.Utc(p.End) == CapacitySnapshot.Utc(a.Start));
+
+    private static bool ContinuesLive(Allocation a, IReadOnlyCollection<Allocation> sameLease, DateTime now, int depth = 0) =>
+        Successor(a, sameLease) is { } s && depth < 64 && (CapacitySnapshot.Utc(s.End) > now || ContinuesLive(s, sameLease, now, depth + 1));
+
+    private async Task<ReservationResult> TryReserveAsync(Allocation a, CancellationToken ct)
+    {
+        try
+        {
+            return await pool.ReserveAsync(a.NodeId, a.Id, a.Gpus, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Reserving allocation {Allocation} on node {Node} failed", a.Id, a.NodeId);
+            return new ReservationResult(ReservationOutcome.Failed, $"the pool did not answer ({e.GetType().Name})");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using Portal.Core.Capacity;
+using Portal.Core.Leases;
+using Portal.Core.Tenancy;
+
+namespace Portal.Web.Leases;
+
+/// <summary>
+/// One lease: where it is in its life, what it costs, where it runs, what happened, and what the member may do
+/// next. Background jobs push changes here (LiveUpdates), so it turns Active without a reload.
+/// </summary>
+public partial class LeasePage
+{
+    [Inject] private LeaseService Leases { get; set; } = default!;
+    [Inject] private CurrentTenant Tenant { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private IOptions<LeaseOptions> Options { get; set; } = default!;
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [Parameter] public Guid Id { get; set; }
+
+    private Lease? lease;
+    private AgreementTerms? terms;
+    private DateTime? extendableUntil;
+    private LeaseException? actionError;
+    private bool busy;
+    private List<BreadcrumbItem> breadcrumbs = [];
+
+    private DateTime Now => Time.GetUtcNow().UtcDateTime;
+    private LeaseState Shown => LeaseUi.ShownState(lease!, Now);
+    private bool Actionable => RendererInfo.IsInteractive && !busy;
+    private bool CanExtend => extendableUntil is { } until && until > lease!.End && HeldExtension is null;
+    private LeaseAmendment? HeldExtension => lease?.Amendments.FirstOrDefault(a => a.State == AmendmentState.Held && a.HoldExpiresAt > Now);
+    private string Title => lease is null ? "Lease" : $"{LeaseUi.Gpus(lease.Gpus)} · {terms?.SkuName ?? lease.SkuId}";
+
+    private string QuoteAgainHref =>
+        $"/leases/new?sku={Uri.EscapeDataString(lease!.SkuId)}&region={Uri.EscapeDataString(lease.RegionId)}&gpus={lease.Gpus}&hours={lease.Hours}"
+        + (lease.Start > Now ? $"&start={lease.Start:yyyy-MM-ddTHH}:00Z" : "");
+
+    protected override async Task OnParametersSetAsync()
+    {
+        await LoadAsync();
+        if (lease is null) return;
+        terms = await Leases.TermsAsync(lease);
+        breadcrumbs = [new("Leases", "/leases"), new(Title, null, disabled: true)];
+    }
+
+    private async Task LoadAsync()
+    {
+        lease = await Leases.GetAsync(Id);
+        if (lease is null)
+        {
+            Navigation.NotFound();
+            return;
+        }
+        extendableUntil = await Leases.ExtendableUntilAsync(Id);
+    }
+
+    private async Task ReloadAsync()
+    {
+        await LoadAsync();
+        StateHasChanged();
+    }
+
+    private async Task CancelAsync()
+    {
+        var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), Now);
+        var confirmed = await ConfirmLeaseActionDialog.AskAsync(Dialogs, "Cancel this lease?",
+            $"The lease of {LeaseUi.Gpus(lease.Gpus)} from {LeaseUi.Time(lease.Start)} is cancelled and its capacity released at once.",
+            fee, CancellationPolicy.Describe(Options.Value), "Cancel lease");
+        if (confirmed) await RunAsync(() => Leases.CancelAsync(Id), "Lease cancelled.");
+    }
+
+    private async Task ReleaseAsync()
+    {
+        var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), Now);
+        var confirmed = await ConfirmLeaseActionDialog.AskAsync(Dialogs, "Release this lease early?",
+            $"Your {LeaseUi.Gpus(lease.Gpus)} go back to the pool at once and the lease ends; this cannot be undone.",
+            fee, CancellationPolicy.Describe(Options.Value), "Release early");
+        if (confirmed) await RunAsync(() => Leases.ReleaseAsync(Id), "Lease released.");
+    }
+
+    private async Task ExtendAsync()
+    {
+        var held = HeldExtension;
+        if (await ExtendLeaseDialog.ShowAsync(Dialogs, lease!, held?.NewEnd ?? extendableUntil!.Value, held))
+        {
+            Snackbar.Add("Extension signed.", Severity.Success);
+            await ReloadAsync();
+        }
+    }
+
+    private async Task RunAsync(Func<Task<Lease>> action, string done)
+    {
+        busy = true;
+        actionError = null;
+        try
+        {
+            await action();
+            Snackbar.Add(done, Severity.Success);
+        }
+        catch (LeaseException e) { actionError = e; }
+        finally { busy = false; }
+        await ReloadAsync();
+    }
+}

@@ -1,0 +1,208 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using Portal.Core.Capacity;
+using Portal.Core.Catalog;
+using Portal.Core.Leases;
+using Portal.Core.Tenancy;
+
+namespace Portal.Web.Leases;
+
+/// <summary>
+/// The new-lease form: every change re-checks the request (debounced) against live capacity, so the
+/// price and "fits or not" are always those of what is on screen; "Quote and hold" holds exactly that.
+/// </summary>
+public partial class NewLeasePage
+{
+    private const int DebounceMs = 300;
+
+    [Inject] private LeaseService Leases { get; set; } = default!;
+    [Inject] private CatalogService Catalog { get; set; } = default!;
+    [Inject] private CurrentTenant Tenant { get; set; } = default!;
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+    [Inject] private TimeProvider Time { get; set; } = default!;
+    [Inject] private IOptions<LeaseOptions> Options { get; set; } = default!;
+
+    [SupplyParameterFromQuery(Name = "sku")] public string? SkuParam { get; set; }
+    [SupplyParameterFromQuery(Name = "region")] public string? RegionParam { get; set; }
+    [SupplyParameterFromQuery(Name = "gpus")] public int? GpusParam { get; set; }
+    /// <summary>An ISO start such as 2027-03-02T09:00Z; a past or absent one means now.</summary>
+    [SupplyParameterFromQuery(Name = "start")] public string? StartParam { get; set; }
+    [SupplyParameterFromQuery(Name = "hours")] public int? HoursParam { get; set; }
+
+    // One key per form: a double click or a retry of "Quote and hold" makes one hold.
+    private readonly string quoteKey = "ui-" + Guid.NewGuid().ToString("N");
+    private readonly List<BreadcrumbItem> breadcrumbs = [new("Leases", "/leases"), new("New lease", null, disabled: true)];
+    private List<SkuView> skus = [];
+    private string? skuId, regionId;
+    private int gpus = 8;
+    private bool startNow = true;
+    private DateTime? startDate;
+    private int startHour;
+    private int durationValue = 1;
+    private bool inDays = true;
+
+    private FitCheck? check;
+    private List<LeaseAlternative> alternatives = [];
+    private bool checking, holding;
+    private LeaseException? holdError;
+    private CancellationTokenSource? pending;
+
+    private DateTime ThisHour => CancellationPolicy.FloorHour(Time.GetUtcNow().UtcDateTime);
+    private DateTime LastStart => ThisHour.AddDays(Options.Value.MaxStartWeeksAhead * 7);
+    private SkuView? Sku => skus.FirstOrDefault(s => s.Id == skuId);
+    private IEnumerable<RegionCapacity> Regions => Sku?.Regions.Where(r => r.Nodes > 0) ?? [];
+    private int DurationHours => inDays ? durationValue * 24 : durationValue;
+    private bool CanHold => RendererInfo.IsInteractive && Tenant.HasRole(TenantRole.Member) && check is { Fits: true } && !holding;
+
+    private DateTime Start => startNow || startDate is null
+        ? ThisHour
+        : new DateTime(startDate.Value.Year, startDate.Value.Month, startDate.Value.Day, startHour, 0, 0, DateTimeKind.Utc);
+
+    private LeaseRequest Request => new(regionId ?? "", skuId ?? "", gpus, Start, DurationHours);
+
+    /// <summary>Hours of the chosen day that are in the future and within the booking horizon.</summary>
+    private IEnumerable<int> Hours => Enumerable.Range(0, 24).Where(h =>
+    {
+        if (startDate is not { } d) return true;
+        var t = new DateTime(d.Year, d.Month, d.Day, h, 0, 0, DateTimeKind.Utc);
+        return t > ThisHour && t <= LastStart;
+    });
+
+    protected override async Task OnInitializedAsync()
+    {
+        skus = await Catalog.ListSkusAsync(new SkuFilter());
+        skuId = skus.FirstOrDefault(s => s.Id == SkuParam)?.Id ?? skus.FirstOrDefault(s => s.Regions.Any(r => r.Nodes > 0))?.Id;
+        regionId = Regions.FirstOrDefault(r => r.RegionId == RegionParam)?.RegionId ?? Regions.FirstOrDefault()?.RegionId;
+        gpus = GpusParam is > 0 and <= 4096 ? GpusParam.Value : Sku?.GpusPerNode ?? 8;
+        if (HoursParam is { } h && h >= Options.Value.MinHours && h <= Options.Value.MaxHours)
+            (inDays, durationValue) = h % 24 == 0 ? (true, h / 24) : (false, h);
+        if (DateTime.TryParse(StartParam, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var s)
+            && CapacityTime.IsWholeUtcHour(s) && s > ThisHour && s <= LastStart)
+            SetStart(DateTime.SpecifyKind(s, DateTimeKind.Utc));
+        await CheckNowAsync(CancellationToken.None);
+    }
+
+    private void SetStart(DateTime start)
+    {
+        startNow = start <= ThisHour;
+        startDate = start.Date;
+        startHour = start.Hour;
+    }
+
+    private void SkuChanged(string id)
+    {
+        skuId = id;
+        if (Regions.All(r => r.RegionId != regionId)) regionId = Regions.FirstOrDefault()?.RegionId;
+        Changed();
+    }
+
+    private void RegionChanged(string id) { regionId = id; Changed(); }
+    private void GpusChanged(int value) { gpus = value; Changed(); }
+    private void DurationChanged(int value) { durationValue = value; Changed(); }
+    private void HourChanged(int hour) { startHour = hour; Changed(); }
+
+    private void UnitChanged(bool days)
+    {
+        // Keep the length when switching units where it divides evenly; otherwise convert what is typed.
+        if (days && !inDays) durationValue = Math.Max(1, durationValue / 24);
+        else if (!days && inDays) durationValue *= 24;
+        inDays = days;
+        Changed();
+    }
+
+    private void StartNowChanged(bool now)
+    {
+        startNow = now;
+        if (!now && startDate is null)
+        {
+            var next = ThisHour.AddHours(1);
+            (startDate, startHour) = (next.Date, next.Hour);
+        }
+        Changed();
+    }
+
+    private void DateChanged(DateTime? date)
+    {
+        startDate = date;
+        var hours = Hours.ToList();
+        if (hours.Count > 0 && !hours.Contains(startHour)) startHour = hours[0];
+        Changed();
+    }
+
+    private void ApplyWindow(HourWindow window)
+    {
+        SetStart(window.Start);
+        Changed();
+    }
+
+    private void ApplyAlternative(LeaseAlternative alternative)
+    {
+        skuId = alternative.SkuId;
+        regionId = alternative.RegionId;
+        Changed();
+    }
+
+    // Debounced: typing "16" checks once, for 16, not for 1 and then 16.
+    private void Changed()
+    {
+        holdError = null;
+        pending?.Cancel();
+        pending = new CancellationTokenSource();
+        _ = CheckLaterAsync(pending.Token);
+    }
+
+    private async Task CheckLaterAsync(CancellationToken ct)
+    {
+        try
+        {
+            checking = true;
+            await Task.Delay(DebounceMs, ct);
+            await CheckNowAsync(ct);
+            StateHasChanged();
+        }
+        catch (OperationCanceledException) { /* a newer change superseded this check */ }
+    }
+
+    private async Task CheckNowAsync(CancellationToken ct)
+    {
+        checking = true;
+        var request = Request;
+        var result = await Leases.CheckAsync(request, ct);
+        var others = result is { Fits: false, Errors.Count: 0 } ? await Leases.AlternativesAsync(request, ct) : [];
+        ct.ThrowIfCancellationRequested();
+        (check, alternatives, checking) = (result, others, false);
+    }
+
+    private async Task HoldAsync()
+    {
+        if (holding) return;
+        holding = true;
+        holdError = null;
+        try
+        {
+            var lease = await Leases.HoldAsync(Request, quoteKey);
+            Navigation.NavigateTo($"/leases/{lease.Id}/review");
+        }
+        catch (LeaseException e)
+        {
+            holdError = e;
+            if (e is NoCapacityException none)
+            {
+                // Someone took it meanwhile: offer the windows the refusal names, and what else there is.
+                check = new FitCheck(false, check?.Price, none.Message, none.EarlierWindows, none.LaterWindows, []);
+                alternatives = await Leases.AlternativesAsync(Request);
+            }
+        }
+        finally { holding = false; }
+    }
+
+    private string? SkuName(string? id) => id is null ? null : skus.FirstOrDefault(s => s.Id == id)?.Name ?? id;
+
+    public void Dispose()
+    {
+        pending?.Cancel();
+        pending?.Dispose();
+    }
+}

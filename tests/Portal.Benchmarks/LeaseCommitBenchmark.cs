@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Leases;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// Committed leases per second: <c>signers</c> concurrent loops, each quoting (HoldAsync) and signing (SignAsync)
+/// small leases (1-8 GPUs of a random pool, a random whole-hour start within 8 weeks, 1-72 h) as one of 8
+/// tenants' Owners, until <c>leases</c> leases were attempted after a warm-up. Latency is per committed lease,
+/// quote and sign together, as a user clicking through would wait.
+/// </summary>
+internal static class LeaseCommitBenchmark
+{
+    private const int Tenants = 8;
+
+    private static readonly (string Region, string Sku)[] Pools =
+    [
+        ("us-south-1", "h100-sxm-80gb"), ("us-south-1", "h200-141gb"), ("us-south-1", "b200-180gb"), ("us-south-1", "a100-80gb"),
+        ("us-south-1", "l40s-48gb"), ("us-east-2", "h100-sxm-80gb"), ("us-east-2", "h200-141gb"), ("us-east-2", "b200-180gb"),
+        ("us-east-2", "a100-80gb"), ("us-east-2", "l40s-48gb"),
+    ];
+
+    public sealed record Result(string Database, int Signers, int Committed, int Refused, TimeSpan Elapsed,
+        double[] Latencies, double[] HoldLatencies, double[] SignLatencies, IReadOnlyDictionary<string, int> Refusals)
+    {
+        public double PerSecond => Committed / Elapsed.TotalSeconds;
+    }
+
+    public static async Task<Result> RunAsync(string? postgresServer, int signers, int leases, int warmup, TextWriter log)
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("BENCH_MINTHREADS"), out var mt)) ThreadPool.SetMinThreads(mt, mt);
+        await using var host = new LeaseCommitBenchmarkHost(postgresServer);
+        _ = host.Services; // start: migrate, seed
+        log.WriteLine($"  {host.Describe}: started; {Tenants} tenants, {signers} signers, {warmup} warm-up + {leases} leases");
+        var tenants = new List<(Guid, string)>();
+        for (var i = 0; i < Tenants; i++) tenants.Add(await host.NewTenantAsync($"Bench tenant {i}"));
+
+        await RunPhaseAsync(host, tenants, signers, warmup, seed: 1);
+        var result = await RunPhaseAsync(host, tenants, signers, leases, seed: 2);
+        return result with { Database = postgresServer is null ? "SQLite" : "PostgreSQL" };
+    }
+
+    private static async Task<Result> RunPhaseAsync(LeaseCommitBenchmarkHost host, List<(Guid TenantId, string UserId)> tenants,
+        int signers, int leases, int seed)
+    {
+        var latencies = new ConcurrentBag<(double Total, double Hold, double Sign)>();
+        var refusals = new ConcurrentDictionary<string, int>();
+        var next = 0;
+        var clock = Stopwatch.StartNew();
+        var loops = Enumerable.Range(0, signers).Select(s => Task.Run(async () =>
+        {
+            var random = new Random(seed * 1000 + s);
+            var (_, userId) = tenants[s % tenants.Count];
+            await using var scope = await host.AsAsync(userId);
+            var service = scope.ServiceProvider.GetRequiredService<LeaseService>();
+            var time = scope.ServiceProvider.GetRequiredService<TimeProvider>();
+            while (Interlocked.Increment(ref next) <= leases)
+            {
+                var now = time.GetUtcNow().UtcDateTime;
+                var thisHour = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
+                var (region, sku) = Pools[random.Next(Pools.Length)];
+                var request = new LeaseRequest(region, sku, random.Next(1, 9), thisHour.AddHours(random.Next(1, 8 * 7 * 24)), random.Next(1, 73));
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    var held = await service.HoldAsync(request);
+                    var signing = Stopwatch.GetTimestamp();
+                    await service.SignAsync(held.Id, "Bench Signer", accepted: true);
+                    var done = Stopwatch.GetTimestamp();
+                    latencies.Add((Ms(started, done), Ms(started, signing), Ms(signing, done)));
+                }
+                catch (LeaseException e)
+                {
+                    refusals.AddOrUpdate(e.Code, 1, (_, n) => n + 1);
+                }
+            }
+        })).ToList();
+        await Task.WhenAll(loops);
+        clock.Stop();
+        var all = latencies.ToArray();
+        return new Result("", signers, all.Length, refusals.Values.Sum(), clock.Elapsed,
+            Sorted(all.Select(l => l.Total)), Sorted(all.Select(l => l.Hold)), Sorted(all.Select(l => l.Sign)), refusals);
+    }
+
+    private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
+
+    private static double[] Sorted(IEnumerable<double> values)
+    {
+        var a = values.ToArray();
+        Array.Sort(a);
+        return a;
+    }
+
+    public static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    public static void Print(IReadOnlyList<Result> results, TextWriter w)
+    {
+        w.WriteLine();
+        w.WriteLine($"{"database",-10} | {"signers",7} | {"committed",9} | {"leases/s",8} | {"p50 ms",7} | {"p95 ms",7} | {"p99 ms",7} | {"max ms",7} | {"quote p50",9} | {"sign p50",8} | refusals");
+        w.WriteLine(new string('-', 118));
+        foreach (var r in results)
+            w.WriteLine($"{r.Database,-10} | {r.Signers,7} | {r.Committed,9:N0} | {r.PerSecond,8:N1} | {Percentile(r.Latencies, 50),7:N1} | {Percentile(r.Latencies, 95),7:N1} | " +
+                $"{Percentile(r.Latencies, 99),7:N1} | {(r.Latencies.Length == 0 ? double.NaN : r.Latencies[^1]),7:N1} | {Percentile(r.HoldLatencies, 50),9:N1} | {Percentile(r.SignLatencies, 50),8:N1} | " +
+                (r.Refused == 0 ? "0" : $"{r.Refused} ({string.Join(", ", r.Refusals.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))})"));
+        w.WriteLine();
+        w.WriteLine("""
+            Definitions:
+              committed   leases quoted (held) and signed; leases/s = committed / wall-clock time of the measured phase.
+              p50..max    latency per committed lease, quote + sign, as one signer waits for it; quote p50 and
+                          sign p50 are the two halves. Refusals (e.g. no_capacity) are counted, not timed.
+            Goal (issue 4): at least 50 leases/s on SQLite and 200 leases/s on PostgreSQL, p99 under 250 ms.
+            """);
+    }
+}
