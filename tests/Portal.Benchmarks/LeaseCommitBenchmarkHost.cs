@@ -42,8 +42,6 @@ internal sealed class LeaseCommitBenchmarkHost(string? postgresServer) : WebAppl
         builder.UseSetting("Pool:ReservationDelayMs", "0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
-        if (Environment.GetEnvironmentVariable("BENCH_NOJOBS") == "1")
-            builder.ConfigureServices(s => s.AddSingleton<Hangfire.IBackgroundJobClient, NoJobs>());
         if (postgresServer is not null)
         {
             postgresDatabase = "portal_bench_" + Guid.NewGuid().ToString("N")[..12];
@@ -108,8 +106,3 @@ internal sealed class LeaseCommitBenchmarkHost(string? postgresServer) : WebAppl
     }
 }
 
-sealed class NoJobs : Hangfire.IBackgroundJobClient
-{
-    public string Create(Hangfire.Common.Job job, Hangfire.States.IState state) => "x";
-    public bool ChangeState(string jobId, Hangfire.States.IState state, string expectedState) => true;
-}

@@ -1,4 +1,7 @@
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.Leases;
+using Portal.Core.Pool;
 using Portal.Core.Catalog;
 
 namespace Portal.Core.Admin;
@@ -113,9 +116,14 @@ public sealed partial class CatalogAdminService
         if (node is null) return AdminActionResult.Refused("There is no such node.");
         if (node.State == state) return AdminActionResult.Refused($"{node.Id} is already {state}. Nothing was changed.");
         var from = node.State;
+        // The pool first: it is the source of truth the sync job copies back, so a change made only here would be undone.
+        try { await pool.SetNodeStateAsync(node.Id, state, ct); }
+        catch (HttpRequestException e) { return AdminActionResult.Refused($"The GPU pool did not accept the change ({e.Message}). Nothing was changed."); }
         node.State = state;
         audit.Add(db, CatalogActions.NodeStateChanged, CatalogActions.NodeTarget, node.Id, $"{node.Id}: {from} → {state}", reason: why);
         await db.SaveChangesAsync(ct);
+        // Leases on a failed node are moved or credited at once, not at the next sync.
+        if (state == NodeState.Failed) jobs.Enqueue<NodeFailureJob>(j => j.RunAsync(node.Id, CancellationToken.None));
         return AdminActionResult.Ok($"{node.Id} is now {state}.");
     }
 }

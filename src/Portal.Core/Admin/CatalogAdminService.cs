@@ -10,7 +10,8 @@ namespace Portal.Core.Admin;
 /// Retiring never deletes: past leases and batches keep pointing at the row, the public catalog just stops showing it.
 /// Every change is audited in the same SaveChanges; a refused edit changes nothing.
 /// </summary>
-public sealed partial class CatalogAdminService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
+public sealed partial class CatalogAdminService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time,
+    Pool.IGpuPoolDriver pool, Hangfire.IBackgroundJobClient jobs)
 {
     public async Task<List<SkuAdminRow>> ListSkusAsync(CancellationToken ct = default)
     {

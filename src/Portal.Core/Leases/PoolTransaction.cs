@@ -34,6 +34,10 @@ public static class PoolTransaction
         IDbContextTransaction? tx = null;
         try
         {
+            // A writer outside the gate (an autocommit update) may still hold SQLite's lock for a moment: let SQLite
+            // wait for it with its own fine-grained backoff instead of Microsoft.Data.Sqlite's 150 ms sleeps. The
+            // setting stays with the pooled connection, so later writers on it wait the same way.
+            if (!postgres) await db.Database.ExecuteSqlRawAsync("PRAGMA busy_timeout = 30000;", ct);
             tx = await db.Database.BeginTransactionAsync(ct);
             // The pool's row is created the first time (inside the transaction: a concurrent creator waits for it).
             if (postgres && !await LockPoolRowAsync(db, regionId, skuId, ct))

@@ -26,6 +26,12 @@ public interface IGpuPoolDriver
     /// <summary>Releases an allocation's GPUs; releasing what is not reserved is not an error.</summary>
     Task ReleaseAsync(string nodeId, Guid allocationId, CancellationToken ct = default);
 
+    /// <summary>
+    /// Sets a node's state on the pool, the source of truth for node states (Support's maintenance, drain or
+    /// failure decisions go here; the sync job copies states back into the catalog). False when the pool has no such node.
+    /// </summary>
+    Task<bool> SetNodeStateAsync(string nodeId, NodeState state, CancellationToken ct = default);
+
     /// <summary>The OpenAI-compatible base URL (ending in <c>/v1/</c>) for a deployment's configured base URL.</summary>
     Uri ResolveModelBaseUrl(string deploymentBaseUrl);
 }

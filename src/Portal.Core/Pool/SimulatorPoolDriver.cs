@@ -37,6 +37,14 @@ public sealed class SimulatorPoolDriver(HttpClient http, PoolEndpoint endpoint) 
         if (response.StatusCode != HttpStatusCode.NotFound) response.EnsureSuccessStatusCode();
     }
 
+    public async Task<bool> SetNodeStateAsync(string nodeId, NodeState state, CancellationToken ct = default)
+    {
+        using var response = await http.PostAsJsonAsync(Url($"pool/nodes/{Uri.EscapeDataString(nodeId)}/state"), new { state }, Json, ct);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        response.EnsureSuccessStatusCode();
+        return true;
+    }
+
     public Uri ResolveModelBaseUrl(string deploymentBaseUrl) =>
         deploymentBaseUrl.StartsWith("simulator:", StringComparison.OrdinalIgnoreCase) ? Url("v1/") : new Uri(deploymentBaseUrl);
 

@@ -68,6 +68,21 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_state_set_by_Support_reaches_the_pool_so_the_sync_keeps_it()
+    {
+        const string id = "us-east-2-h200-004";
+        await using var scope = await SupportScope.CreateAsync(factory);
+        var outcome = await scope.Get<CatalogAdminService>().SetNodeStateAsync(id, NodeState.Maintenance, "Replacing a fan");
+        Assert.True(outcome.Succeeded, outcome.Message);
+
+        var pool = scope.Get<Portal.Core.Pool.IGpuPoolDriver>();
+        Assert.Equal(NodeState.Maintenance, (await pool.ListNodesAsync()).Single(n => n.Id == id).State);
+        await scope.Get<Portal.Core.Pool.SyncNodeStatesJob>().RunAsync();
+        await using var db = factory.CreateDbContext(scope);
+        Assert.Equal(NodeState.Maintenance, (await db.Nodes.SingleAsync(n => n.Id == id)).State);
+    }
+
+    [Fact]
     public async Task Nodes_are_paged_and_filtered()
     {
         await using var scope = await SupportScope.CreateAsync(factory);

@@ -162,6 +162,8 @@ internal sealed class ScriptedPoolDriver(IGpuPoolDriver inner, PoolScript script
         if (call == script.KillAfterRelease) Die();
     }
 
+    public Task<bool> SetNodeStateAsync(string nodeId, Portal.Core.Catalog.NodeState state, CancellationToken ct = default) =>
+        inner.SetNodeStateAsync(nodeId, state, ct);
     public Uri ResolveModelBaseUrl(string deploymentBaseUrl) => inner.ResolveModelBaseUrl(deploymentBaseUrl);
 
     private void Die()

@@ -20,6 +20,7 @@ internal sealed class LeaseSoak(LeaseFactory factory, int seed)
     private readonly Random random = new(seed);
     private readonly List<(Guid TenantId, string OwnerId)> tenants = [];
     private readonly ConcurrentDictionary<string, int> outcomes = new();
+    private readonly ConcurrentDictionary<string, (int Count, double TotalMs, double MaxMs)> timings = new();
     // Jobs that still throw NotImplementedException (built by another engineer meanwhile): left out once seen.
     private readonly ConcurrentDictionary<string, bool> unavailable = new();
     private int batch;
@@ -39,7 +40,8 @@ internal sealed class LeaseSoak(LeaseFactory factory, int seed)
 
     public IEnumerable<string> Summary() =>
         outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key} × {o.Value}")
-            .Concat(unavailable.Keys.Select(k => $"{k}: not implemented yet, left out"));
+            .Concat(unavailable.Keys.Select(k => $"{k}: not implemented yet, left out"))
+            .Concat(timings.OrderBy(t => t.Key).Select(t => $"{t.Key}: {t.Value.Count} ops, mean {t.Value.TotalMs / t.Value.Count:F0} ms, max {t.Value.MaxMs:F0} ms"));
 
     public async Task RunBatchAsync(int size)
     {
@@ -56,6 +58,7 @@ internal sealed class LeaseSoak(LeaseFactory factory, int seed)
 
     private async Task RunAsync(Op op)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             await op.Act();
@@ -73,6 +76,8 @@ internal sealed class LeaseSoak(LeaseFactory factory, int seed)
         {
             Failures.Enqueue($"batch {batch}, {op.What}: {e}");
         }
+        var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        timings.AddOrUpdate(op.Kind, (1, ms, ms), (_, t) => (t.Count + 1, t.TotalMs + ms, Math.Max(t.MaxMs, ms)));
     }
 
     private List<Op> Plan(int size, List<LeaseRow> leases, List<NodeRow> nodes)

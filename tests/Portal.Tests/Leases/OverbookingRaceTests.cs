@@ -10,7 +10,7 @@ namespace Portal.Tests.Leases;
 /// "No overbooking, ever": 50 quotes from 10 tenants race for the last 8 GPUs of a pool, 20 times over;
 /// exactly one wins each time and the others hear that the capacity is no longer available.
 /// </summary>
-public class OverbookingRaceTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
+public class OverbookingRaceTests(QuietLeaseFactory factory) : IClassFixture<QuietLeaseFactory>
 {
     private const string Region = "us-east-2";
     private const string Sku = "b200-180gb"; // 16 nodes of 8 GPUs, all Ready when seeded
