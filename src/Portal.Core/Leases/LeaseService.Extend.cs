@@ -23,7 +23,11 @@ public sealed partial class LeaseService
         var end = CapacitySnapshot.Utc(lease.End);
         var tail = TailAllocations(lease, end);
         if (tail.Count == 0) return null;
-        var view = await CapacitySnapshot.ViewAsync(db, lease.RegionId, lease.SkuId, end, end.AddHours(Options.MaxHours), Now, ct);
+        var now = Now;
+        var view = await CapacitySnapshot.ViewAsync(db, lease.RegionId, lease.SkuId, end, end.AddHours(Options.MaxHours), now, ct);
+        // The lease's own held extension quote does not limit how far it can go (a new quote replaces it).
+        foreach (var own in lease.Allocations.Where(a => a.Status == AllocationStatus.Held && a.AmendmentId != null && a.HoldExpiresAt > now))
+            view.Release(new PlannerAllocation(own.NodeId, own.Gpus, CapacitySnapshot.Utc(own.Start), CapacitySnapshot.Utc(own.End)));
         var hours = Options.MaxHours;
         foreach (var a in tail)
         {

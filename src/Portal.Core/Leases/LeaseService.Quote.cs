@@ -80,9 +80,9 @@ public sealed partial class LeaseService
 
         await using (var tx = await PoolTransaction.BeginAsync(db, request.RegionId, request.SkuId, ct))
         {
-            await CheckQuotaAsync(db, tenantId, request, ct);
-            await CheckSpendLimitAsync(db, tenantId, price.TotalMicros, ct);
-            await ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
+            // Capacity first: when many race for the last GPUs, the losers leave the lock after two reads.
+            // (The view already treats expired holds as free; they are released below, before the insert,
+            // because the database trigger still counts them.)
             var view = await CapacitySnapshot.ViewAsync(db, request.RegionId, request.SkuId, request.Start, request.End, now, ct);
             if (_planner.Plan(view, request.ToPlacement()) is not Placement placement)
             {
@@ -90,6 +90,9 @@ public sealed partial class LeaseService
                 var (reason, before, after) = await SuggestAsync(db, request, now, ct);
                 throw new NoCapacityException($"{request.Gpus} × {sku.Name} in {request.RegionId} are no longer available for that window. {reason}", before, after);
             }
+            await CheckQuotaAsync(db, tenantId, request, ct);
+            await CheckSpendLimitAsync(db, tenantId, price.TotalMicros, ct);
+            await ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
 
             var lease = new Lease
             {

@@ -23,6 +23,7 @@ public class LeaseSoakTests(QuietLeaseFactory factory, ITestOutputHelper output)
         await soak.ArrangeAsync(tenants: 6);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = Environment.CpuUsage.TotalTime;
         for (var done = 0; done < Operations; done += Concurrency)
         {
             await soak.RunBatchAsync(Math.Min(Concurrency, Operations - done));
@@ -34,7 +35,7 @@ public class LeaseSoakTests(QuietLeaseFactory factory, ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"{Operations} operations in {clock.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"{Operations} operations in {clock.Elapsed.TotalSeconds:F1} s, {(Environment.CpuUsage.TotalTime - cpu).TotalSeconds:F1} s CPU of the test process (other test classes included)");
         var report = await CheckAsync();
         foreach (var line in soak.Summary()) output.WriteLine(line);
         output.WriteLine($"checked {report.Leases} leases, {report.Allocations} allocations, {report.NodeHours} node-hours");
