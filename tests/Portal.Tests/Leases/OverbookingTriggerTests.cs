@@ -56,6 +56,47 @@ public class OverbookingTriggerTests(LeaseFactory factory) : IClassFixture<Lease
         Assert.Equal(8, (await db2.Allocations.AsNoTracking().FirstAsync(a => a.Id == firm.Id)).Gpus);
     }
 
+    [Fact]
+    public async Task A_node_failure_moves_a_lease_onto_capacity_that_only_an_expired_hold_still_marks()
+    {
+        // Two Ready nodes: a signed lease on one, a quote on the other that then expires without a sweep.
+        const string region = "us-east-2";
+        using (var scope = factory.Services.CreateScope())
+        await using (var db = factory.CreateDbContext(scope))
+        {
+            var nodes = await db.Nodes.Where(n => n.RegionId == region && n.SkuId == Sku).OrderBy(n => n.Id).Select(n => n.Id).Take(2).ToListAsync();
+            await db.Nodes.Where(n => n.RegionId == region && n.SkuId == Sku)
+                .ExecuteUpdateAsync(s => s.SetProperty(n => n.State, n => nodes.Contains(n.Id) ? NodeState.Ready : NodeState.Maintenance));
+        }
+        var window = new LeaseRequest(region, Sku, 8, factory.ThisHour.AddHours(2), 4);
+        var (tenantId, ownerId) = await factory.NewTenantAsync();
+        await using var member = await factory.As(tenantId, ownerId);
+        var signed = await member.Leases.SignAsync((await member.Leases.HoldAsync(window)).Id, "Moved Tenant", accepted: true);
+        var (otherId, otherOwner) = await factory.NewTenantAsync();
+        await using var other = await factory.As(otherId, otherOwner);
+        var quote = await other.Leases.HoldAsync(window);
+        factory.Clock.Advance(TimeSpan.FromMinutes(11));
+
+        var failed = Assert.Single(signed.Allocations).NodeId;
+        using (var scope = factory.Services.CreateScope())
+        {
+            await using (var db = factory.CreateDbContext(scope))
+                await db.Nodes.Where(n => n.Id == failed).ExecuteUpdateAsync(s => s.SetProperty(n => n.State, NodeState.Failed));
+            await scope.ServiceProvider.GetRequiredService<NodeFailureJob>().RunAsync(failed);
+        }
+
+        var moved = await member.Leases.GetAsync(signed.Id);
+        Assert.Equal(Assert.Single(quote.Allocations).NodeId,
+            Assert.Single(moved!.Allocations, a => a.Status == AllocationStatus.Firm).NodeId);
+        Assert.Equal(0, moved.LostGpuHours);
+        using (var scope = factory.Services.CreateScope())
+        await using (var db = factory.CreateDbContext(scope))
+        {
+            var report = await AllocationChecker.CheckAsync(db, factory.Now);
+            Assert.True(report.Clean, report.Describe());
+        }
+    }
+
     /// <summary>A signed lease of a whole 8-GPU node, through the service; returns it and its node.</summary>
     private async Task<(Lease Lease, string Node)> SignedWholeNodeAsync(string wanted)
     {
