@@ -148,25 +148,41 @@ public static partial class LeaseAgreementPdf
         public void Rule() { Keep(12); G.DrawLine(new XPen(XColors.Gray, 0.5), Margin, y + 4, Margin + Width, y + 4); y += 12; }
 
         /// <summary>Greedy word wrap; a word wider than the line (a long user agent or e-mail) is broken by characters.</summary>
+        // Word widths are measured once per font and summed (PDFsharp does not kern), instead of measuring
+        // every growing line again: measuring is most of the cost of laying out an agreement.
+        readonly Dictionary<(XFont, string), double> widths = [];
+
+        double Measure(string s, XFont font)
+        {
+            if (!widths.TryGetValue((font, s), out var width)) widths[(font, s)] = width = G.MeasureString(s, font).Width;
+            return width;
+        }
+
         public List<string> Wrap(string text, XFont font, double width)
         {
             var lines = new List<string>();
-            var g = G;
-            double W(string s) => g.MeasureString(s, font).Width;
+            var space = Measure(" ", font);
             var line = "";
+            var lineWidth = 0.0;
             foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
             {
-                var candidate = line.Length == 0 ? word : line + " " + word;
-                if (W(candidate) <= width) { line = candidate; continue; }
+                var wordWidth = Measure(word, font);
+                if (line.Length > 0 && lineWidth + space + wordWidth <= width)
+                {
+                    line += " " + word;
+                    lineWidth += space + wordWidth;
+                    continue;
+                }
                 if (line.Length > 0) lines.Add(line);
-                line = word;
-                while (W(line) > width)
+                (line, lineWidth) = (word, wordWidth);
+                while (lineWidth > width)
                 {
                     int lo = 1, hi = line.Length - 1; // the longest prefix that fits, by bisection
-                    while (lo < hi) { var mid = (lo + hi + 1) / 2; if (W(line[..mid]) <= width) lo = mid; else hi = mid - 1; }
+                    while (lo < hi) { var mid = (lo + hi + 1) / 2; if (G.MeasureString(line[..mid], font).Width <= width) lo = mid; else hi = mid - 1; }
                     if (char.IsLowSurrogate(line[lo]) && lo > 1) lo--;
                     lines.Add(line[..lo]);
                     line = line[lo..];
+                    lineWidth = G.MeasureString(line, font).Width;
                 }
             }
             if (line.Length > 0 || lines.Count == 0) lines.Add(line);
