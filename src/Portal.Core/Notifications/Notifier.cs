@@ -32,6 +32,13 @@ public sealed class Notifier(TimeProvider time, PortalChanges changes, IBackgrou
         if (leaseId is not null) changes.Publish(new PortalChange(tenantId, PortalChange.Lease, leaseId));
         if (!notified) return;
         changes.Publish(new PortalChange(tenantId, PortalChange.Notifications));
+        // One delivery run sends everything pending, so a burst of changes needs one job, not one each;
+        // anything a skipped enqueue leaves behind goes with the next run or the minutely one.
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref lastEnqueue);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref lastEnqueue, now, last) != last) return;
         jobs.Enqueue<DeliverNotificationEmailsJob>(j => j.RunAsync(CancellationToken.None));
     }
+
+    private static long lastEnqueue = long.MinValue / 2;
 }
