@@ -122,8 +122,20 @@ public sealed partial class LeaseService
     private static bool SameRequest(Lease l, LeaseRequest r) =>
         l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && CapacitySnapshot.Utc(l.Start) == r.Start && l.Hours == r.Hours;
 
+    /// <summary>
+    /// The pool lock serialises one pool only; on PostgreSQL the tenant's row is locked too (always after the pool's,
+    /// so no two transactions wait on each other), so quotes of one tenant in two pools at the same instant cannot both
+    /// fit under its quota and spend limit. SQLite's single writer already serialises them.
+    /// </summary>
+    private static async Task LockTenantAsync(PortalDbContext db, Guid tenantId, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+            await db.Database.SqlQuery<int>($"SELECT 1 AS \"Value\" FROM \"Tenants\" WHERE \"Id\" = {tenantId} FOR UPDATE").ToListAsync(ct);
+    }
+
     private async Task CheckQuotaAsync(PortalDbContext db, Guid tenantId, LeaseRequest r, CancellationToken ct)
     {
+        await LockTenantAsync(db, tenantId, ct);
         var quota = await db.Set<GpuQuota>().Where(q => q.SkuId == r.SkuId).Select(q => (int?)q.MaxGpus).FirstOrDefaultAsync(ct)
                     ?? Options.DefaultGpuQuota;
         var now = Now;
@@ -138,6 +150,7 @@ public sealed partial class LeaseService
 
     private async Task CheckSpendLimitAsync(PortalDbContext db, Guid tenantId, long addMicros, CancellationToken ct)
     {
+        await LockTenantAsync(db, tenantId, ct);
         var limit = await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.SpendLimitMicros).FirstOrDefaultAsync(ct)
                     ?? Options.DefaultSpendLimitMicros;
         var committed = await CommittedMicrosAsync(db, ct);
