@@ -63,7 +63,7 @@ public sealed partial class LeaseAdminService
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease rejected: {lease.Gpus} × {sku}",
                 $"Support rejected your lease of {lease.Gpus} × {sku} in {lease.RegionId} from {Time(lease.Start)} to {Time(lease.End)}: {why} "
                 + "Its capacity was released and nothing is charged.", LeaseLinks.Lease(lease.Id), ct: ct);
-            await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);
+            await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
             if (!await TrySaveAsync(db, ct)) return ChangedMeanwhile;
             await tx.CommitAsync(ct);
         }
@@ -108,7 +108,7 @@ public sealed partial class LeaseAdminService
                 $"Support terminated your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {why} "
                 + (wasActive ? "Its GPUs are being released now." : "It will not start.") + " No cancellation fee is charged.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
-            await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);
+            await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
             if (!await TrySaveAsync(db, ct)) return ChangedMeanwhile;
             await tx.CommitAsync(ct);
         }
@@ -157,13 +157,6 @@ public sealed partial class LeaseAdminService
         }
     }
 
-    // As LeaseService does after freeing capacity: cached views of the pool see that they are stale.
-    private static async Task BumpPoolAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct)
-    {
-        var updated = await db.Set<CapacityPool>().Where(p => p.RegionId == regionId && p.SkuId == skuId)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Version, p => p.Version + 1), ct);
-        if (updated == 0) db.Set<CapacityPool>().Add(new CapacityPool { RegionId = regionId, SkuId = skuId, Version = 1 });
-    }
 
     private static AdminActionResult NotPending(Lease lease) => AdminActionResult.Refused(lease.State switch
     {

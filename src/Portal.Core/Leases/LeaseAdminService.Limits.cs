@@ -23,7 +23,7 @@ public sealed partial class LeaseAdminService
             .OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(ct);
         var rows = skus.Select(s => new SkuQuotaRow(s.Id, s.Name, quotas.TryGetValue(s.Id, out var max) ? max : null, Options.DefaultGpuQuota)).ToList();
         return new TenantLimits(tenantId, tenant.SpendLimitMicros, Options.DefaultSpendLimitMicros,
-            await CommittedMicrosAsync(db, tenantId, Now, ct), Options.DefaultGpuQuota, rows);
+            await LeaseService.CommittedMicrosAsync(db, tenantId, Now, ct), Options.DefaultGpuQuota, rows);
     }
 
     /// <summary>Sets the tenant's spend limit on open commitments; null returns it to the default. Leases already signed stay.</summary>
@@ -71,16 +71,4 @@ public sealed partial class LeaseAdminService
     /// <summary>
     /// What the tenant has committed: the same sum <see cref="LeaseService"/> checks the spend limit against
     /// (open leases and live holds, plus held or signed extensions of open leases).
-    /// </summary>
-    private static async Task<long> CommittedMicrosAsync(PortalDbContext db, Guid tenantId, DateTime now, CancellationToken ct)
-    {
-        var open = db.Leases.Where(l => l.TenantId == tenantId && Lease.OpenStates.Contains(l.State)
-                                        && (l.State != LeaseState.Held || l.HoldExpiresAt > now));
-        var leases = await open.SumAsync(l => l.PriceMicros, ct);
-        var amendments = await db.LeaseAmendments
-            .Where(a => a.TenantId == tenantId && (a.State == AmendmentState.Signed || (a.State == AmendmentState.Held && a.HoldExpiresAt > now)))
-            .Join(db.Leases.Where(l => Lease.OpenStates.Contains(l.State)), a => a.LeaseId, l => l.Id, (a, l) => a.PriceMicros)
-            .SumAsync(ct);
-        return leases + amendments;
-    }
 }

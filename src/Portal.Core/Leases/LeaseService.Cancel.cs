@@ -46,7 +46,7 @@ public sealed partial class LeaseService
                 $"The lease of {lease.Gpus} × {lease.SkuId} in {lease.RegionId} was cancelled by {origin.UserName ?? "a member"}. Cancellation fee: {Money.Format(lease.CancellationFeeMicros)}.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
         }
-        await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);
+        await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         notifier.AfterCommit(lease.TenantId, lease.Id, notified: wasSigned);
@@ -78,7 +78,7 @@ public sealed partial class LeaseService
         lease.Version++;
         lease.Events.Add(Event(lease, now, $"Released early by {origin.UserName ?? "a member"}; early-release fee {Money.Format(lease.CancellationFeeMicros)}.", origin.UserName));
         audit.Add(db, "lease.released", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId}", lease.TenantId);
-        await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);
+        await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         notifier.AfterCommit(lease.TenantId, lease.Id, notified: false);

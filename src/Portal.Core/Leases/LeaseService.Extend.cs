@@ -98,7 +98,7 @@ public sealed partial class LeaseService
         db.Add(amendment);
         lease.Version++;
         lease.Events.Add(Event(lease, now, $"Extension by {hours} h quoted at {Money.Format(price.TotalMicros)}; held until {amendment.HoldExpiresAt:HH:mm} UTC.", origin.UserName));
-        await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);
+        await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         notifier.AfterCommit(lease.TenantId, lease.Id, notified: false);

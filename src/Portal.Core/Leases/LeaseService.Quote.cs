@@ -111,7 +111,7 @@ public sealed partial class LeaseService
                 });
             lease.Events.Add(Event(lease, now, $"Quoted {Money.Format(price.TotalMicros)}; capacity held until {lease.HoldExpiresAt:HH:mm} UTC.", origin.UserName));
             db.Add(lease);
-            await BumpPoolAsync(db, request.RegionId, request.SkuId, ct);
+            await PoolTransaction.BumpAsync(db, request.RegionId, request.SkuId, ct);
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             notifier.AfterCommit(tenantId, lease.Id, notified: false);
@@ -153,21 +153,24 @@ public sealed partial class LeaseService
         await LockTenantAsync(db, tenantId, ct);
         var limit = await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.SpendLimitMicros).FirstOrDefaultAsync(ct)
                     ?? Options.DefaultSpendLimitMicros;
-        var committed = await CommittedMicrosAsync(db, ct);
+        var committed = await LeaseService.CommittedMicrosAsync(db, tenantId, Now, ct);
         if (committed + addMicros > limit)
             throw new LeaseException("spend_limit_exceeded",
                 $"This lease costs {Money.Format(addMicros)}; your organisation's spend limit is {Money.Format(limit)} and {Money.Format(Math.Max(0, limit - committed))} of it is left.");
     }
 
-    /// <summary>The price of the tenant's open leases and held or signed extensions, less cancellation, plus fees.</summary>
-    private async Task<long> CommittedMicrosAsync(PortalDbContext db, CancellationToken ct)
+
+    /// <summary>
+    /// What a tenant has committed, the sum its spend limit is checked against: open leases and live holds, plus held
+    /// or signed extensions of open leases. Support's limits page shows the same figure.
+    /// </summary>
+    internal static async Task<long> CommittedMicrosAsync(PortalDbContext db, Guid tenantId, DateTime now, CancellationToken ct)
     {
-        var now = Now;
         var leases = await db.Set<Lease>()
-            .Where(l => Lease.OpenStates.Contains(l.State) && (l.State != LeaseState.Held || l.HoldExpiresAt > now))
+            .Where(l => l.TenantId == tenantId && Lease.OpenStates.Contains(l.State) && (l.State != LeaseState.Held || l.HoldExpiresAt > now))
             .SumAsync(l => l.PriceMicros, ct);
         var amendments = await db.Set<LeaseAmendment>()
-            .Where(a => a.State == AmendmentState.Signed || (a.State == AmendmentState.Held && a.HoldExpiresAt > now))
+            .Where(a => a.TenantId == tenantId && (a.State == AmendmentState.Signed || (a.State == AmendmentState.Held && a.HoldExpiresAt > now)))
             .Join(db.Set<Lease>().Where(l => Lease.OpenStates.Contains(l.State)), a => a.LeaseId, l => l.Id, (a, l) => a.PriceMicros)
             .SumAsync(ct);
         return leases + amendments;

@@ -71,16 +71,6 @@ public sealed partial class LeaseService(
     private static LeaseEvent Event(Lease lease, DateTime at, string message, string? actor) =>
         new() { TenantId = lease.TenantId, LeaseId = lease.Id, At = at, State = lease.State, Message = message, Actor = actor ?? "system" };
 
-    private static async Task BumpPoolAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct)
-    {
-        var updated = await db.Set<CapacityPool>().Where(p => p.RegionId == regionId && p.SkuId == skuId)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Version, p => p.Version + 1), ct);
-        if (updated == 0)
-        {
-            db.Set<CapacityPool>().Add(new CapacityPool { RegionId = regionId, SkuId = skuId, Version = 1 });
-        }
-    }
-
     /// <summary>Releases holds in a pool that expired by <paramref name="now"/>, so their capacity is free for this transaction.</summary>
     internal static Task<int> ReleaseExpiredHoldsAsync(PortalDbContext db, string regionId, string skuId, DateTime now, CancellationToken ct) =>
         db.Set<Allocation>()

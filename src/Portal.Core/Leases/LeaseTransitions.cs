@@ -47,7 +47,7 @@ public sealed class LeaseTransitions(
             var c = new LeaseChange(this, db, lease, Now);
             if (!await change(c)) return lease;
             lease.Version++;
-            if (c.CapacityChanged) await BumpPoolAsync(db, lease.RegionId, lease.SkuId, ct);
+            if (c.CapacityChanged) await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -122,13 +122,6 @@ public sealed class LeaseTransitions(
     internal Task AddNotificationAsync(PortalDbContext db, Lease lease, string kind, string title, string body, CancellationToken ct) =>
         notifier.AddAsync(db, lease.TenantId, kind, title, body, LeaseLinks.Lease(lease.Id), ct: ct);
 
-    // Tells cached views of the pool that its capacity changed (as LeaseService does).
-    private static async Task BumpPoolAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct)
-    {
-        var updated = await db.Set<CapacityPool>().Where(p => p.RegionId == regionId && p.SkuId == skuId)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Version, p => p.Version + 1), ct);
-        if (updated == 0) db.Set<CapacityPool>().Add(new CapacityPool { RegionId = regionId, SkuId = skuId, Version = 1 });
-    }
 }
 
 /// <summary>One change to one lease inside <see cref="LeaseTransitions.ChangeAsync"/>: its context, the lease, the time.</summary>

@@ -56,6 +56,14 @@ public static class PoolTransaction
         }
     }
 
+    /// <summary>Counts a change to a pool's capacity, so a cached view of it can tell it is stale.</summary>
+    internal static async Task BumpAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct)
+    {
+        var updated = await db.Set<CapacityPool>().Where(p => p.RegionId == regionId && p.SkuId == skuId)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Version, p => p.Version + 1), ct);
+        if (updated == 0) db.Set<CapacityPool>().Add(new CapacityPool { RegionId = regionId, SkuId = skuId, Version = 1 });
+    }
+
     private static async Task<bool> LockPoolRowAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct) =>
         (await db.Database.SqlQuery<int>(
             $"SELECT 1 AS \"Value\" FROM \"CapacityPools\" WHERE \"RegionId\" = {regionId} AND \"SkuId\" = {skuId} FOR UPDATE").ToListAsync(ct)).Count > 0;
