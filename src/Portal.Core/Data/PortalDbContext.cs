@@ -2,7 +2,9 @@ using System.Reflection;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.ApiKeys;
 using Portal.Core.Audit;
+using Portal.Core.Batches;
 using Portal.Core.Catalog;
 using Portal.Core.Email;
 using Portal.Core.Leases;
@@ -37,6 +39,10 @@ public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtecti
     public DbSet<LeaseAmendment> LeaseAmendments => Set<LeaseAmendment>();
     public DbSet<LeaseEvent> LeaseEvents => Set<LeaseEvent>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<BatchFile> BatchFiles => Set<BatchFile>();
+    public DbSet<Batch> Batches => Set<Batch>();
+    public DbSet<BatchCheckpoint> BatchCheckpoints => Set<BatchCheckpoint>();
     /// <summary>Cookie and token keys, shared by every web process of a deployment.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
