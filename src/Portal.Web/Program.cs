@@ -1,3 +1,4 @@
+using Portal.Core.Batches;
 using Portal.Core.Data;
 using Portal.Core.Jobs;
 using Portal.Core.Leases;
@@ -28,6 +29,7 @@ builder.Services.AddPortalPool();
 builder.Services.AddPortalCapacity();
 builder.Services.AddPortalLeases(builder.Configuration);
 builder.Services.AddPortalLeasesUi();
+builder.Services.AddPortalBatches(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddPortalUi();
 
 var app = builder.Build();
