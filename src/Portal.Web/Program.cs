@@ -33,6 +33,7 @@ builder.Services.AddPortalCapacity();
 builder.Services.AddPortalLeases(builder.Configuration);
 builder.Services.AddPortalLeasesUi();
 builder.Services.AddPortalBatches(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddPortalBatchesUi();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();

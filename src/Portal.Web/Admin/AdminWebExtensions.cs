@@ -15,6 +15,7 @@ public static class AdminWebExtensions
         services.AddScoped<AuditSearchService>();
         services.AddScoped<CatalogAdminService>();
         // LeaseAdminService (approvals, terminations, limits) is the fifth; AddPortalLeases registers it beside LeaseService.
+        services.AddScoped<Portal.Core.Batches.BatchAdminService>();
         return services;
     }
 
