@@ -3,6 +3,8 @@ using Portal.Core.Data;
 using Portal.Core.Jobs;
 using Portal.Core.Leases;
 using Portal.Web.Admin;
+using Portal.Web.ApiKeys;
+using Portal.Web.Batches;
 using Portal.Web.Capacity;
 using Portal.Web.Catalog;
 using Portal.Web.Components.Account;
@@ -20,6 +22,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 
 builder.Services.AddPortalData(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddPortalIdentity();
+builder.Services.AddPortalApiKeys();
 builder.Services.AddPortalEmail(builder.Configuration);
 builder.Services.AddPortalTenancy();
 builder.Services.AddPortalJobs(builder.Configuration);
@@ -45,6 +48,7 @@ app.MapPortalAdmin();
 app.MapPortalCatalog();
 app.MapPortalCapacity();
 app.MapPortalLeases();
+app.MapPortalBatches();
 app.MapPortalUi();
 
 app.Run();

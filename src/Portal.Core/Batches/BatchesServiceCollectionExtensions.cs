@@ -11,6 +11,8 @@ public static class BatchesServiceCollectionExtensions
         var root = config["Files:Root"] is { Length: > 0 } r ? r : Path.Combine("data", "files");
         services.AddSingleton(new BatchFileStore(Path.GetFullPath(Path.Combine(contentRoot, root))));
         services.AddTransient<ValidateBatchJob>();
+        services.AddScoped<BatchFileService>();
+        services.AddScoped<BatchService>();
         return services;
     }
 }

@@ -18,6 +18,9 @@ public sealed class CurrentTenant
     public string? SuspendedReason { get; private set; }
     public bool IsSupport { get; private set; }
     public bool IsResolved { get; private set; }
+    /// <summary>Set when the caller is an API key (then <see cref="UserId"/> is the member who made it).</summary>
+    public Guid? ApiKeyId { get; private set; }
+    public Portal.Core.ApiKeys.ApiKeyScopes ApiKeyScopes { get; private set; }
 
     public bool IsSuspended => State == TenantState.Suspended;
 
@@ -31,6 +34,26 @@ public sealed class CurrentTenant
         Role = membership?.Role;
         State = membership?.Tenant?.State;
         SuspendedReason = membership?.Tenant?.SuspendedReason;
+        ApiKeyId = null;
+        ApiKeyScopes = Portal.Core.ApiKeys.ApiKeyScopes.None;
+        IsResolved = true;
+    }
+
+    /// <summary>
+    /// A request made with an API key: the key's tenant, acting with the key's role (never Support, whoever made it).
+    /// </summary>
+    public void SetApiKey(Portal.Core.ApiKeys.ApiKeyCaller caller)
+    {
+        UserId = caller.UserId;
+        IsSupport = false;
+        TenantId = caller.TenantId;
+        TenantName = caller.TenantName;
+        TenantSlug = caller.TenantSlug;
+        Role = caller.Role;
+        State = caller.TenantState;
+        SuspendedReason = caller.SuspendedReason;
+        ApiKeyId = caller.KeyId;
+        ApiKeyScopes = caller.Scopes;
         IsResolved = true;
     }
 

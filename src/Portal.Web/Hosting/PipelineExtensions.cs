@@ -28,11 +28,11 @@ public static class PipelineExtensions
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
             app.UseHsts();
         }
-        // Browsers get the not-found page; API callers get problem details (see MapPortalUi's fallback).
+        // Browsers get the not-found page; API callers get problem details (see MapPortalUi's fallback) or, on /v1, OpenAI's errors.
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.Use((context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments("/api") && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+            if ((context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v1")) && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
                 pages.Enabled = false;
             return next(context);
         });

@@ -1,8 +1,8 @@
 namespace Portal.Web.Leases;
 
 /// <summary>
-/// The REST API under /api/v1/leases, for the signed-in member's organisation (cookie authentication; API keys
-/// come later). Another tenant's lease is a 404 like one that does not exist; refusals are problem details
+/// The REST API under /api/v1/leases, for the signed-in member's organisation (cookie), or an API key's
+/// (<c>Authorization: Bearer sk-portal-...</c>: the Read scope reads, the Leases scope also acts as an Admin). Another tenant's lease is a 404 like one that does not exist; refusals are problem details
 /// carrying the <see cref="Portal.Core.Leases.LeaseException"/>'s code. POSTs that create something honour an
 /// <c>Idempotency-Key</c> header: the same key again answers with what the first request made.
 /// </summary>
@@ -16,7 +16,7 @@ public static partial class LeaseApi
 
     public static WebApplication MapLeaseApi(this WebApplication app)
     {
-        var api = app.MapGroup(Base).RequireAuthorization().WithTags("Leases").AddEndpointFilter(LeaseProblems)
+        var api = app.MapGroup(Base).RequireAuthorization(ApiKeys.ApiKeysWebExtensions.LeasesPolicy).WithTags("Leases").AddEndpointFilter(LeaseProblems)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         api.MapPost("/quote", QuoteAsync)

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.ApiKeys;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Tenancy;
@@ -26,8 +27,12 @@ public static class TenancyWebExtensions
             origin.UserAgent = context.Request.Headers.UserAgent.ToString();
             origin.UserId = context.User.FindFirstValue(ClaimTypes.NameIdentifier);
             origin.UserName = context.User.Identity?.Name;
-            var resolver = context.RequestServices.GetRequiredService<TenantResolver>();
-            await resolver.ResolveAsync(context.User, context.RequestServices.GetRequiredService<CurrentTenant>(), context.RequestAborted);
+            var current = context.RequestServices.GetRequiredService<CurrentTenant>();
+            // An API key (found by the ApiKey scheme) names its tenant and role itself; a signed-in user has memberships.
+            if (context.Features.Get<ApiKeyCaller>() is { } caller && context.User.Identity?.IsAuthenticated == true)
+                current.SetApiKey(caller);
+            else
+                await context.RequestServices.GetRequiredService<TenantResolver>().ResolveAsync(context.User, current, context.RequestAborted);
             await next(context);
         });
 

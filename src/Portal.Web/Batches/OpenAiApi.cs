@@ -1,0 +1,61 @@
+using Portal.Core.Batches;
+using Portal.Web.ApiKeys;
+
+namespace Portal.Web.Batches;
+
+/// <summary>
+/// The OpenAI-compatible API under /v1 (Files, Batches, Models), so the official OpenAI SDKs work by changing only
+/// the base URL to the portal's <c>/v1</c>. API keys only (<c>Authorization: Bearer sk-portal-...</c>): Read keys
+/// read, Batches keys also upload, create and cancel. Errors use OpenAI's shape; another organisation's ids are 404.
+/// </summary>
+public static partial class OpenAiApi
+{
+    public const string Base = "/v1";
+
+    public static bool IsOpenAiPath(PathString path) => path.StartsWithSegments(Base);
+
+    public static WebApplication MapOpenAiApi(this WebApplication app)
+    {
+        var api = app.MapGroup(Base).RequireAuthorization(ApiKeysWebExtensions.OpenAiPolicy).WithTags("OpenAI-compatible")
+            .AddEndpointFilter(Errors);
+
+        api.MapPost("/files", UploadFileAsync)
+            .WithSummary("Upload a batch input file (multipart: file, purpose=batch)")
+            .WithDescription("Streamed to storage and counted; at most `Batches:MaxFileBytes` (200 MB by default, 413 `file_too_large` past it).")
+            .Produces<OpenAiFileJson>();
+        api.MapGet("/files", ListFilesAsync).WithSummary("List files (purpose, limit, after, order)").Produces<OpenAiListJson<OpenAiFileJson>>();
+        api.MapGet("/files/{id}", GetFileAsync).WithSummary("A file").Produces<OpenAiFileJson>();
+        api.MapGet("/files/{id}/content", FileContentAsync).WithSummary("A file's bytes, streamed");
+        api.MapDelete("/files/{id}", DeleteFileAsync).WithSummary("Delete a file").Produces<OpenAiDeletedJson>();
+
+        api.MapPost("/batches", CreateBatchAsync)
+            .WithSummary("Create a batch (input_file_id, endpoint, completion_window \"24h\", metadata)")
+            .WithDescription("Endpoints: /v1/chat/completions, /v1/completions, /v1/embeddings. Starts as `validating`. Refused (403) for a " +
+                             "suspended organisation or one at its spend limit.")
+            .Produces<OpenAiBatchJson>();
+        api.MapGet("/batches", ListBatchesAsync).WithSummary("List batches, newest first (after, limit)").Produces<OpenAiListJson<OpenAiBatchJson>>();
+        api.MapGet("/batches/{id}", GetBatchAsync).WithSummary("A batch").Produces<OpenAiBatchJson>();
+        api.MapPost("/batches/{id}/cancel", CancelBatchAsync).WithSummary("Cancel a batch (it moves to cancelling)").Produces<OpenAiBatchJson>();
+
+        api.MapGet("/models", ListModelsAsync).WithSummary("The hosted models").Produces<OpenAiListJson<OpenAiModelJson>>();
+        api.MapGet("/models/{id}", GetModelAsync).WithSummary("A hosted model").Produces<OpenAiModelJson>();
+
+        // OpenAI's answer to a path or method it does not serve.
+        api.MapFallback("{**path}", (HttpRequest r) => OpenAiError.Create(404, $"Invalid URL ({r.Method} {r.Path})")).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async ValueTask<object?> Errors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (BatchException e)
+        {
+            return OpenAiError.From(e);
+        }
+    }
+
+    private static IResult Json(object value) => TypedResults.Json(value, OpenAiJson.Options);
+}
