@@ -22,12 +22,25 @@ internal static class LeaseCommitBenchmark
         ("us-east-2", "a100-80gb"), ("us-east-2", "l40s-48gb"),
     ];
 
-    public sealed record Result(string Database, int Signers, int Committed, int Refused, TimeSpan Elapsed, TimeSpan Cpu,
+    public sealed record Result(string Database, int Signers, int Committed, int Refused, TimeSpan Elapsed, TimeSpan Cpu, TimeSpan MachineCpu,
         double[] Latencies, double[] HoldLatencies, double[] SignLatencies, IReadOnlyDictionary<string, int> Refusals)
     {
         public double PerSecond => Committed / Elapsed.TotalSeconds;
         /// <summary>This process's CPU time (all threads) per committed lease; a PostgreSQL server's own CPU is not in it.</summary>
         public double CpuMsPerLease => Cpu.TotalMilliseconds / Math.Max(1, Committed);
+        /// <summary>The whole machine's busy CPU time per committed lease (this process, a local PostgreSQL, anything else running).</summary>
+        public double MachineCpuMsPerLease => MachineCpu.TotalMilliseconds / Math.Max(1, Committed);
+        /// <summary>The rate the machine's cores would allow if they did nothing else: cores / machine CPU per lease.</summary>
+        public double CpuBoundPerSecond => Environment.ProcessorCount * 1000.0 / Math.Max(0.001, MachineCpuMsPerLease);
+    }
+
+    /// <summary>Busy CPU time of the whole machine so far (Linux /proc/stat: user + nice + system + irq + softirq + steal).</summary>
+    private static TimeSpan MachineBusy()
+    {
+        if (!File.Exists("/proc/stat")) return TimeSpan.Zero;
+        var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long Jiffies(int i) => f.Length > i ? long.Parse(f[i], System.Globalization.CultureInfo.InvariantCulture) : 0;
+        return TimeSpan.FromMilliseconds((Jiffies(1) + Jiffies(2) + Jiffies(3) + Jiffies(6) + Jiffies(7) + Jiffies(8)) * 10.0);
     }
 
     public static async Task<Result> RunAsync(string? postgresServer, int signers, int leases, int warmup, TextWriter log)
@@ -50,6 +63,7 @@ internal static class LeaseCommitBenchmark
         var refusals = new ConcurrentDictionary<string, int>();
         var next = 0;
         var cpu = Environment.CpuUsage.TotalTime;
+        var machine = MachineBusy();
         var clock = Stopwatch.StartNew();
         var loops = Enumerable.Range(0, signers).Select(s => Task.Run(async () =>
         {
@@ -82,7 +96,7 @@ internal static class LeaseCommitBenchmark
         await Task.WhenAll(loops);
         clock.Stop();
         var all = latencies.ToArray();
-        return new Result("", signers, all.Length, refusals.Values.Sum(), clock.Elapsed, Environment.CpuUsage.TotalTime - cpu,
+        return new Result("", signers, all.Length, refusals.Values.Sum(), clock.Elapsed, Environment.CpuUsage.TotalTime - cpu, MachineBusy() - machine,
             Sorted(all.Select(l => l.Total)), Sorted(all.Select(l => l.Hold)), Sorted(all.Select(l => l.Sign)), refusals);
     }
 
@@ -101,11 +115,11 @@ internal static class LeaseCommitBenchmark
     public static void Print(IReadOnlyList<Result> results, TextWriter w)
     {
         w.WriteLine();
-        w.WriteLine($"{"database",-10} | {"signers",7} | {"committed",9} | {"leases/s",8} | {"p50 ms",7} | {"p95 ms",7} | {"p99 ms",7} | {"max ms",7} | {"quote p50",9} | {"sign p50",8} | {"CPU ms/lease",12} | refusals");
-        w.WriteLine(new string('-', 133));
+        w.WriteLine($"{"database",-10} | {"signers",7} | {"committed",9} | {"leases/s",8} | {"p50 ms",7} | {"p95 ms",7} | {"p99 ms",7} | {"max ms",7} | {"quote p50",9} | {"sign p50",8} | {"CPU ms/lease",12} | {"machine CPU",11} | {"CPU-bound/s",11} | refusals");
+        w.WriteLine(new string('-', 161));
         foreach (var r in results)
             w.WriteLine($"{r.Database,-10} | {r.Signers,7} | {r.Committed,9:N0} | {r.PerSecond,8:N1} | {Percentile(r.Latencies, 50),7:N1} | {Percentile(r.Latencies, 95),7:N1} | " +
-                $"{Percentile(r.Latencies, 99),7:N1} | {(r.Latencies.Length == 0 ? double.NaN : r.Latencies[^1]),7:N1} | {Percentile(r.HoldLatencies, 50),9:N1} | {Percentile(r.SignLatencies, 50),8:N1} | {r.CpuMsPerLease,12:N1} | " +
+                $"{Percentile(r.Latencies, 99),7:N1} | {(r.Latencies.Length == 0 ? double.NaN : r.Latencies[^1]),7:N1} | {Percentile(r.HoldLatencies, 50),9:N1} | {Percentile(r.SignLatencies, 50),8:N1} | {r.CpuMsPerLease,12:N1} | {r.MachineCpuMsPerLease,11:N1} | {r.CpuBoundPerSecond,11:N0} | " +
                 (r.Refused == 0 ? "0" : $"{r.Refused} ({string.Join(", ", r.Refusals.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))})"));
         w.WriteLine();
         w.WriteLine("""
@@ -115,6 +129,10 @@ internal static class LeaseCommitBenchmark
                           sign p50 are the two halves. Refusals (e.g. no_capacity) are counted, not timed.
               CPU ms/lease  this process's CPU time (all threads) during the phase / committed leases: what a lease
                           costs the portal whatever else the machine runs (PostgreSQL's own CPU is not included).
+              machine CPU  the whole machine's busy CPU time during the phase / committed leases: the portal, a local
+                          PostgreSQL and anything else running (run it on a quiet machine).
+              CPU-bound/s  cores x 1000 / machine CPU ms per lease: the most this machine could commit if its cores
+                          did nothing else; leases/s near it means the run was CPU-bound, not lock-bound.
             Goal (issue 4): at least 50 leases/s on SQLite and 200 leases/s on PostgreSQL, p99 under 250 ms.
             """);
     }

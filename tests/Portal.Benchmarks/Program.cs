@@ -5,6 +5,23 @@ using Portal.Core.Capacity;
 // Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--repeat 3] [--no-calendar]
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000] [--no-sqlite]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
+if (args.Contains("--pdf"))
+{
+    // The agreement PDF alone, one thread: what signing spends on it.
+    var terms = new Portal.Core.Leases.AgreementTerms("Bench Org", Guid.NewGuid(), "Richland Parish, Louisiana", "NVIDIA H100 SXM 80GB", 8,
+        new DateTime(2027, 3, 1, 9, 0, 0, DateTimeKind.Utc), new DateTime(2027, 3, 4, 9, 0, 0, DateTimeKind.Utc),
+        new Portal.Core.Leases.LeasePrice(8, 72, 2_490_000, 500, 2_365_500), "Cancel free of charge until 24 hours before the lease starts.");
+    var sign = new Portal.Core.Leases.AgreementSignature("Bench Signer", "bench@example.com", new DateTime(2027, 2, 1, 9, 0, 0, DateTimeKind.Utc), "127.0.0.1", "bench");
+    for (var i = 0; i < 50; i++) Portal.Core.Leases.LeaseAgreementPdf.Render(terms, sign);
+    var n = 500;
+    var cpu0 = Environment.CpuUsage.TotalTime;
+    var sw = System.Diagnostics.Stopwatch.StartNew();
+    var bytes = 0;
+    for (var i = 0; i < n; i++) bytes = Portal.Core.Leases.LeaseAgreementPdf.Render(terms, sign).Length;
+    Console.WriteLine($"Agreement PDF: {sw.Elapsed.TotalMilliseconds / n:N2} ms wall, {(Environment.CpuUsage.TotalTime - cpu0).TotalMilliseconds / n:N2} ms CPU per PDF, {bytes:N0} bytes");
+    return 0;
+}
+
 if (args.Contains("--leases"))
 {
     var postgres = Arg("--postgres") ?? Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES");

@@ -34,6 +34,22 @@ public static class CapacitySnapshot
         return CapacityView.FromSnapshot(nodes, allocations, from, (int)(to - from).TotalHours);
     }
 
+    /// <summary>
+    /// The view a hold plans on, and whether expired holds still mark part of the window (the caller releases them
+    /// before inserting, since the database trigger counts them): one read instead of a release on every hold.
+    /// </summary>
+    public static async Task<(CapacityView View, bool ExpiredHolds)> ViewForHoldAsync(PortalDbContext db, string regionId, string skuId,
+        DateTime from, DateTime to, DateTime now, CancellationToken ct)
+    {
+        var nodes = await NodesAsync(db, regionId, skuId, ct);
+        var rows = await db.Set<Allocation>().AsNoTracking()
+            .Where(a => a.RegionId == regionId && a.SkuId == skuId && a.Status != AllocationStatus.Released && a.End > from && a.Start < to)
+            .Select(a => new { a.NodeId, a.Gpus, a.Start, a.End, Expired = a.Status == AllocationStatus.Held && a.HoldExpiresAt <= now })
+            .ToListAsync(ct);
+        var live = rows.Where(a => !a.Expired).Select(a => new PlannerAllocation(a.NodeId, a.Gpus, Utc(a.Start), Utc(a.End))).ToList();
+        return (CapacityView.FromSnapshot(nodes, live, from, (int)(to - from).TotalHours), live.Count < rows.Count);
+    }
+
     /// <summary>SQLite hands DateTime back unspecified; everything here is UTC.</summary>
     public static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);
 }

@@ -16,6 +16,10 @@ public sealed record LeasePrice(int Gpus, int Hours, long OnDemandMicrosPerGpuHo
     public static LeasePrice For(GpuSku sku, int gpus, int hours) =>
         new(gpus, hours, sku.OnDemandMicrosPerGpuHour, sku.DiscountBasisPointsFor(hours), sku.MicrosPerGpuHourFor(hours));
 
+    /// <summary>The same from figures a query read: the on-demand rate and the discount for that term.</summary>
+    public static LeasePrice For(long onDemandMicrosPerGpuHour, int discountBasisPoints, int gpus, int hours) =>
+        new(gpus, hours, onDemandMicrosPerGpuHour, discountBasisPoints, onDemandMicrosPerGpuHour * (10_000 - discountBasisPoints) / 10_000);
+
     public static LeasePrice Of(Lease lease) =>
         new(lease.Gpus, (int)(lease.End - lease.Start).TotalHours, lease.OnDemandMicrosPerGpuHour, lease.DiscountBasisPoints, lease.MicrosPerGpuHour);
 }

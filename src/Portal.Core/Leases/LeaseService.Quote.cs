@@ -71,28 +71,35 @@ public sealed partial class LeaseService
         if (idempotencyKey is not null && await db.Set<Lease>().FirstOrDefaultAsync(l => l.QuoteKey == idempotencyKey, ct) is { } earlier)
             return SameRequest(earlier, request) ? earlier
                 : throw new LeaseException("idempotency_key_reused", "This idempotency key was used for a different quote.", 422);
-        await EnsureCanSpendAsync(db, ct);
-        var sku = await db.GpuSkus.AsNoTracking().FirstOrDefaultAsync(s => s.Id == request.SkuId && s.RetiredAt == null, ct)
-            ?? throw LeaseException.Invalid($"No GPU type '{request.SkuId}'.");
-        if (!await db.Regions.AnyAsync(r => r.Id == request.RegionId && r.RetiredAt == null, ct))
-            throw LeaseException.Invalid($"No region '{request.RegionId}'.");
-        var price = LeasePrice.For(sku, request.Gpus, request.Hours);
+        // One round trip for what is checked before the lock: the organisation's state, the GPU type, the region.
+        // (Scalar subqueries only: SQLite cannot run the APPLY that a multi-column subquery needs.)
+        var facts = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new
+        {
+            t.State, t.SuspendedReason,
+            SkuName = db.GpuSkus.Where(s => s.Id == request.SkuId && s.RetiredAt == null).Select(s => s.Name).FirstOrDefault(),
+            OnDemand = db.GpuSkus.Where(s => s.Id == request.SkuId).Select(s => s.OnDemandMicrosPerGpuHour).FirstOrDefault(),
+            Discount = db.Set<TermDiscount>().Where(d => d.SkuId == request.SkuId && d.MinHours <= request.Hours).Max(d => (int?)d.BasisPoints),
+            RegionOk = db.Regions.Any(r => r.Id == request.RegionId && r.RetiredAt == null),
+        }).FirstOrDefaultAsync(ct);
+        EnsureCanSpend(facts?.State, facts?.SuspendedReason);
+        if (facts?.SkuName is not { } skuName) throw LeaseException.Invalid($"No GPU type '{request.SkuId}'.");
+        if (!facts.RegionOk) throw LeaseException.Invalid($"No region '{request.RegionId}'.");
+        var price = LeasePrice.For(facts.OnDemand, facts.Discount ?? 0, request.Gpus, request.Hours);
 
         await using (var tx = await PoolTransaction.BeginAsync(db, request.RegionId, request.SkuId, ct))
         {
             // Capacity first: when many race for the last GPUs, the losers leave the lock after two reads.
             // (The view already treats expired holds as free; they are released below, before the insert,
             // because the database trigger still counts them.)
-            var view = await CapacitySnapshot.ViewAsync(db, request.RegionId, request.SkuId, request.Start, request.End, now, ct);
+            var (view, expiredHolds) = await CapacitySnapshot.ViewForHoldAsync(db, request.RegionId, request.SkuId, request.Start, request.End, now, ct);
             if (_planner.Plan(view, request.ToPlacement()) is not Placement placement)
             {
                 await tx.RollbackAsync(ct);
                 var (reason, before, after) = await SuggestAsync(db, request, now, ct);
-                throw new NoCapacityException($"{request.Gpus} × {sku.Name} in {request.RegionId} are no longer available for that window. {reason}", before, after);
+                throw new NoCapacityException($"{request.Gpus} × {skuName} in {request.RegionId} are no longer available for that window. {reason}", before, after);
             }
-            await CheckQuotaAsync(db, tenantId, request, ct);
-            await CheckSpendLimitAsync(db, tenantId, price.TotalMicros, ct);
-            await ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
+            await CheckLimitsAsync(db, tenantId, request, price.TotalMicros, ct);
+            if (expiredHolds) await ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
 
             var lease = new Lease
             {
@@ -133,48 +140,56 @@ public sealed partial class LeaseService
             await db.Database.SqlQuery<int>($"SELECT 1 AS \"Value\" FROM \"Tenants\" WHERE \"Id\" = {tenantId} FOR UPDATE").ToListAsync(ct);
     }
 
-    private async Task CheckQuotaAsync(PortalDbContext db, Guid tenantId, LeaseRequest r, CancellationToken ct)
+    /// <summary>The organisation's GPU quota for the SKU and its spend limit, checked in one query under the tenant's lock.</summary>
+    private async Task CheckLimitsAsync(PortalDbContext db, Guid tenantId, LeaseRequest? quotaFor, long addMicros, CancellationToken ct)
     {
         await LockTenantAsync(db, tenantId, ct);
-        var quota = await db.Set<GpuQuota>().Where(q => q.SkuId == r.SkuId).Select(q => (int?)q.MaxGpus).FirstOrDefaultAsync(ct)
-                    ?? Options.DefaultGpuQuota;
         var now = Now;
-        var overlapping = await db.Set<Lease>()
-            .Where(l => l.SkuId == r.SkuId && Lease.OpenStates.Contains(l.State) && l.Start < r.End && l.End > r.Start
-                        && (l.State != LeaseState.Held || l.HoldExpiresAt > now))
-            .SumAsync(l => l.Gpus, ct);
-        if (overlapping + r.Gpus > quota)
-            throw new LeaseException("quota_exceeded",
-                $"This would make {overlapping + r.Gpus} {r.SkuId} GPUs at once; your organisation's quota is {quota} ({Math.Max(0, quota - overlapping)} left for that window). Ask Support to raise it.");
-    }
+        var (skuId, start, end, gpus) = quotaFor is { } r ? (r.SkuId, r.Start, r.End, r.Gpus) : ("", DateTime.MinValue, DateTime.MinValue, 0);
+        var committedLeases = CommittedLeases(db, tenantId, now);
+        var committedAmendments = CommittedAmendments(db, tenantId, now);
+        var limits = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new
+        {
+            t.SpendLimitMicros,
+            Quota = db.Set<GpuQuota>().Where(q => q.TenantId == tenantId && q.SkuId == skuId).Select(q => (int?)q.MaxGpus).FirstOrDefault(),
+            Overlapping = db.Set<Lease>()
+                .Where(l => l.TenantId == tenantId && l.SkuId == skuId && Lease.OpenStates.Contains(l.State) && l.Start < end && l.End > start
+                            && (l.State != LeaseState.Held || l.HoldExpiresAt > now))
+                .Sum(l => l.Gpus),
+            Leases = committedLeases.Sum(),
+            Amendments = committedAmendments.Sum(),
+        }).FirstAsync(ct);
 
-    private async Task CheckSpendLimitAsync(PortalDbContext db, Guid tenantId, long addMicros, CancellationToken ct)
-    {
-        await LockTenantAsync(db, tenantId, ct);
-        var limit = await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.SpendLimitMicros).FirstOrDefaultAsync(ct)
-                    ?? Options.DefaultSpendLimitMicros;
-        var committed = await LeaseService.CommittedMicrosAsync(db, tenantId, Now, ct);
+        var quota = limits.Quota ?? Options.DefaultGpuQuota;
+        if (quotaFor is not null && limits.Overlapping + gpus > quota)
+            throw new LeaseException("quota_exceeded",
+                $"This would make {limits.Overlapping + gpus} {skuId} GPUs at once; your organisation's quota is {quota} ({Math.Max(0, quota - limits.Overlapping)} left for that window). Ask Support to raise it.");
+        var limit = limits.SpendLimitMicros ?? Options.DefaultSpendLimitMicros;
+        var committed = limits.Leases + limits.Amendments;
         if (committed + addMicros > limit)
             throw new LeaseException("spend_limit_exceeded",
                 $"This lease costs {Money.Format(addMicros)}; your organisation's spend limit is {Money.Format(limit)} and {Money.Format(Math.Max(0, limit - committed))} of it is left.");
     }
 
+    private Task CheckSpendLimitAsync(PortalDbContext db, Guid tenantId, long addMicros, CancellationToken ct) =>
+        CheckLimitsAsync(db, tenantId, null, addMicros, ct);
 
     /// <summary>
     /// What a tenant has committed, the sum its spend limit is checked against: open leases and live holds, plus held
     /// or signed extensions of open leases. Support's limits page shows the same figure.
     /// </summary>
-    internal static async Task<long> CommittedMicrosAsync(PortalDbContext db, Guid tenantId, DateTime now, CancellationToken ct)
-    {
-        var leases = await db.Set<Lease>()
+    internal static async Task<long> CommittedMicrosAsync(PortalDbContext db, Guid tenantId, DateTime now, CancellationToken ct) =>
+        await CommittedLeases(db, tenantId, now).SumAsync(ct) + await CommittedAmendments(db, tenantId, now).SumAsync(ct);
+
+    private static IQueryable<long> CommittedLeases(PortalDbContext db, Guid tenantId, DateTime now) =>
+        db.Set<Lease>()
             .Where(l => l.TenantId == tenantId && Lease.OpenStates.Contains(l.State) && (l.State != LeaseState.Held || l.HoldExpiresAt > now))
-            .SumAsync(l => l.PriceMicros, ct);
-        var amendments = await db.Set<LeaseAmendment>()
+            .Select(l => l.PriceMicros);
+
+    private static IQueryable<long> CommittedAmendments(PortalDbContext db, Guid tenantId, DateTime now) =>
+        db.Set<LeaseAmendment>()
             .Where(a => a.TenantId == tenantId && (a.State == AmendmentState.Signed || (a.State == AmendmentState.Held && a.HoldExpiresAt > now)))
-            .Join(db.Set<Lease>().Where(l => Lease.OpenStates.Contains(l.State)), a => a.LeaseId, l => l.Id, (a, l) => a.PriceMicros)
-            .SumAsync(ct);
-        return leases + amendments;
-    }
+            .Join(db.Set<Lease>().Where(l => Lease.OpenStates.Contains(l.State)), a => a.LeaseId, l => l.Id, (a, l) => a.PriceMicros);
 
     // Outside the pool lock: read-only, over two weeks either side.
     private async Task<(string Reason, IReadOnlyList<HourWindow> Earlier, IReadOnlyList<HourWindow> Later)> SuggestAsync(

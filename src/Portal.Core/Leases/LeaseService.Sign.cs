@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Notifications;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Leases;
@@ -17,9 +18,17 @@ public sealed partial class LeaseService
 
     private async Task<AgreementTerms> TermsAsync(PortalDbContext db, Lease lease, LeaseAmendment? amendment, CancellationToken ct)
     {
-        var tenantName = await db.Tenants.Where(t => t.Id == lease.TenantId).Select(t => t.Name).FirstAsync(ct);
-        var region = await db.Regions.Where(r => r.Id == lease.RegionId).Select(r => r.Name).FirstAsync(ct);
-        var sku = await db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstAsync(ct);
+        var names = await db.Tenants.Where(t => t.Id == lease.TenantId).Select(t => new
+        {
+            TenantName = t.Name, // (scalar subqueries only: SQLite cannot APPLY)
+            Region = db.Regions.Where(r => r.Id == lease.RegionId).Select(r => r.Name).FirstOrDefault(),
+            Sku = db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstOrDefault(),
+        }).FirstAsync(ct);
+        return Terms(lease, amendment, names.TenantName, names.Region ?? lease.RegionId, names.Sku ?? lease.SkuId);
+    }
+
+    private AgreementTerms Terms(Lease lease, LeaseAmendment? amendment, string tenantName, string region, string sku)
+    {
         var policy = CancellationPolicy.Describe(Options);
         return amendment is null
             ? new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), LeasePrice.Of(lease), policy)
@@ -38,22 +47,35 @@ public sealed partial class LeaseService
         EnsureRole(TenantRole.Admin, "sign leases");
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var lease = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
+        // One round trip for everything read before the lock: the lease, the organisation's state and the agreement's names.
+        var userId = tenant.UserId;
+        var facts = await db.Set<Lease>().AsNoTracking().Where(l => l.Id == leaseId).Select(l => new
+        {
+            Lease = l,
+            TenantName = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => t.Name).FirstOrDefault(),
+            TenantState = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => (TenantState?)t.State).FirstOrDefault(),
+            SuspendedReason = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => t.SuspendedReason).FirstOrDefault(),
+            RegionName = db.Regions.Where(r => r.Id == l.RegionId).Select(r => r.Name).FirstOrDefault(),
+            SkuName = db.GpuSkus.Where(s => s.Id == l.SkuId).Select(s => s.Name).FirstOrDefault(),
+            Email = db.Users.Where(u => u.Id == userId).Select(u => u.Email).FirstOrDefault(),
+        }).FirstOrDefaultAsync(ct) ?? throw LeaseException.NotFound();
+        var lease = facts.Lease;
         if (idempotencyKey is not null && lease.SignKey == idempotencyKey) return lease; // a retry of a sign that went through
         signerName = signerName?.Trim();
         if (string.IsNullOrEmpty(signerName) || signerName.Length < 2 || signerName.Length > 200)
             throw LeaseException.Invalid("Type your full name to sign (2 to 200 characters).");
         if (!accepted) throw LeaseException.Invalid("Accept the agreement to sign it.");
-        await EnsureCanSpendAsync(db, ct);
+        EnsureCanSpend(facts.TenantState, facts.SuspendedReason);
 
         var now = Now;
         EnsureSignable(lease, now);
         // Rendered before the pool lock (it takes milliseconds); the lease's version proves the terms did not change since.
-        var email = await db.Users.Where(u => u.Id == tenant.UserId).Select(u => u.Email).FirstOrDefaultAsync(ct) ?? "";
-        var terms = await TermsAsync(db, lease, null, ct);
+        var email = facts.Email ?? "";
+        var terms = Terms(lease, null, facts.TenantName ?? "", facts.RegionName ?? lease.RegionId, facts.SkuName ?? lease.SkuId);
         var pdf = LeaseAgreementPdf.Render(terms, new AgreementSignature(signerName, email, now, origin.IpAddress, origin.UserAgent));
         var sha = Convert.ToHexStringLower(SHA256.HashData(pdf));
         var renderedVersion = lease.Version;
+        var recipients = await Notifier.RecipientsAsync(db, lease.TenantId, ct: ct);
 
         await using var tx = await PoolTransaction.BeginAsync(db, lease.RegionId, lease.SkuId, ct);
         lease = await db.Set<Lease>().Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
@@ -86,9 +108,9 @@ public sealed partial class LeaseService
         if (lease.NeedsApproval)
             lease.Events.Add(Event(lease, now, $"Waiting for approval by Support (over {Options.ApprovalGpuThreshold} GPUs or {Money.Format(Options.ApprovalMicrosThreshold)}).", "system"));
         audit.Add(db, "lease.signed", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId} in {lease.RegionId}", lease.TenantId);
-        await notifier.AddAsync(db, lease.TenantId, "lease.signed", $"Lease signed: {lease.Gpus} × {terms.SkuName}",
+        notifier.Add(db, recipients, lease.TenantId, "lease.signed", $"Lease signed: {lease.Gpus} × {terms.SkuName}",
             $"{signerName} signed a lease of {lease.Gpus} × {terms.SkuName} in {terms.RegionName} from {terms.Start:yyyy-MM-dd HH:mm} to {terms.End:yyyy-MM-dd HH:mm} UTC for {Money.Format(lease.PriceMicros)}."
-            + (lease.NeedsApproval ? " It now waits for Support's approval." : ""), LeaseLinks.Lease(lease.Id), ct: ct);
+            + (lease.NeedsApproval ? " It now waits for Support's approval." : ""), LeaseLinks.Lease(lease.Id));
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         notifier.AfterCommit(lease.TenantId, lease.Id);

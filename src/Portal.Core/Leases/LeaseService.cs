@@ -68,6 +68,12 @@ public sealed partial class LeaseService(
         catch (TenantActionRefusedException e) { throw new LeaseException("tenant_suspended", e.Message, 403); }
     }
 
+    private void EnsureCanSpend(TenantState? state, string? suspendedReason)
+    {
+        try { tenant.EnsureCanSpend(state, suspendedReason); }
+        catch (TenantActionRefusedException e) { throw new LeaseException("tenant_suspended", e.Message, 403); }
+    }
+
     private static LeaseEvent Event(Lease lease, DateTime at, string message, string? actor) =>
         new() { TenantId = lease.TenantId, LeaseId = lease.Id, At = at, State = lease.State, Message = message, Actor = actor ?? "system" };
 

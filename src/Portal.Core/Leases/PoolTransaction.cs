@@ -59,14 +59,17 @@ public static class PoolTransaction
     /// <summary>Counts a change to a pool's capacity, so a cached view of it can tell it is stale.</summary>
     internal static async Task BumpAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct)
     {
+        if (db.Database.IsNpgsql()) return; // the lock already counted it (one round trip for both)
         var updated = await db.Set<CapacityPool>().Where(p => p.RegionId == regionId && p.SkuId == skuId)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Version, p => p.Version + 1), ct);
         if (updated == 0) db.Set<CapacityPool>().Add(new CapacityPool { RegionId = regionId, SkuId = skuId, Version = 1 });
     }
 
+    // Locks the pool's row and counts the change in one statement: an UPDATE takes the same row lock as FOR UPDATE.
+    // A transaction that then changes nothing has bumped the version needlessly, which only makes a cached view reload.
     private static async Task<bool> LockPoolRowAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct) =>
         (await db.Database.SqlQuery<int>(
-            $"SELECT 1 AS \"Value\" FROM \"CapacityPools\" WHERE \"RegionId\" = {regionId} AND \"SkuId\" = {skuId} FOR UPDATE").ToListAsync(ct)).Count > 0;
+            $"UPDATE \"CapacityPools\" SET \"Version\" = \"Version\" + 1 WHERE \"RegionId\" = {regionId} AND \"SkuId\" = {skuId} RETURNING 1 AS \"Value\"").ToListAsync(ct)).Count > 0;
 
     /// <summary>The transaction, giving the gate back as soon as it commits, rolls back or is disposed (once).</summary>
     private sealed class GatedTransaction(IDbContextTransaction inner, SemaphoreSlim gate) : IDbContextTransaction

@@ -75,6 +75,17 @@ public sealed class CurrentTenant
         EnsureCanSpend();
     }
 
+    /// <summary>The same check on a state the caller just read itself (in a query that fetched more, to save a round trip).</summary>
+    public void EnsureCanSpend(TenantState? state, string? suspendedReason)
+    {
+        if (TenantId is not null)
+        {
+            State = state;
+            SuspendedReason = suspendedReason;
+        }
+        EnsureCanSpend();
+    }
+
     /// <summary>
     /// The same check on what was read when the request or session began (a lease hold, a batch, a job): a suspended
     /// organisation may read but not spend.

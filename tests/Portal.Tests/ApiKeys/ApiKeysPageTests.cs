@@ -73,7 +73,7 @@ public sealed class ApiKeysPageTests(LeaseFactory factory) : IClassFixture<Lease
         var secret = await NewKeyAsync(factory, tenantId, ownerId, ApiKeyScopes.Read, "old script");
         var (page, dialogs) = await RenderAsAsync(ownerId);
 
-        page.Find("[data-testid=revoke-api-key]").Click();
+        page.WaitForElement("[data-testid=revoke-api-key]").Click();
         dialogs.WaitForAssertion(() => Assert.Contains("refused from their very next request", dialogs.Markup));
         dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Revoke").Click();
 
@@ -91,7 +91,7 @@ public sealed class ApiKeysPageTests(LeaseFactory factory) : IClassFixture<Lease
         await NewKeyAsync(factory, tenantId, ownerId, ApiKeyScopes.Read | ApiKeyScopes.Batches, "shared");
         var (page, _) = await RenderAsAsync(await NewMemberAsync(factory, tenantId, role));
 
-        Assert.Equal("shared", page.Find("[data-testid=api-key-name]").TextContent);
+        Assert.Equal("shared", page.WaitForElement("[data-testid=api-key-name]").TextContent);
         Assert.NotNull(page.Find("[data-testid=read-only-note]"));
         Assert.Empty(page.FindAll("[data-testid=new-api-key]"));
         Assert.Empty(page.FindAll("[data-testid=revoke-api-key]"));
