@@ -33,6 +33,8 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         builder.UseContentRoot(RepoRoot);
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(dataFolder, "portal.db")}");
+        // Batch files beside the database, not under the repository's data/ folder.
+        builder.UseSetting("Files:Root", Path.Combine(dataFolder, "files"));
         builder.UseSetting("Support:Email", SupportEmail);
         builder.UseSetting("Support:Password", SupportPassword);
     }

@@ -65,6 +65,23 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task An_upload_left_without_creating_a_batch_is_not_kept()
+    {
+        await ActAsync(owner.UserId);
+        var store = factory.Services.GetRequiredService<BatchFileStore>();
+        var before = Directory.GetFiles(store.Root).Length;
+        var page = ctx.Render<NewBatchPage>();
+
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(OpenAiTestKit.EmbeddingsJsonl(2), "draft.jsonl"));
+        page.WaitForElement("[data-testid=check-passed]");
+        Assert.Equal(before + 1, Directory.GetFiles(store.Root).Length);
+
+        await ctx.DisposeComponentsAsync(); // the member went elsewhere
+        Assert.Equal(before, Directory.GetFiles(store.Root).Length);
+        Assert.Empty((await member!.Get<BatchFileService>().ListAsync(null, 10, null, false)).Files);
+    }
+
+    [Fact]
     public async Task Pasted_lines_with_a_problem_are_shown_by_line_and_nothing_is_created()
     {
         await ActAsync(owner.UserId);

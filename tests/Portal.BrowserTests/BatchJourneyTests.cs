@@ -1,0 +1,84 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Portal.BrowserTests;
+
+/// <summary>
+/// Issue 5's browser test: a member creates an API key, uploads a small embeddings batch and a small chat batch from
+/// the new batch page (after a file with problems is refused line by line), watches each complete without reloading,
+/// and downloads the output. The portal's own job server runs them on the embedded simulator, as in production.
+/// </summary>
+[Collection(PortalInChromiumCollection.Name)]
+public sealed class BatchJourneyTests(PortalInChromium portal)
+{
+    private const int PhoneWidth = 390;
+
+    [Fact]
+    public async Task Member_creates_a_key_uploads_embeddings_and_chat_batches_watches_them_complete_live_and_downloads_the_output()
+    {
+        var page = await portal.NewPageAsync();
+        var screenshots = new StepScreenshots("batch-journey");
+        var journey = new PortalJourney(page, screenshots);
+        var batches = new BatchJourney(page, screenshots);
+        var id = PortalJourney.NewId();
+        var email = $"batcher-{id}@example.com";
+
+        await screenshots.RecordAsync(page, async () =>
+        {
+            await journey.RegisterAsync(email);
+            await journey.ConfirmThroughOutboxAsync(email);
+            await journey.SignInAsync(email, PortalJourney.Password);
+            await journey.CreateOrganizationAsync($"Batch Labs {id}", $"batch-labs-{id}");
+
+            await batches.OpenEmptyBatchesAsync();
+            Assert.True(await batches.ScreenshotNarrowAsync(PhoneWidth, "batches-empty") <= PhoneWidth, "The empty batches page scrolls sideways on a phone.");
+            var secret = await batches.CreateApiKeyAsync($"notebook {id}");
+
+            await batches.OpenNewBatchAsync("Embeddings");
+            await batches.UploadWithProblemsAsync("broken.jsonl", Embeddings(2) + "{\"custom_id\": \"request-3\"\n" + Embeddings(1, from: 1), 3, 4);
+            var embeddingsId = await batches.UploadAndCreateAsync("vectors.jsonl", Embeddings(3), 3, "all-minilm-l6-v2", "embeddings");
+            await batches.ExpectCompletedWithoutReloadAsync(3, "embeddings");
+            var vectors = await batches.DownloadOutputAsync(embeddingsId);
+            Assert.Equal(["request-1", "request-2", "request-3"], vectors.Select(CustomId).Order());
+            Assert.All(vectors, v => Assert.Equal(384, Body(v).GetProperty("data")[0].GetProperty("embedding").GetArrayLength()));
+
+            await batches.OpenNewBatchAsync("Chat completions");
+            var chatId = await batches.UploadAndCreateAsync("questions.jsonl", Chat(2), 2, "llama-3.3-70b-instruct", "chat");
+            await batches.ExpectCompletedWithoutReloadAsync(2, "chat");
+            Assert.True(await batches.ScreenshotNarrowAsync(PhoneWidth, "batch") <= PhoneWidth, "The batch page scrolls sideways on a phone.");
+            var answers = await batches.DownloadOutputAsync(chatId);
+            Assert.Equal(["q-1", "q-2"], answers.Select(CustomId).Order());
+            Assert.All(answers, a => Assert.False(string.IsNullOrWhiteSpace(
+                Body(a).GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString())));
+
+            await batches.ExpectListedAsync(embeddingsId, chatId);
+            Assert.True(await batches.ScreenshotNarrowAsync(PhoneWidth, "batches-list") <= PhoneWidth, "The batches list scrolls sideways on a phone.");
+
+            // The key made on the page sees the same batches through the OpenAI-compatible API.
+            using var http = new HttpClient { BaseAddress = new Uri(portal.Server.BaseUrl) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+            var listed = JsonDocument.Parse(await http.GetStringAsync("/v1/batches")).RootElement.GetProperty("data");
+            Assert.Equal([chatId, embeddingsId], listed.EnumerateArray().Select(b => b.GetProperty("id").GetString()));
+            Assert.All(listed.EnumerateArray(), b => Assert.Equal("completed", b.GetProperty("status").GetString()));
+        });
+        await page.Context.CloseAsync();
+    }
+
+    private static string Embeddings(int lines, int from = 0) => string.Concat(Enumerable.Range(from + 1, lines).Select(i =>
+        JsonSerializer.Serialize(new { custom_id = $"request-{i}", method = "POST", url = "/v1/embeddings", body = new { model = "all-minilm-l6-v2", input = $"Sentence number {i}." } }) + "\n"));
+
+    private static string Chat(int lines) => string.Concat(Enumerable.Range(1, lines).Select(i =>
+        JsonSerializer.Serialize(new
+        {
+            custom_id = $"q-{i}", method = "POST", url = "/v1/chat/completions",
+            body = new { model = "llama-3.3-70b-instruct", messages = new[] { new { role = "user", content = $"Question {i}: what is a GPU?" } }, max_tokens = 24 },
+        }) + "\n"));
+
+    private static string? CustomId(JsonElement line) => line.GetProperty("custom_id").GetString();
+
+    private static JsonElement Body(JsonElement line)
+    {
+        Assert.Equal(200, line.GetProperty("response").GetProperty("status_code").GetInt32());
+        return line.GetProperty("response").GetProperty("body");
+    }
+}
