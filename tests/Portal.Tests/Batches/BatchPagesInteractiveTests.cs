@@ -46,7 +46,7 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
         await ActAsync(owner.UserId);
         var navigation = ctx.Services.GetRequiredService<BunitNavigationManager>();
         navigation.NavigateTo("/batches/new?endpoint=embeddings");
-        var page = ctx.Render<NewBatchPage>();
+        var page = RenderNewBatchPage();
         Assert.True(page.Find("[data-testid=create-batch]").HasAttribute("disabled"));
 
         page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(OpenAiTestKit.EmbeddingsJsonl(4), "vectors.jsonl"));
@@ -70,7 +70,7 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
         await ActAsync(owner.UserId);
         var store = factory.Services.GetRequiredService<BatchFileStore>();
         var before = Directory.GetFiles(store.Root).Length;
-        var page = ctx.Render<NewBatchPage>();
+        var page = RenderNewBatchPage();
 
         page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(OpenAiTestKit.EmbeddingsJsonl(2), "draft.jsonl"));
         page.WaitForElement("[data-testid=check-passed]");
@@ -85,7 +85,7 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
     public async Task Pasted_lines_with_a_problem_are_shown_by_line_and_nothing_is_created()
     {
         await ActAsync(owner.UserId);
-        var page = ctx.Render<NewBatchPage>();
+        var page = RenderNewBatchPage();
         var good = BatchExamples.Jsonl("/v1/chat/completions", "muse-spark").Split('\n')[0];
 
         page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Paste lines").Click();
@@ -104,7 +104,7 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
     {
         await ActAsync(owner.UserId);
         var navigation = ctx.Services.GetRequiredService<BunitNavigationManager>();
-        var page = ctx.Render<NewBatchPage>();
+        var page = RenderNewBatchPage();
 
         page.Find("[data-testid=paste-example]").Click();
         page.WaitForAssertion(() => Assert.Contains("\"url\":\"/v1/chat/completions\"", page.Find("#batch-lines").GetAttribute("value") ?? page.Find("#batch-lines").TextContent));
@@ -127,7 +127,7 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
 
         var page = ctx.Render<NewBatchPage>();
 
-        Assert.Contains("Your role (Viewer) can look at batches", page.Find("[data-testid=batch-read-only]").TextContent);
+        page.WaitForAssertion(() => Assert.Contains("Your role (Viewer) can look at batches", page.Find("[data-testid=batch-read-only]").TextContent));
         Assert.Empty(page.FindComponents<InputFile>());
         Assert.Empty(page.FindAll("[data-testid=create-batch]"));
         await Assert.ThrowsAsync<BatchException>(() => member!.Get<BatchFileService>().StoreAsync(new MemoryStream([1])));
@@ -168,6 +168,14 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
 
         page.WaitForAssertion(() => Assert.Equal("2", page.Find("[data-testid=count-completed]").TextContent.Trim()));
         Assert.Equal("1", page.Find("[data-testid=count-waiting]").TextContent.Trim());
+    }
+
+    /// <summary>The new batch page once it has loaded the endpoint's models (its example link names one).</summary>
+    private IRenderedComponent<NewBatchPage> RenderNewBatchPage()
+    {
+        var page = ctx.Render<NewBatchPage>();
+        page.WaitForAssertion(() => Assert.Contains("model=", page.Find("[data-testid=example-download]").GetAttribute("href")));
+        return page;
     }
 
     /// <summary>The page's services as <paramref name="userId"/>'s circuit has them.</summary>
