@@ -114,13 +114,18 @@ public sealed partial class BatchJourney(IPage page, StepScreenshots screenshots
         await screenshots.TakeAsync(page, "batches-list");
     }
 
-    /// <summary>A look at the current page as a phone shows it; returns the page's width (more than the window: it scrolls sideways).</summary>
+    /// <summary>
+    /// A look at the current page as a phone shows it; returns the width its content needs (more than the window: it
+    /// scrolls sideways, or a table scrolls or clips inside its own box).
+    /// </summary>
     public async Task<int> ScreenshotNarrowAsync(int width, string step)
     {
         var before = page.ViewportSize;
         await page.SetViewportSizeAsync(width, 844);
         await screenshots.TakeAsync(page, $"{step}-at-{width}px");
-        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        var scrollWidth = await page.EvaluateAsync<int>(
+            "() => Math.max(document.documentElement.scrollWidth, ...[...document.querySelectorAll('.mud-table-container')]" +
+            ".map(t => document.documentElement.clientWidth + t.scrollWidth - t.clientWidth))");
         if (before is not null) await page.SetViewportSizeAsync(before.Width, before.Height);
         return scrollWidth;
     }
@@ -128,7 +133,8 @@ public sealed partial class BatchJourney(IPage page, StepScreenshots screenshots
     private async Task UploadAsync(string filename, string jsonl)
     {
         await Expect(page.GetByTestId("choose-file")).ToBeEnabledAsync();
-        await page.Locator("input[type=file]").SetInputFilesAsync(new FilePayload
+        // MudFileUpload adds a fresh input after each choice (so the same file can be chosen again): the last one is live.
+        await page.Locator("input[type=file]").Last.SetInputFilesAsync(new FilePayload
         {
             Name = filename, MimeType = "application/jsonl", Buffer = Encoding.UTF8.GetBytes(jsonl),
         });

@@ -6,7 +6,7 @@ namespace Portal.Core.Batches;
 public sealed partial class ValidateBatchJob
 {
     /// <summary>What reading the whole file found: file-level problems, or the requests and their one model.</summary>
-    private sealed record Scan(BatchErrorList Errors, int Requests, string? Model, int OverContext);
+    public sealed record Scan(BatchErrorList Errors, int Requests, string? Model, int OverContext);
 
     /// <summary>Reads the input once, a line at a time (memory does not grow with the file, only with MaxLines' custom_ids).</summary>
     private async Task<Scan> ScanAsync(Batch batch, CancellationToken ct)
@@ -23,7 +23,18 @@ public sealed partial class ValidateBatchJob
         var models = await db.Models.AsNoTracking().ToDictionaryAsync(m => m.Id, ct);
 
         await using var stream = files.OpenRead(input.Id);
-        if (stream.Length > limits.MaxFileBytes)
+        return await ScanAsync(stream, batch.Endpoint, models, limits, ct);
+    }
+
+    /// <summary>
+    /// Checks every line of an input for <paramref name="endpoint"/> against the catalog's <paramref name="models"/>: the
+    /// validation job's rules, which the new batch page also applies before a batch exists.
+    /// </summary>
+    public static async Task<Scan> ScanAsync(Stream stream, string endpoint, IReadOnlyDictionary<string, HostedModel> models, BatchOptions limits,
+        CancellationToken ct)
+    {
+        var errors = new BatchErrorList();
+        if (stream.CanSeek && stream.Length > limits.MaxFileBytes)
         {
             errors.Add(new("file_too_large",
                 $"The file has {stream.Length:N0} bytes; a batch input may have at most {limits.MaxFileBytes:N0}. Split it into several batches."));
@@ -61,12 +72,12 @@ public sealed partial class ValidateBatchJob
                     $"Line {n}: custom_id \"{line.CustomId}\" is already used on line {firstLineOf[line.CustomId]}; each line needs its own.", "custom_id", n));
                 continue;
             }
-            if (line.Url != batch.Endpoint)
+            if (line.Url != endpoint)
             {
-                errors.Add(new("invalid_url", $"Line {n}: url is \"{Shorten(line.Url)}\" but this batch's endpoint is \"{batch.Endpoint}\".", "url", n));
+                errors.Add(new("invalid_url", $"Line {n}: url is \"{Shorten(line.Url)}\" but this batch's endpoint is \"{endpoint}\".", "url", n));
                 continue;
             }
-            if (ModelProblem(line.Model, batch.Endpoint, models, n) is { } modelError)
+            if (ModelProblem(line.Model, endpoint, models, n) is { } modelError)
             {
                 errors.Add(modelError);
                 continue;
@@ -78,14 +89,14 @@ public sealed partial class ValidateBatchJob
                     $"Line {n} uses model \"{Shorten(line.Model)}\" but line {modelLine} uses \"{model.Id}\": a batch runs one model.", "body.model", n));
                 continue;
             }
-            if (BatchContextCheck.Problem(batch.Endpoint, line.Body, model.ContextLength) is not null) overContext++;
+            if (BatchContextCheck.Problem(endpoint, line.Body, model.ContextLength) is not null) overContext++;
         }
         if (requests == 0)
             errors.Add(new("empty_file", "The file has no requests: each line must be a JSON object {custom_id, method, url, body}."));
         return new(errors, requests, model?.Id, overContext);
     }
 
-    private static BatchError? ModelProblem(string modelId, string endpoint, Dictionary<string, HostedModel> models, int n)
+    private static BatchError? ModelProblem(string modelId, string endpoint, IReadOnlyDictionary<string, HostedModel> models, int n)
     {
         if (!models.TryGetValue(modelId, out var m))
             return new("model_not_found", $"Line {n}: the model \"{Shorten(modelId)}\" does not exist.", "body.model", n);

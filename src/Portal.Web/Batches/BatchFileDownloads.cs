@@ -19,22 +19,21 @@ public static class BatchFileDownloads
         app.MapGet("/batches/example/{slug}.jsonl", ExampleAsync).AllowAnonymous().ExcludeFromDescription();
         var batch = app.MapGroup("/batches/{id}").RequireAuthorization().ExcludeFromDescription();
         batch.MapGet("/input.jsonl", (string id, BatchService batches, BatchFileService files, CancellationToken ct) =>
-            FileAsync(batches, files, id, b => b.InputFileId, null, ct));
+            FileAsync(batches, files, id, b => b.InputFileId, ct));
         batch.MapGet("/output.jsonl", (string id, BatchService batches, BatchFileService files, CancellationToken ct) =>
-            FileAsync(batches, files, id, b => b.OutputFileId, "output", ct));
+            FileAsync(batches, files, id, b => b.OutputFileId, ct));
         batch.MapGet("/errors.jsonl", (string id, BatchService batches, BatchFileService files, CancellationToken ct) =>
-            FileAsync(batches, files, id, b => b.ErrorFileId, "errors", ct));
+            FileAsync(batches, files, id, b => b.ErrorFileId, ct));
         return app;
     }
 
-    private static async Task<IResult> FileAsync(BatchService batches, BatchFileService files, string id, Func<Batch, string?> fileOf,
-        string? suffix, CancellationToken ct)
+    /// <summary>Streams the file under its own name (the upload's, or <c>batch_..._output.jsonl</c> as the runner names it).</summary>
+    private static async Task<IResult> FileAsync(BatchService batches, BatchFileService files, string id, Func<Batch, string?> fileOf, CancellationToken ct)
     {
         if (await batches.GetAsync(id, ct) is not { } batch || fileOf(batch) is not { } fileId) return Results.NotFound();
         if (await files.OpenAsync(fileId, ct) is not { } opened) return Results.NotFound();
         var (file, content) = opened;
-        var name = suffix is null ? file.Filename : $"{batch.Id}_{suffix}.jsonl";
-        return Results.Stream(content, ContentType, name, lastModified: DateTime.SpecifyKind(file.CreatedAt, DateTimeKind.Utc));
+        return Results.Stream(content, ContentType, file.Filename, lastModified: DateTime.SpecifyKind(file.CreatedAt, DateTimeKind.Utc));
     }
 
     private static async Task<IResult> ExampleAsync(string slug, string? model, IDbContextFactory<PortalDbContext> dbFactory, CancellationToken ct)

@@ -70,6 +70,7 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
         await ActAsync(owner.UserId);
         var store = factory.Services.GetRequiredService<BatchFileStore>();
         var before = Directory.GetFiles(store.Root).Length;
+        ctx.Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/batches/new?endpoint=embeddings");
         var page = RenderNewBatchPage();
 
         page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(OpenAiTestKit.EmbeddingsJsonl(2), "draft.jsonl"));
@@ -82,18 +83,23 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
     }
 
     [Fact]
-    public async Task Pasted_lines_with_a_problem_are_shown_by_line_and_nothing_is_created()
+    public async Task Pasted_lines_with_problems_show_the_validation_jobs_reasons_by_line_and_nothing_is_created()
     {
         await ActAsync(owner.UserId);
         var page = RenderNewBatchPage();
         var good = BatchExamples.Jsonl("/v1/chat/completions", "muse-spark").Split('\n')[0];
 
         page.FindAll(".mud-tab").Single(t => t.TextContent.Trim() == "Paste lines").Click();
-        page.WaitForElement("#batch-lines").Change(good + "\n{\"custom_id\": \"request-2\", \"method\": \"POST\"\n");
+        // Line 2 is cut short, line 3 repeats line 1's custom_id, line 4 asks an embeddings model for chat.
+        var embeddings = good.Replace("request-1", "request-4").Replace("muse-spark", "all-minilm-l6-v2");
+        page.WaitForElement("#batch-lines").Change(good + "\n{\"custom_id\": \"request-2\", \"method\": \"POST\"\n" + good + "\n" + embeddings + "\n");
         page.Find("[data-testid=check-lines]").Click();
 
-        page.WaitForAssertion(() => Assert.Contains("1 problem found", page.Find("[data-testid=check-failed]").TextContent));
-        Assert.Equal("2", page.Find("[data-testid=check-errors] [data-testid=error-line]").TextContent.Trim());
+        page.WaitForAssertion(() => Assert.Contains("3 problems found", page.Find("[data-testid=check-failed]").TextContent));
+        var rows = page.FindAll("[data-testid=check-errors] tbody tr");
+        Assert.Equal(["2", "3", "4"], rows.Select(r => r.QuerySelector("[data-testid=error-line]")!.TextContent.Trim()));
+        Assert.Equal(["invalid_json_line", "duplicate_custom_id", "model_not_supported"], rows.Select(r => r.QuerySelector("code")!.TextContent.Trim()));
+        Assert.Contains("is already used on line 1", rows[1].TextContent);
         Assert.True(page.Find("[data-testid=create-batch]").HasAttribute("disabled"));
         Assert.Empty((await member!.Get<BatchService>().ListAsync(null, 10)).Batches);
         Assert.Empty((await member.Get<BatchFileService>().ListAsync(null, 10, null, false)).Files);
@@ -117,6 +123,22 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
         var batch = (await member!.Get<BatchService>().ListAsync(null, 10)).Batches.Single();
         Assert.Equal("/v1/chat/completions", batch.Endpoint);
         Assert.Equal("pasted.jsonl", (await member.Get<BatchFileService>().GetAsync(batch.InputFileId))!.Filename);
+    }
+
+    [Fact]
+    public async Task Choosing_another_endpoint_checks_the_file_again()
+    {
+        await ActAsync(owner.UserId);
+        ctx.Services.GetRequiredService<BunitNavigationManager>().NavigateTo("/batches/new?endpoint=embeddings");
+        var page = RenderNewBatchPage();
+        page.FindComponent<InputFile>().UploadFiles(InputFileContent.CreateFromText(OpenAiTestKit.EmbeddingsJsonl(2), "vectors.jsonl"));
+        page.WaitForElement("[data-testid=check-passed]");
+
+        await page.InvokeAsync(() => page.FindComponent<BatchEndpointPicker>().Instance.EndpointChanged.InvokeAsync("/v1/chat/completions"));
+
+        page.WaitForAssertion(() => Assert.Contains("2 problems found", page.Find("[data-testid=check-failed]").TextContent));
+        Assert.Contains("this batch's endpoint is \"/v1/chat/completions\"", page.Find("[data-testid=check-errors]").TextContent);
+        Assert.True(page.Find("[data-testid=create-batch]").HasAttribute("disabled"));
     }
 
     [Fact]

@@ -58,8 +58,8 @@ public static class BatchPagesKit
             batch.CompletedAt = status == BatchStatus.Completed ? now : null;
             batch.CancellingAt = batch.CancelledAt = status == BatchStatus.Cancelled ? now : null;
         }
-        batch.OutputFileId = output is null ? null : await AddFileAsync(db, store, batch, output, factory.Now);
-        batch.ErrorFileId = errors is null ? null : await AddFileAsync(db, store, batch, errors, factory.Now);
+        batch.OutputFileId = output is null ? null : await AddFileAsync(db, store, batch, "output", output, factory.Now);
+        batch.ErrorFileId = errors is null ? null : await AddFileAsync(db, store, batch, "error", errors, factory.Now);
         batch.Version++;
         await db.SaveChangesAsync();
         return batch;
@@ -101,13 +101,14 @@ public static class BatchPagesKit
     public static string OutputLine(string customId) =>
         $$$"""{"id":"batch_req_{{{customId}}}","custom_id":"{{{customId}}}","response":{"status_code":200,"request_id":"req_{{{customId}}}","body":{"object":"list"}},"error":null}""" + "\n";
 
-    private static async Task<string> AddFileAsync(Portal.Core.Data.PortalDbContext db, BatchFileStore store, Batch batch, string text, DateTime now)
+    /// <summary>An output or error file as the runner adds it (named <c>batch_..._output.jsonl</c> / <c>_error.jsonl</c>).</summary>
+    private static async Task<string> AddFileAsync(Portal.Core.Data.PortalDbContext db, BatchFileStore store, Batch batch, string kind, string text, DateTime now)
     {
         var id = BatchFileStore.NewId("file-");
         var bytes = await store.SaveAsync(id, new MemoryStream(Encoding.UTF8.GetBytes(text)));
         db.BatchFiles.Add(new BatchFile
         {
-            Id = id, TenantId = batch.TenantId, Filename = $"{batch.Id}_output.jsonl", Purpose = BatchFileService.OutputPurpose, Bytes = bytes,
+            Id = id, TenantId = batch.TenantId, Filename = $"{batch.Id}_{kind}.jsonl", Purpose = BatchFileService.OutputPurpose, Bytes = bytes,
             Lines = text.Count(c => c == '\n'), CreatedAt = now, ExpiresAt = now.AddDays(30),
         });
         return id;

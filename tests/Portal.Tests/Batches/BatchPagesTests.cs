@@ -101,6 +101,8 @@ public sealed class BatchPagesTests(LeaseFactory factory) : IClassFixture<LeaseF
         var html = await PageAsync(client, $"/batches/{batch.Id}");
 
         Assert.Contains("vectors.jsonl", html);
+        Assert.Matches("href=\"/catalog/models/all-minilm-l6-v2\"[^>]*>all-MiniLM-L6-v2</a>", html);
+        Assert.Contains($"by {ada.Email}", html);
         Assert.Matches(Shown("count-completed", "2"), html);
         Assert.Matches(Shown("count-failed", "1"), html);
         Assert.Matches(Shown("input-tokens", "1,234"), html);
