@@ -114,6 +114,35 @@ public sealed partial class BatchJourney(IPage page, StepScreenshots screenshots
         await screenshots.TakeAsync(page, "batches-list");
     }
 
+    /// <summary>More batches than a page holds: the newest page is full and the pager leads to the older ones.</summary>
+    public async Task ExpectLongListAsync(int pageSize, string oldestId)
+    {
+        await page.GotoAsync("/batches");
+        await Expect(page.GetByTestId("batch-link")).ToHaveCountAsync(pageSize);
+        await Expect(page.GetByTestId("batches-pager")).ToBeVisibleAsync();
+        await Expect(page.Locator($"[data-batch-id='{oldestId}']")).ToHaveCountAsync(0);
+        await screenshots.TakeAsync(page, "batches-long-list");
+        await page.GetByTestId("batches-pager").GetByRole(AriaRole.Link, new() { Name = "Older" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("page=2"));
+        await Expect(page.Locator($"[data-batch-id='{oldestId}']")).ToHaveCountAsync(1);
+        await screenshots.TakeAsync(page, "batches-older");
+    }
+
+    /// <summary>Support finds the organisation's batches among every tenant's and opens one.</summary>
+    public async Task SupportOpensBatchAsync(string organisation, string batchId)
+    {
+        await page.GotoAsync($"/admin/batches?q={Uri.EscapeDataString(organisation)}");
+        var link = page.GetByTestId("admin-batches-table").Locator($"a[href='/admin/batches/{batchId}']");
+        await Expect(link).ToBeVisibleAsync();
+        await screenshots.TakeAsync(page, "support-batches");
+        await link.ClickAsync();
+        await Expect(page.GetByTestId("admin-batch-title")).ToHaveTextAsync(batchId);
+        await Expect(page.GetByTestId("admin-batch-tenant")).ToHaveTextAsync(organisation);
+        await Expect(page.GetByTestId("batch-status")).ToHaveAttributeAsync("data-status", "completed");
+        await Expect(page.GetByTestId("admin-cancel-batch")).ToHaveCountAsync(0);
+        await screenshots.TakeAsync(page, "support-batch");
+    }
+
     /// <summary>
     /// A look at the current page as a phone shows it; returns the width its content needs (more than the window: it
     /// scrolls sideways, or a table scrolls or clips inside its own box).

@@ -55,6 +55,8 @@ public sealed class BatchAdminTests(LeaseFactory factory) : IClassFixture<LeaseF
         var completed = await client.GetPageAsync("/admin/batches?status=completed");
         var byTenant = await client.GetPageAsync($"/admin/batches?q={Uri.EscapeDataString(adaName)}");
         var page = await client.GetPageAsync($"/admin/batches/{adas.Id}");
+        var tenantPage = await client.GetPageAsync($"/admin/tenants/{bob.TenantId}");
+        var byTenantId = await client.GetPageAsync($"/admin/batches?tenant={bob.TenantId}");
 
         Assert.Contains($"href=\"/admin/batches/{adas.Id}\"", all);
         Assert.Contains($"href=\"/admin/batches/{bobs.Id}\"", all);
@@ -62,6 +64,9 @@ public sealed class BatchAdminTests(LeaseFactory factory) : IClassFixture<LeaseF
         Assert.DoesNotContain(adas.Id, completed);
         Assert.Contains(adas.Id, byTenant);
         Assert.DoesNotContain(bobs.Id, byTenant);
+        Assert.Contains($"href=\"/admin/batches?tenant={bob.TenantId}\"", tenantPage);
+        Assert.Contains(bobs.Id, byTenantId);
+        Assert.DoesNotContain(adas.Id, byTenantId);
         Assert.Contains("data-testid=\"admin-cancel-batch\"", page);
         Assert.Contains(WebUtility.HtmlEncode(adaName), page);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/admin/batches/batch_nosuchbatch")).StatusCode);
