@@ -12,6 +12,7 @@ public static class BatchesServiceCollectionExtensions
         var root = config["Files:Root"] is { Length: > 0 } r ? r : Path.Combine("data", "files");
         services.AddSingleton(new BatchFileStore(Path.GetFullPath(Path.Combine(contentRoot, root))));
         services.AddSingleton<BatchRunLock>();
+        services.AddSingleton<BatchModelServers>();
         services.AddSingleton<BatchRunHooks>();
         services.AddScoped<BatchTransitions>();
         services.AddTransient<ValidateBatchJob>();

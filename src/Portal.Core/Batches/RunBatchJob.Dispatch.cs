@@ -10,7 +10,7 @@ public sealed partial class RunBatchJob
     /// sent. Stopping (cancel, expiry, suspension) ends the reading; the requests in flight still hand in their
     /// results; the channel is completed once the last of them has.
     /// </summary>
-    private async Task ProduceAsync(BatchRun run, byte[] alreadyDone, BatchModelServers servers, BatchLineSender sender,
+    private async Task ProduceAsync(BatchRun run, byte[] alreadyDone, IReadOnlyList<BatchModelServers.Server> servers, BatchLineSender sender,
         ChannelWriter<BatchResultLine> results, CancellationToken stop, CancellationToken abort, CancellationToken ct)
     {
         var inFlight = new InFlightRequests();
@@ -41,7 +41,7 @@ public sealed partial class RunBatchJob
                     }
                     (customId, body) = (line.CustomId, line.BodyBytes());
                 }
-                var server = await servers.AcquireAsync(stop);
+                var server = await BatchModelServers.AcquireAsync(servers, stop);
                 inFlight.Enter();
                 _ = SendOneAsync(server, index, customId, body);
             }
@@ -68,7 +68,7 @@ public sealed partial class RunBatchJob
             catch (Exception e) { results.TryComplete(e); } // anything else ends the run, as a crash would
             finally
             {
-                servers.Release(server);
+                server.Release();
                 inFlight.Exit();
             }
         }

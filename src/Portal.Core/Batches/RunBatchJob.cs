@@ -25,8 +25,8 @@ namespace Portal.Core.Batches;
 /// </summary>
 [AutomaticRetry(Attempts = 5)]
 public sealed partial class RunBatchJob(BatchTransitions transitions, BatchFileStore files, BatchRunLock locks,
-    IHttpClientFactory httpClients, IGpuPoolDriver pool, IOptions<BatchOptions> options, BatchRunHooks hooks,
-    TimeProvider time, ILogger<RunBatchJob> logger)
+    BatchModelServers modelServers, IHttpClientFactory httpClients, IGpuPoolDriver pool, IOptions<BatchOptions> options,
+    BatchRunHooks hooks, TimeProvider time, ILogger<RunBatchJob> logger)
 {
     public const string HttpClientName = "batches";
 
@@ -106,10 +106,10 @@ public sealed partial class RunBatchJob(BatchTransitions transitions, BatchFileS
     }
 
     /// <summary>The model's servers (deployments resolved to base URLs; every <c>simulator:</c> one is the embedded pool).</summary>
-    private async Task<BatchModelServers> ServersAsync(BatchRun run, string? model, CancellationToken ct)
+    private async Task<IReadOnlyList<BatchModelServers.Server>> ServersAsync(BatchRun run, string? model, CancellationToken ct)
     {
         await using var db = await transitions.TenantDbAsync(run.TenantId, ct);
         var urls = await db.Set<Catalog.ModelDeployment>().Where(d => d.ModelId == model).Select(d => d.BaseUrl).ToListAsync(ct);
-        return new BatchModelServers(urls.Select(pool.ResolveModelBaseUrl), Options.ConcurrencyPerDeployment);
+        return modelServers.For(urls.Select(pool.ResolveModelBaseUrl));
     }
 }

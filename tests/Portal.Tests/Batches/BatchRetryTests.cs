@@ -91,6 +91,31 @@ public class BatchRetryTests(BatchFactory factory) : IClassFixture<BatchFactory>
         Assert.Equal(200, line.GetProperty("response").GetProperty("status_code").GetInt32());
     }
 
+    [Fact]
+    public async Task Requests_in_flight_to_one_model_server_stay_within_its_bound_even_across_two_batches()
+    {
+        int inFlight = 0, most = 0;
+        factory.Intercept = async (_, ct) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            for (var seen = most; now > seen; seen = most) Interlocked.CompareExchange(ref most, now, seen);
+            await Task.Delay(20, ct);
+            Interlocked.Decrement(ref inFlight);
+            return Ok();
+        };
+        var tenant = await factory.NewTenantAsync();
+        var first = await factory.CreateBatchAsync(tenant, BatchUrls.ChatCompletions, Enumerable.Range(1, 60).Select(i => ChatLine($"a{i}")));
+        var second = await factory.CreateBatchAsync(tenant, BatchUrls.ChatCompletions, Enumerable.Range(1, 60).Select(i => ChatLine($"b{i}")));
+        await factory.ValidateAsync(first);
+        await factory.ValidateAsync(second);
+
+        await Task.WhenAll(factory.RunBatchAsync(first), factory.RunBatchAsync(second));
+
+        Assert.Equal(60, (await factory.LoadAsync(first)).RequestCompleted);
+        Assert.Equal(60, (await factory.LoadAsync(second)).RequestCompleted);
+        Assert.Equal(8, most); // Batches:ConcurrencyPerDeployment: used to the full, never more, whatever the number of batches
+    }
+
     /// <summary>A one-line batch run to the end; its one result line, from the output file or (if failed) the error file.</summary>
     private async Task<JsonElement> RunOneAsync(bool expectFailed = false)
     {

@@ -3,6 +3,9 @@
 
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Batches;
 using OpenAI.Batch;
 using Portal.Tests.Infrastructure;
 using static Portal.Tests.Batches.OpenAiTestKit;
@@ -11,7 +14,7 @@ namespace Portal.Tests.Batches;
 
 /// <summary>
 /// The official OpenAI .NET SDK, unchanged but for its base URL and key, against the portal: if it works, programs
-/// written for OpenAI's Batch API work here. (No runner on this host: batches stay validating until cancelled.)
+/// written for OpenAI's Batch API work here. (No Hangfire server on this host: a test runs the jobs itself.)
 /// </summary>
 public class OpenAiSdkTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
 {
@@ -65,6 +68,40 @@ public class OpenAiSdkTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
 
         var deleted = (await files.DeleteFileAsync((await files.UploadFileAsync(BinaryData.FromString(jsonl), "x.jsonl", OpenAI.Files.FileUploadPurpose.Batch)).Value.Id)).Value;
         Assert.True(deleted.Deleted);
+    }
+
+    [Fact]
+    public async Task The_sdk_polls_a_batch_to_completed_and_downloads_its_output_in_openais_shape()
+    {
+        var (_, _, secret) = await NewTenantWithKeyAsync(factory);
+        var sdk = Sdk(factory, secret);
+        var input = await UploadAsync(sdk, EmbeddingsJsonl(4));
+        var created = await CreateBatchAsync(sdk, input);
+
+        // This host runs no Hangfire server: run the two jobs as a worker would.
+        using (var scope = factory.Services.CreateScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<ValidateBatchJob>().RunAsync(created.BatchId, CancellationToken.None);
+            await scope.ServiceProvider.GetRequiredService<RunBatchJob>().RunAsync(created.BatchId, CancellationToken.None);
+        }
+
+        var done = await WaitForBatchStatusAsync(sdk, created.BatchId, TimeSpan.FromSeconds(10), "completed", "failed");
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        var counts = done.GetProperty("request_counts");
+        Assert.Equal((4, 4, 0), (counts.GetProperty("total").GetInt32(), counts.GetProperty("completed").GetInt32(), counts.GetProperty("failed").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, done.GetProperty("error_file_id").ValueKind);
+        Assert.True(done.GetProperty("usage").GetProperty("input_tokens").GetInt64() > 0);
+
+        var output = await DownloadAsync(sdk, done.GetProperty("output_file_id").GetString()!);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["req-1", "req-2", "req-3", "req-4"], lines.Select(l => l.GetProperty("custom_id").GetString()).Order());
+        Assert.All(lines, l =>
+        {
+            Assert.StartsWith("batch_req_", l.GetProperty("id").GetString());
+            Assert.Equal(200, l.GetProperty("response").GetProperty("status_code").GetInt32());
+            Assert.Equal(384, l.GetProperty("response").GetProperty("body").GetProperty("data")[0].GetProperty("embedding").GetArrayLength());
+            Assert.Equal(JsonValueKind.Null, l.GetProperty("error").ValueKind);
+        });
     }
 
     [Fact]
