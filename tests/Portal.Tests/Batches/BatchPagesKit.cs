@@ -97,6 +97,22 @@ public static class BatchPagesKit
         return await db.Batches.AsNoTracking().FirstAsync(b => b.Id == batchId);
     }
 
+    public static async Task<PortalClient> SignedInAsync(LeaseFactory factory, string email)
+    {
+        var client = factory.CreatePortalClient();
+        await client.SignInOrFailAsync(email);
+        return client;
+    }
+
+    /// <summary>The page as a person reads it: entities decoded (Blazor writes "·" as "&amp;#xB7;").</summary>
+    public static async Task<string> PageAsync(PortalClient client, string url) => System.Net.WebUtility.HtmlDecode(await client.GetPageAsync(url));
+
+    /// <summary>A pattern: an element with this data-testid whose text is exactly <paramref name="text"/>.</summary>
+    public static string Shown(string testId, string text) => $"data-testid=\"{testId}\"[^>]*>{System.Text.RegularExpressions.Regex.Escape(text)}<";
+
+    /// <summary>A date as the batch pages write it: "26 December 2026".</summary>
+    public static string Date(DateTime utc) => utc.ToString("d MMMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>An output line in OpenAI's shape.</summary>
     public static string OutputLine(string customId) =>
         $$$"""{"id":"batch_req_{{{customId}}}","custom_id":"{{{customId}}}","response":{"status_code":200,"request_id":"req_{{{customId}}}","body":{"object":"list"}},"error":null}""" + "\n";
