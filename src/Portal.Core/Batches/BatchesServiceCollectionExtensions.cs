@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,9 +11,28 @@ public static class BatchesServiceCollectionExtensions
         services.AddOptions<BatchOptions>().Bind(config.GetSection("Batches"));
         var root = config["Files:Root"] is { Length: > 0 } r ? r : Path.Combine("data", "files");
         services.AddSingleton(new BatchFileStore(Path.GetFullPath(Path.Combine(contentRoot, root))));
+        services.AddSingleton<BatchRunLock>();
+        services.AddSingleton<BatchRunHooks>();
+        services.AddScoped<BatchTransitions>();
         services.AddTransient<ValidateBatchJob>();
         services.AddScoped<BatchFileService>();
         services.AddScoped<BatchService>();
+        services.AddTransient<RunBatchJob>();
+        services.AddTransient<BatchSweepJob>();
+
+        // The runner's own client: no resilience handler, since the runner retries per line itself (honouring
+        // Retry-After and counting attempts into the line's error), and a request may legitimately take minutes.
+        var limits = config.GetSection("Batches").Get<BatchOptions>() ?? new BatchOptions();
+        services.AddHttpClient(RunBatchJob.HttpClientName, c =>
+            {
+                c.Timeout = TimeSpan.FromSeconds(limits.RequestTimeoutSeconds);
+                c.MaxResponseContentBufferSize = 64 * 1024 * 1024;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                AutomaticDecompression = DecompressionMethods.All,
+            });
         return services;
     }
 }

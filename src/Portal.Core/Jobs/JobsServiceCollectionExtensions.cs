@@ -5,6 +5,7 @@ using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Portal.Core.Batches;
 using Portal.Core.Data;
 using Portal.Core.Email;
 using Portal.Core.Leases;
@@ -72,5 +73,6 @@ public static class JobsServiceCollectionExtensions
         manager.AddOrUpdate<SyncNodeStatesJob>(SyncNodeStatesJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<LeaseLifecycleJob>(LeaseLifecycleJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<DeliverNotificationEmailsJob>(DeliverNotificationEmailsJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        manager.AddOrUpdate<BatchSweepJob>(BatchSweepJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
     }
 }

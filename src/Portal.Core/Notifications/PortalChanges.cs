@@ -1,10 +1,14 @@
 namespace Portal.Core.Notifications;
 
-/// <summary>What changed: a lease (with its id) or a user's notifications.</summary>
-public sealed record PortalChange(Guid TenantId, string Kind, Guid? EntityId = null)
+/// <summary>
+/// What changed: a lease (with its id), a user's notifications, or a batch (its progress or status; the batch's
+/// <c>batch_...</c> id in <see cref="EntityKey"/>).
+/// </summary>
+public sealed record PortalChange(Guid TenantId, string Kind, Guid? EntityId = null, string? EntityKey = null)
 {
     public const string Lease = "lease";
     public const string Notifications = "notifications";
+    public const string Batch = "batch";
 }
 
 /// <summary>
