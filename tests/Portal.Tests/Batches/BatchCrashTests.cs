@@ -36,7 +36,7 @@ public class BatchCrashTests(BatchFactory factory, ITestOutputHelper output) : I
         while (kills.Count < 12 && (await factory.LoadAsync(id)).Status == BatchStatus.InProgress)
         {
             if (await KillOnceAsync(id, random) is { } how) kills.Add(how);
-            await AssertCheckpointConsistentAsync(id);
+            await AssertCheckpointConsistentAsync(factory, id);
         }
         foreach (var step in new[] { "finalize-decided", "finalize-moved" }) // and twice while finishing
             if (await KillAtAsync(id, step, 1, crash: true)) kills.Add(step);
@@ -47,7 +47,7 @@ public class BatchCrashTests(BatchFactory factory, ITestOutputHelper output) : I
         Assert.True(kills.Count >= 10, $"only {kills.Count} kills landed (seed {seed})");
         var batch = await factory.LoadAsync(id);
         Assert.Equal(BatchStatus.Completed, batch.Status);
-        await AssertExactlyOnceAsync(batch, cancelled: false);
+        await AssertExactlyOnceAsync(factory, batch, Lines, cancelled: false);
     }
 
     [Fact]
@@ -66,13 +66,13 @@ public class BatchCrashTests(BatchFactory factory, ITestOutputHelper output) : I
 
         var batch = await factory.LoadAsync(id);
         Assert.Equal(BatchStatus.Cancelled, batch.Status);
-        await AssertExactlyOnceAsync(batch, cancelled: true);
+        await AssertExactlyOnceAsync(factory, batch, Lines, cancelled: true);
         Assert.Contains((await factory.ReadResultsAsync(batch.ErrorFileId)),
             e => e.GetProperty("error").ValueKind == JsonValueKind.Object && e.GetProperty("error").GetProperty("code").GetString() == "batch_cancelled");
     }
 
     /// <summary>Lines the model answers, a few it refuses (no messages: 400), a few over the context (never sent).</summary>
-    private static string Line(int i) => i % 97 == 0
+    internal static string Line(int i) => i % 97 == 0
         ? $$$"""{"custom_id":"q{{{i}}}","method":"POST","url":"/v1/chat/completions","body":{"model":"{{{BatchLines.Chat}}}","messages":[]}}"""
         : ChatLine($"q{i}", $"Question {i}?", maxTokens: i % 101 == 0 ? 200_000 : 3);
 
@@ -117,7 +117,7 @@ public class BatchCrashTests(BatchFactory factory, ITestOutputHelper output) : I
     }
 
     /// <summary>After any kill: the checkpoint's bitmap, counts and the batch's request_counts say the same, and the files hold at least that much.</summary>
-    private async Task AssertCheckpointConsistentAsync(string id)
+    internal static async Task AssertCheckpointConsistentAsync(BatchFactory factory, string id)
     {
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
@@ -126,14 +126,18 @@ public class BatchCrashTests(BatchFactory factory, ITestOutputHelper output) : I
         if (checkpoint is null) return;
         Assert.Equal(checkpoint.DoneLines.Sum(b => BitOperations.PopCount(b)), checkpoint.Completed + checkpoint.Failed);
         Assert.Equal((checkpoint.Completed, checkpoint.Failed), (batch.RequestCompleted, batch.RequestFailed));
-        Assert.True(new FileInfo(Store.PathOf(BatchPartialFiles.OutputId(id))).Length >= checkpoint.OutputBytes);
+        var store = factory.Services.GetRequiredService<BatchFileStore>();
+        Assert.True(new FileInfo(store.PathOf(BatchPartialFiles.OutputId(id))).Length >= checkpoint.OutputBytes);
+        Assert.True(new FileInfo(store.PathOf(BatchPartialFiles.ErrorId(id))).Length >= checkpoint.ErrorBytes);
     }
 
-    private async Task AssertExactlyOnceAsync(Batch batch, bool cancelled)
+    /// <summary>The files hold each of the <paramref name="lines"/> custom_ids once, each where it belongs, and the batch's counts, tokens and cost say the same.</summary>
+    internal static async Task AssertExactlyOnceAsync(BatchFactory factory, Batch batch, int lines, bool cancelled)
     {
+        var store = factory.Services.GetRequiredService<BatchFileStore>();
         var results = await factory.ReadResultsAsync(batch.OutputFileId);
         var errors = await factory.ReadResultsAsync(batch.ErrorFileId);
-        BatchCancelAndExpiryTests.AssertEachOnce(Lines, results, errors);
+        BatchCancelAndExpiryTests.AssertEachOnce(lines, results, errors);
         Assert.Equal((results.Count, errors.Count), (batch.RequestCompleted, batch.RequestFailed));
         Assert.All(results, r => Assert.Equal(200, r.GetProperty("response").GetProperty("status_code").GetInt32()));
         foreach (var e in errors)
@@ -149,9 +153,9 @@ public class BatchCrashTests(BatchFactory factory, ITestOutputHelper output) : I
         Assert.Equal((Usage("prompt_tokens"), Usage("completion_tokens")), (batch.InputTokens, batch.OutputTokens));
         Assert.Equal((batch.InputTokens * 300_000 + batch.OutputTokens * 400_000 + 500_000) / 1_000_000, batch.CostMicros);
         foreach (var fileId in new[] { batch.OutputFileId, batch.ErrorFileId }.OfType<string>())
-            Assert.Equal(new FileInfo(Store.PathOf(fileId)).Length, (await factory.FileAsync(fileId))!.Bytes);
-        Assert.False(Store.Exists(BatchPartialFiles.OutputId(batch.Id)));
-        Assert.False(Store.Exists(BatchPartialFiles.ErrorId(batch.Id)));
+            Assert.Equal(new FileInfo(store.PathOf(fileId)).Length, (await factory.FileAsync(fileId))!.Bytes);
+        Assert.False(store.Exists(BatchPartialFiles.OutputId(batch.Id)));
+        Assert.False(store.Exists(BatchPartialFiles.ErrorId(batch.Id)));
     }
 
     public void Dispose() => Hooks.OnStep = null;

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Batches;
@@ -82,6 +83,15 @@ public class BatchSweepTests(BatchFactory factory) : IClassFixture<BatchFactory>
     private List<(Type Type, string? Id)> Queued() =>
         [.. factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi().EnqueuedJobs("default", 0, 5000)
             .Where(j => j.Value.Job is not null).Select(j => (j.Value.Job.Type, j.Value.Job.Args[0] as string))];
+
+    [Fact]
+    public void The_sweep_is_registered_as_a_minutely_recurring_job_at_start()
+    {
+        using var connection = factory.Services.GetRequiredService<JobStorage>().GetConnection();
+        var sweep = Assert.Single(connection.GetRecurringJobs(), j => j.Id == BatchSweepJob.RecurringId);
+        Assert.Equal(Cron.Minutely(), sweep.Cron);
+        Assert.Equal(typeof(BatchSweepJob), sweep.Job.Type);
+    }
 
     private async Task<string> ValidatedAsync(Guid tenant)
     {
