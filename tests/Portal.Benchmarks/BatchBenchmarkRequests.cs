@@ -48,7 +48,7 @@ internal sealed class BatchBenchmarkRequests(string endpoint)
         return file.Length;
     }
 
-    public sealed record BareResult(int Requests, int Ok, int Other, TimeSpan Elapsed, TimeSpan Cpu)
+    public sealed record BareResult(int Requests, int Ok, int Other, TimeSpan Elapsed, TimeSpan Cpu, GcActivity Gc)
     {
         public double PerSecond => Requests / Elapsed.TotalSeconds;
     }
@@ -58,9 +58,9 @@ internal sealed class BatchBenchmarkRequests(string endpoint)
     /// and read each answer whole, nothing else (no file, no parsing, no checkpoint): what the server and the HTTP
     /// stack alone allow. Its client is set up as the runner's (<c>batches</c> named client).
     /// </summary>
-    public async Task<BareResult> BareLoopAsync(Uri modelBaseUrl, int lines, int concurrency)
+    public async Task<BareResult> BareLoopAsync(Uri modelBaseUrl, int lines, int concurrency, bool instant)
     {
-        using var http = new HttpClient(new SocketsHttpHandler
+        using var http = new HttpClient(instant ? new InstantModelServer(Endpoint) : new SocketsHttpHandler
         {
             PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = DecompressionMethods.All,
         }) { Timeout = TimeSpan.FromMinutes(10) };
@@ -68,6 +68,7 @@ internal sealed class BatchBenchmarkRequests(string endpoint)
         var json = new MediaTypeHeaderValue("application/json");
         int next = -1, ok = 0, other = 0;
         var cpu = Environment.CpuUsage.TotalTime;
+        var gc = GcActivity.Now();
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
@@ -83,6 +84,6 @@ internal sealed class BatchBenchmarkRequests(string endpoint)
             }
         })));
         clock.Stop();
-        return new BareResult(lines, ok, other, clock.Elapsed, Environment.CpuUsage.TotalTime - cpu);
+        return new BareResult(lines, ok, other, clock.Elapsed, Environment.CpuUsage.TotalTime - cpu, GcActivity.Now() - gc);
     }
 }

@@ -17,20 +17,27 @@ namespace Portal.Benchmarks;
 internal static partial class BatchRunBenchmark
 {
     public sealed record Result(string Database, string Endpoint, int Lines, long InputBytes, TimeSpan Upload, TimeSpan Validate,
-        TimeSpan Run, TimeSpan RunCpu, string Status, int Completed, int Failed, BatchBenchmarkRequests.BareResult Bare,
-        MemoryFigures Idle, MemoryFigures Peak, bool KernelPeak)
+        TimeSpan Run, TimeSpan RunCpu, GcActivity RunGc, string Status, int Completed, int Failed, BatchBenchmarkRequests.BareResult Bare,
+        MemoryFigures Idle, MemoryFigures Peak, MemoryFigures RunPeak, long RunLiveGrowth, bool KernelPeak)
     {
         public double ValidatePerSecond => Lines / Validate.TotalSeconds;
         public double RunPerSecond => Lines / Run.TotalSeconds;
         public double Ratio => RunPerSecond / Bare.PerSecond;
         public double RunCpuMsPerLine => RunCpu.TotalMilliseconds / Lines;
         public double BareCpuMsPerLine => Bare.Cpu.TotalMilliseconds / Bare.Requests;
+        public double RunKBPerLine => RunGc.Allocated / 1024.0 / Lines;
+        public double BareKBPerLine => Bare.Gc.Allocated / 1024.0 / Bare.Requests;
         public double WorkingSetGrowthMB => (Peak.WorkingSet - Idle.WorkingSet) / MemoryFigures.MB;
         public double GcHeapGrowthMB => (Peak.GcHeap - Idle.GcHeap) / MemoryFigures.MB;
+        public double RunWorkingSetGrowthMB => (RunPeak.WorkingSet - Idle.WorkingSet) / MemoryFigures.MB;
     }
 
-    public static async Task<List<Result>> RunAsync(string? postgresServer, string endpoint, IReadOnlyList<int> sizes, int repeat, TextWriter log)
+    /// <summary>What to run: <see cref="Settings"/> are portal settings on top of the benchmark's (<c>--set Key=Value</c>).</summary>
+    public sealed record Scenario(string Endpoint, IReadOnlyList<int> Sizes, int Repeat, bool Instant, IReadOnlyDictionary<string, string> Settings);
+
+    public static async Task<List<Result>> RunAsync(string? postgresServer, Scenario scenario, TextWriter log)
     {
+        var (endpoint, sizes, repeat, instant) = (scenario.Endpoint, scenario.Sizes, scenario.Repeat, scenario.Instant);
         var work = Directory.CreateTempSubdirectory("portal-batch-bench-").FullName; // inputs and the file store: never the repository
         try
         {
@@ -40,7 +47,10 @@ internal static partial class BatchRunBenchmark
                 ["Files:Root"] = Path.Combine(work, "files"),
                 ["Batches:MaxLines"] = Math.Max(50_000, sizes.Max()).ToString(CultureInfo.InvariantCulture),
             };
-            await using var host = new LeaseCommitBenchmarkHost(postgresServer, settings);
+            foreach (var (key, value) in scenario.Settings) settings[key] = value;
+            await using var host = new LeaseCommitBenchmarkHost(postgresServer, settings, instant
+                ? services => services.AddHttpClient(RunBatchJob.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new InstantModelServer(endpoint))
+                : null);
             _ = host.Services; // start: migrate, seed, start the embedded simulator
             var database = postgresServer is null ? "SQLite" : "PostgreSQL";
             var (_, userId) = await host.NewTenantAsync("Batch bench");
@@ -50,36 +60,35 @@ internal static partial class BatchRunBenchmark
             log.WriteLine($"  {host.Describe}: started; model server {modelServer}, {concurrency} requests in flight (runner and bare loop), " +
                 $"inputs in {work}");
 
-            // Warm-up: JIT and tiered compilation of both paths (tier 1 comes late on a busy machine), connections,
-            // the simulator's tokenizer.
-            var warm = Math.Min(10_000, sizes.Min());
+            // Warm-up: JIT and tiered compilation of both paths (tier 1 with PGO comes late, later still on a busy
+            // machine: the runner kept speeding up over the first 50,000 lines), connections, the simulator's tokenizer.
+            var warm = Math.Min(20_000, sizes.Max());
             var warmPath = Path.Combine(work, "warm-up.jsonl");
             requests.WriteInput(warmPath, warm);
-            for (var round = 0; round < 2; round++)
+            for (var round = 0; round < 3; round++)
             {
-                await requests.BareLoopAsync(modelServer, warm, concurrency);
+                await requests.BareLoopAsync(modelServer, warm, concurrency, instant);
                 await MeasureBatchAsync(host, userId, requests, warmPath, warm, database);
             }
             File.Delete(warmPath);
 
+            var inputs = sizes.Distinct().Order().ToDictionary(lines => lines, lines => Path.Combine(work, $"input-{lines}.jsonl"));
+            foreach (var (lines, path) in inputs) requests.WriteInput(path, lines);
             var results = new List<Result>();
-            foreach (var lines in sizes.Order())
-            {
-                var path = Path.Combine(work, $"input-{lines}.jsonl");
-                requests.WriteInput(path, lines);
-                for (var i = 0; i < repeat; i++)
+            // Every size in every round, so that what still drifts (tiering, other load) does not favour one size.
+            for (var i = 0; i < repeat; i++)
+                foreach (var (lines, path) in inputs)
                 {
-                    // Alternately first and second, so that drift (tiering, other load) does not always favour one.
-                    var bare = i % 2 == 0 ? await requests.BareLoopAsync(modelServer, lines, concurrency) : null;
+                    // Alternately first and second, so that drift does not always favour the runner or the bare loop.
+                    var bare = i % 2 == 0 ? await requests.BareLoopAsync(modelServer, lines, concurrency, instant) : null;
                     var result = await MeasureBatchAsync(host, userId, requests, path, lines, database);
-                    result = result with { Bare = bare ?? await requests.BareLoopAsync(modelServer, lines, concurrency) };
+                    result = result with { Bare = bare ?? await requests.BareLoopAsync(modelServer, lines, concurrency, instant) };
                     results.Add(result);
                     log.WriteLine($"  {database} {endpoint} {lines:N0} lines, run {i + 1}/{repeat}: runner {result.RunPerSecond:N0} lines/s, " +
-                        $"bare {result.Bare.PerSecond:N0}/s, ratio {result.Ratio:F2}; peak +{result.WorkingSetGrowthMB:N0} MB working set, " +
+                        $"bare {result.Bare.PerSecond:N0}/s, ratio {result.Ratio:F2}; peak +{result.WorkingSetGrowthMB:N0} MB working set " +
+                        $"(runner alone +{result.RunWorkingSetGrowthMB:N0} MB, its live heap +{result.RunLiveGrowth / MemoryFigures.MB:N1} MB), " +
                         $"+{result.GcHeapGrowthMB:N0} MB GC heap; {result.Status} {result.Completed:N0}/{result.Failed:N0}");
                 }
-                File.Delete(path);
-            }
             return results;
         }
         finally
@@ -111,19 +120,24 @@ internal static partial class BatchRunBenchmark
         await using (var scope = host.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<ValidateBatchJob>().RunAsync(batchId, CancellationToken.None);
         var validate = clock.Elapsed;
+        var beforeRun = watch.Peak(); // upload and validation (which holds the file's custom_ids to find duplicates)
 
+        await using var runWatch = new PeakMemoryWatch(); // the runner alone
         var cpu = Environment.CpuUsage.TotalTime;
+        var gc = GcActivity.Now();
         clock.Restart();
         await using (var scope = host.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<RunBatchJob>().RunAsync(batchId, CancellationToken.None);
         var run = clock.Elapsed;
         var runCpu = Environment.CpuUsage.TotalTime - cpu;
-        var peak = watch.Peak();
+        var runGc = GcActivity.Now() - gc;
+        var runPeak = runWatch.Peak();
+        var peak = new MemoryFigures(Math.Max(beforeRun.WorkingSet, runPeak.WorkingSet), Math.Max(beforeRun.GcHeap, runPeak.GcHeap));
 
         await using var reader = await host.AsAsync(userId);
         var done = await reader.ServiceProvider.GetRequiredService<BatchService>().GetAsync(batchId)
                    ?? throw new InvalidOperationException($"Batch {batchId} vanished.");
-        return new Result(database, requests.Endpoint, lines, inputBytes, upload, validate, run, runCpu, BatchService.OpenAiStatus(done.Status),
-            done.RequestCompleted, done.RequestFailed, new(0, 0, 0, TimeSpan.Zero, TimeSpan.Zero), idle, peak, watch.KernelPeakWasReset);
+        return new Result(database, requests.Endpoint, lines, inputBytes, upload, validate, run, runCpu, runGc, BatchService.OpenAiStatus(done.Status),
+            done.RequestCompleted, done.RequestFailed, new(0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, default), idle, peak, runPeak, runWatch.LiveGrowth, runWatch.KernelPeakWasReset);
     }
 }
