@@ -16,8 +16,12 @@ namespace Portal.Benchmarks;
 /// folder, or a new PostgreSQL database on the given server, dropped afterwards. Jobs are enqueued to the real
 /// job storage but no job server runs, so only quoting and signing are measured. (The type argument is any
 /// type of the portal's assembly: this console app's own top-level <c>Program</c> would hide the portal's.)
+/// <paramref name="settings"/> and <paramref name="services"/> are applied last (the batch benchmark sets the simulator's
+/// latency and the file root, and may swap the model server's HTTP handler).
 /// </summary>
-internal sealed class LeaseCommitBenchmarkHost(string? postgresServer) : WebApplicationFactory<Portal.Web.Components.App>
+internal sealed class LeaseCommitBenchmarkHost(string? postgresServer, IReadOnlyDictionary<string, string>? settings = null,
+    Action<IServiceCollection>? services = null)
+    : WebApplicationFactory<Portal.Web.Components.App>
 {
     private readonly string folder = Directory.CreateTempSubdirectory("portal-bench-").FullName;
     private string? postgresDatabase;
@@ -59,6 +63,8 @@ internal sealed class LeaseCommitBenchmarkHost(string? postgresServer) : WebAppl
             builder.UseSetting("Database:Provider", "Sqlite");
             builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(folder, "portal.db")}");
         }
+        if (services is not null) builder.ConfigureServices(services);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
     }
 
     /// <summary>A new organisation with a confirmed Owner.</summary>

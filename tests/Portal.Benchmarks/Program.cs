@@ -5,6 +5,9 @@ using Portal.Core.Capacity;
 // Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--repeat 3] [--no-calendar]
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000] [--no-sqlite]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --batches [--lines 100000] [--small 10000] [--repeat 3]
+//        [--endpoint chat|completions|embeddings] [--postgres "<server connection string>"] [--no-sqlite] [--instant] [--set Key=Value]
+//        (a batch through validation and the runner against the simulator, beside a bare HttpClient loop; peak memory)
 if (args.Contains("--pdf"))
 {
     // The agreement PDF alone, one thread: what signing spends on it.
@@ -19,6 +22,37 @@ if (args.Contains("--pdf"))
     var bytes = 0;
     for (var i = 0; i < n; i++) bytes = Portal.Core.Leases.LeaseAgreementPdf.Render(terms, sign).Length;
     Console.WriteLine($"Agreement PDF: {sw.Elapsed.TotalMilliseconds / n:N2} ms wall, {(Environment.CpuUsage.TotalTime - cpu0).TotalMilliseconds / n:N2} ms CPU per PDF, {bytes:N0} bytes");
+    return 0;
+}
+
+if (args.Contains("--batches"))
+{
+    var postgres = Arg("--postgres") ?? Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES");
+    var endpoint = (Arg("--endpoint") ?? "chat") switch
+    {
+        "chat" => Portal.Core.Batches.BatchUrls.ChatCompletions,
+        "completions" => Portal.Core.Batches.BatchUrls.Completions,
+        "embeddings" => Portal.Core.Batches.BatchUrls.Embeddings,
+        var other => throw new ArgumentException($"--endpoint {other}: use chat, completions or embeddings."),
+    };
+    var lines = int.Parse(Arg("--lines") ?? "100000", CultureInfo.InvariantCulture);
+    var small = int.Parse(Arg("--small") ?? (lines / 10).ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    var runs = int.Parse(Arg("--repeat") ?? "3", CultureInfo.InvariantCulture);
+    var instant = args.Contains("--instant"); // an in-client server answering at once: the runner's own CPU per line
+    int[] sizes = small > 0 && small < lines ? [small, lines] : [lines];
+    Console.WriteLine($"Batch runner benchmark: {endpoint}, {string.Join(" and ", sizes.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} lines, " +
+        $"{runs} runs each, {(instant ? "instant in-client server (--instant)" : "simulator latency 0")} (.NET {Environment.Version}, {Environment.ProcessorCount} cores, " +
+        $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
+    // --set Batches:CheckpointEveryLines=5000 (repeatable): any portal setting, to measure the runner's knobs.
+    var overrides = args.Select((a, i) => (a, i)).Where(p => p.a == "--set" && p.i + 1 < args.Length).Select(p => args[p.i + 1].Split('=', 2))
+        .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
+    var scenario = new BatchRunBenchmark.Scenario(endpoint, sizes, runs, instant, overrides);
+    if (overrides.Count > 0) Console.WriteLine($"  settings: {string.Join(", ", overrides.Select(kv => $"{kv.Key}={kv.Value}"))}");
+    var batchResults = new List<BatchRunBenchmark.Result>();
+    if (!args.Contains("--no-sqlite")) batchResults.AddRange(await BatchRunBenchmark.RunAsync(null, scenario, Console.Out));
+    if (!string.IsNullOrWhiteSpace(postgres)) batchResults.AddRange(await BatchRunBenchmark.RunAsync(postgres, scenario, Console.Out));
+    else Console.WriteLine("  PostgreSQL skipped: pass --postgres \"<connection string>\" or set PORTAL_BENCH_POSTGRES.");
+    BatchRunBenchmark.Print(batchResults, Console.Out);
     return 0;
 }
 

@@ -56,7 +56,7 @@ public sealed class BatchLineSender(HttpClient http, BatchOptions options, TimeP
 
         var status = (int)response.StatusCode;
         var requestId = response.Headers.TryGetValues("x-request-id", out var ids) && ids.FirstOrDefault() is { Length: > 0 } id
-            ? id : "req_" + Guid.NewGuid().ToString("N");
+            ? id : BatchResultLine.NewLineId("req_");
         var retryable = status == 429 || status >= 500;
         JsonDocument? json = null;
         try { json = JsonDocument.Parse(bytes); }

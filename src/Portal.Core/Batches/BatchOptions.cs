@@ -24,8 +24,12 @@ public sealed class BatchOptions
     public int MaxRetryAfterSeconds { get; set; } = 600;
     /// <summary>How long one request may take before it counts as a lost connection (and is retried).</summary>
     public int RequestTimeoutSeconds { get; set; } = 600;
-    /// <summary>A checkpoint after this many finished lines, or after <see cref="CheckpointIntervalMs"/>, whichever first.</summary>
-    public int CheckpointEveryLines { get; set; } = 1000;
+    /// <summary>
+    /// A checkpoint after this many finished lines, or after <see cref="CheckpointIntervalMs"/>, whichever first. The
+    /// interval is what bounds the work re-sent after a crash; the line count only caps it on very fast servers (each
+    /// checkpoint is an fsync and a transaction: at 1,000 lines the runner lost ~10 % of its rate to them at 12,000 lines/s).
+    /// </summary>
+    public int CheckpointEveryLines { get; set; } = 10_000;
     public int CheckpointIntervalMs { get; set; } = 1000;
     /// <summary>On cancel (or expiry), how long requests already sent may still finish before they are abandoned.</summary>
     public int CancelGraceSeconds { get; set; } = 30;

@@ -55,19 +55,42 @@ public sealed record BatchResultLine(int Index, bool IsOutput, byte[] Json, long
         w.WriteEndObject();
     }
 
+    private const string IdCharacters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    /// <summary>
+    /// An id of the same shape as <see cref="BatchFileStore.NewId"/> (prefix + 24 letters and digits) for a line's
+    /// result or a request the server gave no id: it names, it does not guard, so a fast non-cryptographic generator is
+    /// enough (the cryptographic one drew each character separately and cost the runner more CPU than the line itself).
+    /// </summary>
+    public static string NewLineId(string prefix) => string.Create(prefix.Length + 24, prefix, static (chars, prefix) =>
+    {
+        prefix.CopyTo(chars);
+        Random.Shared.GetItems(IdCharacters, chars[prefix.Length..]);
+    });
+
+    // One buffer and writer per thread, reused: a fresh ArrayBufferWriter grew by 4 KB (Utf8JsonWriter's growth step)
+    // for every result over 512 bytes, several times the line's own size in garbage. Write never awaits, so a
+    // thread's buffer is never shared; one grown past MaxKeptBuffer by a huge response is dropped, not kept.
+    private const int MaxKeptBuffer = 1024 * 1024;
+    [ThreadStatic] private static ArrayBufferWriter<byte>? buffer;
+    [ThreadStatic] private static Utf8JsonWriter? writer;
+
     private static byte[] Write(string? customId, Action<Utf8JsonWriter> rest)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer, Options))
-        {
-            w.WriteStartObject();
-            w.WriteString("id", BatchFileStore.NewId("batch_req_"));
-            if (customId is null) w.WriteNull("custom_id");
-            else w.WriteString("custom_id", customId);
-            rest(w);
-            w.WriteEndObject();
-        }
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        var output = buffer ??= new ArrayBufferWriter<byte>(16 * 1024);
+        output.ResetWrittenCount();
+        var w = writer ??= new Utf8JsonWriter(output, Options);
+        w.Reset(output);
+        w.WriteStartObject();
+        w.WriteString("id", NewLineId("batch_req_"));
+        if (customId is null) w.WriteNull("custom_id");
+        else w.WriteString("custom_id", customId);
+        rest(w);
+        w.WriteEndObject();
+        w.Flush();
+        output.Write("\n"u8);
+        var line = output.WrittenSpan.ToArray();
+        if (output.Capacity > MaxKeptBuffer) (buffer, writer) = (null, null);
+        return line;
     }
 }

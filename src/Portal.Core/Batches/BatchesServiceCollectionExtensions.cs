@@ -29,6 +29,9 @@ public static class BatchesServiceCollectionExtensions
                 c.Timeout = TimeSpan.FromSeconds(limits.RequestTimeoutSeconds);
                 c.MaxResponseContentBufferSize = 64 * 1024 * 1024;
             })
+            // No per-request log lines and log scope: a batch sends one request per line, thousands a second, and
+            // the runner reports failures itself (in the line's error and its own log).
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),

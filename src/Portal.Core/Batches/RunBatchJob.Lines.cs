@@ -31,23 +31,27 @@ public sealed partial class RunBatchJob
         using var stopDispatching = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var abortTimer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
         using var abortInFlight = CancellationTokenSource.CreateLinkedTokenSource(ct, abortTimer.Token);
-        var results = Channel.CreateBounded<BatchResultLine>(new BoundedChannelOptions(1024) { SingleReader = true });
+        // Synchronous continuations: the request that hands in a result runs this loop on its own thread, instead of
+        // queueing it to the thread pool once per line (a wake-up per line cost more CPU than appending the line).
+        var results = Channel.CreateBounded<BatchResultLine>(new BoundedChannelOptions(1024) { SingleReader = true, AllowSynchronousContinuations = true });
         var alreadyDone = (byte[])run.Done.Clone();
         var producer = Task.Run(() => ProduceAsync(run, alreadyDone, servers, sender, results.Writer,
             stopDispatching.Token, abortInFlight.Token, ct), CancellationToken.None);
         Stop? stop = null;
+        var checkpointDue = NextCheckpointDue(ct);
         try
         {
-            while (await WaitForResultsAsync(run, results.Reader, ct))
+            while (await WaitForResultsAsync(results.Reader, checkpointDue.Token, ct))
             {
                 while (results.Reader.TryRead(out var result))
                 {
                     run.Add(result);
                     hooks.Step("appended");
                 }
-                if (run.SinceCheckpoint < Options.CheckpointEveryLines
-                    && time.GetElapsedTime(run.CheckpointedAt).TotalMilliseconds < Options.CheckpointIntervalMs) continue;
+                if (run.SinceCheckpoint < Options.CheckpointEveryLines && !checkpointDue.IsDue) continue;
                 var seen = await CheckpointAsync(run, ct);
+                checkpointDue.Dispose();
+                checkpointDue = NextCheckpointDue(ct);
                 if (stop is null && StopFor(seen) is { } reason)
                 {
                     stop = reason;
@@ -60,6 +64,7 @@ public sealed partial class RunBatchJob
         }
         finally
         {
+            checkpointDue.Dispose();
             // However this ends (done, stopped, killed, a step threw), nothing of this run may outlive it: the
             // requests are abandoned, and the producer is awaited so no task still holds the files or the lock.
             if (!producer.IsCompleted)
@@ -85,15 +90,38 @@ public sealed partial class RunBatchJob
         return seen.Suspended ? Stop.Paused : null;
     }
 
-    /// <summary>True when results are waiting or the next checkpoint is due; false when no more will come.</summary>
-    private async Task<bool> WaitForResultsAsync(BatchRun run, ChannelReader<BatchResultLine> reader, CancellationToken ct)
+    /// <summary>
+    /// Cancelled when the next checkpoint is due by time (or the run is cancelled). One timer per checkpoint, not one
+    /// per wait: results arrive thousands of times a second, and arming a timer for each wait cost the runner CPU.
+    /// </summary>
+    private sealed class CheckpointDue : IDisposable
     {
-        if (reader.TryPeek(out _)) return true;
-        var due = TimeSpan.FromMilliseconds(Options.CheckpointIntervalMs) - time.GetElapsedTime(run.CheckpointedAt);
-        if (due <= TimeSpan.Zero) return true;
-        using var timer = new CancellationTokenSource(due, time);
-        using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        try { return await reader.WaitToReadAsync(tick.Token); }
+        private readonly CancellationTokenSource timer, linked;
+
+        public CheckpointDue(TimeSpan interval, TimeProvider time, CancellationToken ct)
+        {
+            timer = new CancellationTokenSource(interval, time);
+            linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        }
+
+        public CancellationToken Token => linked.Token;
+        public bool IsDue => linked.IsCancellationRequested;
+
+        public void Dispose()
+        {
+            linked.Dispose();
+            timer.Dispose();
+        }
+    }
+
+    private CheckpointDue NextCheckpointDue(CancellationToken ct) =>
+        new(TimeSpan.FromMilliseconds(Math.Max(1, Options.CheckpointIntervalMs)), time, ct);
+
+    /// <summary>True when results are waiting or the next checkpoint is due; false when no more will come.</summary>
+    private static async ValueTask<bool> WaitForResultsAsync(ChannelReader<BatchResultLine> reader, CancellationToken checkpointDue, CancellationToken ct)
+    {
+        if (reader.TryPeek(out _) || checkpointDue.IsCancellationRequested) return true;
+        try { return await reader.WaitToReadAsync(checkpointDue); }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { return true; }
     }
 }
