@@ -518,6 +518,65 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.ToTable("BatchFiles", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Core.Billing.UsageRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("AmountMicros")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("GpuSeconds")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("InputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<long>("OutputTokens")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("PeriodStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("RecordedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("RegionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SkuId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("SourceId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("PeriodStart");
+
+                    b.HasIndex("TenantId", "PeriodStart", "Source", "SourceId")
+                        .IsUnique();
+
+                    b.ToTable("UsageRecords");
+                });
+
             modelBuilder.Entity("Portal.Core.Catalog.GpuSku", b =>
                 {
                     b.Property<string>("Id")
@@ -1349,6 +1408,10 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("BillingEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1361,6 +1424,9 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         .IsRequired()
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
+
+                    b.Property<long?>("SpendCeilingMicros")
+                        .HasColumnType("bigint");
 
                     b.Property<long?>("SpendLimitMicros")
                         .HasColumnType("bigint");
@@ -1512,6 +1578,15 @@ namespace Portal.Migrations.PostgreSql.Migrations
                 });
 
             modelBuilder.Entity("Portal.Core.Batches.BatchFile", b =>
+                {
+                    b.HasOne("Portal.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Billing.UsageRecord", b =>
                 {
                     b.HasOne("Portal.Core.Tenancy.Tenant", null)
                         .WithMany()

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Data;
@@ -20,7 +21,17 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
         var provider = Enum.TryParse<DatabaseProvider>(config["Database:Provider"], ignoreCase: true, out var p) ? p : DatabaseProvider.Sqlite;
         var cs = config.GetConnectionString("Portal");
         if (provider == DatabaseProvider.PostgreSql)
-            return new(provider, cs ?? throw new InvalidOperationException("Database:Provider is PostgreSql but ConnectionStrings:Portal is not set."));
+        {
+            var pg = new NpgsqlConnectionStringBuilder(cs ?? throw new InvalidOperationException("Database:Provider is PostgreSql but ConnectionStrings:Portal is not set."));
+            // Prepared statements unless the operator chose otherwise: the lease benchmark measured PostgreSQL's own
+            // CPU per committed lease halve (16 -> 8 ms) when the planner stops re-planning the same few queries.
+            if (pg.MaxAutoPrepare == 0)
+            {
+                pg.MaxAutoPrepare = 100;
+                pg.AutoPrepareMinUsages = 2;
+            }
+            return new(provider, pg.ToString());
+        }
 
         // Relative SQLite paths resolve against the content root, not whatever directory we were started from.
         var sqlite = new SqliteConnectionStringBuilder(cs ?? "Data Source=data/portal.db");

@@ -43,6 +43,7 @@ public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtecti
     public DbSet<BatchFile> BatchFiles => Set<BatchFile>();
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<BatchCheckpoint> BatchCheckpoints => Set<BatchCheckpoint>();
+    public DbSet<Billing.UsageRecord> UsageRecords => Set<Billing.UsageRecord>();
     /// <summary>Cookie and token keys, shared by every web process of a deployment.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

@@ -21,6 +21,10 @@ public class Tenant
     /// micro-dollars; null means <c>Leases:DefaultSpendLimitMicros</c>.
     /// </summary>
     public long? SpendLimitMicros { get; set; }
+    /// <summary>Where invoices go (null: the Owners' addresses).</summary>
+    public string? BillingEmail { get; set; }
+    /// <summary>The highest monthly spend limit Owners may set, in micro-dollars, set by Support; null means the default.</summary>
+    public long? SpendCeilingMicros { get; set; }
 
     public List<Membership> Memberships { get; set; } = [];
 }
@@ -34,5 +38,6 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         b.HasIndex(t => t.Slug).IsUnique();
         b.Property(t => t.State).HasConversion<string>().HasMaxLength(20);
         b.Property(t => t.SuspendedReason).HasMaxLength(500);
+        b.Property(t => t.BillingEmail).HasMaxLength(256);
     }
 }
