@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Leases;
+using Portal.Core.Notifications;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Batches;
@@ -16,7 +17,7 @@ public sealed record BatchRequest(string? InputFileId, string? Endpoint, string?
 /// get, list, cancel. Members and up create and cancel; everyone reads. The runner does the rest.
 /// </summary>
 public sealed partial class BatchService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, AuditLog audit,
-    TimeProvider time, IBackgroundJobClient jobs, IOptions<LeaseOptions> leaseOptions)
+    TimeProvider time, IBackgroundJobClient jobs, IOptions<LeaseOptions> leaseOptions, PortalChanges changes)
 {
     public static readonly IReadOnlyList<string> Endpoints = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"];
     public const string CompletionWindow = "24h";
@@ -94,6 +95,8 @@ public sealed partial class BatchService(IDbContextFactory<PortalDbContext> dbFa
             try
             {
                 await db.SaveChangesAsync(ct);
+                // Other open pages (the list, another tab, Support's) show "cancelling" at once, not at the runner's next checkpoint.
+                changes.Publish(new PortalChange(batch.TenantId, PortalChange.Batch, EntityKey: batch.Id));
                 return batch;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)

@@ -174,6 +174,22 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task A_batches_list_open_elsewhere_shows_a_cancel_at_once()
+    {
+        var batch = await NewBatchAsync(factory, owner);
+        await FinishAsync(factory, batch.Id, BatchStatus.InProgress, completed: 1, failed: 0, null, null);
+        await ActAsync(owner.UserId);
+        var list = ctx.Render<BatchesPage>();
+        list.WaitForAssertion(() => Assert.Equal("in_progress", list.Find("[data-testid=batch-status]").GetAttribute("data-status")));
+
+        // Cancelled from another tab (or the API): no runner checkpoint comes to tell the list.
+        await using (var other = await factory.As(owner.TenantId, owner.UserId))
+            await other.Get<BatchService>().CancelAsync(batch.Id);
+
+        list.WaitForAssertion(() => Assert.Equal("cancelling", list.Find("[data-testid=batch-status]").GetAttribute("data-status")));
+    }
+
+    [Fact]
     public async Task The_batch_page_follows_the_runners_progress_without_a_reload()
     {
         var batch = await NewBatchAsync(factory, owner);
