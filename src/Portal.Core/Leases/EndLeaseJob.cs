@@ -26,6 +26,9 @@ public sealed class EndLeaseJob(LeaseTransitions transitions, LifecyclePool pool
                 if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || c.Lease.State != LeaseState.Active) return false; // extended meanwhile
                 c.Lease.State = LeaseState.Ending;
                 c.Event("Ending: giving the GPUs back to the pool.");
+                // An extension quoted but not signed by the end dies with the lease, as on an early release: its
+                // hold would otherwise keep the capacity after the lease ended, until the hold expired.
+                if (LeaseService.DropHeldExtensions(c.Lease)) c.CapacityChanged = true;
                 return true;
             }, ct);
         if (lease is null) return;

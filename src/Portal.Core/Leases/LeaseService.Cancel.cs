@@ -98,6 +98,18 @@ public sealed partial class LeaseService
             if (a.Status == AllocationStatus.Held || CapacitySnapshot.Utc(a.Start) >= hour) a.Status = AllocationStatus.Released;
             else if (CapacitySnapshot.Utc(a.End) > hour) a.End = hour;
         }
-        foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
+        DropHeldExtensions(lease);
+    }
+
+    /// <summary>Cancels a lease's held extension quotes and releases their held capacity; true when there were any.</summary>
+    internal static bool DropHeldExtensions(Lease lease)
+    {
+        var held = lease.Amendments.Where(a => a.State == AmendmentState.Held).ToList();
+        foreach (var am in held)
+        {
+            am.State = AmendmentState.Cancelled;
+            foreach (var a in lease.Allocations.Where(a => a.AmendmentId == am.Id && a.Status == AllocationStatus.Held)) a.Status = AllocationStatus.Released;
+        }
+        return held.Count > 0;
     }
 }

@@ -145,4 +145,27 @@ public class LeaseLifecycleTests(LeaseFactory factory) : IClassFixture<LeaseFact
         Assert.Equal(LeaseState.Ended, (await kit.LoadAsync(lease.Id)).State);
         Assert.DoesNotContain((await kit.PoolReservationsAsync()).Values, r => r.Node == original.NodeId);
     }
+
+    [Fact]
+    public async Task An_extension_quoted_but_not_signed_by_the_end_is_dropped_with_the_lease_and_frees_its_capacity()
+    {
+        const string region = "us-east-2", sku = "h100-sxm-80gb";
+        var kit = new LifecycleKit(factory);
+        var (tenantId, ownerId) = await factory.NewTenantAsync();
+        var start = factory.ThisHour.AddHours(2);
+        var lease = await kit.SignedAsync(tenantId, ownerId, new LeaseRequest(region, sku, 8, start, 1));
+        factory.Clock.SetUtcNow(start - Lead);
+        await kit.SweepAsync();
+
+        factory.Clock.SetUtcNow(start.AddMinutes(58));
+        await using (var member = await factory.As(tenantId, ownerId))
+            await member.Leases.QuoteExtensionAsync(lease.Id, 2); // held for 10 minutes, past the end
+
+        factory.Clock.SetUtcNow(start.AddHours(1));
+        await kit.SweepAsync();
+        var ended = await kit.LoadAsync(lease.Id);
+        Assert.Equal(LeaseState.Ended, ended.State);
+        Assert.Equal(AmendmentState.Cancelled, ended.Amendments.Single().State);
+        Assert.DoesNotContain(ended.Allocations, a => a.Status == AllocationStatus.Held); // the quote's hours are free again at once
+    }
 }
