@@ -43,6 +43,15 @@ finish() {
     echo
     echo "=== timings"
     printf '  %s\n' "${TIMINGS[@]}"
+    # The failed tests again, at the end where a truncated CI log still shows them.
+    local log
+    for log in "$RESULTS"/*/console.log; do
+        [ -f "$log" ] || continue
+        if grep -q -E '^\s+Failed ' "$log"; then
+            echo "=== failed in $(basename "$(dirname "$log")")"
+            grep -A 12 -E '^\s+Failed ' "$log" | grep -v -E '^\s*(info|dbug|trce):' | cut -c 1-400 | head -n 60
+        fi
+    done
     if [ ${#PROBLEMS[@]} -gt 0 ]; then
         echo "=== problems"
         printf '  %s\n' "${PROBLEMS[@]}"
