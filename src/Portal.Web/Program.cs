@@ -1,4 +1,5 @@
 using Portal.Core.Batches;
+using Portal.Core.Billing;
 using Portal.Core.Data;
 using Portal.Core.Jobs;
 using Portal.Core.Leases;
@@ -34,6 +35,7 @@ builder.Services.AddPortalLeases(builder.Configuration);
 builder.Services.AddPortalLeasesUi();
 builder.Services.AddPortalBatches(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddPortalBatchesUi();
+builder.Services.AddPortalBilling();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();
