@@ -6,6 +6,7 @@ using Portal.Core.Leases;
 using Portal.Web.Admin;
 using Portal.Web.ApiKeys;
 using Portal.Web.Batches;
+using Portal.Web.Billing;
 using Portal.Web.Capacity;
 using Portal.Web.Catalog;
 using Portal.Web.Components.Account;
@@ -52,6 +53,7 @@ app.MapPortalCatalog();
 app.MapPortalCapacity();
 app.MapPortalLeases();
 app.MapPortalBatches();
+app.MapPortalBilling();
 app.MapPortalUi();
 
 app.Run();
