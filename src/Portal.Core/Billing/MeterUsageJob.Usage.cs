@@ -13,15 +13,14 @@ public sealed partial class MeterUsageJob
     /// lease), at the lease's locked rate or, for an extension's allocations, the extension's. A failed node's
     /// allocation was cut at the failure's hour, so its lost hours are never counted; its replacement, if any, is.
     /// </summary>
-    internal static async Task<List<UsageRecord>> LeaseUsageAsync(PortalDbContext db, DateTime hour, CancellationToken ct)
+    internal static async Task<List<UsageRecord>> LeaseUsageAsync(PortalDbContext db, DateTime from, DateTime to, CancellationToken ct)
     {
-        var next = hour + Hour;
         var leases = await db.Leases.AsNoTracking().AsSplitQuery().Include(l => l.Allocations).Include(l => l.Amendments)
-            .Where(l => l.ActivatedAt != null && l.ActivatedAt < next && l.Start < next && l.End > hour
-                && (l.ReleasedAt == null || l.ReleasedAt > hour))
+            .Where(l => l.ActivatedAt != null && l.ActivatedAt < to && l.Start < to && l.End > from
+                && (l.ReleasedAt == null || l.ReleasedAt > from))
             .ToListAsync(ct);
         var records = new List<UsageRecord>();
-        foreach (var lease in leases)
+        foreach (var (lease, hour) in leases.SelectMany(l => Hours(from, to), (l, h) => (l, h)))
         {
             var (gpuSeconds, amount) = LeaseHour(lease, hour);
             if (gpuSeconds == 0) continue;
@@ -61,25 +60,29 @@ public sealed partial class MeterUsageJob
         return (gpuSeconds, (microSeconds + 1800) / 3600);
     }
 
-    /// <summary>One record per batch that finished (completed, cancelled or expired) in the hour, at its batch prices. A failed validation ran nothing.</summary>
-    internal static async Task<List<UsageRecord>> BatchUsageAsync(PortalDbContext db, DateTime hour, CancellationToken ct)
+    /// <summary>One record per batch that finished (completed, cancelled or expired) in [hour, next), in the hour it finished, at its batch prices. A failed validation ran nothing.</summary>
+    internal static async Task<List<UsageRecord>> BatchUsageAsync(PortalDbContext db, DateTime hour, DateTime next, CancellationToken ct)
     {
-        var next = hour + Hour;
         var batches = await db.Batches.AsNoTracking()
             .Where(b => (b.Status == BatchStatus.Completed && b.CompletedAt >= hour && b.CompletedAt < next)
                 || (b.Status == BatchStatus.Cancelled && b.CancelledAt >= hour && b.CancelledAt < next)
                 || (b.Status == BatchStatus.Expired && b.ExpiredAt >= hour && b.ExpiredAt < next))
             .Where(b => b.InputTokens > 0 || b.OutputTokens > 0)
-            .Select(b => new { b.Id, b.TenantId, b.Model, b.InputTokens, b.OutputTokens, b.InputMicrosPerMillionTokens, b.OutputMicrosPerMillionTokens })
+            .Select(b => new { b.Id, b.TenantId, b.Model, FinishedAt = b.CompletedAt ?? b.CancelledAt ?? b.ExpiredAt, b.InputTokens, b.OutputTokens, b.InputMicrosPerMillionTokens, b.OutputMicrosPerMillionTokens })
             .ToListAsync(ct);
         return [.. batches.Select(b => new UsageRecord
         {
-            TenantId = b.TenantId, PeriodStart = hour, Source = UsageSource.Batch, SourceId = b.Id, Model = b.Model,
+            TenantId = b.TenantId, PeriodStart = FloorHour(Utc(b.FinishedAt!.Value)), Source = UsageSource.Batch, SourceId = b.Id, Model = b.Model,
             InputTokens = b.InputTokens, OutputTokens = b.OutputTokens,
             AmountMicros = BatchRun.Cost(b.InputTokens, b.OutputTokens, b.InputMicrosPerMillionTokens, b.OutputMicrosPerMillionTokens),
         })];
     }
 
+    static IEnumerable<DateTime> Hours(DateTime from, DateTime to)
+    {
+        for (var h = from; h < to; h += Hour) yield return h;
+    }
+
     static DateTime Min(params DateTime[] t) => t.Min();
-    static DateTime Max(params DateTime[] t) => t.Max();
+    internal static DateTime Max(params DateTime[] t) => t.Max();
 }

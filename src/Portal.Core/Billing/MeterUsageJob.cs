@@ -22,13 +22,17 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
         var now = time.GetUtcNow().UtcDateTime;
         var lastEnded = FloorHour(now) - Hour;
         var count = 0;
-        for (var hour = await FirstUnmeteredHourAsync(lastEnded, ct); hour <= lastEnded; hour += Hour)
+        // A day of hours per transaction: catching up after downtime (or the first run) reads each lease once a day, not once an hour.
+        for (var from = await FirstUnmeteredHourAsync(lastEnded, ct); from <= lastEnded; from = from.AddHours(HoursPerChunk))
         {
             ct.ThrowIfCancellationRequested();
-            if (await MeterHourAsync(hour, ct)) count++;
+            var to = Min(from.AddHours(HoursPerChunk), lastEnded + Hour);
+            count += await MeterHoursAsync(from, to, ct);
         }
         return count;
     }
+
+    const int HoursPerChunk = 24;
 
     /// <summary>The hour after the last metered one; on the very first run, the first hour anything was used.</summary>
     private async Task<DateTime> FirstUnmeteredHourAsync(DateTime lastEnded, CancellationToken ct)
@@ -46,31 +50,34 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
         return first < lastEnded ? first : lastEnded;
     }
 
-    /// <summary>Writes one hour's records and marks the hour metered, in one transaction; false if another run had done it.</summary>
-    private async Task<bool> MeterHourAsync(DateTime hour, CancellationToken ct)
+    /// <summary>Writes the records of the hours [from, to) not yet metered and marks them metered, in one transaction; returns how many hours.</summary>
+    private async Task<int> MeterHoursAsync(DateTime from, DateTime to, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-            if (await db.MeteredHours.AnyAsync(h => h.Hour == hour, ct)) return false;
+            var done = (await db.MeteredHours.Where(h => h.Hour >= from && h.Hour < to).Select(h => h.Hour).ToListAsync(ct)).Select(Utc).ToHashSet();
+            var hours = Enumerable.Range(0, (int)(to - from).TotalHours).Select(i => from.AddHours(i)).Where(h => !done.Contains(h)).ToList();
+            if (hours.Count == 0) return 0;
             var now = time.GetUtcNow().UtcDateTime;
-            var records = (await LeaseUsageAsync(db, hour, ct)).Concat(await BatchUsageAsync(db, hour, ct)).ToList();
-            var existing = (await db.UsageRecords.Where(r => r.PeriodStart == hour)
-                .Select(r => new { r.TenantId, r.Source, r.SourceId }).ToListAsync(ct))
-                .Select(r => (r.TenantId, r.Source, r.SourceId)).ToHashSet();
-            var missing = records.Where(r => !existing.Contains((r.TenantId, r.Source, r.SourceId))).ToList();
+            var records = (await LeaseUsageAsync(db, from, to, ct)).Concat(await BatchUsageAsync(db, from, to, ct))
+                .Where(r => !done.Contains(r.PeriodStart)).ToList();
+            var existing = (await db.UsageRecords.Where(r => r.PeriodStart >= from && r.PeriodStart < to)
+                .Select(r => new { r.TenantId, r.PeriodStart, r.Source, r.SourceId }).ToListAsync(ct))
+                .Select(r => (r.TenantId, Utc(r.PeriodStart), r.Source, r.SourceId)).ToHashSet();
+            var missing = records.Where(r => !existing.Contains((r.TenantId, r.PeriodStart, r.Source, r.SourceId))).ToList();
             foreach (var r in missing) r.RecordedAt = now;
             db.UsageRecords.AddRange(missing);
-            db.MeteredHours.Add(new MeteredHour { Hour = hour, MeteredAt = now, Records = records.Count });
+            db.MeteredHours.AddRange(hours.Select(h => new MeteredHour { Hour = h, MeteredAt = now, Records = records.Count(r => r.PeriodStart == h) }));
             try
             {
                 await db.SaveChangesAsync(ct);
-                return true;
+                return hours.Count;
             }
             catch (DbUpdateException e) when (attempt < 5)
             {
-                // Another run wrote some of this hour's records (or marked it) between our read and our write.
-                logger.LogInformation("Metering {Hour:yyyy-MM-dd HH}:00 met a concurrent run ({Error}); reading again.", hour, e.InnerException?.Message);
+                // Another run wrote some of these records (or marked an hour) between our read and our write.
+                logger.LogInformation("Metering from {From:yyyy-MM-dd HH}:00 met a concurrent run ({Error}); reading again.", from, e.InnerException?.Message);
             }
         }
     }
