@@ -23,19 +23,40 @@ public static class InvoiceCsv
             var period = inv.PeriodStart.ToString("yyyy-MM", CultureInfo.InvariantCulture);
             csv.WriteRecord(Header);
             foreach (var l in d.Lines)
-                csv.WriteRecord([inv.Number, period, Kind(l.Kind), l.Description, l.LeaseId?.ToString(), l.SkuId, l.RegionId, l.Model,
-                    l.GpuSeconds == 0 ? "" : (l.GpuSeconds / 3600m).ToString("0.######", CultureInfo.InvariantCulture),
-                    l.MicrosPerGpuHour is { } r ? Usd(r) : "",
-                    l.Kind == InvoiceLineKind.Model ? l.InputTokens.ToString(CultureInfo.InvariantCulture) : "",
-                    l.Kind == InvoiceLineKind.Model ? l.OutputTokens.ToString(CultureInfo.InvariantCulture) : "",
-                    Usd(l.AmountMicros), l.AmountMicros.ToString(CultureInfo.InvariantCulture)]);
+            {
+                Text(csv, inv.Number, period, Kind(l.Kind), l.Description, l.LeaseId?.ToString(), l.SkuId, l.RegionId, l.Model,
+                    l.GpuSeconds == 0 ? null : (l.GpuSeconds / 3600m).ToString("0.######", CultureInfo.InvariantCulture),
+                    l.MicrosPerGpuHour is { } r ? Usd(r) : null,
+                    l.Kind == InvoiceLineKind.Model ? l.InputTokens.ToString(CultureInfo.InvariantCulture) : null,
+                    l.Kind == InvoiceLineKind.Model ? l.OutputTokens.ToString(CultureInfo.InvariantCulture) : null);
+                Amount(csv, l.AmountMicros);
+            }
             foreach (var c in d.Credits)
-                csv.WriteRecord([inv.Number, period, "credit", $"{InvoiceFormat.Kind(c.Credit.Kind)}: {c.Credit.Reason}", c.Credit.LeaseId?.ToString(),
-                    "", "", "", "", "", "", "", Usd(-c.AppliedMicros), (-c.AppliedMicros).ToString(CultureInfo.InvariantCulture)]);
+            {
+                Text(csv, inv.Number, period, "credit", $"{InvoiceFormat.Kind(c.Credit.Kind)}: {c.Credit.Reason}", c.Credit.LeaseId?.ToString(),
+                    null, null, null, null, null, null, null);
+                Amount(csv, -c.AppliedMicros);
+            }
             foreach (var (kind, amount) in new[] { ("subtotal", inv.SubtotalMicros), ("credits", -inv.CreditsMicros), ("total", inv.TotalMicros) })
-                csv.WriteRecord([inv.Number, period, kind, "", "", "", "", "", "", "", "", "", Usd(amount), amount.ToString(CultureInfo.InvariantCulture)]);
+            {
+                Text(csv, inv.Number, period, kind, null, null, null, null, null, null, null, null, null);
+                Amount(csv, amount);
+            }
         }
         return ms.ToArray();
+    }
+
+    // Text goes through the formula guard; amounts are written as numbers (a negative credit must not read as a formula to escape).
+    static void Text(CsvWriter csv, params string?[] fields)
+    {
+        foreach (var f in fields) csv.WriteField(f);
+    }
+
+    static void Amount(CsvWriter csv, long micros)
+    {
+        csv.WriteField(micros / 1_000_000m, "0.000000");
+        csv.WriteField(micros, "");
+        csv.EndRecord();
     }
 
     static string Kind(InvoiceLineKind k) => k switch
