@@ -1,10 +1,12 @@
 using Portal.Core.Batches;
+using Portal.Core.Billing;
 using Portal.Core.Data;
 using Portal.Core.Jobs;
 using Portal.Core.Leases;
 using Portal.Web.Admin;
 using Portal.Web.ApiKeys;
 using Portal.Web.Batches;
+using Portal.Web.Billing;
 using Portal.Web.Capacity;
 using Portal.Web.Catalog;
 using Portal.Web.Components.Account;
@@ -34,6 +36,7 @@ builder.Services.AddPortalLeases(builder.Configuration);
 builder.Services.AddPortalLeasesUi();
 builder.Services.AddPortalBatches(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddPortalBatchesUi();
+builder.Services.AddPortalBilling();
 builder.Services.AddPortalUi();
 
 var app = builder.Build();
@@ -50,6 +53,7 @@ app.MapPortalCatalog();
 app.MapPortalCapacity();
 app.MapPortalLeases();
 app.MapPortalBatches();
+app.MapPortalBilling();
 app.MapPortalUi();
 
 app.Run();

@@ -44,6 +44,11 @@ public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtecti
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<BatchCheckpoint> BatchCheckpoints => Set<BatchCheckpoint>();
     public DbSet<Billing.UsageRecord> UsageRecords => Set<Billing.UsageRecord>();
+    public DbSet<Billing.MeteredHour> MeteredHours => Set<Billing.MeteredHour>();
+    public DbSet<Billing.Invoice> Invoices => Set<Billing.Invoice>();
+    public DbSet<Billing.InvoiceLine> InvoiceLines => Set<Billing.InvoiceLine>();
+    public DbSet<Billing.Credit> Credits => Set<Billing.Credit>();
+    public DbSet<Billing.CreditApplication> CreditApplications => Set<Billing.CreditApplication>();
     /// <summary>Cookie and token keys, shared by every web process of a deployment.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

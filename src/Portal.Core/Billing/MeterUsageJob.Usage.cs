@@ -1,0 +1,88 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Batches;
+using Portal.Core.Data;
+using Portal.Core.Leases;
+
+namespace Portal.Core.Billing;
+
+public sealed partial class MeterUsageJob
+{
+    /// <summary>
+    /// One record per lease that ran during [hour, hour + 1 h): the GPU-seconds of each firm allocation inside both
+    /// the hour and the lease's running time (from ActivatedAt to its end, early release or end of the ended
+    /// lease), at the lease's locked rate or, for an extension's allocations, the extension's. A failed node's
+    /// allocation was cut at the failure's hour, so its lost hours are never counted; its replacement, if any, is.
+    /// </summary>
+    internal static async Task<List<UsageRecord>> LeaseUsageAsync(PortalDbContext db, DateTime from, DateTime to, CancellationToken ct)
+    {
+        var leases = await db.Leases.AsNoTracking().AsSplitQuery().Include(l => l.Allocations).Include(l => l.Amendments)
+            .Where(l => l.ActivatedAt != null && l.ActivatedAt < to && l.Start < to && l.End > from
+                && (l.ReleasedAt == null || l.ReleasedAt > from))
+            .ToListAsync(ct);
+        var records = new List<UsageRecord>();
+        foreach (var (lease, hour) in leases.SelectMany(l => Hours(from, to), (l, h) => (l, h)))
+        {
+            var (gpuSeconds, amount) = LeaseHour(lease, hour);
+            if (gpuSeconds == 0) continue;
+            records.Add(new UsageRecord
+            {
+                TenantId = lease.TenantId, PeriodStart = hour, Source = UsageSource.Lease, SourceId = lease.Id.ToString(),
+                SkuId = lease.SkuId, RegionId = lease.RegionId, GpuSeconds = gpuSeconds, AmountMicros = amount,
+            });
+        }
+        return records;
+    }
+
+    /// <summary>GPU-seconds and their cost (rounded to the micro-dollar, half up) of one lease in one hour.</summary>
+    internal static (long GpuSeconds, long AmountMicros) LeaseHour(Lease lease, DateTime hour)
+    {
+        var next = hour + Hour;
+        var from = Utc(lease.ActivatedAt!.Value);
+        var stop = Min(Utc(lease.End), lease.ReleasedAt is { } r ? Utc(r) : DateTime.MaxValue, lease.EndedAt is { } e ? Utc(e) : DateTime.MaxValue);
+        var rates = lease.Amendments.ToDictionary(a => a.Id, a => a.MicrosPerGpuHour);
+        long gpuSeconds = 0, microSeconds = 0; // micro-dollars x seconds / hour, summed exactly, divided once
+        foreach (var a in lease.Allocations.Where(a => a.Status == AllocationStatus.Firm))
+        {
+            var end = Utc(a.End);
+            // An early release ends the allocations at the hour it happened in (freeing that hour for others at once),
+            // but the GPUs were held until the release itself.
+            if (lease.ReleasedAt is { } released && end == FloorHour(Utc(released)) && Utc(released) > end
+                && !lease.Allocations.Any(x => x.ReplacesId == a.Id))
+                end = Utc(released);
+            var start = Max(Utc(a.Start), from, hour);
+            var until = Min(end, stop, next);
+            if (until <= start) continue;
+            var seconds = (long)(until - start).TotalSeconds * a.Gpus;
+            var rate = a.AmendmentId is { } id && rates.TryGetValue(id, out var r2) ? r2 : lease.MicrosPerGpuHour;
+            gpuSeconds += seconds;
+            microSeconds += seconds * rate;
+        }
+        return (gpuSeconds, (microSeconds + 1800) / 3600);
+    }
+
+    /// <summary>One record per batch that finished (completed, cancelled or expired) in [hour, next), in the hour it finished, at its batch prices. A failed validation ran nothing.</summary>
+    internal static async Task<List<UsageRecord>> BatchUsageAsync(PortalDbContext db, DateTime hour, DateTime next, CancellationToken ct)
+    {
+        var batches = await db.Batches.AsNoTracking()
+            .Where(b => (b.Status == BatchStatus.Completed && b.CompletedAt >= hour && b.CompletedAt < next)
+                || (b.Status == BatchStatus.Cancelled && b.CancelledAt >= hour && b.CancelledAt < next)
+                || (b.Status == BatchStatus.Expired && b.ExpiredAt >= hour && b.ExpiredAt < next))
+            .Where(b => b.InputTokens > 0 || b.OutputTokens > 0)
+            .Select(b => new { b.Id, b.TenantId, b.Model, FinishedAt = b.CompletedAt ?? b.CancelledAt ?? b.ExpiredAt, b.InputTokens, b.OutputTokens, b.InputMicrosPerMillionTokens, b.OutputMicrosPerMillionTokens })
+            .ToListAsync(ct);
+        return [.. batches.Select(b => new UsageRecord
+        {
+            TenantId = b.TenantId, PeriodStart = FloorHour(Utc(b.FinishedAt!.Value)), Source = UsageSource.Batch, SourceId = b.Id, Model = b.Model,
+            InputTokens = b.InputTokens, OutputTokens = b.OutputTokens,
+            AmountMicros = BatchRun.Cost(b.InputTokens, b.OutputTokens, b.InputMicrosPerMillionTokens, b.OutputMicrosPerMillionTokens),
+        })];
+    }
+
+    static IEnumerable<DateTime> Hours(DateTime from, DateTime to)
+    {
+        for (var h = from; h < to; h += Hour) yield return h;
+    }
+
+    static DateTime Min(params DateTime[] t) => t.Min();
+    internal static DateTime Max(params DateTime[] t) => t.Max();
+}
