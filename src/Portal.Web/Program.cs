@@ -2,6 +2,7 @@ using Portal.Core.Batches;
 using Portal.Core.Data;
 using Portal.Core.Jobs;
 using Portal.Core.Leases;
+using Portal.Core.Spend;
 using Portal.Web.Admin;
 using Portal.Web.ApiKeys;
 using Portal.Web.Batches;
@@ -34,6 +35,7 @@ builder.Services.AddPortalLeases(builder.Configuration);
 builder.Services.AddPortalLeasesUi();
 builder.Services.AddPortalBatches(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddPortalBatchesUi();
+builder.Services.AddPortalSpend(builder.Configuration);
 builder.Services.AddPortalUi();
 
 var app = builder.Build();

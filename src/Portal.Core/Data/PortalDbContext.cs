@@ -44,6 +44,7 @@ public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtecti
     public DbSet<Batch> Batches => Set<Batch>();
     public DbSet<BatchCheckpoint> BatchCheckpoints => Set<BatchCheckpoint>();
     public DbSet<Billing.UsageRecord> UsageRecords => Set<Billing.UsageRecord>();
+    public DbSet<Spend.SpendWarning> SpendWarnings => Set<Spend.SpendWarning>();
     /// <summary>Cookie and token keys, shared by every web process of a deployment.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 

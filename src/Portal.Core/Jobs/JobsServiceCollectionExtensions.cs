@@ -74,5 +74,7 @@ public static class JobsServiceCollectionExtensions
         manager.AddOrUpdate<LeaseLifecycleJob>(LeaseLifecycleJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<DeliverNotificationEmailsJob>(DeliverNotificationEmailsJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<BatchSweepJob>(BatchSweepJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        // At 20 past: after the hourly metering has written the hour before.
+        manager.AddOrUpdate<Spend.SpendWarningJob>(Spend.SpendWarningJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly(20));
     }
 }
