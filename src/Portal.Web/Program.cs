@@ -14,6 +14,7 @@ using Portal.Web.Hosting;
 using Portal.Web.Leases;
 using Portal.Web.Pool;
 using Portal.Web.Tenancy;
+using Portal.Web.Usage;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -52,6 +53,7 @@ app.MapPortalCatalog();
 app.MapPortalCapacity();
 app.MapPortalLeases();
 app.MapPortalBatches();
+app.MapPortalUsage();
 app.MapPortalUi();
 
 app.Run();
