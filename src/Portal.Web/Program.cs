@@ -3,6 +3,7 @@ using Portal.Core.Billing;
 using Portal.Core.Data;
 using Portal.Core.Jobs;
 using Portal.Core.Leases;
+using Portal.Core.Spend;
 using Portal.Web.Admin;
 using Portal.Web.ApiKeys;
 using Portal.Web.Batches;
@@ -15,6 +16,7 @@ using Portal.Web.Hosting;
 using Portal.Web.Leases;
 using Portal.Web.Pool;
 using Portal.Web.Tenancy;
+using Portal.Web.Usage;
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
@@ -37,6 +39,7 @@ builder.Services.AddPortalLeasesUi();
 builder.Services.AddPortalBatches(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddPortalBatchesUi();
 builder.Services.AddPortalBilling();
+builder.Services.AddPortalSpend(builder.Configuration);
 builder.Services.AddPortalUi();
 
 var app = builder.Build();
@@ -54,6 +57,7 @@ app.MapPortalCapacity();
 app.MapPortalLeases();
 app.MapPortalBatches();
 app.MapPortalBilling();
+app.MapPortalUsage();
 app.MapPortalUi();
 
 app.Run();

@@ -1618,6 +1618,52 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.ToTable("Notifications");
                 });
 
+            modelBuilder.Entity("Portal.Core.Spend.SpendWarning", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("BillingEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime?>("BillingEmailSentAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("ForecastMicros")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("LimitMicros")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("MonthStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Percent")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("SpentMicros")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BillingEmailSentAt");
+
+                    b.HasIndex("TenantId", "MonthStart", "Percent")
+                        .IsUnique();
+
+                    b.ToTable("SpendWarnings");
+                });
+
             modelBuilder.Entity("Portal.Core.Tenancy.Membership", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1990,6 +2036,15 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.HasOne("Portal.Core.Leases.Lease", null)
                         .WithMany("Events")
                         .HasForeignKey("LeaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Spend.SpendWarning", b =>
+                {
+                    b.HasOne("Portal.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1591,6 +1591,50 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("Notifications");
                 });
 
+            modelBuilder.Entity("Portal.Core.Spend.SpendWarning", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BillingEmail")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("BillingEmailSentAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ForecastMicros")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LimitMicros")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("MonthStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Percent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SpentMicros")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("BillingEmailSentAt");
+
+                    b.HasIndex("TenantId", "MonthStart", "Percent")
+                        .IsUnique();
+
+                    b.ToTable("SpendWarnings");
+                });
+
             modelBuilder.Entity("Portal.Core.Tenancy.Membership", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1963,6 +2007,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasOne("Portal.Core.Leases.Lease", null)
                         .WithMany("Events")
                         .HasForeignKey("LeaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Spend.SpendWarning", b =>
+                {
+                    b.HasOne("Portal.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
-using Portal.Core.Leases;
+using Portal.Core.Spend;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Batches;
@@ -40,30 +40,19 @@ public sealed partial class BatchService
     private static string Short(string s) => s.Length > 70 ? s[..70] + "…" : s;
 
     /// <summary>
-    /// Suspended organisations and those at their spend limit start nothing. The limit is the lease spend limit: open
-    /// lease commitments (<see cref="LeaseService.CommittedMicrosAsync"/>) plus what batches cost this calendar month
-    /// (UTC). A batch's cost is not known before it runs, so a batch is refused only when that sum has reached the limit.
+    /// Suspended organisations and those with nothing left of their monthly spend limit start nothing. A batch's cost is
+    /// not known before it runs (its model and tokens are known after validation), so a batch is refused when the
+    /// month's forecast (<see cref="SpendMonth"/>) has reached the limit.
     /// </summary>
     private async Task EnsureCanSpendAsync(PortalDbContext db, CancellationToken ct)
     {
         try { await tenant.EnsureCanSpendAsync(db, ct); }
         catch (TenantActionRefusedException e) { throw new BatchException(403, e.Message, code: "tenant_suspended"); }
 
-        var tenantId = tenant.TenantId!.Value;
-        var now = time.GetUtcNow().UtcDateTime;
-        var limit = await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.SpendLimitMicros).FirstOrDefaultAsync(ct)
-                    ?? leaseOptions.Value.DefaultSpendLimitMicros;
-        var used = await LeaseService.CommittedMicrosAsync(db, tenantId, now, ct) + await BatchCostThisMonthAsync(db, now, ct);
-        if (used >= limit)
+        var month = await MonthSpendReader.ReadAsync(db, tenant.TenantId!.Value, time.GetUtcNow().UtcDateTime, spendOptions.Value, ct);
+        if (month.LeftMicros <= 0)
             throw new BatchException(403,
-                $"Your organisation has reached its spend limit of {Money.Format(limit)} ({Money.Format(used)} in open leases and this month's batches). Ask Support to raise it.",
+                $"This month's spend is forecast at {Money.Format(month.ForecastMicros)}: $0.00 of your {Money.Format(month.LimitMicros)} monthly limit is left, so no new batch can start. An Owner can raise the limit in the organisation's settings.",
                 code: "spend_limit_exceeded", type: "insufficient_quota");
-    }
-
-    /// <summary>What the organisation's batches created this calendar month (UTC) have cost so far.</summary>
-    public static Task<long> BatchCostThisMonthAsync(PortalDbContext db, DateTime now, CancellationToken ct)
-    {
-        var monthStart = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        return db.Batches.Where(b => b.CreatedAt >= monthStart).SumAsync(b => b.CostMicros, ct);
     }
 }

@@ -17,7 +17,7 @@ public sealed record BatchRequest(string? InputFileId, string? Endpoint, string?
 /// get, list, cancel. Members and up create and cancel; everyone reads. The runner does the rest.
 /// </summary>
 public sealed partial class BatchService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, AuditLog audit,
-    TimeProvider time, IBackgroundJobClient jobs, IOptions<LeaseOptions> leaseOptions, PortalChanges changes)
+    TimeProvider time, IBackgroundJobClient jobs, IOptions<Spend.SpendOptions> spendOptions, PortalChanges changes)
 {
     public static readonly IReadOnlyList<string> Endpoints = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"];
     public const string CompletionWindow = "24h";

@@ -78,5 +78,7 @@ public static class JobsServiceCollectionExtensions
         // Five minutes past the hour: what ended on the hour (leases, batches) is in the database by then.
         manager.AddOrUpdate<MeterUsageJob>(MeterUsageJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly(5));
         manager.AddOrUpdate<IssueInvoicesJob>(IssueInvoicesJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Monthly(1, 0, 30));
+        // At 20 past: after the hourly metering has written the hour before.
+        manager.AddOrUpdate<Spend.SpendWarningJob>(Spend.SpendWarningJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly(20));
     }
 }

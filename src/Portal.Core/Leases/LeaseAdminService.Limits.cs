@@ -2,45 +2,49 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Admin;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Spend;
 
 namespace Portal.Core.Leases;
 
 public sealed partial class LeaseAdminService
 {
-    /// <summary>The largest spend limit Support may set: $1 billion.</summary>
-    public const long MaxSpendLimitMicros = 1_000_000_000 * Money.MicrosPerDollar;
     public const int MaxGpuQuota = 100_000;
 
-    /// <summary>A tenant's spend limit, what it has committed, and its quota for every SKU on sale; null for no such tenant.</summary>
+    /// <summary>A tenant's spend ceiling, its month's spend and forecast, and its quota for every SKU on sale; null for no such tenant.</summary>
     public async Task<TenantLimits?> LimitsAsync(Guid tenantId, CancellationToken ct = default)
     {
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new { t.SpendLimitMicros }).FirstOrDefaultAsync(ct);
+        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new { t.SpendCeilingMicros }).FirstOrDefaultAsync(ct);
         if (tenant is null) return null;
         var quotas = await db.Set<GpuQuota>().AsNoTracking().Where(q => q.TenantId == tenantId).ToDictionaryAsync(q => q.SkuId, q => q.MaxGpus, ct);
         var withQuota = quotas.Keys.ToList();
         var skus = await db.GpuSkus.AsNoTracking().Where(s => s.RetiredAt == null || withQuota.Contains(s.Id))
             .OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(ct);
         var rows = skus.Select(s => new SkuQuotaRow(s.Id, s.Name, quotas.TryGetValue(s.Id, out var max) ? max : null, Options.DefaultGpuQuota)).ToList();
-        return new TenantLimits(tenantId, tenant.SpendLimitMicros, Options.DefaultSpendLimitMicros,
-            await LeaseService.CommittedMicrosAsync(db, tenantId, Now, ct), Options.DefaultGpuQuota, rows);
+        var month = await MonthSpendReader.ReadAsync(db, tenantId, Now, spendOptions.Value, ct);
+        return new TenantLimits(tenantId, tenant.SpendCeilingMicros, spendOptions.Value.DefaultCeilingMicros, month, Options.DefaultGpuQuota, rows);
     }
 
-    /// <summary>Sets the tenant's spend limit on open commitments; null returns it to the default. Leases already signed stay.</summary>
-    public async Task<AdminActionResult> SetSpendLimitAsync(Guid tenantId, long? micros, CancellationToken ct = default)
+    /// <summary>
+    /// Sets the tenant's spend ceiling: the highest monthly spend limit its Owners may set (their limit, when higher, is
+    /// capped at it); null returns it to the default. Leases already signed stay.
+    /// </summary>
+    public async Task<AdminActionResult> SetSpendCeilingAsync(Guid tenantId, long? micros, CancellationToken ct = default)
     {
-        if (micros is < 0 or > MaxSpendLimitMicros)
-            return AdminActionResult.Refused($"A spend limit is between $0 and {Money.Format(MaxSpendLimitMicros)}. Nothing was changed.");
+        if (micros is < 0 or > SpendOptions.MaxCeilingMicros)
+            return AdminActionResult.Refused($"A spend ceiling is between $0 and {Money.Format(SpendOptions.MaxCeilingMicros)}. Nothing was changed.");
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == tenantId, ct);
         if (tenant is null) return AdminActionResult.Refused("There is no such tenant.");
-        if (tenant.SpendLimitMicros == micros) return AdminActionResult.Ok($"The spend limit of {tenant.Name} is already {SpendLimit(micros)}.");
+        if (tenant.SpendCeilingMicros == micros) return AdminActionResult.Ok($"The spend ceiling of {tenant.Name} is already {Ceiling(micros)}.");
 
-        var change = $"Spend limit {SpendLimit(tenant.SpendLimitMicros)} → {SpendLimit(micros)}";
-        tenant.SpendLimitMicros = micros;
-        audit.Add(db, LeaseAdminActions.SpendLimitSet, LeaseAdminActions.TenantTarget, tenantId.ToString(), tenant.Name, tenantId, change);
+        var change = $"Spend ceiling {Ceiling(tenant.SpendCeilingMicros)} → {Ceiling(micros)}";
+        tenant.SpendCeilingMicros = micros;
+        audit.Add(db, LeaseAdminActions.SpendCeilingSet, LeaseAdminActions.TenantTarget, tenantId.ToString(), tenant.Name, tenantId, change);
         await db.SaveChangesAsync(ct);
-        return AdminActionResult.Ok($"{tenant.Name}: {change}. Leases already signed are not affected.");
+        var capped = tenant.SpendLimitMicros > (micros ?? spendOptions.Value.DefaultCeilingMicros)
+            ? $" The Owners' monthly limit of {Money.Format(tenant.SpendLimitMicros.Value)} is capped at it." : "";
+        return AdminActionResult.Ok($"{tenant.Name}: {change}.{capped} Leases already signed are not affected.");
     }
 
     /// <summary>Sets the most GPUs of a SKU the tenant may hold at once; null removes the quota so the default applies.</summary>
@@ -64,11 +68,7 @@ public sealed partial class LeaseAdminService
         return AdminActionResult.Ok($"{tenantName}: {change}. Leases already signed are not affected.");
     }
 
-    private string SpendLimit(long? micros) => micros is { } m ? Money.Format(m) : $"default ({Money.Format(Options.DefaultSpendLimitMicros)})";
+    private string Ceiling(long? micros) => micros is { } m ? Money.Format(m) : $"default ({Money.Format(spendOptions.Value.DefaultCeilingMicros)})";
 
     private string Quota(int? gpus) => gpus is { } g ? $"{g} GPUs" : $"default ({Options.DefaultGpuQuota} GPUs)";
-
-    /// <summary>
-    /// What the tenant has committed: the same sum <see cref="LeaseService"/> checks the spend limit against
-    /// (open leases and live holds, plus held or signed extensions of open leases).
 }

@@ -21,11 +21,14 @@ public sealed record AdminLeaseDetail(Lease Lease, string TenantName, string Ten
     public bool CanTerminate => State != LeaseState.PendingApproval && LeaseAdminService.TerminableStates.Contains(State);
 }
 
-/// <summary>A tenant's spend limit and GPU quotas: the ones Support set, or the defaults from configuration.</summary>
-public sealed record TenantLimits(Guid TenantId, long? SpendLimitMicros, long DefaultSpendLimitMicros, long CommittedMicros,
+/// <summary>
+/// A tenant's spend ceiling (the highest monthly limit its Owners may set) and GPU quotas: the ones Support set, or the
+/// defaults from configuration; with the month's spend against the Owners' limit.
+/// </summary>
+public sealed record TenantLimits(Guid TenantId, long? SpendCeilingMicros, long DefaultSpendCeilingMicros, Spend.MonthSpend Month,
     int DefaultGpuQuota, IReadOnlyList<SkuQuotaRow> Quotas)
 {
-    public long EffectiveSpendLimitMicros => SpendLimitMicros ?? DefaultSpendLimitMicros;
+    public long EffectiveSpendCeilingMicros => SpendCeilingMicros ?? DefaultSpendCeilingMicros;
 }
 
 /// <summary>One SKU's quota for a tenant: <see cref="MaxGpus"/> null means the default applies.</summary>
@@ -43,7 +46,7 @@ public static class LeaseAdminActions
     public const string Approved = "lease.approved";
     public const string Rejected = "lease.rejected";
     public const string Terminated = "lease.terminated";
-    public const string SpendLimitSet = "tenant.spend_limit_set";
+    public const string SpendCeilingSet = "tenant.spend_ceiling_set";
     public const string GpuQuotaSet = "tenant.gpu_quota_set";
 
     /// <summary>The notification kind for an approval decided either way.</summary>

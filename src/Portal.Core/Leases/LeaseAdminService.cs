@@ -14,7 +14,8 @@ namespace Portal.Core.Leases;
 /// </summary>
 public sealed partial class LeaseAdminService(
     IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, AuditOrigin origin, TimeProvider time,
-    IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler)
+    IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler,
+    IOptions<Spend.SpendOptions> spendOptions)
 {
     /// <summary>Opening the same lease again within this window (a reload, prerender then interactive) is one view.</summary>
     public static readonly TimeSpan ViewDedupWindow = TimeSpan.FromMinutes(10);

@@ -15,8 +15,6 @@ public sealed class LeaseOptions
     public long ApprovalMicrosThreshold { get; set; } = 50_000_000_000;
     /// <summary>GPUs of one SKU a tenant may hold at once unless Support set a quota.</summary>
     public int DefaultGpuQuota { get; set; } = 256;
-    /// <summary>Open commitments a tenant may have unless Support set a limit: $500,000.</summary>
-    public long DefaultSpendLimitMicros { get; set; } = 500_000_000_000;
     /// <summary>Provisioning starts this long before a lease's start.</summary>
     public int ProvisionLeadMinutes { get; set; } = 2;
     public int MaxProvisionAttempts { get; set; } = 6;

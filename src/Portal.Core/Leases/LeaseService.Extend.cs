@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Capacity;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Spend;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Leases;
@@ -62,7 +63,7 @@ public sealed partial class LeaseService
         if (lease.Degraded) throw new LeaseException("not_extendable", "This lease is degraded; it can be extended once its nodes are healthy.");
         var end = CapacitySnapshot.Utc(lease.End);
         var price = LeasePrice.For(sku, lease.Gpus, hours);
-        await CheckSpendLimitAsync(db, lease.TenantId, price.TotalMicros, ct);
+        await CheckSpendLimitAsync(db, lease.TenantId, new SpendAddition(end, end.AddHours(hours), lease.Gpus, price.MicrosPerGpuHour, lease.Id), ct);
 
         // A new extension quote replaces a held one.
         foreach (var old in lease.Amendments.Where(a => a.State == AmendmentState.Held))

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Capacity;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Spend;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Leases;
@@ -98,7 +99,7 @@ public sealed partial class LeaseService
                 var (reason, before, after) = await SuggestAsync(db, request, now, ct);
                 throw new NoCapacityException($"{request.Gpus} × {skuName} in {request.RegionId} are no longer available for that window. {reason}", before, after);
             }
-            await CheckLimitsAsync(db, tenantId, request, price.TotalMicros, ct);
+            await CheckLimitsAsync(db, tenantId, request, new SpendAddition(request.Start, request.End, request.Gpus, price.MicrosPerGpuHour), ct);
             if (expiredHolds) await ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
 
             var lease = new Lease
@@ -140,56 +141,33 @@ public sealed partial class LeaseService
             await db.Database.SqlQuery<int>($"SELECT 1 AS \"Value\" FROM \"Tenants\" WHERE \"Id\" = {tenantId} FOR UPDATE").ToListAsync(ct);
     }
 
-    /// <summary>The organisation's GPU quota for the SKU and its spend limit, checked in one query under the tenant's lock.</summary>
-    private async Task CheckLimitsAsync(PortalDbContext db, Guid tenantId, LeaseRequest? quotaFor, long addMicros, CancellationToken ct)
+    /// <summary>
+    /// The organisation's GPU quota for the SKU and its monthly spend limit, checked in one query under the tenant's lock:
+    /// refused when the lease's hours in any month it touches would take that month's forecast past the limit
+    /// (<see cref="SpendMonth"/>; a lease into next month counts only its hours in each month).
+    /// </summary>
+    private async Task CheckLimitsAsync(PortalDbContext db, Guid tenantId, LeaseRequest? quotaFor, SpendAddition add, CancellationToken ct)
     {
         await LockTenantAsync(db, tenantId, ct);
         var now = Now;
-        var (skuId, start, end, gpus) = quotaFor is { } r ? (r.SkuId, r.Start, r.End, r.Gpus) : ("", DateTime.MinValue, DateTime.MinValue, 0);
-        var committedLeases = CommittedLeases(db, tenantId, now);
-        var committedAmendments = CommittedAmendments(db, tenantId, now);
-        var limits = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new
-        {
-            t.SpendLimitMicros,
-            Quota = db.Set<GpuQuota>().Where(q => q.TenantId == tenantId && q.SkuId == skuId).Select(q => (int?)q.MaxGpus).FirstOrDefault(),
-            Overlapping = db.Set<Lease>()
-                .Where(l => l.TenantId == tenantId && l.SkuId == skuId && Lease.OpenStates.Contains(l.State) && l.Start < end && l.End > start
-                            && (l.State != LeaseState.Held || l.HoldExpiresAt > now))
-                .Sum(l => l.Gpus),
-            Leases = committedLeases.Sum(),
-            Amendments = committedAmendments.Sum(),
-        }).FirstAsync(ct);
+        var quota = quotaFor is { } r ? new QuotaQuestion(r.SkuId, r.Start, r.End) : null;
+        var facts = await SpendFactsQuery.For(db, tenantId, now, add.End, includeHolds: true, quota).AsNoTracking().FirstAsync(ct);
 
-        var quota = limits.Quota ?? Options.DefaultGpuQuota;
-        if (quotaFor is not null && limits.Overlapping + gpus > quota)
+        var maxGpus = facts.QuotaGpus ?? Options.DefaultGpuQuota;
+        if (quotaFor is not null && facts.OverlappingGpus + quotaFor.Gpus > maxGpus)
             throw new LeaseException("quota_exceeded",
-                $"This would make {limits.Overlapping + gpus} {skuId} GPUs at once; your organisation's quota is {quota} ({Math.Max(0, quota - limits.Overlapping)} left for that window). Ask Support to raise it.");
-        var limit = limits.SpendLimitMicros ?? Options.DefaultSpendLimitMicros;
-        var committed = limits.Leases + limits.Amendments;
-        if (committed + addMicros > limit)
+                $"This would make {facts.OverlappingGpus + quotaFor.Gpus} {quotaFor.SkuId} GPUs at once; your organisation's quota is {maxGpus} ({Math.Max(0, maxGpus - facts.OverlappingGpus)} left for that window). Ask Support to raise it.");
+        if (SpendMonth.FirstOverrun(facts, now, spendOptions.Value, add) is { } over)
+        {
+            var what = quotaFor is null ? "This extension" : "This lease";
+            var when = over.Month == SpendMonth.StartOf(now) ? "this month" : $"in {over.Month:MMMM yyyy}";
             throw new LeaseException("spend_limit_exceeded",
-                $"This lease costs {Money.Format(addMicros)}; your organisation's spend limit is {Money.Format(limit)} and {Money.Format(Math.Max(0, limit - committed))} of it is left.");
+                $"{what} would add {Money.Format(over.AddMicros)} {when}; {Money.Format(over.LeftMicros)} of your {Money.Format(over.LimitMicros)} monthly limit is left{(when == "this month" ? "" : " for that month")}. An Owner can raise the limit in the organisation's settings.");
+        }
     }
 
-    private Task CheckSpendLimitAsync(PortalDbContext db, Guid tenantId, long addMicros, CancellationToken ct) =>
-        CheckLimitsAsync(db, tenantId, null, addMicros, ct);
-
-    /// <summary>
-    /// What a tenant has committed, the sum its spend limit is checked against: open leases and live holds, plus held
-    /// or signed extensions of open leases. Support's limits page shows the same figure.
-    /// </summary>
-    internal static async Task<long> CommittedMicrosAsync(PortalDbContext db, Guid tenantId, DateTime now, CancellationToken ct) =>
-        await CommittedLeases(db, tenantId, now).SumAsync(ct) + await CommittedAmendments(db, tenantId, now).SumAsync(ct);
-
-    private static IQueryable<long> CommittedLeases(PortalDbContext db, Guid tenantId, DateTime now) =>
-        db.Set<Lease>()
-            .Where(l => l.TenantId == tenantId && Lease.OpenStates.Contains(l.State) && (l.State != LeaseState.Held || l.HoldExpiresAt > now))
-            .Select(l => l.PriceMicros);
-
-    private static IQueryable<long> CommittedAmendments(PortalDbContext db, Guid tenantId, DateTime now) =>
-        db.Set<LeaseAmendment>()
-            .Where(a => a.TenantId == tenantId && (a.State == AmendmentState.Signed || (a.State == AmendmentState.Held && a.HoldExpiresAt > now)))
-            .Join(db.Set<Lease>().Where(l => Lease.OpenStates.Contains(l.State)), a => a.LeaseId, l => l.Id, (a, l) => a.PriceMicros);
+    private Task CheckSpendLimitAsync(PortalDbContext db, Guid tenantId, SpendAddition add, CancellationToken ct) =>
+        CheckLimitsAsync(db, tenantId, null, add, ct);
 
     // Outside the pool lock: read-only, over two weeks either side.
     private async Task<(string Reason, IReadOnlyList<HourWindow> Earlier, IReadOnlyList<HourWindow> Later)> SuggestAsync(

@@ -16,7 +16,7 @@ namespace Portal.Core.Leases;
 /// </summary>
 public sealed partial class LeaseService(
     IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, AuditOrigin origin, AuditLog audit,
-    TimeProvider time, IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler)
+    TimeProvider time, IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler, IOptions<Spend.SpendOptions> spendOptions)
 {
     private readonly CapacityPlanner _planner = new();
     private LeaseOptions Options => options.Value;

@@ -17,8 +17,8 @@ public class Tenant
     public string? SuspendedReason { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>
-    /// The most the organisation may have committed at once in open leases (quoted, signed, running), in
-    /// micro-dollars; null means <c>Leases:DefaultSpendLimitMicros</c>.
+    /// The monthly spend limit its Owners set, in micro-dollars, never above <see cref="SpendCeilingMicros"/> (null: no
+    /// limit but the ceiling). See <c>Portal.Core.Spend.SpendMonth</c>.
     /// </summary>
     public long? SpendLimitMicros { get; set; }
     /// <summary>Where invoices go (null: the Owners' addresses).</summary>

@@ -43,16 +43,16 @@ public class LeaseAdminLimitsTests(LeaseFactory factory) : IClassFixture<LeaseFa
     }
 
     [Fact]
-    public async Task Quotes_beyond_the_quota_or_spend_limit_support_set_are_refused_saying_what_is_left()
+    public async Task Quotes_beyond_the_quota_or_the_spend_ceiling_support_set_are_refused_saying_what_is_left()
     {
         var (client, tenantId, _) = await LeaseApiCalls.NewOwnerAsync(factory);
         await using var support = await SupportScope.CreateAsync(factory);
         var admin = support.Get<LeaseAdminService>();
         Assert.True((await admin.SetGpuQuotaAsync(tenantId, "h200-141gb", 8)).Succeeded);
-        Assert.True((await admin.SetSpendLimitAsync(tenantId, 100 * Money.MicrosPerDollar)).Succeeded);
+        Assert.True((await admin.SetSpendCeilingAsync(tenantId, 100 * Money.MicrosPerDollar)).Succeeded);
         Assert.False((await admin.SetGpuQuotaAsync(tenantId, "h200-141gb", -1)).Succeeded);
         Assert.False((await admin.SetGpuQuotaAsync(tenantId, "tpu-v9", 8)).Succeeded);
-        Assert.False((await admin.SetSpendLimitAsync(tenantId, -5)).Succeeded);
+        Assert.False((await admin.SetSpendCeilingAsync(tenantId, -5)).Succeeded);
         var start = factory.ThisHour.AddHours(80);
         await LeaseApiCalls.QuoteAsync(client, LeaseApiTests.Body("h200-141gb", 4, start, 4)); // $52.64
 
@@ -62,21 +62,23 @@ public class LeaseAdminLimitsTests(LeaseFactory factory) : IClassFixture<LeaseFa
         var quota = await LeaseApiCalls.ProblemAsync(overQuota, HttpStatusCode.Conflict, "quota_exceeded");
         Assert.Contains("quota is 8 (4 left", quota.GetProperty("detail").GetString());
         var spend = await LeaseApiCalls.ProblemAsync(overSpend, HttpStatusCode.Conflict, "spend_limit_exceeded");
-        Assert.Contains("spend limit is $100.00 and $47.36 of it is left", spend.GetProperty("detail").GetString());
+        // No Owner limit: the ceiling is the monthly limit; the held quote counts against it.
+        Assert.Contains("would add $79.68", spend.GetProperty("detail").GetString());
+        Assert.Contains("$47.36 of your $100.00 monthly limit is left", spend.GetProperty("detail").GetString());
         var limits = await admin.LimitsAsync(tenantId);
-        Assert.Equal(100 * Money.MicrosPerDollar, limits!.SpendLimitMicros);
-        Assert.Equal(52_640_000, limits.CommittedMicros);
+        Assert.Equal(100 * Money.MicrosPerDollar, limits!.SpendCeilingMicros);
+        Assert.Equal(100 * Money.MicrosPerDollar, limits.Month.LimitMicros);
         Assert.Equal(8, limits.Quotas.Single(q => q.SkuId == "h200-141gb").MaxGpus);
         Assert.Null(limits.Quotas.Single(q => q.SkuId == "h100-sxm-80gb").MaxGpus);
 
         // Back to the defaults: the same quote goes through.
         Assert.True((await admin.SetGpuQuotaAsync(tenantId, "h200-141gb", null)).Succeeded);
-        Assert.True((await admin.SetSpendLimitAsync(tenantId, null)).Succeeded);
+        Assert.True((await admin.SetSpendCeilingAsync(tenantId, null)).Succeeded);
         await LeaseApiCalls.QuoteAsync(client, LeaseApiTests.Body("h200-141gb", 8, start, 4));
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
         Assert.False(await db.Set<GpuQuota>().AnyAsync(q => q.TenantId == tenantId));
         Assert.Equal(2, await db.AuditEvents.CountAsync(e => e.Action == "tenant.gpu_quota_set" && e.TenantId == tenantId));
-        Assert.Equal(2, await db.AuditEvents.CountAsync(e => e.Action == "tenant.spend_limit_set" && e.TenantId == tenantId));
+        Assert.Equal(2, await db.AuditEvents.CountAsync(e => e.Action == "tenant.spend_ceiling_set" && e.TenantId == tenantId));
     }
 }

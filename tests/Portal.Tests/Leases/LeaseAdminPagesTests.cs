@@ -125,7 +125,7 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         var (tenantId, _) = await factory.NewTenantAsync();
         await using (var support = await SupportScope.CreateAsync(factory))
         {
-            await support.Get<LeaseAdminService>().SetSpendLimitAsync(tenantId, 12_345 * Money.MicrosPerDollar);
+            await support.Get<LeaseAdminService>().SetSpendCeilingAsync(tenantId, 12_345 * Money.MicrosPerDollar);
             await support.Get<LeaseAdminService>().SetGpuQuotaAsync(tenantId, "b200-180gb", 24);
         }
         using var client = factory.CreatePortalClient();
@@ -134,7 +134,7 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         var html = await client.GetPageAsync($"/admin/tenants/{tenantId}");
 
         var limits = Section(html, "data-testid=\"tenant-limits\"");
-        Assert.Contains($"data-testid=\"tenant-spend-limit\">{Money.Format(12_345 * Money.MicrosPerDollar)}<", limits);
+        Assert.Contains($"data-testid=\"tenant-spend-ceiling\">{Money.Format(12_345 * Money.MicrosPerDollar)}<", limits);
         Assert.Contains("data-testid=\"tenant-quotas\"", limits);
         Assert.Contains("value=\"24\"", limits);
         Assert.Contains($"href=\"/admin/leases?tenant={tenantId}\"", html);

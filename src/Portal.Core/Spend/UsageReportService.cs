@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Billing;
+using Portal.Core.Data;
+using Portal.Core.Tenancy;
+
+namespace Portal.Core.Spend;
+
+/// <summary>
+/// Which usage to show: UTC days [From, To) and, optionally, one GPU SKU and/or one model. A SKU narrows the lease usage
+/// to that SKU, a model the batch usage to that model; choosing only one of them shows only that kind of usage.
+/// </summary>
+public sealed record UsageFilter(DateOnly From, DateOnly To, string? SkuId = null, string? Model = null)
+{
+    public DateTime FromUtc => From.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+    public DateTime ToUtc => To.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc);
+
+    public static UsageFilter Month(DateTime anyInstant) =>
+        new(DateOnly.FromDateTime(SpendMonth.StartOf(anyInstant)), DateOnly.FromDateTime(SpendMonth.StartOf(anyInstant).AddMonths(1)));
+}
+
+/// <summary>One day's usage of one GPU SKU (leases) or one model (batches).</summary>
+public sealed record UsageDay(DateOnly Day, UsageSource Source, string Item, long GpuSeconds, long InputTokens, long OutputTokens, long AmountMicros)
+{
+    public decimal GpuHours => GpuSeconds / 3600m;
+    public long Tokens => InputTokens + OutputTokens;
+}
+
+public sealed record UsageReport(UsageFilter Filter, IReadOnlyList<UsageDay> Rows, IReadOnlyList<string> Skus, IReadOnlyList<string> Models)
+{
+    public long TotalMicros => Rows.Sum(r => r.AmountMicros);
+    public decimal TotalGpuHours => Rows.Sum(r => r.GpuHours);
+    public long TotalTokens => Rows.Sum(r => r.Tokens);
+    public IEnumerable<DateOnly> Days
+    {
+        get { for (var d = Filter.From; d < Filter.To; d = d.AddDays(1)) yield return d; }
+    }
+}
+
+/// <summary>The organisation's usage by day, from the usage records metering writes. Any member reads it; only their own tenant's.</summary>
+public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant)
+{
+    /// <summary>The longest custom range: a year and a day.</summary>
+    public const int MaxDays = 366;
+
+    public async Task<UsageReport> ReadAsync(UsageFilter filter, CancellationToken ct = default)
+    {
+        if (tenant.TenantId is null) throw new TenantActionRefusedException("Choose or create an organisation first.");
+        if (filter.To <= filter.From) filter = filter with { To = filter.From.AddDays(1) };
+        if (filter.To.DayNumber - filter.From.DayNumber > MaxDays) filter = filter with { To = filter.From.AddDays(MaxDays) };
+        var (from, to) = (filter.FromUtc, filter.ToUtc);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // The tenant filter keeps this to the member's own organisation; summed per hour and item in SQL, per day here.
+        var inPeriod = db.UsageRecords.AsNoTracking().Where(u => u.PeriodStart >= from && u.PeriodStart < to);
+        var skus = await inPeriod.Where(u => u.SkuId != null).Select(u => u.SkuId!).Distinct().OrderBy(s => s).ToListAsync(ct);
+        var models = await inPeriod.Where(u => u.Model != null).Select(u => u.Model!).Distinct().OrderBy(m => m).ToListAsync(ct);
+        var q = inPeriod;
+        if (filter.SkuId is { } sku && filter.Model is { } model)
+            q = q.Where(u => (u.Source == UsageSource.Lease && u.SkuId == sku) || (u.Source == UsageSource.Batch && u.Model == model));
+        else if (filter.SkuId is { } onlySku) q = q.Where(u => u.Source == UsageSource.Lease && u.SkuId == onlySku);
+        else if (filter.Model is { } onlyModel) q = q.Where(u => u.Source == UsageSource.Batch && u.Model == onlyModel);
+        var hours = await q.GroupBy(u => new { u.PeriodStart, u.Source, u.SkuId, u.Model })
+            .Select(g => new
+            {
+                g.Key.PeriodStart, g.Key.Source, g.Key.SkuId, g.Key.Model, GpuSeconds = g.Sum(u => u.GpuSeconds),
+                InputTokens = g.Sum(u => u.InputTokens), OutputTokens = g.Sum(u => u.OutputTokens), Amount = g.Sum(u => u.AmountMicros),
+            }).ToListAsync(ct);
+        var rows = hours
+            .GroupBy(h => (Day: DateOnly.FromDateTime(h.PeriodStart), h.Source, Item: (h.Source == UsageSource.Lease ? h.SkuId : h.Model) ?? "(unknown)"))
+            .Select(g => new UsageDay(g.Key.Day, g.Key.Source, g.Key.Item, g.Sum(h => h.GpuSeconds), g.Sum(h => h.InputTokens),
+                g.Sum(h => h.OutputTokens), g.Sum(h => h.Amount)))
+            .OrderBy(r => r.Day).ThenBy(r => r.Source).ThenBy(r => r.Item, StringComparer.Ordinal).ToList();
+        return new UsageReport(filter, rows, skus, models);
+    }
+}
