@@ -13,6 +13,8 @@ public static class TenancyWebExtensions
     {
         services.AddScoped<TenantResolver>();
         services.AddScoped<OrganizationService>();
+        services.AddScoped<TeamService>();
+        services.AddScoped<InvitationAcceptance>();
         services.AddScoped<AuditOrigin>();
         services.AddScoped<AuditLog>();
         return services;
@@ -74,6 +76,7 @@ public static class TenancyWebExtensions
                 ? Results.Problem(statusCode: 404, title: "Not found", detail: $"No member {id} in this organisation.")
                 : Results.Ok(member);
         });
+        TeamApi.MapTeamApi(api);
         return app;
     }
 }
