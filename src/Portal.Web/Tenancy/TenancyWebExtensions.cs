@@ -15,6 +15,7 @@ public static class TenancyWebExtensions
         services.AddScoped<OrganizationService>();
         services.AddScoped<TeamService>();
         services.AddScoped<InvitationAcceptance>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, TenantCircuitHandler>();
         services.AddScoped<AuditOrigin>();
         services.AddScoped<AuditLog>();
         return services;
