@@ -39,6 +39,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
 
     public async Task<CreatedApiKey> CreateAsync(string? name, ApiKeyScopes scopes, CancellationToken ct = default)
     {
+        await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
         EnsureCanManage("create API keys");
         var trimmed = name?.Trim() ?? "";
         if (trimmed.Length == 0) throw new ApiKeyException("Give the key a name, e.g. the program that will use it.");
@@ -65,6 +66,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     /// <summary>Revokes a key at once (the next request with it is refused). Revoking a revoked key changes nothing.</summary>
     public async Task RevokeAsync(Guid id, CancellationToken ct = default)
     {
+        await tenant.RefreshAsync(dbFactory, ct);
         EnsureCanManage("revoke API keys");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, ct) ?? throw new ApiKeyException("There is no such API key in this organisation.");

@@ -27,6 +27,7 @@ public sealed class BatchFileService(IDbContextFactory<PortalDbContext> dbFactor
     /// <summary>Streams <paramref name="content"/> into the store; too big: nothing is kept and a 413 <see cref="BatchException"/>.</summary>
     public async Task<StoredUpload> StoreAsync(Stream content, CancellationToken ct = default)
     {
+        await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
         EnsureCanWrite();
         var id = BatchFileStore.NewId("file-");
         var counting = new CountingStream(content, options.Value.MaxFileBytes);
@@ -119,6 +120,7 @@ public sealed class BatchFileService(IDbContextFactory<PortalDbContext> dbFactor
     /// <summary>Deletes the bytes and marks the row. The input of a batch still running cannot be deleted.</summary>
     public async Task<BatchFile> DeleteAsync(string id, CancellationToken ct = default)
     {
+        await tenant.RefreshAsync(dbFactory, ct);
         EnsureCanWrite();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var file = await db.BatchFiles.FirstOrDefaultAsync(f => f.Id == id && f.DeletedAt == null, ct) ?? throw BatchException.FileNotFound(id);

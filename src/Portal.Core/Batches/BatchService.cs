@@ -26,6 +26,7 @@ public sealed partial class BatchService(IDbContextFactory<PortalDbContext> dbFa
 
     public async Task<Batch> CreateAsync(BatchRequest request, CancellationToken ct = default)
     {
+        await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
         EnsureMember(tenant, "create batches");
         var metadata = CheckRequest(request);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -80,6 +81,7 @@ public sealed partial class BatchService(IDbContextFactory<PortalDbContext> dbFa
     /// </summary>
     public async Task<Batch> CancelAsync(string id, CancellationToken ct = default)
     {
+        await tenant.RefreshAsync(dbFactory, ct);
         EnsureMember(tenant, "cancel batches");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         for (var attempt = 0; ; attempt++)

@@ -14,7 +14,7 @@ public sealed partial class LeaseService
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
-        EnsureRole(found.State == LeaseState.Held ? TenantRole.Member : TenantRole.Admin, "cancel signed leases");
+        await EnsureRoleAsync(found.State == LeaseState.Held ? TenantRole.Member : TenantRole.Admin, "cancel signed leases", ct);
 
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
         var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
@@ -60,7 +60,7 @@ public sealed partial class LeaseService
     /// </summary>
     public async Task<Lease> ReleaseAsync(Guid leaseId, CancellationToken ct = default)
     {
-        EnsureRole(TenantRole.Admin, "release leases");
+        await EnsureRoleAsync(TenantRole.Admin, "release leases", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);

@@ -44,7 +44,7 @@ public sealed partial class LeaseService
     /// <summary>Quotes an extension by <paramref name="hours"/> on the same nodes and holds it like a quote.</summary>
     public async Task<LeaseAmendment> QuoteExtensionAsync(Guid leaseId, int hours, string? idempotencyKey = null, CancellationToken ct = default)
     {
-        EnsureRole(TenantRole.Admin, "extend leases");
+        await EnsureRoleAsync(TenantRole.Admin, "extend leases", ct);
         if (hours < 1 || hours > Options.MaxHours) throw LeaseException.Invalid($"Extend by 1 to {Options.MaxHours} hours.");
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -110,7 +110,7 @@ public sealed partial class LeaseService
     public async Task<Lease> SignExtensionAsync(Guid leaseId, Guid amendmentId, string? signerName, bool accepted,
         string? idempotencyKey = null, CancellationToken ct = default)
     {
-        EnsureRole(TenantRole.Admin, "sign extensions");
+        await EnsureRoleAsync(TenantRole.Admin, "sign extensions", ct);
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();

@@ -60,7 +60,7 @@ public sealed partial class LeaseService
     /// </summary>
     public async Task<Lease> HoldAsync(LeaseRequest request, string? idempotencyKey = null, CancellationToken ct = default)
     {
-        EnsureRole(TenantRole.Member, "quote leases");
+        await EnsureRoleAsync(TenantRole.Member, "quote leases", ct);
         var tenantId = tenant.TenantId!.Value;
         var now = Now;
         var errors = request.Validate(Options, now);

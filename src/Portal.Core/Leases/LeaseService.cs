@@ -55,8 +55,9 @@ public sealed partial class LeaseService(
             .FirstOrDefaultAsync(d => d.LeaseId == leaseId && d.AmendmentId == amendmentId, ct);
     }
 
-    private void EnsureRole(TenantRole role, string what)
+    private async Task EnsureRoleAsync(TenantRole role, string what, CancellationToken ct)
     {
+        await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
         if (tenant.TenantId is null) throw LeaseException.Forbidden("Choose or create an organisation first.");
         if (!tenant.HasRole(role))
             throw LeaseException.Forbidden($"Your role ({tenant.Role}) cannot {what}; ask an {(role == TenantRole.Member ? "Owner, Admin or Member" : "Owner or Admin")} of {tenant.TenantName}.");

@@ -24,6 +24,37 @@ public sealed class CurrentTenant
 
     public bool IsSuspended => State == TenantState.Suspended;
 
+    /// <summary>
+    /// True for an interactive session (a circuit lives for hours): its role is read again before each change
+    /// (<see cref="RefreshAsync"/>), so a member demoted or removed meanwhile cannot act with the old role.
+    /// </summary>
+    public bool IsLongLived { get; private set; }
+
+    public void MarkLongLived() => IsLongLived = true;
+
+    /// <summary>
+    /// In a long-lived session, re-reads the member's role and the organisation's state (one query); a member who was
+    /// removed is left with no organisation (reads nothing, may do nothing). Requests and API keys were resolved
+    /// when they began, so for them this does nothing.
+    /// </summary>
+    public async Task RefreshAsync(IDbContextFactory<PortalDbContext> dbFactory, CancellationToken ct = default)
+    {
+        if (!IsLongLived || UserId is null || TenantId is not { } tenantId || ApiKeyId is not null) return;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // This user's own membership of the tenant this session acts in, nothing else.
+        var now = await db.Memberships.IgnoreQueryFilters().Where(m => m.UserId == UserId && m.TenantId == tenantId)
+            .Select(m => new { m.Role, m.Tenant!.State, m.Tenant.SuspendedReason }).FirstOrDefaultAsync(ct);
+        if (now is null)
+        {
+            TenantId = null;
+            Role = null;
+            return;
+        }
+        Role = now.Role;
+        State = now.State;
+        SuspendedReason = now.SuspendedReason;
+    }
+
     internal void Set(string? userId, bool isSupport, Membership? membership)
     {
         UserId = userId;

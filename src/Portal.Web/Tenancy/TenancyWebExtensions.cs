@@ -13,6 +13,9 @@ public static class TenancyWebExtensions
     {
         services.AddScoped<TenantResolver>();
         services.AddScoped<OrganizationService>();
+        services.AddScoped<TeamService>();
+        services.AddScoped<InvitationAcceptance>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, TenantCircuitHandler>();
         services.AddScoped<AuditOrigin>();
         services.AddScoped<AuditLog>();
         return services;
@@ -74,6 +77,7 @@ public static class TenancyWebExtensions
                 ? Results.Problem(statusCode: 404, title: "Not found", detail: $"No member {id} in this organisation.")
                 : Results.Ok(member);
         });
+        TeamApi.MapTeamApi(api);
         return app;
     }
 }
