@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.ApiKeys;
 using Portal.Core.Batches;
 using Portal.Core.Leases;
+using Portal.Core.Spend;
 using Portal.Core.Tenancy;
 using Portal.Tests.Infrastructure;
 using Portal.Tests.Tenancy;
@@ -111,6 +112,15 @@ public sealed class RoleCase(LeaseFactory factory, Guid tenantId, string ownerId
         return http;
     }
 
+    /// <summary>A settings change as the actor; a change refused for the actor's role throws (others fail the test).</summary>
+    public Task Settings(Func<OrganizationSettingsService, Task<SettingsResult>> change) => As<OrganizationSettingsService>(async s =>
+    {
+        var result = await change(s);
+        if (result.Errors.Values.FirstOrDefault(e => e.StartsWith("Only ", StringComparison.Ordinal)) is { } refusal)
+            throw new SettingsRefusedException(refusal);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Values));
+    });
+
     public static Task Post(HttpClient http, string url, object body) => Expect(http.PostAsJsonAsync(url, body));
 
     /// <summary>2xx passes, 403 is a refusal, anything else fails the test (the arrangement was wrong).</summary>
@@ -123,3 +133,5 @@ public sealed class RoleCase(LeaseFactory factory, Guid tenantId, string ownerId
 }
 
 public sealed class HttpForbiddenException(string body) : Exception(body);
+
+public sealed class SettingsRefusedException(string message) : Exception(message);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Portal.Core.ApiKeys;
 using Portal.Core.Batches;
+using Portal.Core.Billing;
 using Portal.Core.Leases;
 using Portal.Core.Tenancy;
 using static Portal.Core.Tenancy.TenantRole;
@@ -62,7 +63,13 @@ public static class RoleMatrixRows
         new("api.team.invite (cookie)", TenantRole.Admin, async c => { var p = await c.CookieAsync(); return () => RoleCase.Post(p.Http, "/api/v1/organization/invitations", new { email = NewEmail(), role = "Member" }); }),
         new("api.team.change-role (cookie)", TenantRole.Admin, async c => { var m = await c.OtherMemberAsync(); var p = await c.CookieAsync(); return () => RoleCase.Expect(p.Http.PutAsJsonAsync($"/api/v1/organization/members/{m}/role", new { role = "Member" })); }),
         new("api.team.remove (cookie)", TenantRole.Admin, async c => { var m = await c.OtherMemberAsync(); var p = await c.CookieAsync(); return () => RoleCase.Expect(p.Http.DeleteAsync($"/api/v1/organization/members/{m}")); }),
-        // Billing and spend rows (Owner) are added with those features, one line each.
+
+        // Billing and organisation settings: everyone reads usage and invoices; Admins rename; money settings are the Owners'.
+        new("invoice.list", Viewer, c => Act(() => c.As<InvoiceService>(s => s.ListAsync()))),
+        new("usage.export (cookie)", Viewer, async c => { var p = await c.CookieAsync(); return () => RoleCase.Expect(p.Http.GetAsync("/usage/export.csv")); }),
+        new("org.rename", TenantRole.Admin, c => Act(() => c.Settings(s => s.RenameAsync($"Renamed {Guid.NewGuid():N}"[..20])))),
+        new("org.billing-email", Owner, c => Act(() => c.Settings(s => s.SetBillingEmailAsync(NewEmail())))),
+        new("org.spend-limit", Owner, c => Act(() => c.Settings(s => s.SetSpendLimitAsync(1_234_000_000)))),
     ];
 
     private static object Signature => new { signerName = "Ann Actor", accept = true };

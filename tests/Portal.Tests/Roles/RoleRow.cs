@@ -32,14 +32,16 @@ public static class RoleRefusals
         ApiKeyException k => k.Message.Contains("cannot", StringComparison.Ordinal),
         TeamException t => t.Status == 403,
         HttpForbiddenException => true,
+        SettingsRefusedException => true,
         _ => false,
     };
 
     /// <summary>
     /// Everything a refused action could have changed in the organisation, as one string: audit events, leases and
-    /// extensions by state, batches by status, files, keys, members and invitations.
+    /// extensions by state, batches by status, files, keys, members, invitations and the organisation's settings.
     /// </summary>
     public static Task<string> FingerprintAsync(PortalFactory factory, Guid tenantId) => factory.Read(async db => string.Join(" | ",
+        await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.Name + "/" + t.BillingEmail + "/" + t.SpendLimitMicros).SingleAsync(),
         await db.AuditEvents.CountAsync(e => e.TenantId == tenantId),
         string.Join(",", await db.Leases.Where(l => l.TenantId == tenantId).OrderBy(l => l.Id).Select(l => l.State.ToString() + l.SignedAt).ToListAsync()),
         string.Join(",", await db.LeaseAmendments.Where(a => a.TenantId == tenantId).OrderBy(a => a.Id).Select(a => a.State.ToString()).ToListAsync()),
