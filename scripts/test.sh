@@ -47,9 +47,9 @@ finish() {
     local log
     for log in "$RESULTS"/*/console.log; do
         [ -f "$log" ] || continue
-        if grep -q -E '^\s+Failed ' "$log"; then
+        if grep -q -E '^\s+Failed [A-Z][A-Za-z0-9_]*\.' "$log"; then
             echo "=== failed in $(basename "$(dirname "$log")")"
-            grep -A 12 -E '^\s+Failed ' "$log" | grep -v -E '^\s*(info|dbug|trce):' | cut -c 1-400 | head -n 60
+            grep -A 12 -E '^\s+Failed [A-Z][A-Za-z0-9_]*\.' "$log" | grep -v -E '^\s*(info|dbug|trce):' | cut -c 1-400 | head -n 60
         fi
     done
     if [ ${#PROBLEMS[@]} -gt 0 ]; then
