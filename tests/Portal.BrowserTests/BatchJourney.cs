@@ -155,7 +155,7 @@ public sealed partial class BatchJourney(IPage page, StepScreenshots screenshots
         var scrollWidth = await page.EvaluateAsync<int>(
             "() => Math.max(document.documentElement.scrollWidth, ...[...document.querySelectorAll('.mud-table-container')]" +
             ".map(t => document.documentElement.clientWidth + t.scrollWidth - t.clientWidth))");
-        if (before is not null) await page.SetViewportSizeAsync(before.Width, before.Height);
+        await Viewport.RestoreAsync(page, before);
         return scrollWidth;
     }
 

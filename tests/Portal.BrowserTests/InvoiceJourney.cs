@@ -80,7 +80,7 @@ public sealed class InvoiceJourney(IPage page, StepScreenshots screenshots, Port
         await Expect(page.GetByTestId("invoice-lines")).ToBeVisibleAsync();
         await screenshots.TakeAsync(page, $"invoice-at-{width}px");
         var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        if (before is not null) await page.SetViewportSizeAsync(before.Width, before.Height);
+        await Viewport.RestoreAsync(page, before);
         return scrollWidth;
     }
 }

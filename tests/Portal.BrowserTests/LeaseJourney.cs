@@ -135,7 +135,7 @@ public sealed partial class LeaseJourney(IPage page, StepScreenshots screenshots
         await Expect(page.GetByTestId("lease-facts")).ToBeVisibleAsync();
         await screenshots.TakeAsync(page, $"lease-at-{width}px");
         var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        if (before is not null) await page.SetViewportSizeAsync(before.Width, before.Height);
+        await Viewport.RestoreAsync(page, before);
         return scrollWidth;
     }
 

@@ -1,0 +1,97 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Billing;
+using Portal.Core.Data;
+
+namespace Portal.BrowserTests;
+
+/// <summary>What a tenant does on the usage page; this month's usage seeded as the hourly metering job records it.</summary>
+public sealed class UsageJourney(IPage page, StepScreenshots screenshots, PortalServer server)
+{
+    public const string H100 = "h100-sxm-80gb", A100 = "a100-80gb", Model = "llama-3.3-70b-instruct";
+
+    public async Task OpenEmptyAsync()
+    {
+        await page.GotoAsync("/usage");
+        await Expect(page.GetByTestId("usage-empty")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("usage-csv")).ToHaveCountAsync(0);
+        await screenshots.TakeAsync(page, "usage-empty");
+    }
+
+    /// <summary>
+    /// The first two hours of this month: 2 H100s ($2.49/GPU-h, $9.96), 1 A100 for an hour ($1.29), and a batch of
+    /// 1,000,000 input and 200,000 output tokens ($0.70). $11.95 in all.
+    /// </summary>
+    public async Task SeedThisMonthAsync(string slug)
+    {
+        var now = DateTime.UtcNow;
+        var month = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        await using var scope = server.Services.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
+        db.ActAsSupport();
+        var tenantId = await db.Tenants.Where(t => t.Slug == slug).Select(t => t.Id).SingleAsync();
+        UsageRecord Lease(int hour, string sku, int gpus, long microsPerGpuHour) => new()
+        {
+            TenantId = tenantId, PeriodStart = month.AddHours(hour), Source = UsageSource.Lease, SourceId = $"lease-{sku}",
+            SkuId = sku, RegionId = "us-south-1", GpuSeconds = gpus * 3600, AmountMicros = gpus * microsPerGpuHour, RecordedAt = now,
+        };
+        db.UsageRecords.AddRange(Lease(0, H100, 2, 2_490_000), Lease(1, H100, 2, 2_490_000), Lease(1, A100, 1, 1_290_000));
+        db.UsageRecords.Add(new UsageRecord
+        {
+            TenantId = tenantId, PeriodStart = month.AddHours(1), Source = UsageSource.Batch, SourceId = "batch_usage_journey", Model = Model,
+            InputTokens = 1_000_000, OutputTokens = 200_000, AmountMicros = 700_000, RecordedAt = now,
+        });
+        await db.SaveChangesAsync();
+    }
+
+    public async Task OpenAsync(string expectedCost, string expectedGpuHours, string expectedTokens)
+    {
+        await page.GotoAsync("/usage");
+        await ExpectTotalsAsync(expectedCost, expectedGpuHours, expectedTokens);
+        // Each chart is drawn (MudBlazor's charts are SVG) with a series per SKU or model in its legend.
+        foreach (var (chart, legend) in new[] { ("chart-gpu-hours", H100), ("chart-gpu-hours", A100), ("chart-tokens", Model), ("chart-cost", "Cost") })
+        {
+            await Expect(page.GetByTestId(chart).Locator("svg").First).ToBeVisibleAsync();
+            await Expect(page.GetByTestId(chart)).ToContainTextAsync(legend);
+        }
+        await Expect(page.GetByTestId("usage-table")).ToContainTextAsync(Model);
+        await screenshots.TakeAsync(page, "usage");
+    }
+
+    public async Task ExpectTotalsAsync(string cost, string gpuHours, string tokens)
+    {
+        await Expect(page.GetByTestId("usage-total-cost")).ToHaveTextAsync(cost);
+        await Expect(page.GetByTestId("usage-total-gpu-hours")).ToHaveTextAsync(gpuHours);
+        await Expect(page.GetByTestId("usage-total-tokens")).ToHaveTextAsync(tokens);
+    }
+
+    /// <summary>Chooses a GPU SKU in the filter; the figures and the URL follow.</summary>
+    public async Task FilterBySkuAsync(string sku)
+    {
+        await Expect(page.GetByTestId("usage-sku")).Not.ToHaveClassAsync(new System.Text.RegularExpressions.Regex("mud-disabled"));
+        await page.GetByTestId("usage-sku").ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = sku, Exact = true }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("sku=" + sku));
+    }
+
+    /// <summary>Downloads the CSV of what is shown; returns its lines.</summary>
+    public async Task<string[]> DownloadCsvAsync()
+    {
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("usage-csv").ClickAsync());
+        Assert.EndsWith(".csv", download.SuggestedFilename);
+        var text = await File.ReadAllTextAsync(await download.PathAsync());
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    /// <summary>The page on a phone; returns how wide the page is (wider than the window: it scrolls sideways).</summary>
+    public async Task<int> ScreenshotNarrowAsync(int width)
+    {
+        var before = page.ViewportSize;
+        await page.SetViewportSizeAsync(width, 844);
+        await Expect(page.GetByTestId("usage-table")).ToBeVisibleAsync();
+        await screenshots.TakeAsync(page, $"usage-at-{width}px");
+        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        await Viewport.RestoreAsync(page, before);
+        return scrollWidth;
+    }
+}
