@@ -74,6 +74,59 @@ public class InvoicePagesTests(LeaseFactory factory) : IClassFixture<LeaseFactor
         Assert.True(db.AuditEvents.Any(e => e.Action == BillingAdminActions.InvoiceViewed && e.TargetId == invoice.Id.ToString()));
     }
 
+    [Fact]
+    public async Task The_month_in_progress_is_a_draft_that_takes_no_credit_and_is_what_the_1st_issues()
+    {
+        var owner = await factory.CreateUserAsync();
+        var tenant = await factory.CreateOrganizationAsync(owner, "Draft Readers");
+        var month = new DateTime(factory.Now.Year, factory.Now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
+        using var client = factory.CreatePortalClient();
+        await client.SignInOrFailAsync(owner.Email!);
+        Assert.Contains("Nothing to bill this month yet", await client.GetPageAsync("/billing/invoices/draft"));
+
+        await UsageAsync(tenant.Id, month, 9_990_000);
+        var credit = await kit.AddCreditRowAsync(tenant.Id, 5_000_000, reason: "Sorry for the outage");
+        var list = await client.GetPageAsync("/billing/invoices");
+        Assert.Contains("data-testid=\"draft-total\">$4.99<", list);
+        var draft = WebUtility.HtmlDecode(await client.GetPageAsync("/billing/invoices/draft"));
+        Assert.Contains($"Draft {month:yyyy-MM}", draft);
+        Assert.Contains("$9.99", draft);
+        Assert.Contains("Sorry for the outage", draft);
+        Assert.Contains($"not yet: on {month.AddMonths(1):yyyy-MM-dd}", draft);
+
+        // Reading the draft saved nothing: no invoice, and the credit is still whole.
+        Assert.Empty(await kit.InvoicesAsync(tenant.Id));
+        using (var scope = factory.Services.CreateScope())
+        await using (var db = factory.CreateDbContext(scope))
+            Assert.False(db.CreditApplications.Any(a => a.CreditId == credit.Id));
+
+        kit.MoveTo(month.AddMonths(1).AddMinutes(30));
+        await kit.IssueAsync();
+        var issued = Assert.Single(await kit.InvoicesAsync(tenant.Id));
+        Assert.Equal((InvoiceState.Issued, 4_990_000L, 5_000_000L), (issued.State, issued.TotalMicros, issued.CreditsMicros));
+        using var nextMonth = factory.CreatePortalClient(); // a month on, the first sign-in has expired
+        await nextMonth.SignInOrFailAsync(owner.Email!);
+        Assert.Contains("Nothing to bill this month yet", await nextMonth.GetPageAsync("/billing/invoices/draft"));
+    }
+
+    private async Task UsageAsync(Guid tenantId, DateTime at, long micros)
+    {
+        using var scope = factory.Services.CreateScope();
+        await using var db = factory.CreateDbContext(scope);
+        var lease = new Portal.Core.Leases.Lease
+        {
+            TenantId = tenantId, RegionId = "us-south-1", SkuId = "h100-sxm-80gb", Gpus = 1, Start = at, End = at.AddHours(1),
+            State = Portal.Core.Leases.LeaseState.Ended, MicrosPerGpuHour = micros, CreatedAt = at, ActivatedAt = at,
+        };
+        db.Leases.Add(lease);
+        db.UsageRecords.Add(new UsageRecord
+        {
+            TenantId = tenantId, PeriodStart = at, Source = UsageSource.Lease, SourceId = lease.Id.ToString(),
+            SkuId = lease.SkuId, RegionId = lease.RegionId, GpuSeconds = 3600, AmountMicros = micros, RecordedAt = at,
+        });
+        await db.SaveChangesAsync();
+    }
+
     private async Task<Invoice> InvoiceAsync(Guid tenantId)
     {
         var february = BillingKit.Month(2027, 2);
