@@ -72,6 +72,14 @@ public sealed class InvoiceJourney(IPage page, StepScreenshots screenshots, Port
         Assert.EndsWith(".pdf", download.SuggestedFilename);
     }
 
+    /// <summary>This month has no usage yet: the draft page says so.</summary>
+    public async Task OpenEmptyDraftAsync()
+    {
+        await page.GotoAsync("/billing/invoices/draft");
+        await Expect(page.GetByTestId("draft-empty")).ToBeVisibleAsync();
+        await screenshots.TakeAsync(page, "draft-empty");
+    }
+
     /// <summary>The invoice on a phone; returns how wide the page is (wider than the window: it scrolls sideways).</summary>
     public async Task<int> ScreenshotNarrowAsync(int width)
     {

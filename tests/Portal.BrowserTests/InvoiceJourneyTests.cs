@@ -30,6 +30,7 @@ public sealed class InvoiceJourneyTests(PortalInChromium portal)
             await invoices.DownloadPdfAsync(number);
             var narrow = await invoices.ScreenshotNarrowAsync(PhoneWidth);
             Assert.True(narrow <= PhoneWidth, $"The invoice page scrolls sideways on a phone: {narrow} px wide.");
+            await invoices.OpenEmptyDraftAsync();
         });
         await page.Context.CloseAsync();
     }
