@@ -83,6 +83,33 @@ public sealed class UsageJourney(IPage page, StepScreenshots screenshots, Portal
         return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
+    /// <summary>The Owner sets the monthly spend limit on the settings page: over the ceiling is refused beside the field, then a limit is saved.</summary>
+    public async Task SetSpendLimitAsync(string tooMuch, string limit)
+    {
+        await page.GotoAsync("/settings/organization");
+        var field = page.Locator("#org-spend-limit");
+        var save = page.GetByTestId("save-spend-limit");
+        await Expect(save).ToBeEnabledAsync();
+        await field.FillAsync(tooMuch);
+        await save.ClickAsync();
+        await Expect(page.GetByTestId("spend-limit-settings")).ToContainTextAsync("the ceiling set for your organisation");
+        await screenshots.TakeAsync(page, "spend-limit-refused");
+        await field.FillAsync(limit);
+        await save.ClickAsync();
+        await Expect(page.GetByTestId("settings-limit")).ToHaveTextAsync("$" + limit + ".00");
+        await screenshots.TakeAsync(page, "spend-limit-saved");
+    }
+
+    /// <summary>The dashboard's month: spent so far, the limit and what is left.</summary>
+    public async Task ExpectDashboardAsync(string spent, string limit, string left)
+    {
+        await page.GotoAsync("/");
+        await Expect(page.GetByTestId("spend-so-far")).ToHaveTextAsync(spent);
+        await Expect(page.GetByTestId("spend-limit")).ToHaveTextAsync(limit);
+        await Expect(page.GetByTestId("spend-left")).ToHaveTextAsync(left);
+        await screenshots.TakeAsync(page, "dashboard-spend");
+    }
+
     /// <summary>The page on a phone; returns how wide the page is (wider than the window: it scrolls sideways).</summary>
     public async Task<int> ScreenshotNarrowAsync(int width)
     {

@@ -7,7 +7,7 @@ public sealed class UsageJourneyTests(PortalInChromium portal)
     private const int PhoneWidth = 390;
 
     [Fact]
-    public async Task Owner_reads_this_months_usage_filters_it_by_sku_and_downloads_the_csv()
+    public async Task Owner_reads_this_months_usage_filters_it_by_sku_downloads_the_csv_and_caps_the_month()
     {
         var page = await portal.NewPageAsync();
         var screenshots = new StepScreenshots("usage-journey");
@@ -40,6 +40,10 @@ public sealed class UsageJourneyTests(PortalInChromium portal)
 
             var narrow = await usage.ScreenshotNarrowAsync(PhoneWidth);
             Assert.True(narrow <= PhoneWidth, $"The usage page scrolls sideways on a phone: {narrow} px wide.");
+
+            // The Owner caps the month (the ceiling Support set is $500,000) and the dashboard measures the month against it.
+            await usage.SetSpendLimitAsync("600000", "100");
+            await usage.ExpectDashboardAsync("$11.95", "$100.00", "$88.05");
         });
         await page.Context.CloseAsync();
     }
