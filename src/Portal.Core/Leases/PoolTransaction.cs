@@ -70,31 +70,4 @@ public static class PoolTransaction
     private static async Task<bool> LockPoolRowAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct) =>
         (await db.Database.SqlQuery<int>(
             $"UPDATE \"CapacityPools\" SET \"Version\" = \"Version\" + 1 WHERE \"RegionId\" = {regionId} AND \"SkuId\" = {skuId} RETURNING 1 AS \"Value\"").ToListAsync(ct)).Count > 0;
-
-    /// <summary>The transaction, giving the gate back as soon as it commits, rolls back or is disposed (once).</summary>
-    private sealed class GatedTransaction(IDbContextTransaction inner, SemaphoreSlim gate) : IDbContextTransaction
-    {
-        private int _released;
-
-        public Guid TransactionId => inner.TransactionId;
-        public bool SupportsSavepoints => inner.SupportsSavepoints;
-
-        public void Commit() { try { inner.Commit(); } finally { Release(); } }
-        public async Task CommitAsync(CancellationToken ct = default) { try { await inner.CommitAsync(ct); } finally { Release(); } }
-        public void Rollback() { try { inner.Rollback(); } finally { Release(); } }
-        public async Task RollbackAsync(CancellationToken ct = default) { try { await inner.RollbackAsync(ct); } finally { Release(); } }
-        public void CreateSavepoint(string name) => inner.CreateSavepoint(name);
-        public Task CreateSavepointAsync(string name, CancellationToken ct = default) => inner.CreateSavepointAsync(name, ct);
-        public void RollbackToSavepoint(string name) => inner.RollbackToSavepoint(name);
-        public Task RollbackToSavepointAsync(string name, CancellationToken ct = default) => inner.RollbackToSavepointAsync(name, ct);
-        public void ReleaseSavepoint(string name) => inner.ReleaseSavepoint(name);
-        public Task ReleaseSavepointAsync(string name, CancellationToken ct = default) => inner.ReleaseSavepointAsync(name, ct);
-        public void Dispose() { try { inner.Dispose(); } finally { Release(); } }
-        public async ValueTask DisposeAsync() { try { await inner.DisposeAsync(); } finally { Release(); } }
-
-        private void Release()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
-        }
-    }
 }
