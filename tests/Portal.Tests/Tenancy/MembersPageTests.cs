@@ -133,6 +133,9 @@ public sealed class MembersPageTests(LeaseFactory factory) : IClassFixture<Lease
         ctx.Render<MudSnackbarProvider>();
         var page = ctx.Render<MembersPage>();
         page.WaitForElement("[data-testid=members-table] tbody tr");
+        // The invitations are read after the members: wait for them too (their table shows rows or says there are none).
+        page.WaitForAssertion(() => Assert.True(page.FindAll("[data-testid=invitations-table]").Count == 0
+            || page.FindAll("[data-testid=no-invitations], [data-testid=revoke-invitation]").Count > 0));
         return (page, dialogs);
     }
 }
