@@ -28,7 +28,10 @@ public sealed class SupportBillingTests(PortalInChromium portal)
         await screenshots.RecordAsync(page, async () =>
         {
             await new PortalJourney(page, screenshots).SignInAsync(PortalServer.SupportEmail, PortalServer.SupportPassword);
-            await page.GotoAsync($"/admin/billing?q=billed-co-{id}");
+            // From the tenant's admin page to its invoices.
+            await page.GotoAsync($"/admin/tenants?q={slug}");
+            await page.GotoAsync(await PortalJourney.HrefAsync(page.GetByTestId("tenant-link").First));
+            await page.GotoAsync(await PortalJourney.HrefAsync(page.GetByTestId("tenant-invoices-link")));
             await Expect(page.Locator("body")).ToContainTextAsync(number);
             await screenshots.TakeAsync(page, "admin-billing");
             await page.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^" + Regex.Escape(number)) }).First.ClickAsync();
