@@ -81,14 +81,5 @@ public sealed class InvoiceJourney(IPage page, StepScreenshots screenshots, Port
     }
 
     /// <summary>The invoice on a phone; returns how wide the page is (wider than the window: it scrolls sideways).</summary>
-    public async Task<int> ScreenshotNarrowAsync(int width)
-    {
-        var before = page.ViewportSize;
-        await page.SetViewportSizeAsync(width, 844);
-        await Expect(page.GetByTestId("invoice-lines")).ToBeVisibleAsync();
-        await screenshots.TakeAsync(page, $"invoice-at-{width}px");
-        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        await Viewport.RestoreAsync(page, before);
-        return scrollWidth;
-    }
+    public Task<int> ScreenshotNarrowAsync(int width) => Viewport.ScreenshotNarrowAsync(page, screenshots, width, "invoice-lines", "invoice");
 }

@@ -128,16 +128,7 @@ public sealed partial class LeaseJourney(IPage page, StepScreenshots screenshots
     }
 
     /// <summary>A look at the lease page as a phone shows it; the caller's width comes back afterwards.</summary>
-    public async Task<int> ScreenshotNarrowAsync(int width)
-    {
-        var before = page.ViewportSize;
-        await page.SetViewportSizeAsync(width, 844);
-        await Expect(page.GetByTestId("lease-facts")).ToBeVisibleAsync();
-        await screenshots.TakeAsync(page, $"lease-at-{width}px");
-        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        await Viewport.RestoreAsync(page, before);
-        return scrollWidth;
-    }
+    public Task<int> ScreenshotNarrowAsync(int width) => Viewport.ScreenshotNarrowAsync(page, screenshots, width, "lease-facts", "lease");
 
     /// <summary>Releases early through the confirmation, which states the fee; the lease ends live and the fee is on its costs.</summary>
     public async Task ReleaseEarlyAsync()

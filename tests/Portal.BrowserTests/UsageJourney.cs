@@ -111,14 +111,5 @@ public sealed class UsageJourney(IPage page, StepScreenshots screenshots, Portal
     }
 
     /// <summary>The page on a phone; returns how wide the page is (wider than the window: it scrolls sideways).</summary>
-    public async Task<int> ScreenshotNarrowAsync(int width)
-    {
-        var before = page.ViewportSize;
-        await page.SetViewportSizeAsync(width, 844);
-        await Expect(page.GetByTestId("usage-table")).ToBeVisibleAsync();
-        await screenshots.TakeAsync(page, $"usage-at-{width}px");
-        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        await Viewport.RestoreAsync(page, before);
-        return scrollWidth;
-    }
+    public Task<int> ScreenshotNarrowAsync(int width) => Viewport.ScreenshotNarrowAsync(page, screenshots, width, "usage-table", "usage");
 }

@@ -3,6 +3,21 @@ namespace Portal.BrowserTests;
 public static class Viewport
 {
     /// <summary>
+    /// The page at phone width once <paramref name="readyTestId"/> shows, screenshot as "<paramref name="step"/>-at-Npx";
+    /// returns how wide the page is (wider than the window: it scrolls sideways). The caller's width comes back afterwards.
+    /// </summary>
+    public static async Task<int> ScreenshotNarrowAsync(IPage page, StepScreenshots screenshots, int width, string readyTestId, string step)
+    {
+        var before = page.ViewportSize;
+        await page.SetViewportSizeAsync(width, 844);
+        await Expect(page.GetByTestId(readyTestId)).ToBeVisibleAsync();
+        await screenshots.TakeAsync(page, $"{step}-at-{width}px");
+        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        await RestoreAsync(page, before);
+        return scrollWidth;
+    }
+
+    /// <summary>
     /// Back to the wide window after a phone-sized screenshot, and waits until the layout has settled: MudBlazor reopens
     /// the responsive drawer after a round trip to the server, which slides the page right. A click aimed before that
     /// lands where the button used to be (seen once under load: the "Release early" click opened nothing).
