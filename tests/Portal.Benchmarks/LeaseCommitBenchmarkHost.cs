@@ -46,6 +46,11 @@ internal sealed class LeaseCommitBenchmarkHost(string? postgresServer, IReadOnly
         builder.UseSetting("Pool:ReservationDelayMs", "0");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Microsoft.Hosting.Lifetime", "Warning");
+        // Sixteen signers across eight tenants quote thousands of leases: the limits on quotes would only measure refusals.
+        builder.UseSetting("Leases:UnverifiedGpuQuota", "100000");
+        builder.UseSetting("Spend:UnverifiedCeilingMicros", "1000000000000000");
+        builder.UseSetting("Leases:MaxOpenHolds", "100000");
+        builder.UseSetting("Leases:QuotesPerMinute", "6000000");
         if (postgresServer is not null)
         {
             postgresDatabase = "portal_bench_" + Guid.NewGuid().ToString("N")[..12];

@@ -14,15 +14,17 @@ public sealed partial class LeaseAdminService
     public async Task<TenantLimits?> LimitsAsync(Guid tenantId, CancellationToken ct = default)
     {
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new { t.SpendCeilingMicros }).FirstOrDefaultAsync(ct);
+        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new { t.SpendCeilingMicros, t.Verified }).FirstOrDefaultAsync(ct);
         if (tenant is null) return null;
         var quotas = await db.Set<GpuQuota>().AsNoTracking().Where(q => q.TenantId == tenantId).ToDictionaryAsync(q => q.SkuId, q => q.MaxGpus, ct);
         var withQuota = quotas.Keys.ToList();
         var skus = await db.GpuSkus.AsNoTracking().Where(s => s.RetiredAt == null || withQuota.Contains(s.Id))
             .OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(ct);
-        var rows = skus.Select(s => new SkuQuotaRow(s.Id, s.Name, quotas.TryGetValue(s.Id, out var max) ? max : null, Options.DefaultGpuQuota)).ToList();
+        var defaultQuota = Options.QuotaFor(null, tenant.Verified);
+        var rows = skus.Select(s => new SkuQuotaRow(s.Id, s.Name, quotas.TryGetValue(s.Id, out var max) ? max : null, defaultQuota)).ToList();
         var month = await MonthSpendReader.ReadAsync(db, tenantId, Now, spendOptions.Value, ct);
-        return new TenantLimits(tenantId, tenant.SpendCeilingMicros, spendOptions.Value.DefaultCeilingMicros, month, Options.DefaultGpuQuota, rows);
+        return new TenantLimits(tenantId, tenant.Verified, tenant.SpendCeilingMicros, spendOptions.Value.CeilingFor(null, tenant.Verified), month,
+            defaultQuota, rows);
     }
 
     /// <summary>
@@ -36,13 +38,13 @@ public sealed partial class LeaseAdminService
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == tenantId, ct);
         if (tenant is null) return AdminActionResult.Refused("There is no such tenant.");
-        if (tenant.SpendCeilingMicros == micros) return AdminActionResult.Ok($"The spend ceiling of {tenant.Name} is already {Ceiling(micros)}.");
+        if (tenant.SpendCeilingMicros == micros) return AdminActionResult.Ok($"The spend ceiling of {tenant.Name} is already {Ceiling(micros, tenant.Verified)}.");
 
-        var change = $"Spend ceiling {Ceiling(tenant.SpendCeilingMicros)} → {Ceiling(micros)}";
+        var change = $"Spend ceiling {Ceiling(tenant.SpendCeilingMicros, tenant.Verified)} → {Ceiling(micros, tenant.Verified)}";
         tenant.SpendCeilingMicros = micros;
         audit.Add(db, LeaseAdminActions.SpendCeilingSet, LeaseAdminActions.TenantTarget, tenantId.ToString(), tenant.Name, tenantId, change);
         await db.SaveChangesAsync(ct);
-        var capped = tenant.SpendLimitMicros > (micros ?? spendOptions.Value.DefaultCeilingMicros)
+        var capped = tenant.SpendLimitMicros > spendOptions.Value.CeilingFor(micros, tenant.Verified)
             ? $" The Owners' monthly limit of {Money.Format(tenant.SpendLimitMicros.Value)} is capped at it." : "";
         return AdminActionResult.Ok($"{tenant.Name}: {change}.{capped} Leases already signed are not affected.");
     }
@@ -53,13 +55,14 @@ public sealed partial class LeaseAdminService
         if (maxGpus is < 0 or > MaxGpuQuota)
             return AdminActionResult.Refused($"A GPU quota is between 0 and {MaxGpuQuota:N0}. Nothing was changed.");
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        var tenantName = await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.Name).FirstOrDefaultAsync(ct);
-        if (tenantName is null) return AdminActionResult.Refused("There is no such tenant.");
+        var found = await db.Tenants.Where(t => t.Id == tenantId).Select(t => new { t.Name, t.Verified }).FirstOrDefaultAsync(ct);
+        if (found is null) return AdminActionResult.Refused("There is no such tenant.");
+        var (tenantName, verified) = (found.Name, found.Verified);
         if (!await db.GpuSkus.AnyAsync(s => s.Id == skuId, ct)) return AdminActionResult.Refused($"There is no GPU SKU '{skuId}'.");
 
         var row = await db.Set<GpuQuota>().FirstOrDefaultAsync(q => q.TenantId == tenantId && q.SkuId == skuId, ct);
-        if (row?.MaxGpus == maxGpus) return AdminActionResult.Ok($"The {skuId} quota of {tenantName} is already {Quota(maxGpus)}.");
-        var change = $"{skuId} quota {Quota(row?.MaxGpus)} → {Quota(maxGpus)}";
+        if (row?.MaxGpus == maxGpus) return AdminActionResult.Ok($"The {skuId} quota of {tenantName} is already {Quota(maxGpus, verified)}.");
+        var change = $"{skuId} quota {Quota(row?.MaxGpus, verified)} → {Quota(maxGpus, verified)}";
         if (maxGpus is null) db.Remove(row!);
         else if (row is null) db.Add(new GpuQuota { TenantId = tenantId, SkuId = skuId, MaxGpus = maxGpus.Value });
         else row.MaxGpus = maxGpus.Value;
@@ -68,7 +71,8 @@ public sealed partial class LeaseAdminService
         return AdminActionResult.Ok($"{tenantName}: {change}. Leases already signed are not affected.");
     }
 
-    private string Ceiling(long? micros) => micros is { } m ? Money.Format(m) : $"default ({Money.Format(spendOptions.Value.DefaultCeilingMicros)})";
+    private string Ceiling(long? micros, bool verified) =>
+        micros is { } m ? Money.Format(m) : $"default ({Money.Format(spendOptions.Value.CeilingFor(null, verified))})";
 
-    private string Quota(int? gpus) => gpus is { } g ? $"{g} GPUs" : $"default ({Options.DefaultGpuQuota} GPUs)";
+    private string Quota(int? gpus, bool verified) => gpus is { } g ? $"{g} GPUs" : $"default ({Options.QuotaFor(null, verified)} GPUs)";
 }

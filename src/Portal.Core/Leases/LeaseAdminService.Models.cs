@@ -23,9 +23,9 @@ public sealed record AdminLeaseDetail(Lease Lease, string TenantName, string Ten
 
 /// <summary>
 /// A tenant's spend ceiling (the highest monthly limit its Owners may set) and GPU quotas: the ones Support set, or the
-/// defaults from configuration; with the month's spend against the Owners' limit.
+/// defaults from configuration for a verified or unverified tenant; with the month's spend against the Owners' limit.
 /// </summary>
-public sealed record TenantLimits(Guid TenantId, long? SpendCeilingMicros, long DefaultSpendCeilingMicros, Spend.MonthSpend Month,
+public sealed record TenantLimits(Guid TenantId, bool Verified, long? SpendCeilingMicros, long DefaultSpendCeilingMicros, Spend.MonthSpend Month,
     int DefaultGpuQuota, IReadOnlyList<SkuQuotaRow> Quotas)
 {
     public long EffectiveSpendCeilingMicros => SpendCeilingMicros ?? DefaultSpendCeilingMicros;
@@ -48,6 +48,8 @@ public static class LeaseAdminActions
     public const string Terminated = "lease.terminated";
     public const string SpendCeilingSet = "tenant.spend_ceiling_set";
     public const string GpuQuotaSet = "tenant.gpu_quota_set";
+    public const string Verified = "tenant.verified";
+    public const string Unverified = "tenant.unverified";
 
     /// <summary>The notification kind for an approval decided either way.</summary>
     public const string ApprovalNotification = "lease.approval";

@@ -15,6 +15,12 @@ public sealed class LeaseOptions
     public long ApprovalMicrosThreshold { get; set; } = 50_000_000_000;
     /// <summary>GPUs of one SKU a tenant may hold at once unless Support set a quota.</summary>
     public int DefaultGpuQuota { get; set; } = 256;
+    /// <summary>The default quota of a tenant Support has not verified yet (never above <see cref="DefaultGpuQuota"/>).</summary>
+    public int UnverifiedGpuQuota { get; set; } = 8;
+    /// <summary>Quotes (lease and extension holds) a tenant may have open at once.</summary>
+    public int MaxOpenHolds { get; set; } = 3;
+    /// <summary>Quotes a tenant may ask for per minute (the fit check is not counted).</summary>
+    public int QuotesPerMinute { get; set; } = 10;
     /// <summary>Provisioning starts this long before a lease's start.</summary>
     public int ProvisionLeadMinutes { get; set; } = 2;
     public int MaxProvisionAttempts { get; set; } = 6;
@@ -26,6 +32,10 @@ public sealed class LeaseOptions
     public int LateCancellationPercent { get; set; } = 50;
     /// <summary>The "ending in 24 h" reminder.</summary>
     public int EndingReminderHours { get; set; } = 24;
+
+    /// <summary>The GPUs of one SKU a tenant may have at once: the quota Support set, else the default for its verification.</summary>
+    public int QuotaFor(int? setBySupport, bool verified) =>
+        setBySupport ?? (verified ? DefaultGpuQuota : Math.Min(UnverifiedGpuQuota, DefaultGpuQuota));
 
     public TimeSpan Hold => TimeSpan.FromMinutes(HoldMinutes);
     public TimeSpan ProvisionLead => TimeSpan.FromMinutes(ProvisionLeadMinutes);

@@ -52,6 +52,7 @@ public sealed partial class LeaseService
         if (idempotencyKey is not null && await db.Set<LeaseAmendment>().FirstOrDefaultAsync(a => a.QuoteKey == idempotencyKey, ct) is { } again)
             return again.LeaseId == leaseId && again.Hours == hours ? again
                 : throw new LeaseException("idempotency_key_reused", "This idempotency key was used for a different extension.", 422);
+        quoteLimiter.Take(found.TenantId);
         await EnsureCanSpendAsync(db, ct);
         var sku = await db.GpuSkus.AsNoTracking().FirstAsync(s => s.Id == found.SkuId, ct);
 
@@ -63,7 +64,9 @@ public sealed partial class LeaseService
         if (lease.Degraded) throw new LeaseException("not_extendable", "This lease is degraded; it can be extended once its nodes are healthy.");
         var end = CapacitySnapshot.Utc(lease.End);
         var price = LeasePrice.For(sku, lease.Gpus, hours);
-        await CheckSpendLimitAsync(db, lease.TenantId, new SpendAddition(end, end.AddHours(hours), lease.Gpus, price.MicrosPerGpuHour, lease.Id), ct);
+        // An extension holds the lease's GPUs past its end: counted against the quota and the open holds like a quote.
+        await CheckLimitsAsync(db, lease.TenantId, new QuotaQuestion(lease.SkuId, end, end.AddHours(hours), ExceptLeaseId: lease.Id), lease.Gpus,
+            new SpendAddition(end, end.AddHours(hours), lease.Gpus, price.MicrosPerGpuHour, lease.Id), ct);
 
         // A new extension quote replaces a held one.
         foreach (var old in lease.Amendments.Where(a => a.State == AmendmentState.Held))

@@ -72,6 +72,7 @@ public sealed partial class LeaseService
         if (idempotencyKey is not null && await db.Set<Lease>().FirstOrDefaultAsync(l => l.QuoteKey == idempotencyKey, ct) is { } earlier)
             return SameRequest(earlier, request) ? earlier
                 : throw new LeaseException("idempotency_key_reused", "This idempotency key was used for a different quote.", 422);
+        quoteLimiter.Take(tenantId); // after the idempotent replay: sending the same quote again costs nothing
         // One round trip for what is checked before the lock: the organisation's state, the GPU type, the region.
         // (Scalar subqueries only: SQLite cannot run the APPLY that a multi-column subquery needs.)
         var facts = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new
@@ -99,7 +100,8 @@ public sealed partial class LeaseService
                 var (reason, before, after) = await SuggestAsync(db, request, now, ct);
                 throw new NoCapacityException($"{request.Gpus} × {skuName} in {request.RegionId} are no longer available for that window. {reason}", before, after);
             }
-            await CheckLimitsAsync(db, tenantId, request, new SpendAddition(request.Start, request.End, request.Gpus, price.MicrosPerGpuHour), ct);
+            await CheckLimitsAsync(db, tenantId, new QuotaQuestion(request.SkuId, request.Start, request.End), request.Gpus,
+                new SpendAddition(request.Start, request.End, request.Gpus, price.MicrosPerGpuHour), ct);
             if (expiredHolds) await ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
 
             var lease = new Lease
@@ -129,45 +131,6 @@ public sealed partial class LeaseService
 
     private static bool SameRequest(Lease l, LeaseRequest r) =>
         l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && CapacitySnapshot.Utc(l.Start) == r.Start && l.Hours == r.Hours;
-
-    /// <summary>
-    /// The pool lock serialises one pool only; on PostgreSQL the tenant's row is locked too (always after the pool's,
-    /// so no two transactions wait on each other), so quotes of one tenant in two pools at the same instant cannot both
-    /// fit under its quota and spend limit. SQLite's single writer already serialises them.
-    /// </summary>
-    private static async Task LockTenantAsync(PortalDbContext db, Guid tenantId, CancellationToken ct)
-    {
-        if (db.Database.IsNpgsql())
-            await db.Database.SqlQuery<int>($"SELECT 1 AS \"Value\" FROM \"Tenants\" WHERE \"Id\" = {tenantId} FOR UPDATE").ToListAsync(ct);
-    }
-
-    /// <summary>
-    /// The organisation's GPU quota for the SKU and its monthly spend limit, checked in one query under the tenant's lock:
-    /// refused when the lease's hours in any month it touches would take that month's forecast past the limit
-    /// (<see cref="SpendMonth"/>; a lease into next month counts only its hours in each month).
-    /// </summary>
-    private async Task CheckLimitsAsync(PortalDbContext db, Guid tenantId, LeaseRequest? quotaFor, SpendAddition add, CancellationToken ct)
-    {
-        await LockTenantAsync(db, tenantId, ct);
-        var now = Now;
-        var quota = quotaFor is { } r ? new QuotaQuestion(r.SkuId, r.Start, r.End) : null;
-        var facts = await SpendFactsQuery.For(db, tenantId, now, add.End, includeHolds: true, quota).AsNoTracking().FirstAsync(ct);
-
-        var maxGpus = facts.QuotaGpus ?? Options.DefaultGpuQuota;
-        if (quotaFor is not null && facts.OverlappingGpus + quotaFor.Gpus > maxGpus)
-            throw new LeaseException("quota_exceeded",
-                $"This would make {facts.OverlappingGpus + quotaFor.Gpus} {quotaFor.SkuId} GPUs at once; your organisation's quota is {maxGpus} ({Math.Max(0, maxGpus - facts.OverlappingGpus)} left for that window). Ask Support to raise it.");
-        if (SpendMonth.FirstOverrun(facts, now, spendOptions.Value, add) is { } over)
-        {
-            var what = quotaFor is null ? "This extension" : "This lease";
-            var when = over.Month == SpendMonth.StartOf(now) ? "this month" : $"in {over.Month:MMMM yyyy}";
-            throw new LeaseException("spend_limit_exceeded",
-                $"{what} would add {Money.Format(over.AddMicros)} {when}; {Money.Format(over.LeftMicros)} of your {Money.Format(over.LimitMicros)} monthly limit is left{(when == "this month" ? "" : " for that month")}. An Owner can raise the limit in the organisation's settings.");
-        }
-    }
-
-    private Task CheckSpendLimitAsync(PortalDbContext db, Guid tenantId, SpendAddition add, CancellationToken ct) =>
-        CheckLimitsAsync(db, tenantId, null, add, ct);
 
     // Outside the pool lock: read-only, over two weeks either side.
     private async Task<(string Reason, IReadOnlyList<HourWindow> Earlier, IReadOnlyList<HourWindow> Later)> SuggestAsync(

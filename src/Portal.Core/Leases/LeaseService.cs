@@ -16,7 +16,8 @@ namespace Portal.Core.Leases;
 /// </summary>
 public sealed partial class LeaseService(
     IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, AuditOrigin origin, AuditLog audit,
-    TimeProvider time, IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler, IOptions<Spend.SpendOptions> spendOptions)
+    TimeProvider time, IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler, IOptions<Spend.SpendOptions> spendOptions,
+    QuoteRateLimiter quoteLimiter)
 {
     private readonly CapacityPlanner _planner = new();
     private LeaseOptions Options => options.Value;

@@ -13,6 +13,8 @@ public static class LeasesServiceCollectionExtensions
         services.AddScoped<Notifier>();
         services.AddScoped<LeaseScheduler>();
         services.AddScoped<LeaseService>();
+        services.AddSingleton<QuoteRateLimiter>();
+        services.AddScoped<OrganizationLimitsService>();
         services.AddScoped<LeaseTransitions>();
         services.AddScoped<LifecyclePool>();
         services.AddScoped<LeaseAdminService>();

@@ -68,11 +68,13 @@ public sealed class OrganizationSettingsService(IDbContextFactory<PortalDbContex
         if (micros < 0) return await Refused("SpendLimit", "A spend limit cannot be negative.");
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            var ceiling = await db.Tenants.Where(t => t.Id == tenant.TenantId).Select(t => t.SpendCeilingMicros).FirstAsync(ct)
-                          ?? options.Value.DefaultCeilingMicros;
+            var t = await db.Tenants.Where(t => t.Id == tenant.TenantId).Select(t => new { t.SpendCeilingMicros, t.Verified }).FirstAsync(ct);
+            var ceiling = options.Value.CeilingFor(t.SpendCeilingMicros, t.Verified);
             if (micros > ceiling)
-                return await Refused("SpendLimit",
-                    $"The monthly limit can be at most {Money.Format(ceiling)}, the ceiling set for your organisation. Contact Support to raise the ceiling.");
+                return await Refused("SpendLimit", $"The monthly limit can be at most {Money.Format(ceiling)}, the ceiling set for your organisation. " +
+                    (t.SpendCeilingMicros is null && !t.Verified
+                        ? "New organisations have a low ceiling until Support verifies them: contact Support to verify yours and raise it."
+                        : "Contact Support to raise the ceiling."));
         }
         return await ChangeAsync(t => t.SpendLimitMicros == micros ? null
             : Apply(() => t.SpendLimitMicros = micros, SpendLimitSet, $"Monthly spend limit {Limit(t.SpendLimitMicros)} → {Limit(micros)}"), ct);

@@ -14,6 +14,9 @@ public sealed class SpendFacts
 {
     public long? SpendLimitMicros { get; set; }
     public long? SpendCeilingMicros { get; set; }
+    public bool Verified { get; set; }
+    /// <summary>Live quotes: held leases and held extensions (but those of <see cref="QuotaQuestion.ExceptLeaseId"/>).</summary>
+    public int OpenHolds { get; set; }
     /// <summary>Usage records of the month, every source.</summary>
     public long MeteredMicros { get; set; }
     /// <summary>The latest hour metered for a lease this month (null: none yet).</summary>
@@ -24,6 +27,7 @@ public sealed class SpendFacts
     public long RunningBatchRemainderMicros { get; set; }
     public int RunningBatches { get; set; }
     public int? QuotaGpus { get; set; }
+    /// <summary>GPUs of the SKU the tenant has in the window: open leases, live held leases, live held extensions.</summary>
     public int OverlappingGpus { get; set; }
     public List<LeaseSpan> Leases { get; set; } = [];
 }
@@ -49,8 +53,11 @@ public sealed class ExtensionSpan
     public AmendmentState State { get; set; }
 }
 
-/// <summary>What a quota check asks beside the spend: GPUs of one SKU over a window.</summary>
-public sealed record QuotaQuestion(string SkuId, DateTime Start, DateTime End);
+/// <summary>
+/// What a quota check asks beside the spend: GPUs of one SKU over a window. <see cref="ExceptLeaseId"/>: a lease whose
+/// held extension is being replaced (an extension quote), so neither that hold nor its GPUs count twice.
+/// </summary>
+public sealed record QuotaQuestion(string SkuId, DateTime Start, DateTime End, Guid? ExceptLeaseId = null);
 
 public static class SpendFactsQuery
 {
@@ -67,10 +74,16 @@ public static class SpendFactsQuery
     {
         var monthStart = SpendMonth.StartOf(now);
         var (skuId, qStart, qEnd) = quota is { } q ? (q.SkuId, q.Start, q.End) : ("", DateTime.MinValue, DateTime.MinValue);
+        var exceptLease = quota?.ExceptLeaseId ?? Guid.Empty;
         return db.Tenants.Where(t => t.Id == tenantId).Select(t => new SpendFacts
         {
             SpendLimitMicros = t.SpendLimitMicros,
             SpendCeilingMicros = t.SpendCeilingMicros,
+            Verified = t.Verified,
+            // Expired holds are free at once (the minutely sweep may not have marked them yet), so only live ones count.
+            OpenHolds = db.Leases.Count(l => l.TenantId == tenantId && l.State == LeaseState.Held && l.HoldExpiresAt > now)
+                        + db.Set<LeaseAmendment>().Count(a => a.TenantId == tenantId && a.State == AmendmentState.Held && a.HoldExpiresAt > now
+                                                               && a.LeaseId != exceptLease),
             MeteredMicros = db.UsageRecords.Where(u => u.TenantId == tenantId && u.PeriodStart >= monthStart).Sum(u => u.AmountMicros),
             LastMeteredLeaseHour = db.UsageRecords
                 .Where(u => u.TenantId == tenantId && u.Source == UsageSource.Lease && u.PeriodStart >= monthStart)
@@ -90,7 +103,13 @@ public static class SpendFactsQuery
             OverlappingGpus = db.Leases
                 .Where(l => l.TenantId == tenantId && l.SkuId == skuId && Lease.OpenStates.Contains(l.State) && l.Start < qEnd && l.End > qStart
                             && (l.State != LeaseState.Held || l.HoldExpiresAt > now))
-                .Sum(l => l.Gpus),
+                .Sum(l => l.Gpus)
+                // A held extension holds its lease's GPUs past the lease's end, like a quote.
+                + (from a in db.Set<LeaseAmendment>()
+                   join l in db.Leases on a.LeaseId equals l.Id
+                   where a.TenantId == tenantId && a.State == AmendmentState.Held && a.HoldExpiresAt > now && a.LeaseId != exceptLease
+                         && l.SkuId == skuId && Lease.OpenStates.Contains(l.State) && a.OldEnd < qEnd && a.NewEnd > qStart
+                   select l.Gpus).Sum(),
             Leases = db.Leases
                 .Where(l => l.TenantId == t.Id && l.Start < until
                             && l.End > (db.UsageRecords.Where(u => u.TenantId == tenantId && u.Source == UsageSource.Lease && u.PeriodStart >= monthStart)

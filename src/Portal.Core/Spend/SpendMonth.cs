@@ -24,9 +24,9 @@ public static class SpendMonth
     public static DateTime StartOf(DateTime t) => new(t.Year, t.Month, 1, 0, 0, 0, DateTimeKind.Utc);
 
     /// <summary>The effective monthly limit: the Owner's, never above the ceiling (Support's, or the default).</summary>
-    public static (long Limit, long Ceiling) Limits(long? ownerLimit, long? ceiling, SpendOptions options)
+    public static (long Limit, long Ceiling) Limits(long? ownerLimit, long? ceiling, bool verified, SpendOptions options)
     {
-        var c = ceiling ?? options.DefaultCeilingMicros;
+        var c = options.CeilingFor(ceiling, verified);
         return (Math.Min(ownerLimit ?? c, c), c);
     }
 
@@ -47,7 +47,7 @@ public static class SpendMonth
             ahead += Cost(s, e, gpus, rate, from, monthEnd);
         }
         var soFar = f.MeteredMicros + Math.Max(0, f.UnmeteredBatchMicros) + usedUnmetered;
-        var (limit, ceiling) = Limits(f.SpendLimitMicros, f.SpendCeilingMicros, options);
+        var (limit, ceiling) = Limits(f.SpendLimitMicros, f.SpendCeilingMicros, f.Verified, options);
         return new MonthSpend(monthStart, soFar, soFar + ahead + Math.Max(0, f.RunningBatchRemainderMicros), limit,
             f.SpendLimitMicros, ceiling, f.RunningBatches);
     }

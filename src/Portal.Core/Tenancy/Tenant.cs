@@ -25,6 +25,11 @@ public class Tenant
     public string? BillingEmail { get; set; }
     /// <summary>The highest monthly spend limit Owners may set, in micro-dollars, set by Support; null means the default.</summary>
     public long? SpendCeilingMicros { get; set; }
+    /// <summary>
+    /// Support checked who this is. Until then the defaults are the low unverified ones (<c>Leases:UnverifiedGpuQuota</c>,
+    /// <c>Spend:UnverifiedCeilingMicros</c>), so a new sign-up cannot hold the pool; a quota or ceiling Support set wins.
+    /// </summary>
+    public bool Verified { get; set; }
 
     public List<Membership> Memberships { get; set; } = [];
 }

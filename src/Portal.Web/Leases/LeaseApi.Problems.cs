@@ -37,8 +37,19 @@ public static partial class LeaseApi
             extensions["earlierWindows"] = n.EarlierWindows.Select(WindowJson.From).ToList();
             extensions["laterWindows"] = n.LaterWindows.Select(WindowJson.From).ToList();
         }
-        return TypedResults.Problem(detail: e.Message, statusCode: e.Status, title: Title(e.Code), type: ProblemTypePrefix + e.Code,
+        var problem = TypedResults.Problem(detail: e.Message, statusCode: e.Status, title: Title(e.Code), type: ProblemTypePrefix + e.Code,
             extensions: extensions);
+        return e is QuoteRateLimitedException limited ? new RetryAfterResult(problem, limited.RetryAfterSeconds) : problem;
+    }
+
+    /// <summary>A 429's problem with the Retry-After header saying when the next quote will be taken.</summary>
+    private sealed class RetryAfterResult(IResult inner, int seconds) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return inner.ExecuteAsync(httpContext);
+        }
     }
 
     /// <summary>"hold_expired" → "Hold expired".</summary>

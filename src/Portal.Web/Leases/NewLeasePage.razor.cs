@@ -48,6 +48,7 @@ public partial class NewLeasePage
     private bool checking, holding;
     private LeaseException? holdError;
     private CancellationTokenSource? pending;
+    private OrganizationLimitsPanel? limitsPanel;
 
     private DateTime ThisHour => CancellationPolicy.FloorHour(Time.GetUtcNow().UtcDateTime);
     private DateTime LastStart => ThisHour.AddDays(Options.Value.MaxStartWeeksAhead * 7);
@@ -188,6 +189,7 @@ public partial class NewLeasePage
         catch (LeaseException e)
         {
             holdError = e;
+            if (limitsPanel is not null) await limitsPanel.ReloadAsync();
             if (e is NoCapacityException none)
             {
                 // Someone took it meanwhile: offer the windows the refusal names, and what else there is.

@@ -30,6 +30,13 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
+    /// <summary>Unverified tenants lease like verified ones, with as many holds and quotes as a test makes.</summary>
+    public static readonly KeyValuePair<string, string?>[] NoQuoteLimits =
+    [
+        new("Leases:UnverifiedGpuQuota", "100000"), new("Spend:UnverifiedCeilingMicros", "1000000000000000"),
+        new("Leases:MaxOpenHolds", "100000"), new("Leases:QuotesPerMinute", "60000"),
+    ];
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(RepoRoot);
@@ -58,6 +65,8 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting("Database:Provider", "Sqlite");
             builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(folder, "portal.db")}");
         }
+        // The limits on quotes out of the way of tests that are not about them (QuoteLimitsFactory puts the defaults back).
+        foreach (var (key, value) in NoQuoteLimits) builder.UseSetting(key, value);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
