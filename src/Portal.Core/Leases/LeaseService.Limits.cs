@@ -55,7 +55,7 @@ public sealed partial class LeaseService
                     ? $"That is the {Money.Format(ceiling)} ceiling of organisations Support has not verified yet: contact Support to verify yours and raise it."
                     : $"That is your organisation's ceiling ({Money.Format(ceiling)}): contact Support to raise it.";
             throw new LeaseException("spend_limit_exceeded",
-                $"{what} would add {Money.Format(over.AddMicros)} {when}, quotes on hold included; {Money.Format(over.LeftMicros)} of your {Money.Format(over.LimitMicros)} monthly limit is left{(when == "this month" ? "" : " for that month")}. {raise}");
+                $"{what} would add {Money.Format(over.AddMicros)} {when}; {Money.Format(over.LeftMicros)} of your {Money.Format(over.LimitMicros)} monthly limit is left{(when == "this month" ? "" : " for that month")}. {raise}");
         }
     }
 }

@@ -38,6 +38,7 @@ public sealed class LeasePagesInteractiveTests(LeaseFactory factory) : IClassFix
         ctx.Services.AddSingleton(member.Leases);
         ctx.Services.AddSingleton(member.Get<CatalogService>());
         ctx.Services.AddSingleton(member.Get<CurrentTenant>());
+        ctx.Services.AddSingleton(member.Get<OrganizationLimitsService>());
         ctx.Services.AddSingleton(member.Get<IDbContextFactory<PortalDbContext>>());
         ctx.Services.AddSingleton(member.Get<IOptions<LeaseOptions>>());
         ctx.Services.AddSingleton(factory.Services.GetRequiredService<PortalChanges>());
