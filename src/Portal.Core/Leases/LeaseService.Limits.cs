@@ -34,7 +34,7 @@ public sealed partial class LeaseService
         if (facts.OpenHolds >= Options.MaxOpenHolds)
             throw new LeaseException("too_many_holds",
                 $"Your organisation already has {facts.OpenHolds} quotes on hold, the most it may have at once ({Options.MaxOpenHolds}). " +
-                $"Sign one, discard it on its lease page, or let it lapse (a hold lasts {Options.HoldMinutes} minutes), then quote again.");
+                $"Sign one, discard one (Discard on its Review & sign page), or let it lapse (a hold lasts {Options.HoldMinutes} minutes), then quote again.");
 
         var maxGpus = Options.QuotaFor(facts.QuotaGpus, facts.Verified);
         if (facts.OverlappingGpus + gpus > maxGpus)

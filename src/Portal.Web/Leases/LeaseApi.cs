@@ -24,10 +24,13 @@ public static partial class LeaseApi
             .WithDescription("Places the GPUs on nodes as a hold (10 minutes by default) at an exact price, itemised. `start` is a whole UTC hour " +
                              "(ISO 8601, e.g. `2027-03-01T09:00:00Z`) or `\"now\"` for the current hour. 201 with the held lease; 200 when the " +
                              "Idempotency-Key was seen before. 409 `no_capacity` lists `earlierWindows` and `laterWindows` that fit; " +
-                             "409 `quota_exceeded` and `spend_limit_exceeded` say what is left." + IdempotencyNote + MoneyNote)
+                             "409 `quota_exceeded` and `spend_limit_exceeded` say what is left (quotes on hold count); 409 `too_many_holds` when " +
+                             "the organisation has its most quotes on hold at once; 429 `quote_rate_limited` with `Retry-After` past its quotes a minute." +
+                             IdempotencyNote + MoneyNote)
             .Accepts<LeaseRequestBody>("application/json")
             .Produces<LeaseJson>(StatusCodes.Status201Created).Produces<LeaseJson>()
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapPost("/check", CheckAsync)
             .WithSummary("Check whether a lease would fit, without holding anything")
@@ -65,10 +68,12 @@ public static partial class LeaseApi
         api.MapPost("/{id:guid}/extend", ExtendAsync)
             .WithSummary("Quote an extension and hold it (Owners and Admins)")
             .WithDescription("Holds the same nodes for `hours` more, priced like a lease of that length; sign the returned amendment to extend. " +
-                             "201 with the held amendment; 200 when the Idempotency-Key was seen before." + IdempotencyNote + MoneyNote)
+                             "201 with the held amendment; 200 when the Idempotency-Key was seen before. It is a quote: the same limits " +
+                             "(`quota_exceeded`, `spend_limit_exceeded`, `too_many_holds`, 429 `quote_rate_limited`) apply." + IdempotencyNote + MoneyNote)
             .Accepts<ExtendBody>("application/json")
             .Produces<AmendmentJson>(StatusCodes.Status201Created).Produces<AmendmentJson>()
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         api.MapPost("/{id:guid}/amendments/{amendmentId:guid}/sign", SignAmendmentAsync)
             .WithSummary("Sign a held extension (Owners and Admins)")

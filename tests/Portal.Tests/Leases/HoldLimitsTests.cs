@@ -76,7 +76,7 @@ public sealed class HoldLimitsTests(QuoteLimitsFactory factory) : IClassFixture<
         Assert.Equal("too_many_holds", refused.Code);
         Assert.Equal(409, refused.Status);
         Assert.Contains("already has 3 quotes on hold, the most it may have at once (3)", refused.Message);
-        Assert.Contains("Sign one, discard it on its lease page, or let it lapse", refused.Message);
+        Assert.Contains("Sign one, discard one (Discard on its Review & sign page), or let it lapse", refused.Message);
 
         // Discarding one frees its place.
         await member.Leases.CancelAsync(held[0].Id);
