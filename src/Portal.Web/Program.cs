@@ -22,6 +22,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
     Args = args,
     ContentRootPath = ContentRoot.Find(args),
+    EnvironmentName = DefaultEnvironment.Find(args),
 });
 
 builder.Services.AddPortalData(builder.Configuration, builder.Environment.ContentRootPath);

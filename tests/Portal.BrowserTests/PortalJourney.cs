@@ -28,27 +28,51 @@ public sealed class PortalJourney(IPage page, StepScreenshots screenshots)
         await screenshots.TakeAsync(page, "check-your-email");
     }
 
-    /// <summary>Opens the newest message to <paramref name="email"/> in the dev outbox and follows its link.</summary>
+    /// <summary>
+    /// Support reads the newest message to <paramref name="email"/> in the outbox (in a browser of their own: only Support
+    /// may read it), and the user follows its link here, as in the README's first run.
+    /// </summary>
     public async Task ConfirmThroughOutboxAsync(string email)
     {
-        await page.GotoAsync("/dev/outbox");
-        // The outbox lists the newest message first.
-        var message = page.GetByTestId("outbox-table").Locator("tr", new() { HasText = email }).First;
-        await Expect(message).ToBeVisibleAsync();
-        await screenshots.TakeAsync(page, "outbox");
-
-        // Followed by address, not clicked: a click while the list page's circuit is still starting could be undone by it
-        // (seen under load: the message opened, then the list came back).
-        await page.GotoAsync(await HrefAsync(message.Locator("a").First));
-        var body = page.GetByTestId("outbox-body");
-        await Expect(body).ToBeVisibleAsync();
-        await Expect(page.Locator("body")).ToContainTextAsync(email);
-        await screenshots.TakeAsync(page, "confirmation-email");
-
-        await page.GotoAsync(await HrefAsync(body.Locator("a").First));
+        await page.GotoAsync(await OutboxLinkAsync(email));
         await Expect(page).ToHaveURLAsync(new Regex("/Account/ConfirmEmail"));
         await Expect(page.Locator("body")).ToContainTextAsync("thank you for confirming", new() { IgnoreCase = true });
         await screenshots.TakeAsync(page, "email-confirmed");
+    }
+
+    /// <summary>The first link in the newest outbox message to <paramref name="email"/>, read by Support in a separate browser context.</summary>
+    public async Task<string> OutboxLinkAsync(string email)
+    {
+        var origin = new Uri(page.Url).GetLeftPart(UriPartial.Authority);
+        var context = await page.Context.Browser!.NewContextAsync(new() { BaseURL = origin, ViewportSize = new() { Width = 1280, Height = 900 } });
+        try
+        {
+            var support = await context.NewPageAsync();
+            await support.GotoAsync("/Account/Login");
+            await support.Locator("[name='Input.Email']").FillAsync(PortalServer.SupportEmail);
+            await support.Locator("[name='Input.Password']").FillAsync(PortalServer.SupportPassword);
+            await support.Locator("[name='Input.Password']").PressAsync("Enter");
+            await Expect(support).Not.ToHaveURLAsync(new Regex("/Account/Login"));
+
+            await support.GotoAsync("/dev/outbox");
+            // The outbox lists the newest message first.
+            var message = support.GetByTestId("outbox-table").Locator("tr", new() { HasText = email }).First;
+            await Expect(message).ToBeVisibleAsync();
+            await screenshots.TakeAsync(support, "outbox");
+
+            // Followed by address, not clicked: a click while the list page's circuit is still starting could be undone by it
+            // (seen under load: the message opened, then the list came back).
+            await support.GotoAsync(await HrefAsync(message.Locator("a").First));
+            var body = support.GetByTestId("outbox-body");
+            await Expect(body).ToBeVisibleAsync();
+            await Expect(support.Locator("body")).ToContainTextAsync(email);
+            await screenshots.TakeAsync(support, "confirmation-email");
+            return await HrefAsync(body.Locator("a").First);
+        }
+        finally
+        {
+            await context.CloseAsync();
+        }
     }
 
     public static async Task<string> HrefAsync(ILocator link)

@@ -37,9 +37,7 @@ public sealed class TeamJourneyTests(PortalInChromium portal)
         var inviteeJourney = new PortalJourney(invitee, shots);
         await shots.RecordAsync(invitee, async () =>
         {
-            await invitee.GotoAsync("/dev/outbox");
-            await invitee.GotoAsync(await PortalJourney.HrefAsync(invitee.GetByTestId("outbox-table").Locator("tr", new() { HasText = inviteeEmail }).First.Locator("a").First));
-            await invitee.GotoAsync(await PortalJourney.HrefAsync(invitee.GetByTestId("outbox-body").Locator("a").First));
+            await invitee.GotoAsync(await journey.OutboxLinkAsync(inviteeEmail));
             await Expect(invitee).ToHaveURLAsync(new Regex("/invitations/"));
             await Expect(invitee.GetByTestId("invitation-summary")).ToContainTextAsync($"Team Co {id}");
             await shots.TakeAsync(invitee, "invitation-signed-out");

@@ -19,6 +19,11 @@ public sealed class EmailOptions
     public string? SmtpPassword { get; set; }
     /// <summary>How long outbox messages are kept before the purge job deletes them.</summary>
     public int OutboxRetentionDays { get; set; } = 7;
+    /// <summary>
+    /// Who may open the outbox pages (always Support only): <c>true</c> from anywhere, <c>false</c> never; unset, only
+    /// in Development and only for requests from loopback. The outbox holds password-reset links, so it is never public.
+    /// </summary>
+    public bool? ShowOutbox { get; set; }
 
     public bool UsesOutbox => !string.Equals(Mode, "Smtp", StringComparison.OrdinalIgnoreCase);
 }

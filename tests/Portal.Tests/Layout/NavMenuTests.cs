@@ -5,9 +5,11 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using MudBlazor;
 using MudBlazor.Services;
+using Portal.Core.Audit;
 using Portal.Core.Email;
 using Portal.Core.Tenancy;
 using Portal.Web.Components.Layout;
+using Portal.Web.Email;
 
 namespace Portal.Tests.Layout;
 
@@ -22,6 +24,8 @@ public sealed class NavMenuTests : IAsyncLifetime
         ctx.Services.AddMudServices();
         ctx.Services.AddSingleton<IWebHostEnvironment>(new FakeEnvironment("Production"));
         ctx.Services.AddSingleton(Options.Create(new EmailOptions()));
+        ctx.Services.AddSingleton(new AuditOrigin { IpAddress = "127.0.0.1" });
+        ctx.Services.AddScoped<OutboxAccess>();
     }
 
     [Fact]
@@ -75,13 +79,25 @@ public sealed class NavMenuTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_outbox_link_appears_only_in_development()
+    public void The_outbox_link_appears_to_support_on_loopback_in_development()
+    {
+        var auth = ctx.AddAuthorization();
+        auth.SetAuthorized("support@example.com");
+        auth.SetRoles("Support");
+        ctx.Services.AddSingleton(Tenant(isSupport: true, inOrganisation: false));
+        ctx.Services.AddSingleton<IWebHostEnvironment>(new FakeEnvironment("Development"));
+
+        Assert.Contains("E-mail outbox (dev)", LinkTexts(ctx.Render<NavMenu>()));
+    }
+
+    [Fact]
+    public void The_outbox_link_is_not_shown_to_visitors_in_development()
     {
         ctx.AddAuthorization();
         ctx.Services.AddSingleton(new CurrentTenant());
         ctx.Services.AddSingleton<IWebHostEnvironment>(new FakeEnvironment("Development"));
 
-        Assert.Contains("E-mail outbox (dev)", LinkTexts(ctx.Render<NavMenu>()));
+        Assert.DoesNotContain("E-mail outbox (dev)", LinkTexts(ctx.Render<NavMenu>()));
     }
 
     private static List<string> LinkTexts(IRenderedComponent<NavMenu> cut) =>

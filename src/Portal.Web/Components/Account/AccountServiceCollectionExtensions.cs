@@ -27,6 +27,7 @@ public static class AccountServiceCollectionExtensions
         {
             o.Events.OnRedirectToLogin = c => ApiOrRedirect(c, StatusCodes.Status401Unauthorized, "Sign in first.");
             o.Events.OnRedirectToAccessDenied = c => ApiOrRedirect(c, StatusCodes.Status403Forbidden, "You may not do that.");
+            SessionStampCheck.CheckOnEveryRequest(o);
         });
         services.AddAuthorizationBuilder()
             .AddPolicy(SupportPolicy, p => p.RequireRole(TenantResolver.SupportRole));
@@ -51,14 +52,17 @@ public static class AccountServiceCollectionExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<PortalSignInManager>()
             .AddDefaultTokenProviders()
             .AddPasswordValidator<PasswordLengthValidator>();
 
         // PBKDF2 at 210,000 iterations (OWASP, HMAC-SHA512); hashes made with fewer are re-hashed at the next sign-in.
         services.Configure<PasswordHasherOptions>(o => o.IterationCount = 210_000);
         services.AddScoped<SupportAccountSeeder>();
+        services.AddSingleton<UnknownAccountLockout>();
+        services.AddScoped<AccountDeletion>();
         services.AddScoped<IEmailSender<ApplicationUser>, IdentityEmailSender>();
+        services.AddScoped<AlreadyRegisteredEmail>();
         return services;
     }
 

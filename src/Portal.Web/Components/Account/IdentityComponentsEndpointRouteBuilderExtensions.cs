@@ -46,6 +46,9 @@ internal static class IdentityComponentsEndpointRouteBuilderExtensions
             [FromServices] SignInManager<ApplicationUser> signInManager,
             [FromForm] string returnUrl) =>
         {
+            // A new security stamp ends every session of the user, not only this browser's (a copied cookie dies too).
+            if (await signInManager.UserManager.GetUserAsync(user) is { } signedIn)
+                await signInManager.UserManager.UpdateSecurityStampAsync(signedIn);
             await signInManager.SignOutAsync();
             return TypedResults.LocalRedirect($"~/{returnUrl}");
         });

@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+
+namespace Portal.Core.Identity;
+
+/// <summary>
+/// Identity's sign-in, answering alike for addresses with and without an account: an unknown address spends the same
+/// password-hashing work (a check against a dummy hash) and is locked out after the same failures
+/// (<see cref="UnknownAccountLockout"/>), so neither the answer nor its time tells who has an account.
+/// </summary>
+public sealed class PortalSignInManager(UserManager<ApplicationUser> userManager, IHttpContextAccessor contextAccessor,
+    IUserClaimsPrincipalFactory<ApplicationUser> claimsFactory, IOptions<IdentityOptions> optionsAccessor,
+    ILogger<SignInManager<ApplicationUser>> logger, IAuthenticationSchemeProvider schemes,
+    IUserConfirmation<ApplicationUser> confirmation, UnknownAccountLockout unknownAccounts)
+    : SignInManager<ApplicationUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
+{
+    // A hash of a random password with the configured hasher (same algorithm and iterations), made once.
+    private static string? dummyHash;
+    private static readonly ApplicationUser DummyUser = new() { Id = "dummy", UserName = "dummy" };
+
+    public override async Task<SignInResult> PasswordSignInAsync(string userName, string password, bool isPersistent, bool lockoutOnFailure)
+    {
+        var user = await UserManager.FindByNameAsync(userName);
+        if (user is not null)
+        {
+            var result = await base.PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure);
+            // An unconfirmed account is refused before its password is checked: spend the check anyway.
+            if (result.IsNotAllowed) SpendPasswordCheck(password);
+            return result;
+        }
+
+        var key = UserManager.NormalizeName(userName) ?? userName;
+        // A locked-out account is refused before its password is checked, too.
+        if (lockoutOnFailure && unknownAccounts.IsLockedOut(key)) return SignInResult.LockedOut;
+        SpendPasswordCheck(password);
+        return lockoutOnFailure && unknownAccounts.CountFailure(key) ? SignInResult.LockedOut : SignInResult.Failed;
+    }
+
+    private void SpendPasswordCheck(string password)
+    {
+        var hasher = UserManager.PasswordHasher;
+        dummyHash ??= hasher.HashPassword(DummyUser, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+        hasher.VerifyHashedPassword(DummyUser, dummyHash, password);
+    }
+}
