@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using Portal.Core.Leases;
 
 namespace Portal.Core.Tenancy;
 
@@ -8,7 +9,8 @@ namespace Portal.Core.Tenancy;
 /// What a name people read may contain: organisation names and the full name typed to sign a lease. Any script
 /// and emoji are welcome; refused are characters that hide or disguise what a reader sees: control characters,
 /// direction overrides and isolates (U+202E made "evil" read "live" on Support's list), invisible formatting such
-/// as zero-width spaces, and names with nothing visible at all. Callers trim and check the length first.
+/// as zero-width spaces, names with nothing visible at all, and characters the PDFs cannot print. Callers trim
+/// and check the length first.
 /// </summary>
 public static class NameRules
 {
@@ -30,16 +32,21 @@ public static class NameRules
                 return "Remove the characters that have no agreed meaning (private-use or unassigned code points) from the name.";
             visible |= IsVisible(rune, category);
         }
-        return visible ? null : "Enter a name with letters, digits or symbols you can see, not only spaces or invisible characters.";
+        if (!visible) return "Enter a name with letters, digits or symbols you can see, not only spaces or invisible characters.";
+        // Names are printed on lease agreements and invoices: refuse what the embedded fonts would print as empty boxes.
+        return PdfFonts.Unprintable(name) is { Count: > 0 } missing
+            ? $"Agreements and invoices cannot print {string.Join(" ", missing.Take(5))} yet. Write the name with other characters (Latin, Greek, Cyrillic, Chinese, Japanese, Korean and emoji all work)."
+            : null;
     }
 
-    /// <summary>The runes of <paramref name="text"/>, or null when it holds a lone surrogate (not text at all).</summary>
+    /// <summary>The runes of <paramref name="text"/>, or null when it holds a broken character.</summary>
     private static List<Rune>? RunesOrNull(string text)
     {
         var runes = new List<Rune>(text.Length);
         for (var i = 0; i < text.Length;)
         {
-            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != OperationStatus.Done) return null;
+            // A lone surrogate, or U+FFFD where something upstream already met one.
+            if (Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out var used) != OperationStatus.Done || rune == Rune.ReplacementChar) return null;
             runes.Add(rune);
             i += used;
         }
