@@ -15,9 +15,15 @@ public sealed class AuditSearchService(IDbContextFactory<PortalDbContext> dbFact
         if (query.Action?.Trim() is { Length: > 0 } action)
             events = events.Where(e => e.Action == action);
         if (query.Target?.Trim().ToLowerInvariant() is { Length: > 0 } target)
-            events = events.Where(e => e.TargetName!.ToLower().Contains(target) || e.TargetId.ToLower() == target);
+        {
+            var like = LikePattern.Containing(target);
+            events = events.Where(e => EF.Functions.Like(e.TargetName!.ToLower(), like, LikePattern.Escape) || e.TargetId.ToLower() == target);
+        }
         if (query.Actor?.Trim().ToLowerInvariant() is { Length: > 0 } actor)
-            events = events.Where(e => e.ActorName.ToLower().Contains(actor));
+        {
+            var like = LikePattern.Containing(actor);
+            events = events.Where(e => EF.Functions.Like(e.ActorName.ToLower(), like, LikePattern.Escape));
+        }
         var total = await events.CountAsync(ct);
         var items = await Newest(events).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
         return new(items, total, page, pageSize);

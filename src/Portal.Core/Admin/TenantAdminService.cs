@@ -24,8 +24,9 @@ public sealed class TenantAdminService(IDbContextFactory<PortalDbContext> dbFact
         {
             // Lower-casing both sides works alike on SQLite and PostgreSQL; the raw match helps where SQLite's
             // lower() leaves non-ASCII letters alone.
-            var q = raw.ToLowerInvariant();
-            query = query.Where(t => t.Name.ToLower().Contains(q) || t.Slug.Contains(q) || t.Name.Contains(raw));
+            var (q, exact) = (LikePattern.Containing(raw.ToLowerInvariant()), LikePattern.Containing(raw));
+            query = query.Where(t => EF.Functions.Like(t.Name.ToLower(), q, LikePattern.Escape) || EF.Functions.Like(t.Slug, q, LikePattern.Escape)
+                || EF.Functions.Like(t.Name, exact, LikePattern.Escape));
         }
         var total = await query.CountAsync(ct);
         var items = await query.OrderBy(t => t.Name).ThenBy(t => t.Id)

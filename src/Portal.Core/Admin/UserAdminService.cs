@@ -23,8 +23,8 @@ public sealed class UserAdminService(IDbContextFactory<PortalDbContext> dbFactor
         if (search?.Trim() is { Length: > 0 } q)
         {
             // NormalizedEmail is upper case on every provider, so this is case-insensitive everywhere.
-            var normalized = q.ToUpperInvariant();
-            query = query.Where(u => u.NormalizedEmail!.Contains(normalized));
+            var normalized = LikePattern.Containing(q.ToUpperInvariant());
+            query = query.Where(u => EF.Functions.Like(u.NormalizedEmail!, normalized, LikePattern.Escape));
         }
         var total = await query.CountAsync(ct);
         var rows = await Project(db, query.OrderBy(u => u.NormalizedEmail).ThenBy(u => u.Id).Skip((page - 1) * pageSize).Take(pageSize))

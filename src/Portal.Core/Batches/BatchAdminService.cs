@@ -35,8 +35,9 @@ public sealed class BatchAdminService(IDbContextFactory<PortalDbContext> dbFacto
         if (query.Tenant?.Trim() is { Length: > 0 } raw)
         {
             // As in the tenant search: lower-casing both sides works alike on SQLite and PostgreSQL.
-            var q = raw.ToLowerInvariant();
-            rows = rows.Where(r => r.TenantName.ToLower().Contains(q) || r.TenantSlug.Contains(q) || r.TenantName.Contains(raw));
+            var (q, exact) = (LikePattern.Containing(raw.ToLowerInvariant()), LikePattern.Containing(raw));
+            rows = rows.Where(r => EF.Functions.Like(r.TenantName.ToLower(), q, LikePattern.Escape) || EF.Functions.Like(r.TenantSlug, q, LikePattern.Escape)
+                || EF.Functions.Like(r.TenantName, exact, LikePattern.Escape));
         }
         var total = await rows.CountAsync(ct);
         var items = await rows.OrderByDescending(r => r.Batch.CreatedAt).ThenByDescending(r => r.Batch.Id)

@@ -41,9 +41,9 @@ public sealed partial class BillingAdminService(IDbContextFactory<PortalDbContex
         if (query.Period is { } period) q = q.Where(x => x.Invoice.PeriodStart == period);
         if (query.Tenant?.Trim() is { Length: > 0 } text)
         {
-            var like = $"%{text.ToLower()}%";
-            q = q.Where(x => EF.Functions.Like(x.Tenant.Name.ToLower(), like) || EF.Functions.Like(x.Tenant.Slug, like)
-                || EF.Functions.Like(x.Invoice.Number.ToLower(), like));
+            var like = LikePattern.Containing(text.ToLowerInvariant());
+            q = q.Where(x => EF.Functions.Like(x.Tenant.Name.ToLower(), like, LikePattern.Escape) || EF.Functions.Like(x.Tenant.Slug, like, LikePattern.Escape)
+                || EF.Functions.Like(x.Invoice.Number.ToLower(), like, LikePattern.Escape));
         }
         var total = await q.CountAsync(ct);
         var rows = await q.OrderByDescending(x => x.Invoice.PeriodStart).ThenByDescending(x => x.Invoice.CreatedAt)
@@ -92,7 +92,11 @@ public sealed partial class BillingAdminService(IDbContextFactory<PortalDbContex
     {
         await using var db = await SupportDbAsync(ct);
         var q = db.Tenants.AsNoTracking();
-        if (text?.Trim() is { Length: > 0 } t) q = q.Where(x => EF.Functions.Like(x.Name.ToLower(), $"%{t.ToLower()}%") || EF.Functions.Like(x.Slug, $"%{t.ToLower()}%"));
+        if (text?.Trim() is { Length: > 0 } t)
+        {
+            var like = LikePattern.Containing(t.ToLowerInvariant());
+            q = q.Where(x => EF.Functions.Like(x.Name.ToLower(), like, LikePattern.Escape) || EF.Functions.Like(x.Slug, like, LikePattern.Escape));
+        }
         return [.. (await q.OrderBy(x => x.Name).Take(20).Select(x => new { x.Id, x.Name }).ToListAsync(ct)).Select(x => (x.Id, x.Name))];
     }
 }

@@ -6,7 +6,7 @@ using Portal.Core.Leases;
 namespace Portal.Core.Billing;
 
 /// <summary>
-/// An invoice as an A4 PDF (PDFsharp, DejaVu Sans embedded as for the lease agreement): who and which month,
+/// An invoice as an A4 PDF (PDFsharp, the fonts embedded for the lease agreement, see <see cref="PdfFonts"/>): who and which month,
 /// a table of lines (description, quantity, rate, amount), the credits applied, then subtotal, credits and total.
 /// </summary>
 public static class InvoicePdf
@@ -97,6 +97,7 @@ public static class InvoicePdf
     {
         public readonly XFont Title = Font(18, true), Bold = Font(9.5, true), Body = Font(9.5, false), Small = Font(8, false);
         readonly List<PdfPage> pages = [];
+        readonly PdfText printer = new();
         XGraphics? gfx;
         double y;
         XGraphics G => gfx ?? NewPage();
@@ -113,7 +114,7 @@ public static class InvoicePdf
 
         public void Keep(double height) { if (gfx is null || y + height > PageHeight - Margin - 16) NewPage(); }
         public void Line(double dy) { _ = G; y += dy; }
-        public void Text(string s, XFont f, double x) => G.DrawString(s, f, XBrushes.Black, Margin + x, y, XStringFormats.TopLeft);
+        public void Text(string s, XFont f, double x) => printer.Draw(G, s, f, XBrushes.Black, Margin + x, y);
         public void Right(string s, XFont f) => G.DrawString(s, f, XBrushes.Black, new XRect(Margin, y, AmountRight - Margin, f.GetHeight()), XStringFormats.TopRight);
         public void Rule() { Keep(8); G.DrawLine(new XPen(XColors.Gray, 0.5), Margin, y + 2, AmountRight, y + 2); y += 8; }
 
@@ -124,7 +125,7 @@ public static class InvoicePdf
             foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
                 var next = line.Length == 0 ? word : line + " " + word;
-                if (line.Length > 0 && G.MeasureString(next, font).Width > width) { lines.Add(line); line = word; }
+                if (line.Length > 0 && printer.Width(G, next, font) > width) { lines.Add(line); line = word; }
                 else line = next;
             }
             lines.Add(line);

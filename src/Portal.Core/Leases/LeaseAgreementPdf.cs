@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using PdfSharp.Drawing;
-using PdfSharp.Fonts;
 using PdfSharp.Pdf;
 
 namespace Portal.Core.Leases;
@@ -10,12 +9,12 @@ namespace Portal.Core.Leases;
 /// <summary>
 /// Renders a signed <see cref="LeaseAgreement"/> to PDF with PDFsharp. The bytes depend only on the inputs
 /// (dates and document ID come from them, not the clock), so the stored SHA-256 can be checked by re-rendering.
-/// Text is set in DejaVu Sans, embedded in this assembly (Leases/Fonts), so no host fonts are needed.
+/// Text is set in the fonts embedded in this assembly (<see cref="PdfFonts"/>), so no host fonts are needed.
 /// </summary>
 public static partial class LeaseAgreementPdf
 {
     /// <summary>The family name our font resolver answers to; any other family is left to other resolvers.</summary>
-    public const string FontFamily = "Portal Agreement Sans";
+    public const string FontFamily = PdfFonts.Primary;
 
     const double PageWidth = 595.276, PageHeight = 841.89, Margin = 56, LabelWidth = 110; // points (1/72 in): A4, 2 cm margins
     static readonly XBrush Ink = XBrushes.Black, Muted = XBrushes.DimGray;
@@ -113,6 +112,7 @@ public static partial class LeaseAgreementPdf
         public readonly XFont Title = Font(18, true), Heading = Font(11, true), Body = Font(10, false),
             Label = Font(9, true), Small = Font(8, false);
         readonly List<PdfPage> pages = [];
+        readonly PdfText printer = new();
         XGraphics? gfx;
         double y;
         public double Width => PageWidth - 2 * Margin;
@@ -132,7 +132,7 @@ public static partial class LeaseAgreementPdf
         /// <summary>Starts a new page unless <paramref name="height"/> more points fit on this one.</summary>
         public void Keep(double height) { if (gfx is null || y + height > Bottom) NewPage(); }
         public void Space(double height) => y += height;
-        public void Text(string s, XFont f, XBrush b, double x, double dy) => G.DrawString(s, f, b, Margin + x, y + dy, XStringFormats.TopLeft);
+        public void Text(string s, XFont f, XBrush b, double x, double dy) => printer.Draw(G, s, f, b, Margin + x, y + dy);
 
         public void Lines(string text, XFont font, XBrush brush, double spaceAfter = 0)
         {
@@ -154,7 +154,7 @@ public static partial class LeaseAgreementPdf
 
         double Measure(string s, XFont font)
         {
-            if (!widths.TryGetValue((font, s), out var width)) widths[(font, s)] = width = G.MeasureString(s, font).Width;
+            if (!widths.TryGetValue((font, s), out var width)) widths[(font, s)] = width = printer.Width(G, s, font);
             return width;
         }
 
@@ -178,11 +178,11 @@ public static partial class LeaseAgreementPdf
                 while (lineWidth > width)
                 {
                     int lo = 1, hi = line.Length - 1; // the longest prefix that fits, by bisection
-                    while (lo < hi) { var mid = (lo + hi + 1) / 2; if (G.MeasureString(line[..mid], font).Width <= width) lo = mid; else hi = mid - 1; }
+                    while (lo < hi) { var mid = (lo + hi + 1) / 2; if (printer.Width(G, line[..mid], font) <= width) lo = mid; else hi = mid - 1; }
                     if (char.IsLowSurrogate(line[lo]) && lo > 1) lo--;
                     lines.Add(line[..lo]);
                     line = line[lo..];
-                    lineWidth = G.MeasureString(line, font).Width;
+                    lineWidth = printer.Width(G, line, font);
                 }
             }
             if (line.Length > 0 || lines.Count == 0) lines.Add(line);
@@ -206,36 +206,6 @@ public static partial class LeaseAgreementPdf
 
     static XFont Font(double size, bool bold) => new(FontFamily, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
 
-    static readonly Lock Gate = new();
-    static readonly EmbeddedFontResolver Resolver = new();
-
-    /// <summary>Registers the embedded font once per process (PDFsharp's font settings are global and set once);
-    /// if another component already set <see cref="GlobalFontSettings.FontResolver"/>, ours becomes the fallback.</summary>
-    public static void EnsureFontResolver()
-    {
-        lock (Gate)
-        {
-            if (GlobalFontSettings.FontResolver == Resolver || GlobalFontSettings.FallbackFontResolver == Resolver) return;
-            if (GlobalFontSettings.FontResolver is null) GlobalFontSettings.FontResolver = Resolver;
-            else if (GlobalFontSettings.FallbackFontResolver is null) GlobalFontSettings.FallbackFontResolver = Resolver;
-            else throw new InvalidOperationException("PDFsharp already has a font resolver and a fallback resolver: " +
-                $"chain {nameof(LeaseAgreementPdf)}'s resolver for '{FontFamily}' into them.");
-        }
-    }
-
-    sealed class EmbeddedFontResolver : IFontResolver
-    {
-        public FontResolverInfo? ResolveTypeface(string familyName, bool bold, bool italic) =>
-            string.Equals(familyName, FontFamily, StringComparison.OrdinalIgnoreCase)
-                ? new FontResolverInfo(bold ? "DejaVuSans-Bold" : "DejaVuSans", false, italic)
-                : null;
-
-        public byte[]? GetFont(string faceName)
-        {
-            using var stream = typeof(LeaseAgreementPdf).Assembly.GetManifestResourceStream($"Portal.Core.Leases.Fonts.{faceName}.ttf");
-            using var ms = new MemoryStream();
-            stream?.CopyTo(ms);
-            return stream is null ? null : ms.ToArray();
-        }
-    }
+    /// <summary>Registers the embedded fonts with PDFsharp; see <see cref="PdfFonts.EnsureFontResolver"/>.</summary>
+    public static void EnsureFontResolver() => PdfFonts.EnsureFontResolver();
 }

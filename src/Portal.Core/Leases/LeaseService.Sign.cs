@@ -64,6 +64,7 @@ public sealed partial class LeaseService
         signerName = signerName?.Trim();
         if (string.IsNullOrEmpty(signerName) || signerName.Length < 2 || signerName.Length > 200)
             throw LeaseException.Invalid("Type your full name to sign (2 to 200 characters).");
+        if (NameRules.Problem(signerName) is { } problem) throw LeaseException.Invalid(problem);
         if (!accepted) throw LeaseException.Invalid("Accept the agreement to sign it.");
         EnsureCanSpend(facts.TenantState, facts.SuspendedReason);
 

@@ -47,6 +47,7 @@ public sealed class OrganizationSettingsService(IDbContextFactory<PortalDbContex
         name = name?.Trim();
         if (!CanRename) return Refused("Name", "Only Owners and Admins can rename the organisation.");
         if (string.IsNullOrEmpty(name) || name.Length < 2 || name.Length > 100) return Refused("Name", "Enter a name of 2 to 100 characters.");
+        if (NameRules.Problem(name) is { } problem) return Refused("Name", problem);
         return ChangeAsync(t => t.Name == name ? null : Apply(() => t.Name = name, Renamed, $"Name \"{t.Name}\" → \"{name}\""), ct);
     }
 

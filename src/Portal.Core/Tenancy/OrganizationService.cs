@@ -30,6 +30,8 @@ public sealed partial class OrganizationService(IDbContextFactory<PortalDbContex
         slug = slug?.Trim();
         if (string.IsNullOrEmpty(name) || name.Length < 2 || name.Length > 100)
             errors["Name"] = "Enter a name of 2 to 100 characters.";
+        else if (NameRules.Problem(name) is { } problem)
+            errors["Name"] = problem;
         if (string.IsNullOrEmpty(slug) || !SlugPattern().IsMatch(slug))
             errors["Slug"] = "Use 1 to 40 lower-case letters, digits and hyphens, not starting or ending with a hyphen.";
         else if (ReservedSlugs.Contains(slug))

@@ -6,6 +6,7 @@ using Portal.Core.Capacity;
 using Portal.Core.Catalog;
 using Portal.Core.Leases;
 using Portal.Core.Tenancy;
+using Portal.Web.Components;
 
 namespace Portal.Web.Leases;
 
@@ -26,10 +27,12 @@ public partial class NewLeasePage
 
     [SupplyParameterFromQuery(Name = "sku")] public string? SkuParam { get; set; }
     [SupplyParameterFromQuery(Name = "region")] public string? RegionParam { get; set; }
-    [SupplyParameterFromQuery(Name = "gpus")] public int? GpusParam { get; set; }
+    [SupplyParameterFromQuery(Name = "gpus")] public string? GpusText { get; set; }
+    private int? GpusParam => QueryValue.Int(GpusText);
     /// <summary>An ISO start such as 2027-03-02T09:00Z; a past or absent one means now.</summary>
     [SupplyParameterFromQuery(Name = "start")] public string? StartParam { get; set; }
-    [SupplyParameterFromQuery(Name = "hours")] public int? HoursParam { get; set; }
+    [SupplyParameterFromQuery(Name = "hours")] public string? HoursText { get; set; }
+    private int? HoursParam => QueryValue.Int(HoursText);
 
     // One key per form: a double click or a retry of "Quote and hold" makes one hold.
     private readonly string quoteKey = "ui-" + Guid.NewGuid().ToString("N");

@@ -18,16 +18,8 @@ internal sealed class IdentityRedirectManager(NavigationManager navigationManage
 
     public void RedirectTo(string? uri)
     {
-        uri ??= "";
-
-        // Prevent open redirects.
-        if (!Uri.IsWellFormedUriString(uri, UriKind.Relative)
-            || uri.StartsWith("//", StringComparison.Ordinal))
-        {
-            uri = navigationManager.ToBaseRelativePath(uri);
-        }
-
-        navigationManager.NavigateTo(uri);
+        // Prevent open redirects: anything leading off the portal goes to the home page.
+        navigationManager.NavigateTo(LocalRedirect.BaseRelative(navigationManager, uri));
     }
 
     public void RedirectTo(string uri, Dictionary<string, object?> queryParameters)
