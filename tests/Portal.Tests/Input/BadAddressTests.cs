@@ -61,6 +61,21 @@ public sealed class BadAddressTests(PortalFactory factory) : IClassFixture<Porta
     }
 
     [Theory]
+    [InlineData("/Account/LoginWith2fa?RememberMe=abc")]
+    [InlineData("/Account/LoginWith2fa")]
+    [InlineData("/Account/LoginWithRecoveryCode")]
+    public async Task A_two_factor_step_opened_without_a_pending_sign_in_starts_again_at_sign_in(string path)
+    {
+        using var client = factory.CreatePortalClient();
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Contains("Account/Login", response.Headers.Location!.OriginalString);
+        Assert.DoesNotContain("LoginWith", response.Headers.Location!.OriginalString);
+    }
+
+    [Theory]
     [InlineData("/leases?page=abc")]
     [InlineData("/leases?page=99999999999")]
     [InlineData("/leases?page=2147483647")]
