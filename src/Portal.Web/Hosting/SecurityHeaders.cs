@@ -29,11 +29,12 @@ public static class SecurityHeaders
 
     /// <summary>
     /// The Scalar API reference starts itself with an inline module script holding its settings (the portal's own,
-    /// no user content), which Scalar renders without a nonce: only this page allows inline scripts.
+    /// no user content), which Scalar renders without a nonce: only this page allows inline scripts. Its fonts come from
+    /// Scalar's font server when the machine is online.
     /// </summary>
     private const string ApiReferencePolicy =
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-        "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+        "font-src 'self' data: https://fonts.scalar.com; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>JSON answers are never documents: nothing may load from them and nothing may frame them.</summary>
     private const string ApiPolicy = "default-src 'none'; frame-ancestors 'none'";
