@@ -28,6 +28,11 @@ public sealed class ContentSecurityPolicyTests(PortalInChromium portal)
         {
             var policy = (await page.GotoAsync("/Account/Login"))!.Headers["content-security-policy"];
             Assert.Contains("frame-ancestors 'none'", policy);
+            // The static pages' theme button works without an inline handler: dark, then light again.
+            await page.GetByTestId("theme-toggle").ClickAsync();
+            await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("data-theme-dark", "false");
+            await page.GetByTestId("theme-toggle").ClickAsync();
+            await Expect(page.GetByTestId("theme-toggle")).ToHaveAttributeAsync("data-theme-dark", "true");
 
             await journey.RegisterAsync(email);
             await journey.ConfirmThroughOutboxAsync(email);
