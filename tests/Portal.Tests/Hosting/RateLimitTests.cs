@@ -56,6 +56,20 @@ public sealed class RateLimitTests(RateLimitTests.LowLimitsFactory factory) : IC
         await From("198.51.100.40").SignInOrFailAsync((await factory.CreateUserAsync()).Email!);
     }
 
+    [Theory]
+    [InlineData("/Account/LoginWith2fa", "203.0.113.60")]
+    [InlineData("/Account/LoginWithRecoveryCode", "203.0.113.61")]
+    public async Task Two_factor_and_recovery_code_posts_count_as_sign_in_attempts(string url, string address)
+    {
+        using var guesser = Raw(address);
+        Task<HttpResponseMessage> Post() => guesser.PostAsync(url, new FormUrlEncodedContent([new("Input.TwoFactorCode", "123456")]));
+        // Without a pending two-factor sign-in the page refuses them anyway; the count is what matters here.
+        for (var i = 0; i < LowLimitsFactory.SignInPerIp; i++)
+            Assert.NotEqual(HttpStatusCode.TooManyRequests, (await Post()).StatusCode);
+
+        await AssertPageRefusalAsync(await Post());
+    }
+
     [Fact]
     public async Task Sign_ups_from_one_address_are_limited()
     {
