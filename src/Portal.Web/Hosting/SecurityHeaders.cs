@@ -43,7 +43,8 @@ public static class SecurityHeaders
     public static string Nonce(HttpContext context)
     {
         if (context.Items[NonceKey] is string nonce) return nonce;
-        nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // Hex: nothing in it is HTML-encoded in the attribute, and CSP accepts it as a nonce.
+        nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceKey] = nonce;
         return nonce;
     }
