@@ -5,3 +5,11 @@ window.portal = {
     document.cookie = "portal-theme=" + (dark ? "dark" : "light") + "; path=/; max-age=31536000; samesite=lax";
   }
 };
+
+// Static pages (no circuit) have a plain theme button: one listener here, as the Content-Security-Policy refuses inline onclick.
+document.addEventListener("click", function (event) {
+  var button = event.target instanceof Element ? event.target.closest("[data-theme-dark]") : null;
+  if (!button) return;
+  window.portal.setTheme(button.getAttribute("data-theme-dark") === "true");
+  location.reload();
+});

@@ -42,6 +42,7 @@ builder.Services.AddPortalBatchesUi();
 builder.Services.AddPortalBilling();
 builder.Services.AddPortalSpend(builder.Configuration);
 builder.Services.AddPortalUi();
+builder.Services.AddPortalRateLimits(builder.Configuration);
 
 var app = builder.Build();
 

@@ -21,6 +21,8 @@ public static class PipelineExtensions
 
     public static WebApplication UsePortalPipeline(this WebApplication app)
     {
+        app.UseTrustedProxies();
+        app.UseSecurityHeaders();
         if (app.Environment.IsDevelopment())
             app.UseMigrationsEndPoint();
         else
@@ -36,9 +38,12 @@ public static class PipelineExtensions
                 pages.Enabled = false;
             return next(context);
         });
+        app.UseRequestBodyLimits();
         // Files in the top-level wwwroot are outside the static assets manifest.
         app.UseStaticFiles();
         app.UseAuthentication();
+        app.UsePortalRateLimits();
+        app.UseCsrfProtection();
         app.UseTenantResolution();
         app.UseAuthorization();
         app.UseAntiforgery();

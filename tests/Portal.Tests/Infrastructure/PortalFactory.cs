@@ -36,6 +36,9 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         new("Leases:UnverifiedGpuQuota", "100000"), new("Spend:UnverifiedCeilingMicros", "1000000000000000"),
         new("Leases:MaxOpenHolds", "100000"), new("Leases:QuotesPerMinute", "60000"),
     ];
+    public static readonly string[] GenerousRateLimits =
+        ["SignIn:PerIp", "SignIn:PerAccount", "Register:PerIp", "Register:PerAccount", "PasswordReset:PerIp", "PasswordReset:PerAccount",
+         "Api:PerKey", "Api:PerUser", "Api:AnonymousPerIp"];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -67,6 +70,8 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         }
         // The limits on quotes out of the way of tests that are not about them (QuoteLimitsFactory puts the defaults back).
         foreach (var (key, value) in NoQuoteLimits) builder.UseSetting(key, value);
+        // The suite signs in and calls the APIs many times from one address: limits far above that (RateLimitTests set low ones).
+        foreach (var limit in GenerousRateLimits) builder.UseSetting("RateLimits:" + limit, "1000000");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
@@ -91,8 +96,13 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
     }
 
-    public PortalClient CreatePortalClient() =>
-        new(CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true }));
+    public PortalClient CreatePortalClient()
+    {
+        var http = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        // What the portal's own pages send with the cookie (see CsrfProtection); CsrfTests leave it out.
+        http.DefaultRequestHeaders.Add("X-Portal-Request", "1");
+        return new(http);
+    }
 
     /// <summary>A context that sees every tenant, for arranging and checking data behind the portal's back.</summary>
     public PortalDbContext CreateDbContext(IServiceScope scope) =>
