@@ -16,15 +16,15 @@ public sealed class EndLeaseJob(LeaseTransitions transitions, LifecyclePool pool
         if (CapacitySnapshot.Utc(lease.End) <= now && lease.State is LeaseState.Scheduled or LeaseState.Provisioning)
             lease = await transitions.ChangeAsync(leaseId, async c =>
             {
-                if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || c.Lease.State is not (LeaseState.Scheduled or LeaseState.Provisioning)) return false;
+                if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || !LeaseStateMachine.Allows(c.Lease.State, LeaseAction.Fail)) return false;
                 await transitions.FailAsync(c, "It reached its end before the pool could provision it.", ct);
                 return true;
             }, ct);
         else if (CapacitySnapshot.Utc(lease.End) <= now && lease.State == LeaseState.Active)
             lease = await transitions.ChangeAsync(leaseId, c =>
             {
-                if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || c.Lease.State != LeaseState.Active) return false; // extended meanwhile
-                c.Lease.State = LeaseState.Ending;
+                if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || !LeaseStateMachine.Allows(c.Lease.State, LeaseAction.BeginEnding)) return false; // extended meanwhile
+                LeaseStateMachine.Apply(c.Lease, LeaseAction.BeginEnding);
                 c.Event("Ending: giving the GPUs back to the pool.");
                 // An extension quoted but not signed by the end dies with the lease, as on an early release: its
                 // hold would otherwise keep the capacity after the lease ended, until the hold expired.
@@ -39,8 +39,8 @@ public sealed class EndLeaseJob(LeaseTransitions transitions, LifecyclePool pool
         await transitions.ChangeAsync(leaseId, async c =>
         {
             var l = c.Lease;
-            if (l.State != LeaseState.Ending || l.Allocations.Any(a => a.ReservedAt != null && a.PoolReleasedAt == null)) return false;
-            l.State = LeaseState.Ended;
+            if (!LeaseStateMachine.Allows(l.State, LeaseAction.End) || l.Allocations.Any(a => a.ReservedAt != null && a.PoolReleasedAt == null)) return false;
+            LeaseStateMachine.Apply(l, LeaseAction.End);
             l.EndedAt = c.Now;
             var early = l.ReleasedAt is not null;
             c.Event(early ? "Ended early; the GPUs are back in the pool." : "Ended: the GPUs are back in the pool.");

@@ -20,11 +20,11 @@ public sealed partial class LeaseAdminService
         await using (var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct))
         {
             lease = await db.Leases.Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
-            if (lease.State != LeaseState.PendingApproval) return NotPending(lease);
+            if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Approve)) return NotPending(lease);
             if (CapacitySnapshot.Utc(lease.End) <= now)
                 return AdminActionResult.Refused("This lease's window has already passed: reject it instead. Nothing was changed.");
 
-            Decide(lease, LeaseState.Scheduled, now, reason: null);
+            Decide(lease, LeaseAction.Approve, now, reason: null);
             lease.Events.Add(Event(lease, now, "Approved by Support."));
             audit.Add(db, LeaseAdminActions.Approved, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Describe(lease), lease.TenantId);
             var sku = await SkuNameAsync(db, lease, ct);
@@ -52,11 +52,11 @@ public sealed partial class LeaseAdminService
         await using (var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct))
         {
             lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
-            if (lease.State != LeaseState.PendingApproval) return NotPending(lease);
+            if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Reject)) return NotPending(lease);
 
             foreach (var a in lease.Allocations) a.Status = AllocationStatus.Released;
             foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
-            Decide(lease, LeaseState.Rejected, now, why);
+            Decide(lease, LeaseAction.Reject, now, why);
             lease.Events.Add(Event(lease, now, $"Rejected by Support: {why}"));
             audit.Add(db, LeaseAdminActions.Rejected, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Describe(lease), lease.TenantId, why);
             var sku = await SkuNameAsync(db, lease, ct);
@@ -87,7 +87,7 @@ public sealed partial class LeaseAdminService
         await using (var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct))
         {
             lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
-            if (!TerminableStates.Contains(lease.State))
+            if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Terminate))
                 return AdminActionResult.Refused(lease.State switch
                 {
                     LeaseState.Held => "This is an unsigned quote: it holds nothing once it expires. Nothing was changed.",
@@ -100,7 +100,7 @@ public sealed partial class LeaseAdminService
             lease.CancellationFeeMicros = 0; // Support's decision: the tenant pays no fee for it.
             if (wasActive) lease.ReleasedAt = now;
             else lease.CancelledAt = now;
-            Decide(lease, wasActive ? LeaseState.Ending : LeaseState.Cancelled, now, why);
+            Decide(lease, LeaseAction.Terminate, now, why);
             lease.Events.Add(Event(lease, now, $"Terminated by Support: {why}"));
             audit.Add(db, LeaseAdminActions.Terminated, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Describe(lease), lease.TenantId, why);
             var sku = await SkuNameAsync(db, lease, ct);
@@ -119,9 +119,9 @@ public sealed partial class LeaseAdminService
             : "Terminated. The lease is cancelled and will not start; the tenant sees your reason.");
     }
 
-    private void Decide(Lease lease, LeaseState to, DateTime now, string? reason)
+    private void Decide(Lease lease, LeaseAction action, DateTime now, string? reason)
     {
-        lease.State = to;
+        LeaseStateMachine.Apply(lease, action);
         lease.DecidedBy = origin.UserName ?? LeaseAdminActions.SupportActor;
         lease.DecidedAt = now;
         lease.DecisionReason = reason;

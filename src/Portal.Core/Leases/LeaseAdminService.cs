@@ -21,8 +21,7 @@ public sealed partial class LeaseAdminService(
     public static readonly TimeSpan ViewDedupWindow = TimeSpan.FromMinutes(10);
 
     /// <summary>Signed leases that still hold or will hold capacity: what Support may terminate.</summary>
-    public static readonly LeaseState[] TerminableStates =
-        [LeaseState.PendingApproval, LeaseState.Scheduled, LeaseState.Provisioning, LeaseState.Active];
+    public static readonly LeaseState[] TerminableStates = LeaseStateMachine.StatesAllowing(LeaseAction.Terminate);
 
     private LeaseOptions Options => options.Value;
     private DateTime Now => time.GetUtcNow().UtcDateTime;

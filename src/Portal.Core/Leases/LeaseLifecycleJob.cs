@@ -74,9 +74,9 @@ public sealed class LeaseLifecycleJob(IDbContextFactory<PortalDbContext> dbFacto
         transitions.ChangeAsync(leaseId, c =>
         {
             var l = c.Lease;
-            if (l.State != LeaseState.Held || l.HoldExpiresAt is not { } at || CapacitySnapshot.Utc(at) > c.Now) return false;
+            if (!LeaseStateMachine.Allows(l.State, LeaseAction.Expire) || l.HoldExpiresAt is not { } at || CapacitySnapshot.Utc(at) > c.Now) return false;
             foreach (var a in l.Allocations.Where(a => a.Status != AllocationStatus.Released)) a.Status = AllocationStatus.Released;
-            l.State = LeaseState.Expired;
+            LeaseStateMachine.Apply(l, LeaseAction.Expire);
             c.CapacityChanged = true;
             c.Event($"Quote expired at {CapacitySnapshot.Utc(at):HH:mm} UTC; its capacity was released.");
             return true;

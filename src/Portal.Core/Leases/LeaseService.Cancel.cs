@@ -19,7 +19,7 @@ public sealed partial class LeaseService
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
         var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
         var now = Now;
-        if (lease.State is not (LeaseState.Held or LeaseState.PendingApproval or LeaseState.Scheduled or LeaseState.Provisioning))
+        if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Cancel))
             throw new LeaseException("not_cancellable", lease.State == LeaseState.Active
                 ? "This lease is active: release it early instead."
                 : $"This lease is {lease.State} and cannot be cancelled.");
@@ -32,7 +32,7 @@ public sealed partial class LeaseService
             : 0;
         foreach (var a in lease.Allocations) a.Status = AllocationStatus.Released;
         foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
-        lease.State = LeaseState.Cancelled;
+        LeaseStateMachine.Apply(lease, LeaseAction.Cancel);
         lease.CancelledAt = now;
         lease.HoldExpiresAt = null;
         lease.Version++;
@@ -65,7 +65,7 @@ public sealed partial class LeaseService
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
         var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
-        if (lease.State != LeaseState.Active)
+        if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Release))
             throw new LeaseException("not_releasable", lease.State is LeaseState.Scheduled or LeaseState.PendingApproval or LeaseState.Provisioning
                 ? "This lease has not started: cancel it instead."
                 : $"This lease is {lease.State} and cannot be released.");
@@ -74,7 +74,7 @@ public sealed partial class LeaseService
             CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), now);
         EndAllocationsAt(lease, now);
         lease.ReleasedAt = now;
-        lease.State = LeaseState.Ending;
+        LeaseStateMachine.Apply(lease, LeaseAction.Release);
         lease.Version++;
         lease.Events.Add(Event(lease, now, $"Released early by {origin.UserName ?? "a member"}; early-release fee {Money.Format(lease.CancellationFeeMicros)}.", origin.UserName));
         audit.Add(db, "lease.released", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId}", lease.TenantId);

@@ -107,12 +107,13 @@ public sealed partial class LeaseService
             var lease = new Lease
             {
                 TenantId = tenantId, RegionId = request.RegionId, SkuId = request.SkuId, Gpus = request.Gpus,
-                Start = request.Start, End = request.End, State = LeaseState.Held, HoldExpiresAt = now.Add(Options.Hold),
+                Start = request.Start, End = request.End, HoldExpiresAt = now.Add(Options.Hold),
                 OnDemandMicrosPerGpuHour = price.OnDemandMicrosPerGpuHour, DiscountBasisPoints = price.DiscountBasisPoints,
                 MicrosPerGpuHour = price.MicrosPerGpuHour, PriceMicros = price.TotalMicros,
                 NeedsApproval = request.Gpus > Options.ApprovalGpuThreshold || price.TotalMicros > Options.ApprovalMicrosThreshold,
                 QuoteKey = idempotencyKey, CreatedByUserId = tenant.UserId, CreatedAt = now,
             };
+            LeaseStateMachine.Begin(lease);
             foreach (var part in placement.Nodes)
                 lease.Allocations.Add(new Allocation
                 {

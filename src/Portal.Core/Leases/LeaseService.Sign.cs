@@ -103,7 +103,7 @@ public sealed partial class LeaseService
         lease.AgreementSha256 = sha;
         lease.SignKey = idempotencyKey;
         lease.HoldExpiresAt = null;
-        lease.State = lease.NeedsApproval ? LeaseState.PendingApproval : LeaseState.Scheduled;
+        LeaseStateMachine.Apply(lease, lease.NeedsApproval ? LeaseAction.SignForApproval : LeaseAction.Sign);
         lease.Version++;
         lease.Events.Add(Event(lease, now, $"Signed by {signerName} (agreement {LeaseAgreement.Version}, SHA-256 {sha[..12]}…)", origin.UserName));
         if (lease.NeedsApproval)
@@ -125,7 +125,7 @@ public sealed partial class LeaseService
             throw new LeaseException("already_signed", $"This lease was already signed by {lease.SignerName} on {lease.SignedAt:yyyy-MM-dd HH:mm} UTC.");
         if (lease.State == LeaseState.Expired || (lease.State == LeaseState.Held && lease.HoldExpiresAt <= now))
             throw new LeaseException("hold_expired", $"This quote expired at {lease.HoldExpiresAt:HH:mm} UTC and its capacity was released. Quote again.");
-        if (lease.State != LeaseState.Held)
+        if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Sign))
             throw new LeaseException("not_signable", $"This lease is {lease.State} and cannot be signed.");
     }
 }

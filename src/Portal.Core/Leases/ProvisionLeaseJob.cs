@@ -25,8 +25,8 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
         {
             lease = await transitions.ChangeAsync(leaseId, c =>
             {
-                if (c.Lease.State != LeaseState.Scheduled || !IsDue(c.Lease, c.Now)) return false;
-                c.Lease.State = LeaseState.Provisioning;
+                if (!LeaseStateMachine.Allows(c.Lease.State, LeaseAction.StartProvisioning) || !IsDue(c.Lease, c.Now)) return false;
+                LeaseStateMachine.Apply(c.Lease, LeaseAction.StartProvisioning);
                 c.Event($"Provisioning: reserving {c.Lease.Gpus} GPUs on the pool.");
                 return true;
             }, ct);
@@ -140,7 +140,7 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
     private async Task ActivateAsync(LeaseChange c, CancellationToken ct)
     {
         var l = c.Lease;
-        l.State = LeaseState.Active;
+        LeaseStateMachine.Apply(l, LeaseAction.Activate);
         l.ActivatedAt = c.Now;
         l.NextProvisionAttemptAt = null;
         var running = l.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.ReservedAt != null && CapacitySnapshot.Utc(a.End) > c.Now).ToList();
