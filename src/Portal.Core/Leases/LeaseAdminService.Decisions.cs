@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Portal.Core.Admin;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
@@ -31,10 +32,8 @@ public sealed partial class LeaseAdminService
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease approved: {lease.Gpus} × {sku}",
                 $"Support approved your lease of {lease.Gpus} × {sku} in {lease.RegionId} from {Time(lease.Start)} to {Time(lease.End)}. It is scheduled.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
-            if (!await TrySaveAsync(db, ct)) return ChangedMeanwhile;
-            await tx.CommitAsync(ct);
+            if (!await TryCommitAsync(db, tx, lease, capacityChanged: false, ct)) return ChangedMeanwhile;
         }
-        notifier.AfterCommit(lease.TenantId, lease.Id);
         scheduler.LeaseSigned(lease);
         return AdminActionResult.Ok(CapacitySnapshot.Utc(lease.Start) <= now
             ? "Approved. Its start has passed, so provisioning starts now."
@@ -63,11 +62,8 @@ public sealed partial class LeaseAdminService
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease rejected: {lease.Gpus} × {sku}",
                 $"Support rejected your lease of {lease.Gpus} × {sku} in {lease.RegionId} from {Time(lease.Start)} to {Time(lease.End)}: {why} "
                 + "Its capacity was released and nothing is charged.", LeaseLinks.Lease(lease.Id), ct: ct);
-            await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
-            if (!await TrySaveAsync(db, ct)) return ChangedMeanwhile;
-            await tx.CommitAsync(ct);
+            if (!await TryCommitAsync(db, tx, lease, capacityChanged: true, ct)) return ChangedMeanwhile;
         }
-        notifier.AfterCommit(lease.TenantId, lease.Id);
         if (lease.Allocations.Any(a => a.ReservedAt is not null)) scheduler.ReleaseOnPool(lease.Id);
         return AdminActionResult.Ok("Rejected. The tenant sees your reason; the capacity is free again.");
     }
@@ -108,11 +104,8 @@ public sealed partial class LeaseAdminService
                 $"Support terminated your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {why} "
                 + (wasActive ? "Its GPUs are being released now." : "It will not start.") + " No cancellation fee is charged.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
-            await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
-            if (!await TrySaveAsync(db, ct)) return ChangedMeanwhile;
-            await tx.CommitAsync(ct);
+            if (!await TryCommitAsync(db, tx, lease, capacityChanged: true, ct)) return ChangedMeanwhile;
         }
-        notifier.AfterCommit(lease.TenantId, lease.Id);
         scheduler.ReleaseOnPool(lease.Id);
         return AdminActionResult.Ok(wasActive
             ? "Terminated. The lease is ending and its GPUs are being released; the tenant sees your reason."
@@ -125,7 +118,6 @@ public sealed partial class LeaseAdminService
         lease.DecidedBy = origin.UserName ?? LeaseAdminActions.SupportActor;
         lease.DecidedAt = now;
         lease.DecisionReason = reason;
-        lease.Version++;
     }
 
     private static LeaseEvent Event(Lease lease, DateTime at, string message) => new()
@@ -144,11 +136,11 @@ public sealed partial class LeaseAdminService
         await db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstOrDefaultAsync(ct) ?? lease.SkuId;
 
     /// <summary>False when a job changed the lease since it was read (its version moved): nothing is saved.</summary>
-    private static async Task<bool> TrySaveAsync(PortalDbContext db, CancellationToken ct)
+    private async Task<bool> TryCommitAsync(PortalDbContext db, IDbContextTransaction tx, Lease lease, bool capacityChanged, CancellationToken ct)
     {
         try
         {
-            await db.SaveChangesAsync(ct);
+            await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged, notified: true, ct);
             return true;
         }
         catch (DbUpdateConcurrencyException)

@@ -35,7 +35,6 @@ public sealed partial class LeaseService
         LeaseStateMachine.Apply(lease, LeaseAction.Cancel);
         lease.CancelledAt = now;
         lease.HoldExpiresAt = null;
-        lease.Version++;
         lease.Events.Add(Event(lease, now, wasSigned
             ? $"Cancelled before start; cancellation fee {Money.Format(lease.CancellationFeeMicros)}."
             : "Quote discarded; capacity released.", origin.UserName));
@@ -46,10 +45,7 @@ public sealed partial class LeaseService
                 $"The lease of {lease.Gpus} × {lease.SkuId} in {lease.RegionId} was cancelled by {origin.UserName ?? "a member"}. Cancellation fee: {Money.Format(lease.CancellationFeeMicros)}.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
         }
-        await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        notifier.AfterCommit(lease.TenantId, lease.Id, notified: wasSigned);
+        await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: true, notified: wasSigned, ct);
         if (lease.Allocations.Any(a => a.ReservedAt is not null)) scheduler.ReleaseOnPool(lease.Id);
         return lease;
     }
@@ -75,13 +71,9 @@ public sealed partial class LeaseService
         EndAllocationsAt(lease, now);
         lease.ReleasedAt = now;
         LeaseStateMachine.Apply(lease, LeaseAction.Release);
-        lease.Version++;
         lease.Events.Add(Event(lease, now, $"Released early by {origin.UserName ?? "a member"}; early-release fee {Money.Format(lease.CancellationFeeMicros)}.", origin.UserName));
         audit.Add(db, "lease.released", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId}", lease.TenantId);
-        await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        notifier.AfterCommit(lease.TenantId, lease.Id, notified: false);
+        await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: true, notified: false, ct);
         scheduler.ReleaseOnPool(lease.Id);
         return lease;
     }

@@ -100,12 +100,8 @@ public sealed partial class LeaseService
             });
         }
         db.Add(amendment);
-        lease.Version++;
         lease.Events.Add(Event(lease, now, $"Extension by {hours} h quoted at {Money.Format(price.TotalMicros)}; held until {amendment.HoldExpiresAt:HH:mm} UTC.", origin.UserName));
-        await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        notifier.AfterCommit(lease.TenantId, lease.Id, notified: false);
+        await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: true, notified: false, ct);
         return amendment;
     }
 
@@ -159,15 +155,12 @@ public sealed partial class LeaseService
         amendment.SignKey = idempotencyKey;
         lease.End = amendment.NewEnd;
         lease.EndingReminderSentAt = null;
-        lease.Version++;
         lease.Events.Add(Event(lease, now, $"Extended to {amendment.NewEnd:yyyy-MM-dd HH:mm} UTC; amendment signed by {signerName} ({Money.Format(amendment.PriceMicros)}).", origin.UserName));
         audit.Add(db, "lease.extended", "Lease", lease.Id.ToString(), $"+{amendment.Hours} h", lease.TenantId);
         await notifier.AddAsync(db, lease.TenantId, "lease.extended", $"Lease extended to {amendment.NewEnd:yyyy-MM-dd HH:mm} UTC",
             $"{signerName} extended the lease of {lease.Gpus} × {terms.SkuName} by {amendment.Hours} hours for {Money.Format(amendment.PriceMicros)}.",
             LeaseLinks.Lease(lease.Id), ct: ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        notifier.AfterCommit(lease.TenantId, lease.Id);
+        await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: false, notified: true, ct);
         scheduler.LeaseEndChanged(lease);
         return lease;
     }

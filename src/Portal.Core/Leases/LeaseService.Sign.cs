@@ -104,7 +104,6 @@ public sealed partial class LeaseService
         lease.SignKey = idempotencyKey;
         lease.HoldExpiresAt = null;
         LeaseStateMachine.Apply(lease, lease.NeedsApproval ? LeaseAction.SignForApproval : LeaseAction.Sign);
-        lease.Version++;
         lease.Events.Add(Event(lease, now, $"Signed by {signerName} (agreement {LeaseAgreement.Version}, SHA-256 {sha[..12]}…)", origin.UserName));
         if (lease.NeedsApproval)
             lease.Events.Add(Event(lease, now, $"Waiting for approval by Support (over {Options.ApprovalGpuThreshold} GPUs or {Money.Format(Options.ApprovalMicrosThreshold)}).", "system"));
@@ -112,9 +111,7 @@ public sealed partial class LeaseService
         notifier.Add(db, recipients, lease.TenantId, "lease.signed", $"Lease signed: {lease.Gpus} × {terms.SkuName}",
             $"{signerName} signed a lease of {lease.Gpus} × {terms.SkuName} in {terms.RegionName} from {terms.Start:yyyy-MM-dd HH:mm} to {terms.End:yyyy-MM-dd HH:mm} UTC for {Money.Format(lease.PriceMicros)}."
             + (lease.NeedsApproval ? " It now waits for Support's approval." : ""), LeaseLinks.Lease(lease.Id));
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        notifier.AfterCommit(lease.TenantId, lease.Id);
+        await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: false, notified: true, ct);
         if (lease.State == LeaseState.Scheduled) scheduler.LeaseSigned(lease);
         return lease;
     }

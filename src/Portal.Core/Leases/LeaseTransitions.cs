@@ -46,18 +46,14 @@ public sealed class LeaseTransitions(
             var lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
             var c = new LeaseChange(this, db, lease, Now);
             if (!await change(c)) return lease;
-            lease.Version++;
-            if (c.CapacityChanged) await PoolTransaction.BumpAsync(db, lease.RegionId, lease.SkuId, ct);
             try
             {
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
+                await LeaseCommit.SaveAsync(db, tx, notifier, lease, c.CapacityChanged, c.Notified, ct);
             }
             catch (DbUpdateConcurrencyException) when (attempt < MaxConflicts)
             {
                 continue; // another writer changed the lease first: decide again on what it wrote
             }
-            notifier.AfterCommit(lease.TenantId, lease.Id, c.Notified);
             return lease;
         }
     }
