@@ -65,7 +65,7 @@ public sealed class BatchSweepJob(IDbContextFactory<PortalDbContext> dbFactory, 
     private async Task DeleteExpiredFilesAsync(PortalDbContext db, DateTime now, CancellationToken ct)
     {
         var expired = await db.BatchFiles.IgnoreQueryFilters().AsNoTracking()
-            .Where(f => f.Purpose == RunBatchJob.OutputPurpose && f.DeletedAt == null && f.ExpiresAt <= now)
+            .Where(f => f.Purpose == BatchFileService.OutputPurpose && f.DeletedAt == null && f.ExpiresAt <= now)
             .OrderBy(f => f.ExpiresAt).Take(RetentionBatch).Select(f => new { f.Id, f.TenantId }).ToListAsync(ct);
         foreach (var file in expired)
         {

@@ -18,6 +18,9 @@ public static class BatchesServiceCollectionExtensions
         services.AddTransient<ValidateBatchJob>();
         services.AddScoped<BatchFileService>();
         services.AddScoped<BatchService>();
+        services.AddTransient<BatchCheckpointer>();
+        services.AddTransient<BatchLineDispatcher>();
+        services.AddTransient<BatchFinisher>();
         services.AddTransient<RunBatchJob>();
         services.AddTransient<BatchSweepJob>();
 

@@ -1,8 +1,5 @@
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Portal.Core.Pool;
 
 namespace Portal.Core.Batches;
 
@@ -20,19 +17,16 @@ namespace Portal.Core.Batches;
 /// dispatching, lets requests in flight finish, checkpoints and leaves the batch <c>in_progress</c>, paused; the sweep
 /// resumes it once the tenant is active again, or expires it at the end of its window (unsent lines are not charged).
 /// </para>
+/// The Hangfire entry: it takes the batch (one runner per batch at a time) and hands the work to
+/// <see cref="BatchCheckpointer"/>, <see cref="BatchLineDispatcher"/> and <see cref="BatchFinisher"/>.
 /// Idempotent: one runner per batch at a time (<see cref="BatchRunLock"/>); a finished batch is left alone; a crash
 /// while finalizing resumes finalizing.
 /// </summary>
 [AutomaticRetry(Attempts = 5)]
-public sealed partial class RunBatchJob(BatchTransitions transitions, BatchFileStore files, BatchRunLock locks,
-    BatchModelServers modelServers, IHttpClientFactory httpClients, IGpuPoolDriver pool, IOptions<BatchOptions> options,
-    BatchRunHooks hooks, TimeProvider time, ILogger<RunBatchJob> logger)
+public sealed class RunBatchJob(BatchTransitions transitions, BatchRunLock locks, BatchCheckpointer checkpointer,
+    BatchLineDispatcher dispatcher, BatchFinisher finisher, ILogger<RunBatchJob> logger)
 {
     public const string HttpClientName = "batches";
-
-    private enum Stop { AllDone, Cancelled, Expired, Paused }
-
-    private BatchOptions Options => options.Value;
 
     public async Task RunAsync(string batchId, CancellationToken ct)
     {
@@ -49,20 +43,20 @@ public sealed partial class RunBatchJob(BatchTransitions transitions, BatchFileS
 
         if (batch.Status == BatchStatus.InProgress)
         {
-            Stop stop;
-            using (var run = await OpenAsync(batch, ct))
+            BatchStop stop;
+            using (var run = await checkpointer.OpenAsync(batch, ct))
             {
-                stop = await RunLinesAsync(run, batch, ct);
+                stop = await dispatcher.RunAsync(run, batch, ct);
                 logger.LogInformation("Batch {Batch}: {Stop} at {Done}/{Total} lines", batchId, stop, run.Completed + run.Failed, run.RequestTotal);
             }
-            if (stop == Stop.Paused) return;
-            if (stop is Stop.AllDone or Stop.Expired)
+            if (stop == BatchStop.Paused) return;
+            if (stop is BatchStop.AllDone or BatchStop.Expired)
                 await transitions.ChangeAsync(batchId, b =>
                 {
                     if (b.Status != BatchStatus.InProgress) return false; // a cancel came first: it decides
                     b.Status = BatchStatus.Finalizing;
                     b.FinalizingAt = transitions.Now;
-                    if (stop == Stop.Expired) b.ExpiredAt = transitions.Now;
+                    if (stop == BatchStop.Expired) b.ExpiredAt = transitions.Now;
                     return true;
                 }, ct);
         }
@@ -72,44 +66,13 @@ public sealed partial class RunBatchJob(BatchTransitions transitions, BatchFileS
         var (code, reason) = batch.Status == BatchStatus.Cancelling
             ? ("batch_cancelled", "This request was not run: the batch was cancelled.")
             : ("batch_expired", $"This request was not run: the batch expired (completion window {batch.CompletionWindow}).");
-        if (batch.Status == BatchStatus.Cancelling || batch.ExpiredAt is not null)
+        // Lines not done yet become errors; once all are done the files may already be moved: do not reopen them.
+        if ((batch.Status == BatchStatus.Cancelling || batch.ExpiredAt is not null)
+            && await checkpointer.DoneLinesAsync(batch, ct) < batch.RequestTotal)
         {
-            // Lines not done yet become errors; once all are done the files may already be moved: do not reopen them.
-            await using var db = await transitions.TenantDbAsync(batch.TenantId, ct);
-            var done = await db.BatchCheckpoints.Where(c => c.BatchId == batchId).Select(c => c.Completed + c.Failed).FirstOrDefaultAsync(ct);
-            if (done < batch.RequestTotal)
-            {
-                using var run = await OpenAsync(batch, ct);
-                await FillRemainingAsync(run, code, reason, ct);
-            }
+            using var run = await checkpointer.OpenAsync(batch, ct);
+            await finisher.FillRemainingAsync(run, code, reason, ct);
         }
-        await FinishAsync(batchId, ct);
-    }
-
-    /// <summary>The run's state from the checkpoint (created empty on the first run), with the partial files cut back to it.</summary>
-    private async Task<BatchRun> OpenAsync(Batch batch, CancellationToken ct)
-    {
-        await using var db = await transitions.TenantDbAsync(batch.TenantId, ct);
-        var checkpoint = await db.BatchCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.BatchId == batch.Id, ct);
-        if (checkpoint is null)
-        {
-            checkpoint = new BatchCheckpoint
-            {
-                BatchId = batch.Id, TenantId = batch.TenantId, DoneLines = new byte[(batch.RequestTotal + 7) / 8], UpdatedAt = transitions.Now,
-            };
-            db.BatchCheckpoints.Add(checkpoint);
-            await db.SaveChangesAsync(ct);
-        }
-        var contextLength = await db.Models.Where(m => m.Id == batch.Model).Select(m => m.ContextLength).FirstOrDefaultAsync(ct);
-        var partial = BatchPartialFiles.Open(files, batch.Id, checkpoint.OutputBytes, checkpoint.ErrorBytes);
-        return new BatchRun(batch, contextLength, checkpoint, partial, time.GetTimestamp());
-    }
-
-    /// <summary>The model's servers (deployments resolved to base URLs; every <c>simulator:</c> one is the embedded pool).</summary>
-    private async Task<IReadOnlyList<BatchModelServers.Server>> ServersAsync(BatchRun run, string? model, CancellationToken ct)
-    {
-        await using var db = await transitions.TenantDbAsync(run.TenantId, ct);
-        var urls = await db.Set<Catalog.ModelDeployment>().Where(d => d.ModelId == model).Select(d => d.BaseUrl).ToListAsync(ct);
-        return modelServers.For(urls.Select(pool.ResolveModelBaseUrl));
+        await finisher.FinishAsync(batchId, ct);
     }
 }

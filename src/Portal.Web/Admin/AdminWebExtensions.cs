@@ -13,7 +13,10 @@ public static class AdminWebExtensions
         services.AddScoped<TenantAdminService>();
         services.AddScoped<UserAdminService>();
         services.AddScoped<AuditSearchService>();
-        services.AddScoped<CatalogAdminService>();
+        services.AddScoped<SkuAdminService>();
+        services.AddScoped<ModelAdminService>();
+        services.AddScoped<RegionAdminService>();
+        services.AddScoped<NodeAdminService>();
         // LeaseAdminService (approvals, terminations, limits) is the fifth; AddPortalLeases registers it beside LeaseService.
         services.AddScoped<Portal.Core.Batches.BatchAdminService>();
         return services;

@@ -11,11 +11,11 @@ public static class TeamApi
 {
     public static void MapTeamApi(RouteGroupBuilder api)
     {
-        api.MapGet("/invitations", async (TeamService team, CancellationToken ct) =>
-            team.CanManage ? Results.Ok(await team.ListInvitationsAsync(ct)) : Forbidden("Only Owners and Admins see invitations."))
+        api.MapGet("/invitations", async (TeamGate gate, TeamInvitations invitations, CancellationToken ct) =>
+            gate.CanManage ? Results.Ok(await invitations.ListInvitationsAsync(ct)) : Forbidden("Only Owners and Admins see invitations."))
             .WithSummary("Open invitations (Owners and Admins)");
 
-        api.MapPost("/invitations", (InviteBody body, TeamService team, HttpRequest request, CancellationToken ct) => Run(async () =>
+        api.MapPost("/invitations", (InviteBody body, TeamInvitations team, HttpRequest request, CancellationToken ct) => Run(async () =>
             {
                 var role = ParseRole(body.Role);
                 var created = await team.InviteAsync(body.Email, role, BaseUri(request), ct);
@@ -23,23 +23,23 @@ public static class TeamApi
             }))
             .WithSummary("Invite someone by e-mail with a role (Owners; Admins for Admin, Member, Viewer)");
 
-        api.MapPost("/invitations/{id:guid}/resend", (Guid id, TeamService team, HttpRequest request, CancellationToken ct) =>
+        api.MapPost("/invitations/{id:guid}/resend", (Guid id, TeamInvitations team, HttpRequest request, CancellationToken ct) =>
                 Run(async () => Results.Ok(await team.ResendAsync(id, BaseUri(request), ct))))
             .WithSummary("Send a new link (the old one stops working)");
 
-        api.MapDelete("/invitations/{id:guid}", (Guid id, TeamService team, CancellationToken ct) =>
+        api.MapDelete("/invitations/{id:guid}", (Guid id, TeamInvitations team, CancellationToken ct) =>
                 Run(async () => { await team.RevokeInvitationAsync(id, ct); return Results.NoContent(); }))
             .WithSummary("Revoke an invitation");
 
-        api.MapPut("/members/{id:guid}/role", (Guid id, RoleBody body, TeamService team, CancellationToken ct) =>
+        api.MapPut("/members/{id:guid}/role", (Guid id, RoleBody body, TeamMembers team, CancellationToken ct) =>
                 Run(async () => Results.Ok(await team.ChangeRoleAsync(id, ParseRole(body.Role), ct))))
             .WithSummary("Change a member's role");
 
-        api.MapDelete("/members/{id:guid}", (Guid id, TeamService team, CancellationToken ct) =>
+        api.MapDelete("/members/{id:guid}", (Guid id, TeamMembers team, CancellationToken ct) =>
                 Run(async () => { await team.RemoveAsync(id, ct); return Results.NoContent(); }))
             .WithSummary("Remove a member");
 
-        api.MapPost("/leave", (TeamService team, CancellationToken ct) =>
+        api.MapPost("/leave", (TeamMembers team, CancellationToken ct) =>
                 Run(async () => { await team.LeaveAsync(ct); return Results.NoContent(); }))
             .WithSummary("Leave the organisation (not the last Owner)");
     }

@@ -13,7 +13,9 @@ public static class TenancyWebExtensions
     {
         services.AddScoped<TenantResolver>();
         services.AddScoped<OrganizationService>();
-        services.AddScoped<TeamService>();
+        services.AddScoped<TeamGate>();
+        services.AddScoped<TeamMembers>();
+        services.AddScoped<TeamInvitations>();
         services.AddScoped<InvitationAcceptance>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, TenantCircuitHandler>();
         services.AddScoped<AuditOrigin>();

@@ -12,7 +12,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
     public async Task Adding_nodes_continues_the_seeded_numbering_at_the_skus_size_and_is_audited()
     {
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<NodeAdminService>();
         await using var db = factory.CreateDbContext(scope);
         var before = await db.Nodes.CountAsync(n => n.RegionId == "us-south-1" && n.SkuId == "a100-80gb");
         Assert.Equal(30, before);
@@ -41,7 +41,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
         await using var db = factory.CreateDbContext(scope);
         var nodes = await db.Nodes.CountAsync();
 
-        Assert.False((await scope.Get<CatalogAdminService>().AddNodesAsync(region, sku, count)).Succeeded);
+        Assert.False((await scope.Get<NodeAdminService>().AddNodesAsync(region, sku, count)).Succeeded);
         Assert.Equal(nodes, await db.Nodes.CountAsync());
     }
 
@@ -50,7 +50,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
     {
         const string id = "us-east-2-h200-003";
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<NodeAdminService>();
 
         Assert.False((await service.SetNodeStateAsync(id, NodeState.Draining, " ")).Succeeded);
         var outcome = await service.SetNodeStateAsync(id, NodeState.Draining, "Firmware update tonight");
@@ -72,7 +72,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
     {
         const string id = "us-east-2-h200-004";
         await using var scope = await SupportScope.CreateAsync(factory);
-        var outcome = await scope.Get<CatalogAdminService>().SetNodeStateAsync(id, NodeState.Maintenance, "Replacing a fan");
+        var outcome = await scope.Get<NodeAdminService>().SetNodeStateAsync(id, NodeState.Maintenance, "Replacing a fan");
         Assert.True(outcome.Succeeded, outcome.Message);
 
         var pool = scope.Get<Portal.Core.Pool.IGpuPoolDriver>();
@@ -86,7 +86,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
     public async Task Nodes_are_paged_and_filtered()
     {
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<NodeAdminService>();
 
         var page2 = await service.SearchNodesAsync(new NodeQuery(RegionId: "us-east-2", SkuId: "h100-sxm-80gb", Page: 2, PageSize: 25));
 
@@ -100,7 +100,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
     {
         var id = "zz-" + Guid.NewGuid().ToString("N")[..6] + "-1";
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<RegionAdminService>();
         var catalog = scope.Get<CatalogService>();
 
         var bad = await service.SaveRegionAsync(null, "US_West", "");
@@ -113,7 +113,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
         Assert.True((await service.SetRegionRetiredAsync(id, true, "Lease ended")).Succeeded);
 
         Assert.DoesNotContain(await catalog.ListRegionsAsync(), r => r.Id == id);
-        Assert.False((await service.AddNodesAsync(id, "a100-80gb", 1)).Succeeded);
+        Assert.False((await scope.Get<NodeAdminService>().AddNodesAsync(id, "a100-80gb", 1)).Succeeded);
         await using var db = factory.CreateDbContext(scope);
         Assert.NotNull((await db.Regions.SingleAsync(r => r.Id == id)).RetiredAt);
         Assert.Equal(["catalog.region.created", "catalog.region.renamed", "catalog.region.retired"],

@@ -20,7 +20,7 @@ public sealed class CatalogAdminModelTests(PortalFactory factory) : IClassFixtur
     {
         var id = "test-" + Guid.NewGuid().ToString("N")[..6] + "-3.1b";
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<ModelAdminService>();
         var catalog = scope.Get<CatalogService>();
 
         var created = await service.CreateModelAsync(Form(id));
@@ -55,7 +55,7 @@ public sealed class CatalogAdminModelTests(PortalFactory factory) : IClassFixtur
     {
         var form = Form("test-" + Guid.NewGuid().ToString("N")[..6]);
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<ModelAdminService>();
         switch (field, value)
         {
             case ("Id", _): form.Id = value; break;
@@ -63,8 +63,8 @@ public sealed class CatalogAdminModelTests(PortalFactory factory) : IClassFixtur
             case ("OutputPrice", _): form.OutputPrice = value; break;
             case ("ServingSkuId", "retired"):
                 var sku = "r" + Guid.NewGuid().ToString("N")[..6] + "-gpu";
-                Assert.True((await service.CreateSkuAsync(new SkuForm { Id = sku, Name = sku, GpuModel = "G", Interconnect = "PCIe", PricePerGpuHour = "1" })).Succeeded);
-                Assert.True((await service.SetSkuRetiredAsync(sku, true, "Gone")).Succeeded);
+                Assert.True((await scope.Get<SkuAdminService>().CreateSkuAsync(new SkuForm { Id = sku, Name = sku, GpuModel = "G", Interconnect = "PCIe", PricePerGpuHour = "1" })).Succeeded);
+                Assert.True((await scope.Get<SkuAdminService>().SetSkuRetiredAsync(sku, true, "Gone")).Succeeded);
                 form.ServingSkuId = sku;
                 break;
             case ("ServingSkuId", _): form.ServingSkuId = value; break;

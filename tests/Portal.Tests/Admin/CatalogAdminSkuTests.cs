@@ -24,7 +24,7 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
     {
         var id = NewId();
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<SkuAdminService>();
 
         var created = await service.CreateSkuAsync(Form(id));
         Assert.True(created.Succeeded, created.Message);
@@ -87,7 +87,7 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
         var eventsBefore = await db.AuditEvents.CountAsync();
         var seededPrice = (await db.GpuSkus.AsNoTracking().SingleAsync(s => s.Id == "h100-sxm-80gb")).OnDemandMicrosPerGpuHour;
 
-        var outcome = await scope.Get<CatalogAdminService>().CreateSkuAsync(form);
+        var outcome = await scope.Get<SkuAdminService>().CreateSkuAsync(form);
 
         Assert.False(outcome.Succeeded);
         Assert.Equal([field], outcome.Errors.Keys);
@@ -101,7 +101,7 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
     public async Task The_size_of_a_sku_with_nodes_cannot_change()
     {
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<SkuAdminService>();
         var (form, _) = (await service.GetSkuAsync("l40s-48gb"))!.Value;
         form.GpusPerNode = 8;
 
@@ -116,7 +116,7 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
     {
         var id = NewId();
         await using var scope = await SupportScope.CreateAsync(factory);
-        var service = scope.Get<CatalogAdminService>();
+        var service = scope.Get<SkuAdminService>();
         var catalog = scope.Get<CatalogService>();
         Assert.True((await service.CreateSkuAsync(Form(id))).Succeeded);
         using var client = factory.CreatePortalClient();

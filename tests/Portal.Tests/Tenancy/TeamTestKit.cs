@@ -38,15 +38,26 @@ public static partial class TeamTestKit
         return new Team(tenant.Id, tenant.Name, users, ids);
     }
 
-    /// <summary>Runs <paramref name="action"/> with the team service as <paramref name="user"/> (a fresh request scope).</summary>
-    public static async Task<T> AsMember<T>(this LeaseFactory factory, Team team, string user, Func<TeamService, Task<T>> action)
+    /// <summary>Runs <paramref name="action"/> with the team's invitations as <paramref name="user"/> (a fresh request scope).</summary>
+    public static Task<T> AsMember<T>(this LeaseFactory factory, Team team, string user, Func<TeamInvitations, Task<T>> action) =>
+        factory.AsMember<TeamInvitations, T>(team, user, action);
+
+    /// <summary>Runs <paramref name="action"/> with the team's members as <paramref name="user"/> (a fresh request scope).</summary>
+    public static Task<T> AsMember<T>(this LeaseFactory factory, Team team, string user, Func<TeamMembers, Task<T>> action) =>
+        factory.AsMember<TeamMembers, T>(team, user, action);
+
+    public static Task AsMember(this LeaseFactory factory, Team team, string user, Func<TeamInvitations, Task> action) =>
+        factory.AsMember<TeamInvitations, int>(team, user, async t => { await action(t); return 0; });
+
+    public static Task AsMember(this LeaseFactory factory, Team team, string user, Func<TeamMembers, Task> action) =>
+        factory.AsMember<TeamMembers, int>(team, user, async t => { await action(t); return 0; });
+
+    private static async Task<T> AsMember<TService, T>(this LeaseFactory factory, Team team, string user, Func<TService, Task<T>> action)
+        where TService : notnull
     {
         await using var scope = await factory.As(team.TenantId, team[user].Id);
-        return await action(scope.Get<TeamService>());
+        return await action(scope.Get<TService>());
     }
-
-    public static Task AsMember(this LeaseFactory factory, Team team, string user, Func<TeamService, Task> action) =>
-        factory.AsMember(team, user, async t => { await action(t); return 0; });
 
     public static async Task<T> Read<T>(this PortalFactory factory, Func<PortalDbContext, Task<T>> query)
     {

@@ -1,10 +1,48 @@
 using System.Net;
+using System.Net.Mail;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.Audit;
+using Portal.Core.Data;
+using Portal.Core.Email;
 
 namespace Portal.Core.Tenancy;
 
-public sealed partial class TeamService
+public sealed record PendingInvitation(Guid Id, string Email,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<TenantRole>))] TenantRole Role, string? InvitedBy, DateTime CreatedAt, DateTime ExpiresAt, bool Expired);
+
+/// <summary>
+/// Invitations to the organisation: send, resend, revoke and the list of open ones. Every change goes through
+/// <see cref="TeamGate"/> and is audited; the invited person gets the link by e-mail.
+/// </summary>
+public sealed class TeamInvitations(IDbContextFactory<PortalDbContext> dbFactory, TeamGate gate, CurrentTenant tenant, AuditLog audit,
+    TimeProvider time, IEmailSender email)
 {
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    /// <summary>Open invitations (expired ones too, marked, so they can be resent), for Owners and Admins only.</summary>
+    public async Task<List<PendingInvitation>> ListInvitationsAsync(CancellationToken ct = default)
+    {
+        if (!gate.CanManage) return [];
+        var now = Now;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Invitations.AsNoTracking().Where(i => i.AcceptedAt == null && i.RevokedAt == null)
+            .OrderByDescending(i => i.CreatedAt).ThenBy(i => i.Id)
+            .Select(i => new PendingInvitation(i.Id, i.Email, i.Role,
+                db.Users.Where(u => u.Id == i.InvitedByUserId).Select(u => u.Email).FirstOrDefault(),
+                i.CreatedAt, i.ExpiresAt, i.ExpiresAt <= now))
+            .ToListAsync(ct);
+    }
+
+    /// <summary>"Ada@Example.com " → "ada@example.com"; null when it is not an e-mail address.</summary>
+    public static string? NormalizeEmail(string? address)
+    {
+        var trimmed = address?.Trim();
+        if (string.IsNullOrEmpty(trimmed) || trimmed.Length > 256 || trimmed.Contains(' ')) return null;
+        if (!MailAddress.TryCreate(trimmed, out var parsed) || parsed.Address != trimmed || !trimmed.Contains('.', StringComparison.Ordinal)) return null;
+        return trimmed.ToLowerInvariant();
+    }
+
     /// <summary>
     /// Invites <paramref name="address"/> with <paramref name="role"/> and e-mails the link (<paramref name="baseUri"/> +
     /// <c>invitations/{token}</c>). Refused for people already in the organisation or already invited (an expired
@@ -14,7 +52,7 @@ public sealed partial class TeamService
     {
         var normalized = NormalizeEmail(address) ?? throw TeamException.Invalid("Enter the e-mail address of the person to invite, e.g. ada@example.com.");
         if (!Enum.IsDefined(role)) throw TeamException.Invalid("Choose a role: Owner, Admin, Member or Viewer.");
-        var (db, tx, actor) = await BeginAsync("invite people", managing: true, ct);
+        var (db, tx, actor) = await gate.BeginAsync("invite people", managing: true, ct);
         await using var _ = db;
         await using var __ = tx;
         if (!TeamRules.CanGrant(actor.Role, role))
@@ -46,7 +84,7 @@ public sealed partial class TeamService
     /// <summary>Sends a new link (valid for 7 days from now) in place of the old one, which stops working.</summary>
     public async Task<PendingInvitation> ResendAsync(Guid invitationId, string baseUri, CancellationToken ct = default)
     {
-        var (db, tx, actor) = await BeginAsync("resend invitations", managing: true, ct);
+        var (db, tx, actor) = await gate.BeginAsync("resend invitations", managing: true, ct);
         await using var _ = db;
         await using var __ = tx;
         var old = await db.Invitations.FirstOrDefaultAsync(i => i.Id == invitationId, ct)
@@ -70,7 +108,7 @@ public sealed partial class TeamService
     /// <summary>Revokes an open invitation: its link then says so. Revoking twice changes nothing more.</summary>
     public async Task RevokeInvitationAsync(Guid invitationId, CancellationToken ct = default)
     {
-        var (db, tx, actor) = await BeginAsync("revoke invitations", managing: true, ct);
+        var (db, tx, actor) = await gate.BeginAsync("revoke invitations", managing: true, ct);
         await using var _ = db;
         await using var __ = tx;
         var invitation = await db.Invitations.FirstOrDefaultAsync(i => i.Id == invitationId, ct)

@@ -2,15 +2,15 @@ using System.Threading.Channels;
 
 namespace Portal.Core.Batches;
 
-public sealed partial class RunBatchJob
+/// <summary>
+/// Reads the input and starts one request per line not done, when a server has a free slot (so memory holds at
+/// most the requests in flight, whatever the file's size). Lines over the model's context are failed here, never
+/// sent. Stopping (cancel, expiry, suspension) ends the reading; the requests in flight still hand in their
+/// results; the channel is completed once the last of them has.
+/// </summary>
+internal sealed class BatchLineProducer(BatchFileStore files, BatchRunHooks hooks, int maxLineBytes)
 {
-    /// <summary>
-    /// Reads the input and starts one request per line not done, when a server has a free slot (so memory holds at
-    /// most the requests in flight, whatever the file's size). Lines over the model's context are failed here, never
-    /// sent. Stopping (cancel, expiry, suspension) ends the reading; the requests in flight still hand in their
-    /// results; the channel is completed once the last of them has.
-    /// </summary>
-    private async Task ProduceAsync(BatchRun run, byte[] alreadyDone, IReadOnlyList<BatchModelServers.Server> servers, BatchLineSender sender,
+    public async Task ProduceAsync(BatchRun run, byte[] alreadyDone, IReadOnlyList<BatchModelServers.Server> servers, BatchLineSender sender,
         ChannelWriter<BatchResultLine> results, CancellationToken stop, CancellationToken abort, CancellationToken ct)
     {
         var inFlight = new InFlightRequests();
@@ -18,7 +18,7 @@ public sealed partial class RunBatchJob
         try
         {
             await using var stream = files.OpenRead(run.InputFileId);
-            using var reader = new BatchLineReader(stream, Options.MaxLineBytes);
+            using var reader = new BatchLineReader(stream, maxLineBytes);
             var index = -1;
             while (await reader.ReadAsync(stop))
             {

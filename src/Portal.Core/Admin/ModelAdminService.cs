@@ -1,10 +1,15 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.Audit;
 using Portal.Core.Catalog;
+using Portal.Core.Data;
 
 namespace Portal.Core.Admin;
 
-/// <summary>Hosted models: prices, the SKU that serves them and where they are deployed.</summary>
-public sealed partial class CatalogAdminService
+/// <summary>
+/// Support's edits to the hosted models: prices, the SKU that serves them, where they are deployed, retiring (past
+/// batches keep pointing at the row). Every change is audited in the same SaveChanges; a refused edit changes nothing.
+/// </summary>
+public sealed class ModelAdminService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
 {
     public async Task<List<ModelAdminRow>> ListModelsAsync(CancellationToken ct = default)
     {
@@ -42,11 +47,11 @@ public sealed partial class CatalogAdminService
         var licence = form.Licence.Trim();
         if (existingId is null && !CatalogRules.ModelIdPattern().IsMatch(id))
             errors[nameof(ModelForm.Id)] = "Use 3 to 80 lower-case letters, digits, dots and hyphens: API callers type it.";
-        Text(errors, nameof(ModelForm.Name), name, "name", 120);
-        Text(errors, nameof(ModelForm.Description), description, "description", 1000);
-        Text(errors, nameof(ModelForm.Licence), licence, "licence", 120);
+        CatalogFormErrors.Text(errors, nameof(ModelForm.Name), name, "name", 120);
+        CatalogFormErrors.Text(errors, nameof(ModelForm.Description), description, "description", 1000);
+        CatalogFormErrors.Text(errors, nameof(ModelForm.Licence), licence, "licence", 120);
         if (!Enum.IsDefined(form.Kind)) errors[nameof(ModelForm.Kind)] = "Choose chat or embeddings.";
-        Range(errors, nameof(ModelForm.ContextLength), form.ContextLength, 1, 10_000_000, "Context length");
+        CatalogFormErrors.Range(errors, nameof(ModelForm.ContextLength), form.ContextLength, 1, 10_000_000, "Context length");
         var input = CatalogRules.ParseDollars(form.InputPrice, allowZero: true, out var inputError);
         if (inputError is not null) errors[nameof(ModelForm.InputPrice)] = inputError;
         var output = CatalogRules.ParseDollars(form.OutputPrice, allowZero: true, out var outputError);

@@ -6,12 +6,11 @@ using Portal.Core.Data;
 namespace Portal.Core.Admin;
 
 /// <summary>
-/// Support's edits to the catalog: SKUs here, models, regions and nodes in the other parts of this class.
-/// Retiring never deletes: past leases and batches keep pointing at the row, the public catalog just stops showing it.
-/// Every change is audited in the same SaveChanges; a refused edit changes nothing.
+/// Support's edits to the GPU SKUs: specs, on-demand price and term discounts, retiring. Retiring never deletes: past
+/// leases keep pointing at the row, the public catalog just stops showing it. Every change is audited in the same
+/// SaveChanges; a refused edit changes nothing.
 /// </summary>
-public sealed partial class CatalogAdminService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time,
-    Pool.IGpuPoolDriver pool, Hangfire.IBackgroundJobClient jobs)
+public sealed class SkuAdminService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
 {
     public async Task<List<SkuAdminRow>> ListSkusAsync(CancellationToken ct = default)
     {
@@ -51,13 +50,13 @@ public sealed partial class CatalogAdminService(IDbContextFactory<PortalDbContex
         var link = form.Interconnect.Trim();
         if (existingId is null && !CatalogRules.CodePattern().IsMatch(id))
             errors[nameof(SkuForm.Id)] = "Use 3 to 40 lower-case letters, digits and hyphens, starting and ending with a letter or digit.";
-        Text(errors, nameof(SkuForm.Name), name, "name", 120);
-        Text(errors, nameof(SkuForm.GpuModel), gpu, "GPU model", 80);
-        Text(errors, nameof(SkuForm.Interconnect), link, "interconnect", 120);
-        Range(errors, nameof(SkuForm.MemoryGbPerGpu), form.MemoryGbPerGpu, 1, 1024, "Memory per GPU");
-        Range(errors, nameof(SkuForm.GpusPerNode), form.GpusPerNode, 1, 16, "GPUs per node");
-        Range(errors, nameof(SkuForm.VcpusPerGpu), form.VcpusPerGpu, 1, 256, "vCPUs per GPU");
-        Range(errors, nameof(SkuForm.RamGbPerGpu), form.RamGbPerGpu, 1, 4096, "RAM per GPU");
+        CatalogFormErrors.Text(errors, nameof(SkuForm.Name), name, "name", 120);
+        CatalogFormErrors.Text(errors, nameof(SkuForm.GpuModel), gpu, "GPU model", 80);
+        CatalogFormErrors.Text(errors, nameof(SkuForm.Interconnect), link, "interconnect", 120);
+        CatalogFormErrors.Range(errors, nameof(SkuForm.MemoryGbPerGpu), form.MemoryGbPerGpu, 1, 1024, "Memory per GPU");
+        CatalogFormErrors.Range(errors, nameof(SkuForm.GpusPerNode), form.GpusPerNode, 1, 16, "GPUs per node");
+        CatalogFormErrors.Range(errors, nameof(SkuForm.VcpusPerGpu), form.VcpusPerGpu, 1, 256, "vCPUs per GPU");
+        CatalogFormErrors.Range(errors, nameof(SkuForm.RamGbPerGpu), form.RamGbPerGpu, 1, 4096, "RAM per GPU");
         var price = CatalogRules.ParseDollars(form.PricePerGpuHour, allowZero: false, out var priceError);
         if (priceError is not null) errors[nameof(SkuForm.PricePerGpuHour)] = priceError;
         if (TermsError(form.Terms) is { } termsError) errors[nameof(SkuForm.Terms)] = termsError;
@@ -121,16 +120,5 @@ public sealed partial class CatalogAdminService(IDbContextFactory<PortalDbContex
         if (terms.Any(t => t.BasisPoints is < 0 or > 9000)) return "Each discount must be between 0 and 9000 basis points (0% to 90%).";
         if (terms.GroupBy(t => t.MinHours).Any(g => g.Count() > 1)) return "Two discounts have the same minimum hours; keep one.";
         return null;
-    }
-
-    private static void Text(Dictionary<string, string> errors, string field, string value, string what, int max)
-    {
-        if (value.Length == 0) errors[field] = $"Enter the {what}.";
-        else if (value.Length > max) errors[field] = $"The {what} may be at most {max} characters.";
-    }
-
-    private static void Range(Dictionary<string, string> errors, string field, int value, int min, int max, string what)
-    {
-        if (value < min || value > max) errors[field] = $"{what} must be between {min} and {max}.";
     }
 }

@@ -1,10 +1,50 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Portal.Core.Batches;
 
-public sealed partial class RunBatchJob
+/// <summary>
+/// Wraps up a batch that stopped dispatching: writes its unfinished lines as errors (cancel, expiry), then turns the
+/// partial files into the output and error files and sets the final state. Every step is resumable after a crash.
+/// </summary>
+public sealed class BatchFinisher(BatchTransitions transitions, BatchFileStore files, BatchCheckpointer checkpointer,
+    IOptions<BatchOptions> options, BatchRunHooks hooks)
 {
-    public const string OutputPurpose = "batch_output";
+    private BatchOptions Options => options.Value;
+
+    /// <summary>
+    /// Writes every line not done as an error with <paramref name="code"/> (<c>batch_cancelled</c>, <c>batch_expired</c>),
+    /// streaming the input for their custom_ids, checkpointing as it goes; resumable like the run itself.
+    /// </summary>
+    internal async Task FillRemainingAsync(BatchRun run, string code, string message, CancellationToken ct)
+    {
+        if (!files.Exists(run.InputFileId))
+        {
+            // The input was deleted under a running batch: its custom_ids are gone with it, the lines still count.
+            for (var index = 0; index < run.RequestTotal && !run.AllDone; index++)
+                if (!run.IsDone(index)) run.Add(BatchResultLine.Failure(index, null, code, message + " (The input file was deleted.)"));
+            await checkpointer.CheckpointAsync(run, ct);
+            return;
+        }
+        await using (var stream = files.OpenRead(run.InputFileId))
+        using (var reader = new BatchLineReader(stream, Options.MaxLineBytes))
+        {
+            var index = -1;
+            while (!run.AllDone && await reader.ReadAsync(ct))
+            {
+                if (reader.IsBlank) continue;
+                if (++index >= run.RequestTotal) break;
+                if (run.IsDone(index)) continue;
+                string? customId;
+                using (var line = BatchRequestLine.Parse(reader.Line, reader.LineNumber, !reader.EndsWithNewline, out _))
+                    customId = line?.CustomId;
+                run.Add(BatchResultLine.Failure(index, customId, code, message));
+                hooks.Step("appended");
+                if (run.SinceCheckpoint >= Options.CheckpointEveryLines) await checkpointer.CheckpointAsync(run, ct);
+            }
+        }
+        await checkpointer.CheckpointAsync(run, ct);
+    }
 
     /// <summary>
     /// Turns the partial files of a batch whose lines are all done into its output and error files, in three
@@ -12,7 +52,7 @@ public sealed partial class RunBatchJob
     /// gives null); (2) move each partial file to its id; (3) add the files' rows and set the final status,
     /// counts, tokens and cost. A crash between steps resumes at the step it stopped in.
     /// </summary>
-    private async Task FinishAsync(string batchId, CancellationToken ct)
+    public async Task FinishAsync(string batchId, CancellationToken ct)
     {
         var found = await transitions.FindAsync(batchId, ct);
         if (found is null || found.IsFinished) return;
@@ -62,7 +102,7 @@ public sealed partial class RunBatchJob
         if (fileId is null || await db.BatchFiles.AnyAsync(f => f.Id == fileId, ct)) return;
         db.BatchFiles.Add(new BatchFile
         {
-            Id = fileId, TenantId = b.TenantId, Filename = $"{b.Id}_{kind}.jsonl", Purpose = OutputPurpose, Bytes = bytes, Lines = lines,
+            Id = fileId, TenantId = b.TenantId, Filename = $"{b.Id}_{kind}.jsonl", Purpose = BatchFileService.OutputPurpose, Bytes = bytes, Lines = lines,
             CreatedAt = now, ExpiresAt = now.AddDays(Options.OutputRetentionDays), CreatedByUserId = b.CreatedByUserId,
         });
     }

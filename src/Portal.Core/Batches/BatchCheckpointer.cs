@@ -3,8 +3,38 @@ using Portal.Core.Tenancy;
 
 namespace Portal.Core.Batches;
 
-public sealed partial class RunBatchJob
+/// <summary>
+/// A batch's durable progress: opens a run from its checkpoint (cutting the partial files back to it) and records
+/// the run's progress in one transaction. Only the runner's single writer loop calls it for a given run.
+/// </summary>
+public sealed class BatchCheckpointer(BatchTransitions transitions, BatchFileStore files, BatchRunHooks hooks, TimeProvider time)
 {
+    /// <summary>The run's state from the checkpoint (created empty on the first run), with the partial files cut back to it.</summary>
+    internal async Task<BatchRun> OpenAsync(Batch batch, CancellationToken ct)
+    {
+        await using var db = await transitions.TenantDbAsync(batch.TenantId, ct);
+        var checkpoint = await db.BatchCheckpoints.AsNoTracking().FirstOrDefaultAsync(c => c.BatchId == batch.Id, ct);
+        if (checkpoint is null)
+        {
+            checkpoint = new BatchCheckpoint
+            {
+                BatchId = batch.Id, TenantId = batch.TenantId, DoneLines = new byte[(batch.RequestTotal + 7) / 8], UpdatedAt = transitions.Now,
+            };
+            db.BatchCheckpoints.Add(checkpoint);
+            await db.SaveChangesAsync(ct);
+        }
+        var contextLength = await db.Models.Where(m => m.Id == batch.Model).Select(m => m.ContextLength).FirstOrDefaultAsync(ct);
+        var partial = BatchPartialFiles.Open(files, batch.Id, checkpoint.OutputBytes, checkpoint.ErrorBytes);
+        return new BatchRun(batch, contextLength, checkpoint, partial, time.GetTimestamp());
+    }
+
+    /// <summary>How many lines the last checkpoint holds (0 when there is none yet).</summary>
+    internal async Task<int> DoneLinesAsync(Batch batch, CancellationToken ct)
+    {
+        await using var db = await transitions.TenantDbAsync(batch.TenantId, ct);
+        return await db.BatchCheckpoints.Where(c => c.BatchId == batch.Id).Select(c => c.Completed + c.Failed).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>
     /// Makes the run's progress durable: the partial files are synced to disk first, then one transaction records
     /// their lengths with the bitmap, counts and tokens of exactly the lines they hold, and copies request_counts,
@@ -12,7 +42,7 @@ public sealed partial class RunBatchJob
     /// A crash before the commit loses only appended lines, which the next run cuts off and sends again. Returns the
     /// batch's status and window and whether its tenant is suspended, as read in that transaction; wakes open pages.
     /// </summary>
-    private async Task<BatchSeen> CheckpointAsync(BatchRun run, CancellationToken ct)
+    internal async Task<BatchSeen> CheckpointAsync(BatchRun run, CancellationToken ct)
     {
         run.Files.Sync();
         hooks.Step("synced");
@@ -47,41 +77,7 @@ public sealed partial class RunBatchJob
         transitions.Publish(run.TenantId, run.BatchId);
         return new BatchSeen(row.Status, row.ExpiresAt, suspended);
     }
-
-    /// <summary>
-    /// Writes every line not done as an error with <paramref name="code"/> (<c>batch_cancelled</c>, <c>batch_expired</c>),
-    /// streaming the input for their custom_ids, checkpointing as it goes; resumable like the run itself.
-    /// </summary>
-    private async Task FillRemainingAsync(BatchRun run, string code, string message, CancellationToken ct)
-    {
-        if (!files.Exists(run.InputFileId))
-        {
-            // The input was deleted under a running batch: its custom_ids are gone with it, the lines still count.
-            for (var index = 0; index < run.RequestTotal && !run.AllDone; index++)
-                if (!run.IsDone(index)) run.Add(BatchResultLine.Failure(index, null, code, message + " (The input file was deleted.)"));
-            await CheckpointAsync(run, ct);
-            return;
-        }
-        await using (var stream = files.OpenRead(run.InputFileId))
-        using (var reader = new BatchLineReader(stream, Options.MaxLineBytes))
-        {
-            var index = -1;
-            while (!run.AllDone && await reader.ReadAsync(ct))
-            {
-                if (reader.IsBlank) continue;
-                if (++index >= run.RequestTotal) break;
-                if (run.IsDone(index)) continue;
-                string? customId;
-                using (var line = BatchRequestLine.Parse(reader.Line, reader.LineNumber, !reader.EndsWithNewline, out _))
-                    customId = line?.CustomId;
-                run.Add(BatchResultLine.Failure(index, customId, code, message));
-                hooks.Step("appended");
-                if (run.SinceCheckpoint >= Options.CheckpointEveryLines) await CheckpointAsync(run, ct);
-            }
-        }
-        await CheckpointAsync(run, ct);
-    }
-
-    /// <summary>What a checkpoint read about the batch and its tenant.</summary>
-    private readonly record struct BatchSeen(BatchStatus Status, DateTime ExpiresAt, bool Suspended);
 }
+
+/// <summary>What a checkpoint read about the batch and its tenant.</summary>
+internal readonly record struct BatchSeen(BatchStatus Status, DateTime ExpiresAt, bool Suspended);
