@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Portal.Core.Notifications;
 
 namespace Portal.Core.Leases;
 
@@ -9,8 +8,6 @@ public static class LeasesServiceCollectionExtensions
     public static IServiceCollection AddPortalLeases(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<LeaseOptions>().Bind(config.GetSection("Leases"));
-        services.AddSingleton<PortalChanges>();
-        services.AddScoped<Notifier>();
         services.AddScoped<LeaseScheduler>();
         services.AddScoped<LeaseService>();
         services.AddSingleton<QuoteRateLimiter>();
@@ -22,7 +19,6 @@ public static class LeasesServiceCollectionExtensions
         services.AddTransient<EndLeaseJob>();
         services.AddTransient<LeaseLifecycleJob>();
         services.AddTransient<NodeFailureJob>();
-        services.AddTransient<DeliverNotificationEmailsJob>();
         return services;
     }
 }

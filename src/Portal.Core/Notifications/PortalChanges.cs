@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Portal.Core.Notifications;
 
 /// <summary>
@@ -13,9 +15,10 @@ public sealed record PortalChange(Guid TenantId, string Kind, Guid? EntityId = n
 
 /// <summary>
 /// The in-process notifier that lets background jobs push changes to open pages (DESIGN.md): a lease
-/// page turns Active without a reload. Subscribers must be quick and must not throw.
+/// page turns Active without a reload. Subscribers must be quick and must not throw; one that does is logged
+/// and skipped, so the job that published and the other subscribers carry on.
 /// </summary>
-public sealed class PortalChanges
+public sealed class PortalChanges(ILogger<PortalChanges> logger)
 {
     public event Action<PortalChange>? Changed;
 
@@ -24,7 +27,11 @@ public sealed class PortalChanges
         foreach (var handler in Changed?.GetInvocationList() ?? [])
         {
             try { ((Action<PortalChange>)handler)(change); }
-            catch { /* a closed circuit's handler must not break the job that published */ }
+            catch (Exception e)
+            {
+                // A closed circuit's handler must not break the job that published, nor the other pages.
+                logger.LogError(e, "A subscriber to {Kind} changes of tenant {TenantId} threw", change.Kind, change.TenantId);
+            }
         }
     }
 }

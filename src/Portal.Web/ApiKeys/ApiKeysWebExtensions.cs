@@ -21,10 +21,9 @@ public static class ApiKeysWebExtensions
     /// (when a Bearer header is sent) to it, everything else to the cookie, so pages and the cookie API are unchanged.
     /// Call after AddPortalIdentity.
     /// </summary>
-    public static IServiceCollection AddPortalApiKeys(this IServiceCollection services)
+    /// <summary>The API-key authentication scheme and the scope policies, beside the cookie.</summary>
+    public static IServiceCollection AddPortalApiKeyAuthentication(this IServiceCollection services)
     {
-        services.AddScoped<ApiKeyService>();
-        services.AddScoped<ApiKeyAuthenticator>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddPolicyScheme(SelectorScheme, "Cookie or API key", o => o.ForwardDefaultSelector = SelectScheme);

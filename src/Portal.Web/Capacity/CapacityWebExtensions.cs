@@ -5,12 +5,6 @@ namespace Portal.Web.Capacity;
 
 public static class CapacityWebExtensions
 {
-    public static IServiceCollection AddPortalCapacity(this IServiceCollection services)
-    {
-        services.AddScoped<AvailabilityQueries>();
-        return services;
-    }
-
     /// <summary><c>GET /api/v1/availability?region=&amp;sku=&amp;resolution=day|hour</c>: free GPUs for the next 90 days.</summary>
     public static WebApplication MapPortalCapacity(this WebApplication app)
     {

@@ -5,9 +5,9 @@ namespace Portal.Web.Catalog;
 
 public static class CatalogWebExtensions
 {
-    public static IServiceCollection AddPortalCatalog(this IServiceCollection services)
+    /// <summary>The OpenAPI document that <see cref="MapPortalCatalog"/> serves.</summary>
+    public static IServiceCollection AddPortalCatalogUi(this IServiceCollection services)
     {
-        services.AddScoped<CatalogService>();
         services.AddOpenApi();
         return services;
     }

@@ -24,6 +24,7 @@ public partial class NewLeasePage
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private IOptions<LeaseOptions> Options { get; set; } = default!;
+    [Inject] private ILogger<NewLeasePage> Logger { get; set; } = default!;
 
     [SupplyParameterFromQuery(Name = "sku")] public string? SkuParam { get; set; }
     [SupplyParameterFromQuery(Name = "region")] public string? RegionParam { get; set; }
@@ -48,7 +49,7 @@ public partial class NewLeasePage
 
     private FitCheck? check;
     private List<LeaseAlternative> alternatives = [];
-    private bool checking, holding;
+    private bool checking, holding, checkFailed;
     private LeaseException? holdError;
     private CancellationTokenSource? pending;
     private OrganizationLimitsPanel? limitsPanel;
@@ -166,18 +167,32 @@ public partial class NewLeasePage
             await CheckNowAsync(ct);
             StateHasChanged();
         }
-        catch (OperationCanceledException) { /* a newer change superseded this check */ }
+        catch (Exception) when (ct.IsCancellationRequested) { /* a newer change superseded this check: its answer no longer matters */ }
     }
 
+    /// <summary>
+    /// Checks what is on the form. A failure (the database or a service down) is logged and shown, and the spinner
+    /// stops: the form must never wait for an answer that is not coming, nor offer to hold on a stale one.
+    /// </summary>
     private async Task CheckNowAsync(CancellationToken ct)
     {
         checking = true;
         var request = Request;
-        var result = await Leases.CheckAsync(request, ct);
-        var others = result is { Fits: false, Errors.Count: 0 } ? await Leases.AlternativesAsync(request, ct) : [];
-        ct.ThrowIfCancellationRequested();
-        (check, alternatives, checking) = (result, others, false);
+        try
+        {
+            var result = await Leases.CheckAsync(request, ct);
+            var others = result is { Fits: false, Errors.Count: 0 } ? await Leases.AlternativesAsync(request, ct) : [];
+            ct.ThrowIfCancellationRequested();
+            (check, alternatives, checking, checkFailed) = (result, others, false, false);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            Logger.LogError(e, "The live check of {Gpus} x {Sku} in {Region} failed", request.Gpus, request.SkuId, request.RegionId);
+            (check, alternatives, checking, checkFailed) = (null, [], false, true);
+        }
     }
+
+    private Task RetryCheckAsync() => CheckNowAsync(CancellationToken.None);
 
     private async Task HoldAsync()
     {

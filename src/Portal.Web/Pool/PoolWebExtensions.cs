@@ -8,12 +8,10 @@ namespace Portal.Web.Pool;
 
 public static class PoolWebExtensions
 {
-    public static IServiceCollection AddPortalPool(this IServiceCollection services)
+    /// <summary>What this host needs beyond <c>AddPortalPool</c>: the simulator it may run in-process.</summary>
+    public static IServiceCollection AddPortalPoolSimulator(this IServiceCollection services)
     {
-        services.AddSingleton<PoolEndpoint>();
-        // Retries are safe: every pool call is idempotent by allocation id.
-        services.AddHttpClient<IGpuPoolDriver, SimulatorPoolDriver>().AddStandardResilienceHandler();
-        services.AddTransient<SyncNodeStatesJob>();
+        services.AddSingleton<EmbeddedPoolSimulator>();
         return services;
     }
 
@@ -30,11 +28,11 @@ public static class PoolWebExtensions
             return;
         }
 
+        // Before the host starts (and with it the job server): no job may reach for a pool that has no address yet.
         var options = await SimulatorOptionsFromCatalogAsync(app.Services, app.Configuration);
-        var simulator = await SimulatorHost.StartAsync(options);
-        endpoint.Set(simulator.BaseUrl);
-        app.Lifetime.ApplicationStopped.Register(() => simulator.DisposeAsync().AsTask().GetAwaiter().GetResult());
-        app.Logger.LogInformation("Embedded GPU pool simulator at {Url} with {Nodes} nodes", simulator.BaseUrl, options.Nodes.Count);
+        var embedded = await app.Services.GetRequiredService<EmbeddedPoolSimulator>().StartAsync(options, app.Lifetime.ApplicationStopping);
+        endpoint.Set(embedded);
+        app.Logger.LogInformation("Embedded GPU pool simulator at {Url} with {Nodes} nodes", embedded, options.Nodes.Count);
     }
 
     private static async Task<SimulatorOptions> SimulatorOptionsFromCatalogAsync(IServiceProvider services, IConfiguration config)

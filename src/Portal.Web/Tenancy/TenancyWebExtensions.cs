@@ -9,17 +9,10 @@ namespace Portal.Web.Tenancy;
 
 public static class TenancyWebExtensions
 {
-    public static IServiceCollection AddPortalTenancy(this IServiceCollection services)
+    /// <summary>What the pages need beyond <c>AddPortalTenancy</c>: each circuit finds its user's tenant.</summary>
+    public static IServiceCollection AddPortalTenancyUi(this IServiceCollection services)
     {
-        services.AddScoped<TenantResolver>();
-        services.AddScoped<OrganizationService>();
-        services.AddScoped<TeamGate>();
-        services.AddScoped<TeamMembers>();
-        services.AddScoped<TeamInvitations>();
-        services.AddScoped<InvitationAcceptance>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler, TenantCircuitHandler>();
-        services.AddScoped<AuditOrigin>();
-        services.AddScoped<AuditLog>();
         return services;
     }
 

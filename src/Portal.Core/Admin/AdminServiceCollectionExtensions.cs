@@ -1,0 +1,24 @@
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Batches;
+
+namespace Portal.Core.Admin;
+
+public static class AdminServiceCollectionExtensions
+{
+    /// <summary>
+    /// The only services that reach across tenants; the pages under /admin use them and nothing else.
+    /// LeaseAdminService (approvals, terminations, limits) is another; AddPortalLeases registers it beside LeaseService.
+    /// </summary>
+    public static IServiceCollection AddPortalAdmin(this IServiceCollection services)
+    {
+        services.AddScoped<TenantAdminService>();
+        services.AddScoped<UserAdminService>();
+        services.AddScoped<AuditSearchService>();
+        services.AddScoped<SkuAdminService>();
+        services.AddScoped<ModelAdminService>();
+        services.AddScoped<RegionAdminService>();
+        services.AddScoped<NodeAdminService>();
+        services.AddScoped<BatchAdminService>();
+        return services;
+    }
+}
