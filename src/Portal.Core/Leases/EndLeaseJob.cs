@@ -13,14 +13,14 @@ public sealed class EndLeaseJob(LeaseTransitions transitions, LifecyclePool pool
         var lease = await transitions.FindAsync(leaseId, ct);
         if (lease is null) return;
         var now = transitions.Now;
-        if (CapacitySnapshot.Utc(lease.End) <= now && lease.State is LeaseState.Scheduled or LeaseState.Provisioning)
+        if (CapacitySnapshot.Utc(lease.End) <= now && LeaseStateMachine.Allows(lease.State, LeaseAction.Fail))
             lease = await transitions.ChangeAsync(leaseId, async c =>
             {
                 if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || !LeaseStateMachine.Allows(c.Lease.State, LeaseAction.Fail)) return false;
                 await transitions.FailAsync(c, "It reached its end before the pool could provision it.", ct);
                 return true;
             }, ct);
-        else if (CapacitySnapshot.Utc(lease.End) <= now && lease.State == LeaseState.Active)
+        else if (CapacitySnapshot.Utc(lease.End) <= now && LeaseStateMachine.Allows(lease.State, LeaseAction.BeginEnding))
             lease = await transitions.ChangeAsync(leaseId, c =>
             {
                 if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || !LeaseStateMachine.Allows(c.Lease.State, LeaseAction.BeginEnding)) return false; // extended meanwhile

@@ -21,7 +21,7 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
     {
         var lease = await transitions.FindAsync(leaseId, ct);
         if (lease is null || !IsDue(lease, transitions.Now)) return;
-        if (lease.State == LeaseState.Scheduled)
+        if (LeaseStateMachine.Allows(lease.State, LeaseAction.StartProvisioning))
         {
             lease = await transitions.ChangeAsync(leaseId, c =>
             {
