@@ -1,6 +1,5 @@
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Leases;
@@ -16,8 +15,8 @@ public sealed record BatchRequest(string? InputFileId, string? Endpoint, string?
 /// The organisation's batches, as OpenAI's Batch API: create (status validating, then <see cref="ValidateBatchJob"/>),
 /// get, list, cancel. Members and up create and cancel; everyone reads. The runner does the rest.
 /// </summary>
-public sealed partial class BatchService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, AuditLog audit,
-    TimeProvider time, IBackgroundJobClient jobs, IOptions<Spend.SpendOptions> spendOptions, PortalChanges changes)
+public sealed class BatchService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, AuditLog audit,
+    TimeProvider time, IBackgroundJobClient jobs, BatchSpendGate spendGate, PortalChanges changes)
 {
     public static readonly IReadOnlyList<string> Endpoints = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"];
     public const string CompletionWindow = "24h";
@@ -28,13 +27,13 @@ public sealed partial class BatchService(IDbContextFactory<PortalDbContext> dbFa
     {
         await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
         EnsureMember(tenant, "create batches");
-        var metadata = CheckRequest(request);
+        var metadata = BatchRequestRules.Check(request);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var input = await db.BatchFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == request.InputFileId && f.DeletedAt == null, ct)
                     ?? throw new BatchException(404, $"No such File object: {request.InputFileId}", "input_file_id");
         if (input.Purpose != BatchFileService.BatchPurpose)
             throw BatchException.Invalid($"File {input.Id} has purpose '{input.Purpose}'; a batch's input must be uploaded with purpose 'batch'.", "input_file_id");
-        await EnsureCanSpendAsync(db, ct);
+        await spendGate.EnsureCanStartAsync(db, ct);
 
         var now = time.GetUtcNow().UtcDateTime;
         var batch = new Batch

@@ -17,6 +17,7 @@ public static class BatchesServiceCollectionExtensions
         services.AddScoped<BatchTransitions>();
         services.AddTransient<ValidateBatchJob>();
         services.AddScoped<BatchFileService>();
+        services.AddScoped<BatchSpendGate>();
         services.AddScoped<BatchService>();
         services.AddTransient<BatchCheckpointer>();
         services.AddTransient<BatchLineDispatcher>();
