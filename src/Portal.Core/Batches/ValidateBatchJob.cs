@@ -24,7 +24,7 @@ namespace Portal.Core.Batches;
 /// files (nothing ran); a run that loses a race with a cancel decides again on the cancel's row.
 /// </summary>
 [AutomaticRetry(Attempts = 3)]
-public sealed partial class ValidateBatchJob(BatchTransitions transitions, BatchFileStore files, IOptions<BatchOptions> options,
+public sealed class ValidateBatchJob(BatchTransitions transitions, BatchFileStore files, IOptions<BatchOptions> options,
     IBackgroundJobClient jobs, ILogger<ValidateBatchJob> logger)
 {
     public async Task RunAsync(string batchId, CancellationToken ct)
@@ -80,5 +80,23 @@ public sealed partial class ValidateBatchJob(BatchTransitions transitions, Batch
         }
         else if (saved.Status == BatchStatus.Failed && scan is { Errors.Count: > 0 })
             logger.LogInformation("Batch {Batch} failed validation with {Count} problems", batchId, scan.Errors.Count);
+    }
+
+    /// <summary>Reads the input once, a line at a time (memory does not grow with the file, only with MaxLines' custom_ids).</summary>
+    private async Task<BatchInputScan> ScanAsync(Batch batch, CancellationToken ct)
+    {
+        var limits = options.Value;
+        var errors = new BatchErrorList();
+        await using var db = await transitions.TenantDbAsync(batch.TenantId, ct);
+        var input = await db.BatchFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == batch.InputFileId, ct);
+        if (input is null || input.DeletedAt is not null || !files.Exists(input.Id))
+        {
+            errors.Add(new("file_not_found", $"The input file {batch.InputFileId} does not exist or was deleted.", "input_file_id"));
+            return new(errors, 0, null, 0);
+        }
+        var models = await db.Models.AsNoTracking().ToDictionaryAsync(m => m.Id, ct);
+
+        await using var stream = files.OpenRead(input.Id);
+        return await BatchInputScanner.ScanAsync(stream, batch.Endpoint, models, limits, ct);
     }
 }

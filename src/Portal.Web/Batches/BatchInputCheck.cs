@@ -15,7 +15,7 @@ public sealed record BatchInputReport(IReadOnlyList<OpenAiBatchErrorJson> Proble
 }
 
 /// <summary>
-/// Checks an input on the new batch page with the validation job's own scan (<see cref="ValidateBatchJob.ScanAsync(Stream, string, IReadOnlyDictionary{string, Portal.Core.Catalog.HostedModel}, BatchOptions, CancellationToken)"/>),
+/// Checks an input on the new batch page with the validation job's own scan (<see cref="BatchInputScanner.ScanAsync(Stream, string, IReadOnlyDictionary{string, Portal.Core.Catalog.HostedModel}, BatchOptions, CancellationToken)"/>),
 /// so the member sees every problem by line before anything is created, and a file that passes here passes there.
 /// </summary>
 public sealed class BatchInputCheck(IDbContextFactory<PortalDbContext> dbFactory, BatchFileStore store, IOptions<BatchOptions> options)
@@ -31,7 +31,7 @@ public sealed class BatchInputCheck(IDbContextFactory<PortalDbContext> dbFactory
         Dictionary<string, Portal.Core.Catalog.HostedModel> models;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
             models = await db.Models.AsNoTracking().ToDictionaryAsync(m => m.Id, ct);
-        var scan = await ValidateBatchJob.ScanAsync(content, endpoint, models, options.Value, ct);
+        var scan = await BatchInputScanner.ScanAsync(content, endpoint, models, options.Value, ct);
         var problems = scan.Errors.Count == 0 ? []
             : BatchErrorList.Parse(scan.Errors.ToJson()).Select(e => new OpenAiBatchErrorJson(e.Code, e.Message, e.Param, e.Line)).ToList();
         return new(problems, scan.Requests, scan.Model, scan.OverContext);

@@ -1,36 +1,21 @@
-using Microsoft.EntityFrameworkCore;
 using Portal.Core.Catalog;
 
 namespace Portal.Core.Batches;
 
-public sealed partial class ValidateBatchJob
+/// <summary>What reading the whole file found: file-level problems, or the requests and their one model.</summary>
+public sealed record BatchInputScan(BatchErrorList Errors, int Requests, string? Model, int OverContext);
+
+/// <summary>
+/// Reads a batch's input once, a line at a time (memory does not grow with the file, only with MaxLines' custom_ids):
+/// the rules <see cref="ValidateBatchJob"/> applies, and the new batch page applies before a batch exists.
+/// </summary>
+public static class BatchInputScanner
 {
-    /// <summary>What reading the whole file found: file-level problems, or the requests and their one model.</summary>
-    public sealed record Scan(BatchErrorList Errors, int Requests, string? Model, int OverContext);
-
-    /// <summary>Reads the input once, a line at a time (memory does not grow with the file, only with MaxLines' custom_ids).</summary>
-    private async Task<Scan> ScanAsync(Batch batch, CancellationToken ct)
-    {
-        var limits = options.Value;
-        var errors = new BatchErrorList();
-        await using var db = await transitions.TenantDbAsync(batch.TenantId, ct);
-        var input = await db.BatchFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == batch.InputFileId, ct);
-        if (input is null || input.DeletedAt is not null || !files.Exists(input.Id))
-        {
-            errors.Add(new("file_not_found", $"The input file {batch.InputFileId} does not exist or was deleted.", "input_file_id"));
-            return new(errors, 0, null, 0);
-        }
-        var models = await db.Models.AsNoTracking().ToDictionaryAsync(m => m.Id, ct);
-
-        await using var stream = files.OpenRead(input.Id);
-        return await ScanAsync(stream, batch.Endpoint, models, limits, ct);
-    }
-
     /// <summary>
     /// Checks every line of an input for <paramref name="endpoint"/> against the catalog's <paramref name="models"/>: the
     /// validation job's rules, which the new batch page also applies before a batch exists.
     /// </summary>
-    public static async Task<Scan> ScanAsync(Stream stream, string endpoint, IReadOnlyDictionary<string, HostedModel> models, BatchOptions limits,
+    public static async Task<BatchInputScan> ScanAsync(Stream stream, string endpoint, IReadOnlyDictionary<string, HostedModel> models, BatchOptions limits,
         CancellationToken ct)
     {
         var errors = new BatchErrorList();
