@@ -22,14 +22,11 @@ public static class BillingAdminActions
 }
 
 /// <summary>
-/// Support's billing across tenants: search invoices, read one, add credits, void, re-issue, mark paid. Every action
-/// (and every invoice opened) is audited; an action that does not apply is refused with a reason and changes nothing.
+/// Support's billing reads across tenants: search invoices, read one (audited, as Support reads a tenant's data), a
+/// tenant's credits, tenants to pick. The actions (credit, void, re-issue, mark paid) are <see cref="BillingAdminActionService"/>'s.
 /// </summary>
-public sealed partial class BillingAdminService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, AuditOrigin origin,
-    InvoiceIssuer issuer, TimeProvider time)
+public sealed class BillingAdminService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit)
 {
-    private DateTime Now => time.GetUtcNow().UtcDateTime;
-
     private async Task<PortalDbContext> SupportDbAsync(CancellationToken ct) => (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
 
     public async Task<PagedResult<InvoiceRow>> SearchAsync(InvoiceQuery query, CancellationToken ct = default)

@@ -11,6 +11,7 @@ public static class BillingServiceCollectionExtensions
         services.AddScoped<InvoiceIssuer>();
         services.AddScoped<InvoiceService>();
         services.AddScoped<BillingAdminService>();
+        services.AddScoped<BillingAdminActionService>();
         return services;
     }
 }

@@ -13,6 +13,7 @@ public partial class AdminInvoicePage
     [CascadingParameter] private HttpContext? HttpContext { get; set; }
 
     [Inject] private BillingAdminService Billing { get; set; } = default!;
+    [Inject] private BillingAdminActionService Actions { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
@@ -43,7 +44,7 @@ public partial class AdminInvoicePage
     {
         var reference = await ReasonDialog.AskAsync(Dialogs, $"Mark {detail!.Invoice.Number} paid?",
             "Record how it was paid: a bank transfer's reference, say.", "Mark paid", Color.Success, "Kept with the invoice and in the audit log.");
-        return reference is null ? null : await Billing.MarkPaidAsync(Id, reference);
+        return reference is null ? null : await Actions.MarkPaidAsync(Id, reference);
     });
 
     private Task VoidAsync() => ActAsync(async () =>
@@ -51,7 +52,7 @@ public partial class AdminInvoicePage
         var reason = await ReasonDialog.AskAsync(Dialogs, $"Void {detail!.Invoice.Number}?",
             "It no longer counts as owed and the credits it used are free again. Re-issue it afterwards to bill the month again under a new number.",
             "Void", Color.Error);
-        return reason is null ? null : await Billing.VoidAsync(Id, reason);
+        return reason is null ? null : await Actions.VoidAsync(Id, reason);
     });
 
     private async Task ReissueAsync()
@@ -59,7 +60,7 @@ public partial class AdminInvoicePage
         busy = true;
         try
         {
-            var outcome = await Billing.ReissueAsync(Id);
+            var outcome = await Actions.ReissueAsync(Id);
             Snackbar.Add(outcome.Message, outcome.Succeeded ? Severity.Success : Severity.Error);
             await LoadAsync();
             if (outcome.Succeeded && detail?.ReplacedBy is { } created) Navigation.NavigateTo($"/admin/billing/invoices/{created.Id}");

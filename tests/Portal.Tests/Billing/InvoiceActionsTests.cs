@@ -52,7 +52,7 @@ public class InvoiceActionsTests(LeaseFactory factory) : IClassFixture<LeaseFact
         await kit.IssueAsync(February);
         var original = Assert.Single(await kit.InvoicesAsync(tenantId));
         await using var support = await SupportAsync();
-        var billing = support.Get<BillingAdminService>();
+        var billing = support.Get<BillingAdminActionService>();
 
         Assert.False((await billing.VoidAsync(original.Id, " ")).Succeeded); // a reason is required
         Assert.False((await billing.ReissueAsync(original.Id)).Succeeded); // only a void invoice is re-issued

@@ -1,11 +1,22 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Admin;
+using Portal.Core.Audit;
 using Portal.Core.Catalog;
+using Portal.Core.Data;
 
 namespace Portal.Core.Billing;
 
-public sealed partial class BillingAdminService
+/// <summary>
+/// Support's billing actions across tenants: add credits, void, re-issue, mark paid. Every action is audited; an action
+/// that does not apply is refused with a reason and changes nothing. (Searching and reading are <see cref="BillingAdminService"/>'s.)
+/// </summary>
+public sealed class BillingAdminActionService(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, AuditOrigin origin,
+    InvoiceIssuer issuer, TimeProvider time)
 {
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    private async Task<PortalDbContext> SupportDbAsync(CancellationToken ct) => (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
+
     /// <summary>Adds a credit that the tenant's next invoices take off their totals. A lease, if named, must be the tenant's.</summary>
     public async Task<AdminActionResult> AddCreditAsync(Guid tenantId, long amountMicros, CreditKind kind, string? reason, Guid? leaseId = null,
         CancellationToken ct = default)
@@ -97,7 +108,7 @@ public sealed partial class BillingAdminService
     private static readonly AdminActionResult ChangedMeanwhile =
         AdminActionResult.Refused("Someone changed this invoice meanwhile. Nothing was changed: look again and retry.");
 
-    private static async Task<bool> TrySaveAsync(Data.PortalDbContext db, CancellationToken ct)
+    private static async Task<bool> TrySaveAsync(PortalDbContext db, CancellationToken ct)
     {
         try { await db.SaveChangesAsync(ct); return true; }
         catch (DbUpdateConcurrencyException) { return false; }
