@@ -123,11 +123,11 @@ public static class InvoiceBuilder
         return lines;
     }
 
-    private static bool In(DateTime? t, DateTime from, DateTime to) => t is { } v && MeterUsageJob.Utc(v) >= from && MeterUsageJob.Utc(v) < to;
+    private static bool In(DateTime? t, DateTime from, DateTime to) => t is { } v && v >= from && v < to;
     private static Task<Dictionary<string, string>> SkuNamesAsync(PortalDbContext db, CancellationToken ct) =>
         db.GpuSkus.ToDictionaryAsync(s => s.Id, s => s.Name, ct);
     public static string Short(Guid id) => id.ToString("N")[^8..];
-    private static string Window(Lease l) => $"{MeterUsageJob.Utc(l.Start):yyyy-MM-dd HH:mm} to {MeterUsageJob.Utc(l.End):yyyy-MM-dd HH:mm} UTC";
+    private static string Window(Lease l) => $"{l.Start:yyyy-MM-dd HH:mm} to {l.End:yyyy-MM-dd HH:mm} UTC";
 
     /// <summary>The next free number of a period: <c>INV-2026-11-0001</c>. Two writers may pick the same; the unique index makes one retry.</summary>
     public static async Task<string> NextNumberAsync(PortalDbContext db, DateTime periodStart, CancellationToken ct)

@@ -37,19 +37,19 @@ public sealed partial class MeterUsageJob
     internal static (long GpuSeconds, long AmountMicros) LeaseHour(Lease lease, DateTime hour)
     {
         var next = hour + Hour;
-        var from = Utc(lease.ActivatedAt!.Value);
-        var stop = Min(Utc(lease.End), lease.ReleasedAt is { } r ? Utc(r) : DateTime.MaxValue, lease.EndedAt is { } e ? Utc(e) : DateTime.MaxValue);
+        var from = lease.ActivatedAt!.Value;
+        var stop = Min(lease.End, lease.ReleasedAt is { } r ? r : DateTime.MaxValue, lease.EndedAt is { } e ? e : DateTime.MaxValue);
         var rates = lease.Amendments.ToDictionary(a => a.Id, a => a.MicrosPerGpuHour);
         long gpuSeconds = 0, microSeconds = 0; // micro-dollars x seconds / hour, summed exactly, divided once
         foreach (var a in lease.Allocations.Where(a => a.Status == AllocationStatus.Firm))
         {
-            var end = Utc(a.End);
+            var end = a.End;
             // An early release ends the allocations at the hour it happened in (freeing that hour for others at once),
             // but the GPUs were held until the release itself.
-            if (lease.ReleasedAt is { } released && end == FloorHour(Utc(released)) && Utc(released) > end
+            if (lease.ReleasedAt is { } released && end == FloorHour(released) && released > end
                 && !lease.Allocations.Any(x => x.ReplacesId == a.Id))
-                end = Utc(released);
-            var start = Max(Utc(a.Start), from, hour);
+                end = released;
+            var start = Max(a.Start, from, hour);
             var until = Min(end, stop, next);
             if (until <= start) continue;
             var seconds = (long)(until - start).TotalSeconds * a.Gpus;
@@ -72,7 +72,7 @@ public sealed partial class MeterUsageJob
             .ToListAsync(ct);
         return [.. batches.Select(b => new UsageRecord
         {
-            TenantId = b.TenantId, PeriodStart = FloorHour(Utc(b.FinishedAt!.Value)), Source = UsageSource.Batch, SourceId = b.Id, Model = b.Model,
+            TenantId = b.TenantId, PeriodStart = FloorHour(b.FinishedAt!.Value), Source = UsageSource.Batch, SourceId = b.Id, Model = b.Model,
             InputTokens = b.InputTokens, OutputTokens = b.OutputTokens,
             AmountMicros = BatchRun.Cost(b.InputTokens, b.OutputTokens, b.InputMicrosPerMillionTokens, b.OutputMicrosPerMillionTokens),
         })];

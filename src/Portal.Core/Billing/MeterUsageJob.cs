@@ -38,7 +38,7 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
     private async Task<DateTime> FirstUnmeteredHourAsync(DateTime lastEnded, CancellationToken ct)
     {
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        if (await db.MeteredHours.MaxAsync(h => (DateTime?)h.Hour, ct) is { } last) return Utc(last) + Hour;
+        if (await db.MeteredHours.MaxAsync(h => (DateTime?)h.Hour, ct) is { } last) return last + Hour;
         DateTime?[] firsts =
         [
             await db.Leases.Where(l => l.ActivatedAt != null).MinAsync(l => l.ActivatedAt, ct),
@@ -46,7 +46,7 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
             await db.Batches.Where(b => b.CancelledAt != null).MinAsync(b => b.CancelledAt, ct),
             await db.Batches.Where(b => b.ExpiredAt != null).MinAsync(b => b.ExpiredAt, ct),
         ];
-        var first = firsts.Where(t => t is not null).Select(t => FloorHour(Utc(t!.Value))).DefaultIfEmpty(lastEnded).Min();
+        var first = firsts.Where(t => t is not null).Select(t => FloorHour(t!.Value)).DefaultIfEmpty(lastEnded).Min();
         return first < lastEnded ? first : lastEnded;
     }
 
@@ -56,7 +56,7 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
         for (var attempt = 1; ; attempt++)
         {
             await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-            var done = (await db.MeteredHours.Where(h => h.Hour >= from && h.Hour < to).Select(h => h.Hour).ToListAsync(ct)).Select(Utc).ToHashSet();
+            var done = (await db.MeteredHours.Where(h => h.Hour >= from && h.Hour < to).Select(h => h.Hour).ToListAsync(ct)).ToHashSet();
             var hours = Enumerable.Range(0, (int)(to - from).TotalHours).Select(i => from.AddHours(i)).Where(h => !done.Contains(h)).ToList();
             if (hours.Count == 0) return 0;
             var now = time.GetUtcNow().UtcDateTime;
@@ -64,7 +64,7 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
                 .Where(r => !done.Contains(r.PeriodStart)).ToList();
             var existing = (await db.UsageRecords.Where(r => r.PeriodStart >= from && r.PeriodStart < to)
                 .Select(r => new { r.TenantId, r.PeriodStart, r.Source, r.SourceId }).ToListAsync(ct))
-                .Select(r => (r.TenantId, Utc(r.PeriodStart), r.Source, r.SourceId)).ToHashSet();
+                .Select(r => (r.TenantId, r.PeriodStart, r.Source, r.SourceId)).ToHashSet();
             var missing = records.Where(r => !existing.Contains((r.TenantId, r.PeriodStart, r.Source, r.SourceId))).ToList();
             foreach (var r in missing) r.RecordedAt = now;
             db.UsageRecords.AddRange(missing);
@@ -83,5 +83,4 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
     }
 
     internal static DateTime FloorHour(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
-    internal static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);
 }

@@ -69,6 +69,13 @@ public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtecti
         return this;
     }
 
+    /// <summary>Every DateTime reads back as UTC on every provider, so no caller fixes Kind by hand.</summary>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

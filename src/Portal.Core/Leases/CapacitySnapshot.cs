@@ -23,7 +23,7 @@ public static class CapacitySnapshot
                         && a.End > from && a.Start < to
                         && (a.Status == AllocationStatus.Firm || a.HoldExpiresAt > now))
             .Select(a => new { a.NodeId, a.Gpus, a.Start, a.End }).ToListAsync(ct);
-        return rows.Select(a => new PlannerAllocation(a.NodeId, a.Gpus, Utc(a.Start), Utc(a.End))).ToList();
+        return rows.Select(a => new PlannerAllocation(a.NodeId, a.Gpus, a.Start, a.End)).ToList();
     }
 
     public static async Task<CapacityView> ViewAsync(PortalDbContext db, string regionId, string skuId,
@@ -46,10 +46,9 @@ public static class CapacitySnapshot
             .Where(a => a.RegionId == regionId && a.SkuId == skuId && a.Status != AllocationStatus.Released && a.End > from && a.Start < to)
             .Select(a => new { a.NodeId, a.Gpus, a.Start, a.End, Expired = a.Status == AllocationStatus.Held && a.HoldExpiresAt <= now })
             .ToListAsync(ct);
-        var live = rows.Where(a => !a.Expired).Select(a => new PlannerAllocation(a.NodeId, a.Gpus, Utc(a.Start), Utc(a.End))).ToList();
+        var live = rows.Where(a => !a.Expired).Select(a => new PlannerAllocation(a.NodeId, a.Gpus, a.Start, a.End)).ToList();
         return (CapacityView.FromSnapshot(nodes, live, from, (int)(to - from).TotalHours), live.Count < rows.Count);
     }
 
     /// <summary>SQLite hands DateTime back unspecified; everything here is UTC.</summary>
-    public static DateTime Utc(DateTime t) => t.Kind == DateTimeKind.Utc ? t : DateTime.SpecifyKind(t, DateTimeKind.Utc);
 }

@@ -13,17 +13,17 @@ public sealed class EndLeaseJob(LeaseTransitions transitions, LifecyclePool pool
         var lease = await transitions.FindAsync(leaseId, ct);
         if (lease is null) return;
         var now = transitions.Now;
-        if (CapacitySnapshot.Utc(lease.End) <= now && LeaseStateMachine.Allows(lease.State, LeaseAction.Fail))
+        if (lease.End <= now && LeaseStateMachine.Allows(lease.State, LeaseAction.Fail))
             lease = await transitions.ChangeAsync(leaseId, async c =>
             {
-                if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || !LeaseStateMachine.Allows(c.Lease.State, LeaseAction.Fail)) return false;
+                if (c.Lease.End > c.Now || !LeaseStateMachine.Allows(c.Lease.State, LeaseAction.Fail)) return false;
                 await transitions.FailAsync(c, "It reached its end before the pool could provision it.", ct);
                 return true;
             }, ct);
-        else if (CapacitySnapshot.Utc(lease.End) <= now && LeaseStateMachine.Allows(lease.State, LeaseAction.BeginEnding))
+        else if (lease.End <= now && LeaseStateMachine.Allows(lease.State, LeaseAction.BeginEnding))
             lease = await transitions.ChangeAsync(leaseId, c =>
             {
-                if (CapacitySnapshot.Utc(c.Lease.End) > c.Now || !LeaseStateMachine.Allows(c.Lease.State, LeaseAction.BeginEnding)) return false; // extended meanwhile
+                if (c.Lease.End > c.Now || !LeaseStateMachine.Allows(c.Lease.State, LeaseAction.BeginEnding)) return false; // extended meanwhile
                 LeaseStateMachine.Apply(c.Lease, LeaseAction.BeginEnding);
                 c.Event("Ending: giving the GPUs back to the pool.");
                 // An extension quoted but not signed by the end dies with the lease, as on an early release: its
@@ -45,7 +45,7 @@ public sealed class EndLeaseJob(LeaseTransitions transitions, LifecyclePool pool
             var early = l.ReleasedAt is not null;
             c.Event(early ? "Ended early; the GPUs are back in the pool." : "Ended: the GPUs are back in the pool.");
             var sku = await c.SkuNameAsync(ct);
-            var end = early ? CapacitySnapshot.Utc(l.ReleasedAt!.Value) : CapacitySnapshot.Utc(l.End);
+            var end = early ? l.ReleasedAt!.Value : l.End;
             await c.NotifyAsync("lease.ended", $"Lease ended: {l.Gpus} × {sku}",
                 $"Your lease of {l.Gpus} × {sku} in {l.RegionId} ended{(early ? " early" : "")} at {end:yyyy-MM-dd HH:mm} UTC.", ct);
             return true;

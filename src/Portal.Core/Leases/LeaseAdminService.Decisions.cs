@@ -22,7 +22,7 @@ public sealed partial class LeaseAdminService
         {
             lease = await db.Leases.Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Approve)) return NotPending(lease);
-            if (CapacitySnapshot.Utc(lease.End) <= now)
+            if (lease.End <= now)
                 return AdminActionResult.Refused("This lease's window has already passed: reject it instead. Nothing was changed.");
 
             Decide(lease, LeaseAction.Approve, now, reason: null);
@@ -35,7 +35,7 @@ public sealed partial class LeaseAdminService
             if (!await TryCommitAsync(db, tx, lease, capacityChanged: false, ct)) return ChangedMeanwhile;
         }
         scheduler.LeaseSigned(lease);
-        return AdminActionResult.Ok(CapacitySnapshot.Utc(lease.Start) <= now
+        return AdminActionResult.Ok(lease.Start <= now
             ? "Approved. Its start has passed, so provisioning starts now."
             : $"Approved. It is scheduled to start {Time(lease.Start)}.");
     }
@@ -160,5 +160,5 @@ public sealed partial class LeaseAdminService
     private static readonly AdminActionResult ChangedMeanwhile =
         AdminActionResult.Refused("The lease changed while you were deciding (a background job moved it). Reload it and try again; nothing was changed.");
 
-    private static string Time(DateTime utc) => LeaseAgreement.FormatTime(CapacitySnapshot.Utc(utc));
+    private static string Time(DateTime utc) => LeaseAgreement.FormatTime(utc);
 }

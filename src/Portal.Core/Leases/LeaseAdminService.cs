@@ -101,7 +101,7 @@ public sealed partial class LeaseAdminService(
 
     /// <summary>A hold past its expiry is Expired to everyone, even before the sweep releases it.</summary>
     public static LeaseState ShownState(LeaseState state, DateTime? holdExpiresAt, DateTime now) =>
-        state == LeaseState.Held && holdExpiresAt is { } until && CapacitySnapshot.Utc(until) <= now ? LeaseState.Expired : state;
+        state == LeaseState.Held && holdExpiresAt is { } until && until <= now ? LeaseState.Expired : state;
 
     private static string Describe(Lease l) => $"{l.Gpus} × {l.SkuId} in {l.RegionId}";
 
@@ -117,8 +117,8 @@ public sealed partial class LeaseAdminService(
         public required string TenantSlug { get; init; }
 
         public AdminLeaseRow ToRow(DateTime now) => new(Lease.Id, Lease.TenantId, TenantName, Lease.RegionId, Lease.SkuId, Lease.Gpus,
-            CapacitySnapshot.Utc(Lease.Start), CapacitySnapshot.Utc(Lease.End), ShownState(Lease.State, Lease.HoldExpiresAt, now),
-            Lease.Degraded, Lease.PriceMicros, CapacitySnapshot.Utc(Lease.CreatedAt),
-            Lease.SignedAt is { } signed ? CapacitySnapshot.Utc(signed) : null, Lease.SignerName);
+            Lease.Start, Lease.End, ShownState(Lease.State, Lease.HoldExpiresAt, now),
+            Lease.Degraded, Lease.PriceMicros, Lease.CreatedAt,
+            Lease.SignedAt is { } signed ? signed : null, Lease.SignerName);
     }
 }

@@ -74,25 +74,25 @@ public sealed class LeaseLifecycleJob(IDbContextFactory<PortalDbContext> dbFacto
         transitions.ChangeAsync(leaseId, c =>
         {
             var l = c.Lease;
-            if (!LeaseStateMachine.Allows(l.State, LeaseAction.Expire) || l.HoldExpiresAt is not { } at || CapacitySnapshot.Utc(at) > c.Now) return false;
+            if (!LeaseStateMachine.Allows(l.State, LeaseAction.Expire) || l.HoldExpiresAt is not { } at || at > c.Now) return false;
             foreach (var a in l.Allocations.Where(a => a.Status != AllocationStatus.Released)) a.Status = AllocationStatus.Released;
             LeaseStateMachine.Apply(l, LeaseAction.Expire);
             c.CapacityChanged = true;
-            c.Event($"Quote expired at {CapacitySnapshot.Utc(at):HH:mm} UTC; its capacity was released.");
+            c.Event($"Quote expired at {at:HH:mm} UTC; its capacity was released.");
             return true;
         }, ct);
 
     private Task ExpireAmendmentsAsync(Guid leaseId, CancellationToken ct) =>
         transitions.ChangeAsync(leaseId, c =>
         {
-            var expired = c.Lease.Amendments.Where(a => a.State == AmendmentState.Held && CapacitySnapshot.Utc(a.HoldExpiresAt) <= c.Now).ToList();
+            var expired = c.Lease.Amendments.Where(a => a.State == AmendmentState.Held && a.HoldExpiresAt <= c.Now).ToList();
             if (expired.Count == 0) return false;
             foreach (var am in expired)
             {
                 am.State = AmendmentState.Expired;
                 foreach (var a in c.Lease.Allocations.Where(a => a.AmendmentId == am.Id && a.Status == AllocationStatus.Held))
                     a.Status = AllocationStatus.Released;
-                c.Event($"Extension quote to {CapacitySnapshot.Utc(am.NewEnd):yyyy-MM-dd HH:mm} UTC expired; its capacity was released.");
+                c.Event($"Extension quote to {am.NewEnd:yyyy-MM-dd HH:mm} UTC expired; its capacity was released.");
             }
             c.CapacityChanged = true;
             return true;
@@ -110,7 +110,7 @@ public sealed class LeaseLifecycleJob(IDbContextFactory<PortalDbContext> dbFacto
             await EachAsync(id, "remind", () => transitions.ChangeAsync(id, async c =>
             {
                 var l = c.Lease;
-                var end = CapacitySnapshot.Utc(l.End);
+                var end = l.End;
                 if (l.State != LeaseState.Active || l.EndingReminderSentAt != null || end > c.Now.AddHours(hours) || end <= c.Now) return false;
                 l.EndingReminderSentAt = c.Now;
                 var sku = await c.SkuNameAsync(ct);

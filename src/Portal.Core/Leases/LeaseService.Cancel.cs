@@ -28,7 +28,7 @@ public sealed partial class LeaseService
 
         var wasSigned = lease.IsSigned;
         lease.CancellationFeeMicros = wasSigned
-            ? CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), now)
+            ? CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, now)
             : 0;
         foreach (var a in lease.Allocations) a.Status = AllocationStatus.Released;
         foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
@@ -67,7 +67,7 @@ public sealed partial class LeaseService
                 : $"This lease is {lease.State} and cannot be released.");
         var now = Now;
         lease.CancellationFeeMicros = CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus,
-            CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), now);
+            lease.Start, lease.End, now);
         EndAllocationsAt(lease, now);
         lease.ReleasedAt = now;
         LeaseStateMachine.Apply(lease, LeaseAction.Release);
@@ -87,8 +87,8 @@ public sealed partial class LeaseService
         var hour = CancellationPolicy.FloorHour(now);
         foreach (var a in lease.Allocations.Where(a => a.Status != AllocationStatus.Released))
         {
-            if (a.Status == AllocationStatus.Held || CapacitySnapshot.Utc(a.Start) >= hour) a.Status = AllocationStatus.Released;
-            else if (CapacitySnapshot.Utc(a.End) > hour) a.End = hour;
+            if (a.Status == AllocationStatus.Held || a.Start >= hour) a.Status = AllocationStatus.Released;
+            else if (a.End > hour) a.End = hour;
         }
         DropHeldExtensions(lease);
     }

@@ -21,14 +21,14 @@ public sealed partial class LeaseService
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var lease = await db.Set<Lease>().AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
         if (lease is null || !ExtendableStates.Contains(lease.State) || lease.Degraded) return null;
-        var end = CapacitySnapshot.Utc(lease.End);
+        var end = lease.End;
         var tail = TailAllocations(lease, end);
         if (tail.Count == 0) return null;
         var now = Now;
         var view = await CapacitySnapshot.ViewAsync(db, lease.RegionId, lease.SkuId, end, end.AddHours(Options.MaxHours), now, ct);
         // The lease's own held extension quote does not limit how far it can go (a new quote replaces it).
         foreach (var own in lease.Allocations.Where(a => a.Status == AllocationStatus.Held && a.AmendmentId != null && a.HoldExpiresAt > now))
-            view.Release(new PlannerAllocation(own.NodeId, own.Gpus, CapacitySnapshot.Utc(own.Start), CapacitySnapshot.Utc(own.End)));
+            view.Release(new PlannerAllocation(own.NodeId, own.Gpus, own.Start, own.End));
         var hours = Options.MaxHours;
         foreach (var a in tail)
         {
@@ -62,7 +62,7 @@ public sealed partial class LeaseService
         if (!ExtendableStates.Contains(lease.State))
             throw new LeaseException("not_extendable", $"This lease is {lease.State} and cannot be extended.");
         if (lease.Degraded) throw new LeaseException("not_extendable", "This lease is degraded; it can be extended once its nodes are healthy.");
-        var end = CapacitySnapshot.Utc(lease.End);
+        var end = lease.End;
         var price = LeasePrice.For(sku, lease.Gpus, hours);
         // An extension holds the lease's GPUs past its end: counted against the quota and the open holds like a quote.
         await CheckLimitsAsync(db, lease.TenantId, new QuotaQuestion(lease.SkuId, end, end.AddHours(hours), ExceptLeaseId: lease.Id), lease.Gpus,
@@ -171,11 +171,11 @@ public sealed partial class LeaseService
             throw new LeaseException("already_signed", $"This extension was already signed by {amendment.SignerName}.");
         if (amendment.State != AmendmentState.Held || amendment.HoldExpiresAt <= now)
             throw new LeaseException("hold_expired", "This extension quote expired or was replaced; quote it again.");
-        if (!ExtendableStates.Contains(lease.State) || CapacitySnapshot.Utc(lease.End) != CapacitySnapshot.Utc(amendment.OldEnd))
+        if (!ExtendableStates.Contains(lease.State) || lease.End != amendment.OldEnd)
             throw new LeaseException("not_extendable", $"This lease is {lease.State} and can no longer be extended this way.");
     }
 
     // The allocations that reach the lease's end: the ones an extension continues on the same nodes.
     private static List<Allocation> TailAllocations(Lease lease, DateTime end) =>
-        lease.Allocations.Where(a => a.Status == AllocationStatus.Firm && CapacitySnapshot.Utc(a.End) == end).ToList();
+        lease.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.End == end).ToList();
 }

@@ -131,7 +131,7 @@ public sealed partial class LeaseService
     }
 
     private static bool SameRequest(Lease l, LeaseRequest r) =>
-        l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && CapacitySnapshot.Utc(l.Start) == r.Start && l.Hours == r.Hours;
+        l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && l.Start == r.Start && l.Hours == r.Hours;
 
     // Outside the pool lock: read-only, over two weeks either side.
     private async Task<(string Reason, IReadOnlyList<HourWindow> Earlier, IReadOnlyList<HourWindow> Later)> SuggestAsync(

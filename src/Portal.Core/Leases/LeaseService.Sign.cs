@@ -31,10 +31,10 @@ public sealed partial class LeaseService
     {
         var policy = CancellationPolicy.Describe(Options);
         return amendment is null
-            ? new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), LeasePrice.Of(lease), policy)
-            : new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(amendment.NewEnd),
+            ? new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, lease.Start, lease.End, LeasePrice.Of(lease), policy)
+            : new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, lease.Start, amendment.NewEnd,
                 new LeasePrice(lease.Gpus, amendment.Hours, amendment.OnDemandMicrosPerGpuHour, amendment.DiscountBasisPoints, amendment.MicrosPerGpuHour),
-                policy, amendment.Id, CapacitySnapshot.Utc(amendment.OldEnd));
+                policy, amendment.Id, amendment.OldEnd);
     }
 
     /// <summary>

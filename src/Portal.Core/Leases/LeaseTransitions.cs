@@ -89,7 +89,7 @@ public sealed class LeaseTransitions(
         var lease = c.Lease;
         lease.Degraded = false;
         var nodes = string.Join(", ", lease.Allocations
-            .Where(a => a.ReplacesId != null && a.Status == AllocationStatus.Firm && CapacitySnapshot.Utc(a.End) > c.Now)
+            .Where(a => a.ReplacesId != null && a.Status == AllocationStatus.Firm && a.End > c.Now)
             .Select(a => a.NodeId).Distinct().Order());
         c.Event($"Moved to node {nodes}: all {lease.Gpus} GPUs are running again.");
         var sku = await c.SkuNameAsync(ct);
@@ -105,9 +105,9 @@ public sealed class LeaseTransitions(
     public static bool IsWhole(Lease lease, DateTime now)
     {
         var hour = CancellationPolicy.FloorHour(now);
-        var at = CapacitySnapshot.Utc(lease.Start) > hour ? CapacitySnapshot.Utc(lease.Start) : hour;
+        var at = lease.Start > hour ? lease.Start : hour;
         var covering = lease.Allocations.Where(a => a.Status == AllocationStatus.Firm
-            && CapacitySnapshot.Utc(a.Start) <= at && CapacitySnapshot.Utc(a.End) > at).ToList();
+            && a.Start <= at && a.End > at).ToList();
         return covering.Sum(a => a.Gpus) >= lease.Gpus
                && (lease.State != LeaseState.Active || covering.All(a => a.ReservedAt != null));
     }

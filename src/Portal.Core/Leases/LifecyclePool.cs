@@ -96,7 +96,7 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
     public static bool NeedsRelease(Allocation a, LeaseState state, IReadOnlyCollection<Allocation> sameLease, DateTime now) =>
         a.ReservedAt != null && a.PoolReleasedAt == null
         && (!IsRunning(state) || a.Status == AllocationStatus.Released
-            || (CapacitySnapshot.Utc(a.End) <= now && !ContinuesLive(a, sameLease, now)));
+            || (a.End <= now && !ContinuesLive(a, sameLease, now)));
 
     /// <summary>States in which a lease may hold GPUs on the pool.</summary>
     public static bool IsRunning(LeaseState state) =>
@@ -105,16 +105,16 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
     /// <summary>The firm allocation of the same lease that continues <paramref name="a"/> on its node (an extension), if any.</summary>
     public static Allocation? Successor(Allocation a, IEnumerable<Allocation> sameLease) =>
         sameLease.FirstOrDefault(s => s.Id != a.Id && s.NodeId == a.NodeId && s.Gpus == a.Gpus
-            && s.Status == AllocationStatus.Firm && CapacitySnapshot.Utc(s.Start) == CapacitySnapshot.Utc(a.End));
+            && s.Status == AllocationStatus.Firm && s.Start == a.End);
 
     /// <summary>The firm, reserved allocation that <paramref name="a"/> continues on the same node, if any.</summary>
     public static Allocation? ReservedPredecessor(Allocation a, IEnumerable<Allocation> sameLease) =>
         sameLease.FirstOrDefault(p => p.Id != a.Id && p.NodeId == a.NodeId && p.Gpus == a.Gpus
             && p.Status == AllocationStatus.Firm && p.ReservedAt != null && p.PoolReleasedAt == null
-            && CapacitySnapshot.Utc(p.End) == CapacitySnapshot.Utc(a.Start));
+            && p.End == a.Start);
 
     private static bool ContinuesLive(Allocation a, IReadOnlyCollection<Allocation> sameLease, DateTime now, int depth = 0) =>
-        Successor(a, sameLease) is { } s && depth < 64 && (CapacitySnapshot.Utc(s.End) > now || ContinuesLive(s, sameLease, now, depth + 1));
+        Successor(a, sameLease) is { } s && depth < 64 && (s.End > now || ContinuesLive(s, sameLease, now, depth + 1));
 
     private async Task<ReservationResult> TryReserveAsync(Allocation a, CancellationToken ct)
     {

@@ -54,13 +54,13 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
         {
             var l = c.Lease;
             var hour = CancellationPolicy.FloorHour(c.Now);
-            var lost = l.Allocations.Where(a => a.NodeId == nodeId && a.Status == AllocationStatus.Firm && CapacitySnapshot.Utc(a.End) > hour)
+            var lost = l.Allocations.Where(a => a.NodeId == nodeId && a.Status == AllocationStatus.Firm && a.End > hour)
                 .OrderBy(a => a.Start).ToList();
             if (lost.Count == 0 || !LifecyclePool.IsRunning(l.State)) return false;
             var windows = LostWindows(lost, hour);
             foreach (var a in lost)
             {
-                if (CapacitySnapshot.Utc(a.Start) >= hour) a.Status = AllocationStatus.Released;
+                if (a.Start >= hour) a.Status = AllocationStatus.Released;
                 else a.End = hour;
             }
             l.Degraded = true;
@@ -137,8 +137,8 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
         var windows = new List<LostWindow>();
         foreach (var a in lost)
         {
-            var start = CapacitySnapshot.Utc(a.Start) > hour ? CapacitySnapshot.Utc(a.Start) : hour;
-            var end = CapacitySnapshot.Utc(a.End);
+            var start = a.Start > hour ? a.Start : hour;
+            var end = a.End;
             if (windows.Count > 0 && windows[^1] is var last && last.End == start && last.Gpus == a.Gpus)
                 windows[^1] = last with { End = end };
             else

@@ -45,11 +45,11 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
     /// <summary>Whether running now has anything to do: provisioning is due, a retry is due, or an active lease misses a reservation.</summary>
     public bool IsDue(Lease lease, DateTime now)
     {
-        if (CapacitySnapshot.Utc(lease.End) <= now) return false; // over: ending it is EndLeaseJob's work
+        if (lease.End <= now) return false; // over: ending it is EndLeaseJob's work
         return lease.State switch
         {
-            LeaseState.Scheduled => now >= CapacitySnapshot.Utc(lease.Start) - Options.ProvisionLead,
-            LeaseState.Provisioning => lease.NextProvisionAttemptAt is not { } next || CapacitySnapshot.Utc(next) <= now,
+            LeaseState.Scheduled => now >= lease.Start - Options.ProvisionLead,
+            LeaseState.Provisioning => lease.NextProvisionAttemptAt is not { } next || next <= now,
             LeaseState.Active => DueAllocations(lease, now).Count > 0,
             _ => false,
         };
@@ -58,7 +58,7 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
     /// <summary>Firm allocations the pool should hold by now (from the lead before their start) that it does not yet.</summary>
     public List<Allocation> DueAllocations(Lease lease, DateTime now) =>
         [.. lease.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.ReservedAt == null
-            && CapacitySnapshot.Utc(a.End) > now && CapacitySnapshot.Utc(a.Start) - Options.ProvisionLead <= now)];
+            && a.End > now && a.Start - Options.ProvisionLead <= now)];
 
     private enum Outcome { Nothing, Activated, Retry, Failed, Abandoned }
 
@@ -89,13 +89,13 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
             }
             // An active lease keeps running on what it has; the sweep asks the pool again in a minute.
             if (l.State == LeaseState.Active || failures.Count == 0) return false;
-            if (l.NextProvisionAttemptAt is { } next && CapacitySnapshot.Utc(next) > c.Now) return false; // a parallel run counted this attempt
+            if (l.NextProvisionAttemptAt is { } next && next > c.Now) return false; // a parallel run counted this attempt
             var reason = Describe(failures);
-            if (failures.All(f => f.Result.Outcome == ReservationOutcome.InsufficientGpus) && c.Now < CapacitySnapshot.Utc(l.Start))
+            if (failures.All(f => f.Result.Outcome == ReservationOutcome.InsufficientGpus) && c.Now < l.Start)
             {
                 // Before the start the node may still be running the lease before this one: wait for its end,
                 // without counting an attempt.
-                l.NextProvisionAttemptAt = CapacitySnapshot.Utc(l.Start);
+                l.NextProvisionAttemptAt = l.Start;
                 outcome = Outcome.Retry;
                 return true;
             }
@@ -120,7 +120,7 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
                 scheduler.LeaseEndChanged(lease);
                 break;
             case Outcome.Retry:
-                var at = CapacitySnapshot.Utc(lease.NextProvisionAttemptAt!.Value);
+                var at = lease.NextProvisionAttemptAt!.Value;
                 jobs.Schedule<ProvisionLeaseJob>(j => j.RunAsync(leaseId, CancellationToken.None), at - transitions.Now);
                 logger.LogInformation("Lease {Lease}: provisioning retry at {At:O} ({Reason})", leaseId, at, Describe(failures));
                 break;
@@ -143,14 +143,14 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
         LeaseStateMachine.Apply(l, LeaseAction.Activate);
         l.ActivatedAt = c.Now;
         l.NextProvisionAttemptAt = null;
-        var running = l.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.ReservedAt != null && CapacitySnapshot.Utc(a.End) > c.Now).ToList();
+        var running = l.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.ReservedAt != null && a.End > c.Now).ToList();
         var nodes = string.Join(", ", running.Select(a => a.NodeId).Distinct().Order());
         // A lease that lost GPUs to a failed node before it started runs on what is left (the rest is credited).
         var gpus = Math.Min(l.Gpus, running.Sum(a => a.Gpus));
         c.Event(gpus == l.Gpus ? $"Active: {l.Gpus} GPUs ready on {nodes}." : $"Active on {gpus} of its {l.Gpus} GPUs{(nodes.Length > 0 ? $" ({nodes})" : "")}.");
         var sku = await c.SkuNameAsync(ct);
         await c.NotifyAsync("lease.active", $"Lease active: {l.Gpus} × {sku}",
-            $"Your lease of {l.Gpus} × {sku} in {l.RegionId} is active on {nodes} until {CapacitySnapshot.Utc(l.End):yyyy-MM-dd HH:mm} UTC.", ct);
+            $"Your lease of {l.Gpus} × {sku} in {l.RegionId} is active on {nodes} until {l.End:yyyy-MM-dd HH:mm} UTC.", ct);
     }
 
     private static string Describe(List<PoolReservation> failures) =>

@@ -73,20 +73,20 @@ public static class SpendMonth
 
     /// <summary>Hours before this are in usage records: the hour after the last metered lease hour (or the month's start).</summary>
     private static DateTime MeteredUntil(SpendFacts f, DateTime monthStart) =>
-        f.LastMeteredLeaseHour is { } h ? DateTime.SpecifyKind(h, DateTimeKind.Utc).AddHours(1) : monthStart;
+        f.LastMeteredLeaseHour is { } h ? h.AddHours(1) : monthStart;
 
     private static IEnumerable<(DateTime Start, DateTime End, int Gpus, long Rate)> Segments(List<LeaseSpan> leases, Guid? excludeHeldExtensionsOf)
     {
         foreach (var l in leases)
         {
             // An early release stops the hours at the next whole hour (its allocations end there).
-            var stop = l.ReleasedAt is { } r ? CancellationPolicy.CeilHour(Utc(r)) : DateTime.MaxValue;
+            var stop = l.ReleasedAt is { } r ? CancellationPolicy.CeilHour(r) : DateTime.MaxValue;
             var signed = l.Extensions.Where(x => x.State == AmendmentState.Signed).ToList();
-            var ownEnd = signed.Count > 0 ? signed.Min(x => Utc(x.OldEnd)) : Utc(l.End);
-            yield return (Utc(l.Start), Min(ownEnd, stop), l.Gpus, l.MicrosPerGpuHour);
+            var ownEnd = signed.Count > 0 ? signed.Min(x => x.OldEnd) : l.End;
+            yield return (l.Start, Min(ownEnd, stop), l.Gpus, l.MicrosPerGpuHour);
             foreach (var x in l.Extensions)
                 if (x.State == AmendmentState.Signed || l.Id != excludeHeldExtensionsOf)
-                    yield return (Utc(x.OldEnd), Min(Utc(x.NewEnd), stop), l.Gpus, x.MicrosPerGpuHour);
+                    yield return (x.OldEnd, Min(x.NewEnd, stop), l.Gpus, x.MicrosPerGpuHour);
         }
     }
 
@@ -100,7 +100,6 @@ public static class SpendMonth
         return (long)((Int128)gpus * microsPerGpuHour * seconds / 3600);
     }
 
-    private static DateTime Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc);
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
 }
 

@@ -88,7 +88,7 @@ public static partial class LeaseApi
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             var found = await db.Leases.Where(l => l.Id == id).Select(l => new { l.End }).FirstOrDefaultAsync(ct) ?? throw LeaseException.NotFound();
-            end = LeaseJsonMapping.Utc(found.End);
+            end = found.End;
         }
         var until = await leases.ExtendableUntilAsync(id, ct);
         return TypedResults.Ok(new ExtendableUntilJson(id, end, until, until is { } u ? (int)(u - end).TotalHours : 0));

@@ -35,7 +35,7 @@ public sealed record PriceJson(int Gpus, int Hours, long GpuHours, long OnDemand
 public sealed record WindowJson(DateTime Start, DateTime End)
 {
     public static WindowJson From(HourWindow w) => new(Utc(w.Start), Utc(w.End));
-    private static DateTime Utc(DateTime t) => CapacitySnapshot.Utc(t);
+    private static DateTime Utc(DateTime t) => DateTime.SpecifyKind(t, DateTimeKind.Utc); // planner output, not read from the database
 }
 
 public sealed record SignatureJson(string? SignerName, DateTime SignedAt, string? AgreementVersion, string? AgreementSha256);
@@ -56,22 +56,22 @@ public class LeaseSummaryJson(Lease l, DateTime now)
     public string Region { get; } = l.RegionId;
     public string Sku { get; } = l.SkuId;
     public int Gpus { get; } = l.Gpus;
-    public DateTime Start { get; } = LeaseJsonMapping.Utc(l.Start);
-    public DateTime End { get; } = LeaseJsonMapping.Utc(l.End);
+    public DateTime Start { get; } = l.Start;
+    public DateTime End { get; } = l.End;
     public int Hours { get; } = l.Hours;
     /// <summary>Until when a quote holds its capacity; null once signed.</summary>
-    public DateTime? HoldExpiresAt { get; } = LeaseJsonMapping.Utc(l.HoldExpiresAt);
+    public DateTime? HoldExpiresAt { get; } = l.HoldExpiresAt;
     /// <summary>Over the approval threshold: Support approves it after it is signed.</summary>
     public bool NeedsApproval { get; } = l.NeedsApproval;
     public PriceJson Price { get; } = PriceJson.From(LeasePrice.Of(l));
     public SignatureJson? Signature { get; } = l.SignedAt is { } at
-        ? new SignatureJson(l.SignerName, LeaseJsonMapping.Utc(at), l.AgreementVersion, l.AgreementSha256) : null;
-    public DecisionJson? Decision { get; } = l.DecidedAt is { } decided ? new DecisionJson(LeaseJsonMapping.Utc(decided), l.DecisionReason) : null;
-    public DateTime CreatedAt { get; } = LeaseJsonMapping.Utc(l.CreatedAt);
-    public DateTime? ActivatedAt { get; } = LeaseJsonMapping.Utc(l.ActivatedAt);
-    public DateTime? EndedAt { get; } = LeaseJsonMapping.Utc(l.EndedAt);
-    public DateTime? CancelledAt { get; } = LeaseJsonMapping.Utc(l.CancelledAt);
-    public DateTime? ReleasedAt { get; } = LeaseJsonMapping.Utc(l.ReleasedAt);
+        ? new SignatureJson(l.SignerName, at, l.AgreementVersion, l.AgreementSha256) : null;
+    public DecisionJson? Decision { get; } = l.DecidedAt is { } decided ? new DecisionJson(decided, l.DecisionReason) : null;
+    public DateTime CreatedAt { get; } = l.CreatedAt;
+    public DateTime? ActivatedAt { get; } = l.ActivatedAt;
+    public DateTime? EndedAt { get; } = l.EndedAt;
+    public DateTime? CancelledAt { get; } = l.CancelledAt;
+    public DateTime? ReleasedAt { get; } = l.ReleasedAt;
     /// <summary>What the cancellation policy charges for a cancellation or an early release.</summary>
     public long CancellationFeeMicros { get; } = l.CancellationFeeMicros;
     public decimal CancellationFeeUsd { get; } = PriceJson.Usd(l.CancellationFeeMicros);
@@ -89,13 +89,13 @@ public sealed class LeaseJson(Lease l, DateTime now) : LeaseSummaryJson(l, now)
     // After the summary's properties (System.Text.Json writes a derived type's own properties first otherwise).
     [JsonPropertyOrder(1)]
     public IReadOnlyList<AllocationJson> Allocations { get; } =
-        [.. l.Allocations.Select(a => new AllocationJson(a.Id, a.NodeId, a.Gpus, LeaseJsonMapping.Utc(a.Start), LeaseJsonMapping.Utc(a.End),
-            a.Status, LeaseJsonMapping.Utc(a.ReservedAt), a.AmendmentId))];
+        [.. l.Allocations.Select(a => new AllocationJson(a.Id, a.NodeId, a.Gpus, a.Start, a.End,
+            a.Status, a.ReservedAt, a.AmendmentId))];
     [JsonPropertyOrder(1)]
     public IReadOnlyList<AmendmentJson> Amendments { get; } = [.. l.Amendments.Select(a => LeaseJsonMapping.Amendment(l, a))];
     [JsonPropertyOrder(1)]
     public IReadOnlyList<LeaseEventJson> Events { get; } =
-        [.. l.Events.Select(e => new LeaseEventJson(LeaseJsonMapping.Utc(e.At), e.State, e.Message, e.Actor))];
+        [.. l.Events.Select(e => new LeaseEventJson(e.At, e.State, e.Message, e.Actor))];
 }
 
 public sealed record AllocationJson(Guid Id, string NodeId, int Gpus, DateTime Start, DateTime End,
@@ -122,12 +122,10 @@ public sealed record ExtendableUntilJson(Guid LeaseId, DateTime End, DateTime? E
 
 internal static class LeaseJsonMapping
 {
-    public static AmendmentJson Amendment(Lease l, LeaseAmendment a) => new(a.Id, a.LeaseId, a.State, Utc(a.OldEnd), Utc(a.NewEnd), a.Hours,
-        a.State == AmendmentState.Held ? Utc(a.HoldExpiresAt) : null,
+    public static AmendmentJson Amendment(Lease l, LeaseAmendment a) => new(a.Id, a.LeaseId, a.State, a.OldEnd, a.NewEnd, a.Hours,
+        a.State == AmendmentState.Held ? a.HoldExpiresAt : null,
         PriceJson.From(new LeasePrice(l.Gpus, a.Hours, a.OnDemandMicrosPerGpuHour, a.DiscountBasisPoints, a.MicrosPerGpuHour)),
-        a.SignedAt is { } at ? new SignatureJson(a.SignerName, Utc(at), a.AgreementVersion, a.AgreementSha256) : null,
+        a.SignedAt is { } at ? new SignatureJson(a.SignerName, at, a.AgreementVersion, a.AgreementSha256) : null,
         a.SignedAt is null ? null : $"{LeaseApi.Base}/{l.Id}/amendments/{a.Id}/agreement");
 
-    public static DateTime Utc(DateTime t) => CapacitySnapshot.Utc(t);
-    public static DateTime? Utc(DateTime? t) => t is { } v ? CapacitySnapshot.Utc(v) : null;
 }

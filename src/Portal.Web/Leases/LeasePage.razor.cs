@@ -68,7 +68,7 @@ public partial class LeasePage
 
     private async Task CancelAsync()
     {
-        var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), Now);
+        var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, Now);
         var confirmed = await ConfirmLeaseActionDialog.AskAsync(Dialogs, "Cancel this lease?",
             $"The lease of {LeaseUi.Gpus(lease.Gpus)} from {LeaseUi.Time(lease.Start)} is cancelled and its capacity released at once.",
             fee, CancellationPolicy.Describe(Options.Value), "Cancel lease");
@@ -77,7 +77,7 @@ public partial class LeasePage
 
     private async Task ReleaseAsync()
     {
-        var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, CapacitySnapshot.Utc(lease.Start), CapacitySnapshot.Utc(lease.End), Now);
+        var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, Now);
         var confirmed = await ConfirmLeaseActionDialog.AskAsync(Dialogs, "Release this lease early?",
             $"Your {LeaseUi.Gpus(lease.Gpus)} go back to the pool at once and the lease ends; this cannot be undone.",
             fee, CancellationPolicy.Describe(Options.Value), "Release early");

@@ -33,7 +33,7 @@ public class LeaseLifecycleFailureTests(ScriptedPoolLeaseFactory factory) : ICla
             if (now.State == LeaseState.Failed) break;
             Assert.Equal(LeaseState.Provisioning, now.State);
             delays.Add(now.NextProvisionAttemptAt!.Value - factory.Now);
-            factory.Clock.SetUtcNow(CapacitySnapshot.Utc(now.NextProvisionAttemptAt.Value));
+            factory.Clock.SetUtcNow(now.NextProvisionAttemptAt.Value);
         }
         Assert.Equal([15, 30, 60, 120, 240], delays.Select(d => (int)d.TotalSeconds));
 
@@ -74,7 +74,7 @@ public class LeaseLifecycleFailureTests(ScriptedPoolLeaseFactory factory) : ICla
         Assert.Equal(1, retrying.ProvisionAttempts);
         Assert.Equal(LeaseState.Provisioning, retrying.State);
 
-        factory.Clock.SetUtcNow(CapacitySnapshot.Utc(retrying.NextProvisionAttemptAt!.Value));
+        factory.Clock.SetUtcNow(retrying.NextProvisionAttemptAt!.Value);
         await kit.SweepAsync();
         var active = await kit.LoadAsync(lease.Id);
         Assert.Equal(LeaseState.Active, active.State);

@@ -40,7 +40,7 @@ public class LeaseLifecycleIdempotencyTests(ScriptedPoolLeaseFactory factory) : 
     {
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         var lease = await kit.ActiveAsync(tenantId, ownerId, new LeaseRequest("us-south-1", "h200-141gb", 24, factory.ThisHour, 2));
-        factory.Clock.SetUtcNow(CapacitySnapshot.Utc(lease.End));
+        factory.Clock.SetUtcNow(lease.End);
 
         var killed = factory.Script.Arm(killAfterRelease: 2);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => kit.RunAsync<EndLeaseJob>(j => j.RunAsync(lease.Id, killed)));
@@ -67,7 +67,7 @@ public class LeaseLifecycleIdempotencyTests(ScriptedPoolLeaseFactory factory) : 
     {
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         var lease = await kit.SignedAsync(tenantId, ownerId, new LeaseRequest("us-south-1", "a100-80gb", 8, factory.ThisHour.AddHours(2), 3));
-        factory.Clock.SetUtcNow(CapacitySnapshot.Utc(lease.Start).AddMinutes(-2));
+        factory.Clock.SetUtcNow(lease.Start.AddMinutes(-2));
 
         factory.Script.Arm(throwOnReserve: 1);
         await kit.RunAsync<ProvisionLeaseJob>(j => j.RunAsync(lease.Id));

@@ -32,7 +32,7 @@ public class NodeFailureTests(LeaseFactory factory) : IClassFixture<LeaseFactory
         Assert.NotNull(old.PoolReleasedAt);
         var replacement = moved.Allocations.Single(a => a.ReplacesId == lost.Id);
         Assert.NotEqual(lost.NodeId, replacement.NodeId);
-        Assert.Equal((8, hour, CapacitySnapshot.Utc(lease.End)), (replacement.Gpus, replacement.Start, replacement.End));
+        Assert.Equal((8, hour, lease.End), (replacement.Gpus, replacement.Start, replacement.End));
         Assert.Equal(AllocationStatus.Firm, replacement.Status);
         Assert.NotNull(replacement.ReservedAt);
         var reservations = await kit.PoolReservationsAsync();
@@ -56,7 +56,7 @@ public class NodeFailureTests(LeaseFactory factory) : IClassFixture<LeaseFactory
         var lost = lease.Allocations.Single();
         factory.Clock.Advance(TimeSpan.FromHours(3));
         var hour = factory.ThisHour;
-        var end = CapacitySnapshot.Utc(lease.End);
+        var end = lease.End;
         // Another tenant's quote takes every other GPU of the pool until the lease's end.
         var (otherId, otherOwnerId) = await factory.NewTenantAsync();
         await using (var other = await factory.As(otherId, otherOwnerId))

@@ -19,7 +19,7 @@ public class OverbookingTriggerTests(LeaseFactory factory) : IClassFixture<Lease
     public async Task The_database_refuses_an_allocation_that_overbooks_a_node_and_accepts_one_that_fits()
     {
         var (lease, node) = await SignedWholeNodeAsync("us-south-1-a100-001");
-        var start = CapacitySnapshot.Utc(lease.Start);
+        var start = lease.Start;
 
         // One more GPU starting before the signed lease and running into it: full at its second hour.
         await AssertRefusedAsync(Extra(lease, node, 1, start.AddHours(-2), start.AddHours(1)));
@@ -29,7 +29,7 @@ public class OverbookingTriggerTests(LeaseFactory factory) : IClassFixture<Lease
         await AssertRefusedAsync(Extra(lease, node, 9, start.AddDays(10), start.AddDays(10).AddHours(1)));
 
         // Right after the lease ends, and released rows, are fine.
-        await InsertAsync(Extra(lease, node, 8, CapacitySnapshot.Utc(lease.End), CapacitySnapshot.Utc(lease.End).AddHours(2)));
+        await InsertAsync(Extra(lease, node, 8, lease.End, lease.End.AddHours(2)));
         await InsertAsync(Extra(lease, node, 8, start, start.AddHours(2), AllocationStatus.Released));
     }
 
@@ -37,7 +37,7 @@ public class OverbookingTriggerTests(LeaseFactory factory) : IClassFixture<Lease
     public async Task The_database_refuses_reviving_a_released_allocation_into_an_overbooking()
     {
         var (lease, node) = await SignedWholeNodeAsync("us-south-1-a100-002");
-        var start = CapacitySnapshot.Utc(lease.Start);
+        var start = lease.Start;
         var released = Extra(lease, node, 4, start, start.AddHours(1), AllocationStatus.Released);
         await InsertAsync(released);
 
