@@ -4,8 +4,8 @@ namespace Portal.Core.Capacity;
 public static class CapacityTime
 {
     /// <summary>
-    /// True for a whole hour that is not local time. Unspecified is read as UTC because EF Core on
-    /// SQLite loads DateTime values with Kind Unspecified.
+    /// True for a whole hour that is not local time. Unspecified is read as UTC: callers may pass
+    /// parsed input without a kind (stored values already read back as UTC, see UtcDateTimeConverter).
     /// </summary>
     public static bool IsWholeUtcHour(DateTime t) =>
         t.Kind != DateTimeKind.Local && t.Ticks % TimeSpan.TicksPerHour == 0;

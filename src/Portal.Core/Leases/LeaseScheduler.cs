@@ -28,7 +28,7 @@ public sealed class LeaseScheduler(IBackgroundJobClient jobs, TimeProvider time,
 
     public void LeaseEndChanged(Lease lease)
     {
-        var delay = DateTime.SpecifyKind(lease.End, DateTimeKind.Utc) - time.GetUtcNow().UtcDateTime;
+        var delay = lease.End - time.GetUtcNow().UtcDateTime;
         jobs.Schedule<EndLeaseJob>(j => j.RunAsync(lease.Id, CancellationToken.None), delay < TimeSpan.Zero ? TimeSpan.Zero : delay);
     }
 

@@ -33,7 +33,7 @@ public static class BatchFileDownloads
         if (await batches.GetAsync(id, ct) is not { } batch || fileOf(batch) is not { } fileId) return Results.NotFound();
         if (await files.OpenAsync(fileId, ct) is not { } opened) return Results.NotFound();
         var (file, content) = opened;
-        return Results.Stream(content, ContentType, file.Filename, lastModified: DateTime.SpecifyKind(file.CreatedAt, DateTimeKind.Utc));
+        return Results.Stream(content, ContentType, file.Filename, lastModified: file.CreatedAt);
     }
 
     private static async Task<IResult> ExampleAsync(string slug, string? model, IDbContextFactory<PortalDbContext> dbFactory, CancellationToken ct)

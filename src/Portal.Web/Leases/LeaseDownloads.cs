@@ -22,7 +22,7 @@ public static class LeaseDownloads
         var document = await service.GetDocumentAsync(leaseId, amendmentId, ct);
         if (document is null) return Results.NotFound();
         // A signed document never changes: its SHA-256 is its ETag.
-        return Results.File(document.Content, "application/pdf", document.FileName, lastModified: DateTime.SpecifyKind(document.CreatedAt, DateTimeKind.Utc),
+        return Results.File(document.Content, "application/pdf", document.FileName, lastModified: document.CreatedAt,
             entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{document.Sha256}\""));
     }
 }
