@@ -1199,7 +1199,7 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         });
                 });
 
-            modelBuilder.Entity("Portal.Core.Leases.CapacityPool", b =>
+            modelBuilder.Entity("Portal.Core.Pool.CapacityPool", b =>
                 {
                     b.Property<string>("RegionId")
                         .HasMaxLength(40)

@@ -1176,7 +1176,7 @@ namespace Portal.Migrations.Sqlite.Migrations
                         });
                 });
 
-            modelBuilder.Entity("Portal.Core.Leases.CapacityPool", b =>
+            modelBuilder.Entity("Portal.Core.Pool.CapacityPool", b =>
                 {
                     b.Property<string>("RegionId")
                         .HasMaxLength(40)

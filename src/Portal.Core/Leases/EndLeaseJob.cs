@@ -1,3 +1,4 @@
+using Portal.Core.Pool;
 namespace Portal.Core.Leases;
 
 /// <summary>

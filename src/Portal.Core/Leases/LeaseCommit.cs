@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore.Storage;
 using Portal.Core.Data;
 using Portal.Core.Notifications;
+using Portal.Core.Pool;
 
 namespace Portal.Core.Leases;
 

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Pool;
 
 namespace Portal.Core.Leases;
 

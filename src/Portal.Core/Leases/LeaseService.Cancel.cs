@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Catalog;
 using Portal.Core.Tenancy;
+using Portal.Core.Pool;
 
 namespace Portal.Core.Leases;
 

@@ -4,6 +4,7 @@ using Portal.Core.Catalog;
 using Portal.Core.Data;
 using Portal.Core.Spend;
 using Portal.Core.Tenancy;
+using Portal.Core.Pool;
 
 namespace Portal.Core.Leases;
 

@@ -6,6 +6,7 @@ using Portal.Core.Capacity;
 using Portal.Core.Data;
 using Portal.Core.Notifications;
 using Portal.Core.Tenancy;
+using Portal.Core.Pool;
 
 namespace Portal.Core.Leases;
 

@@ -4,6 +4,7 @@ using Portal.Core.Audit;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
 using Portal.Core.Notifications;
+using Portal.Core.Pool;
 
 namespace Portal.Core.Leases;
 

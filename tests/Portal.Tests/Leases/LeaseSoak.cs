@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Catalog;
 using Portal.Core.Leases;
 using Portal.Tests.Infrastructure;
+using Portal.Core.Pool;
 
 namespace Portal.Tests.Leases;
 

@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Portal.Core.Data;
+using Portal.Core.Leases;
 
-namespace Portal.Core.Leases;
+namespace Portal.Core.Pool;
 
 /// <summary>
 /// The one way to change allocations: a transaction no concurrent writer can interleave. On SQLite

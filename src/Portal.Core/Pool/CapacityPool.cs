@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Portal.Core.Leases;
+namespace Portal.Core.Pool;
 
 /// <summary>
 /// One row per region and SKU: on PostgreSQL, every transaction that places or frees capacity in

@@ -1,8 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Capacity;
 using Portal.Core.Data;
+using Portal.Core.Leases;
 
-namespace Portal.Core.Leases;
+namespace Portal.Core.Capacity;
 
 /// <summary>Loads what the planner needs for one pool and one window: its nodes and the allocations overlapping it.</summary>
 public static class CapacitySnapshot

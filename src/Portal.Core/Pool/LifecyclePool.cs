@@ -3,8 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Portal.Core.Data;
 using Portal.Core.Pool;
+using Portal.Core.Leases;
 
-namespace Portal.Core.Leases;
+namespace Portal.Core.Pool;
 
 /// <summary>A reservation asked of the pool for one allocation, and what the pool said.</summary>
 public sealed record PoolReservation(Allocation Allocation, ReservationResult Result);

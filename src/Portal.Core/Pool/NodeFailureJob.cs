@@ -3,8 +3,9 @@ using Microsoft.Extensions.Logging;
 using Portal.Core.Capacity;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Leases;
 
-namespace Portal.Core.Leases;
+namespace Portal.Core.Pool;
 
 /// <summary>
 /// A node failed. For every lease with firm GPUs on it after the current hour (active leases first): the lost
