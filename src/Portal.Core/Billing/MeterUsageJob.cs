@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Portal.Core.Data;
+using Portal.Core.Leases;
 
 namespace Portal.Core.Billing;
 
@@ -11,7 +12,7 @@ namespace Portal.Core.Billing;
 /// finished, skips records already there, and the database's unique index refuses a second copy (a conflict means
 /// another run wrote the hour first, so this one re-reads and carries on).
 /// </summary>
-public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, ILogger<MeterUsageJob> logger)
+public sealed class MeterUsageJob(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, ILogger<MeterUsageJob> logger)
 {
     public const string RecurringId = "meter-usage";
     static readonly TimeSpan Hour = TimeSpan.FromHours(1);
@@ -20,13 +21,14 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
     public async Task<int> RunAsync(CancellationToken ct = default)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var lastEnded = FloorHour(now) - Hour;
+        var lastEnded = CancellationPolicy.FloorHour(now) - Hour;
         var count = 0;
         // A day of hours per transaction: catching up after downtime (or the first run) reads each lease once a day, not once an hour.
         for (var from = await FirstUnmeteredHourAsync(lastEnded, ct); from <= lastEnded; from = from.AddHours(HoursPerChunk))
         {
             ct.ThrowIfCancellationRequested();
-            var to = Min(from.AddHours(HoursPerChunk), lastEnded + Hour);
+            var to = from.AddHours(HoursPerChunk);
+            if (to > lastEnded + Hour) to = lastEnded + Hour;
             count += await MeterHoursAsync(from, to, ct);
         }
         return count;
@@ -46,7 +48,7 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
             await db.Batches.Where(b => b.CancelledAt != null).MinAsync(b => b.CancelledAt, ct),
             await db.Batches.Where(b => b.ExpiredAt != null).MinAsync(b => b.ExpiredAt, ct),
         ];
-        var first = firsts.Where(t => t is not null).Select(t => FloorHour(t!.Value)).DefaultIfEmpty(lastEnded).Min();
+        var first = firsts.Where(t => t is not null).Select(t => CancellationPolicy.FloorHour(t!.Value)).DefaultIfEmpty(lastEnded).Min();
         return first < lastEnded ? first : lastEnded;
     }
 
@@ -60,7 +62,7 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
             var hours = Enumerable.Range(0, (int)(to - from).TotalHours).Select(i => from.AddHours(i)).Where(h => !done.Contains(h)).ToList();
             if (hours.Count == 0) return 0;
             var now = time.GetUtcNow().UtcDateTime;
-            var records = (await LeaseUsageAsync(db, from, to, ct)).Concat(await BatchUsageAsync(db, from, to, ct))
+            var records = (await LeaseUsage.RecordsAsync(db, from, to, ct)).Concat(await BatchUsage.RecordsAsync(db, from, to, ct))
                 .Where(r => !done.Contains(r.PeriodStart)).ToList();
             var existing = (await db.UsageRecords.Where(r => r.PeriodStart >= from && r.PeriodStart < to)
                 .Select(r => new { r.TenantId, r.PeriodStart, r.Source, r.SourceId }).ToListAsync(ct))
@@ -81,6 +83,4 @@ public sealed partial class MeterUsageJob(IDbContextFactory<PortalDbContext> dbF
             }
         }
     }
-
-    internal static DateTime FloorHour(DateTime t) => new(t.Ticks - t.Ticks % TimeSpan.TicksPerHour, DateTimeKind.Utc);
 }

@@ -15,7 +15,10 @@ public static class LeasesServiceCollectionExtensions
         services.AddScoped<OrganizationLimitsService>();
         services.AddScoped<LeaseTransitions>();
         services.AddScoped<LifecyclePool>();
-        services.AddScoped<LeaseAdminService>();
+        services.AddScoped<LeaseAdminQueries>();
+        services.AddScoped<LeaseAdminDecisions>();
+        services.AddScoped<TenantLimitsAdmin>();
+        services.AddScoped<TenantVerificationAdmin>();
         services.AddTransient<ProvisionLeaseJob>();
         services.AddTransient<EndLeaseJob>();
         services.AddTransient<LeaseLifecycleJob>();

@@ -12,7 +12,8 @@ public partial class AdminLeasePage
     [Parameter] public Guid Id { get; set; }
     [CascadingParameter] private HttpContext? HttpContext { get; set; }
 
-    [Inject] private LeaseAdminService Leases { get; set; } = default!;
+    [Inject] private LeaseAdminQueries Leases { get; set; } = default!;
+    [Inject] private LeaseAdminDecisions Decisions { get; set; } = default!;
     [Inject] private PortalChanges Changes { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
@@ -60,7 +61,7 @@ public partial class AdminLeasePage
         var confirmed = await Dialogs.ShowMessageBoxAsync($"Approve {lease.Gpus} × {detail.SkuName} for {detail.TenantName}?",
             $"The lease is scheduled at once{(lease.Start <= Time.GetUtcNow().UtcDateTime ? " and, since its start has passed, provisioning begins now" : "")}. The tenant is notified.",
             yesText: "Approve", cancelText: "Cancel");
-        if (confirmed == true) await ActAsync(() => Leases.ApproveAsync(Id));
+        if (confirmed == true) await ActAsync(() => Decisions.ApproveAsync(Id));
     }
 
     private async Task RejectAsync()
@@ -68,7 +69,7 @@ public partial class AdminLeasePage
         var reason = await ReasonDialog.AskAsync(Dialogs, $"Reject this lease of {detail!.TenantName}?",
             "Its capacity is released at once and nothing is charged. The tenant sees your reason.",
             "Reject", Color.Error, "Shown to the tenant's members, and kept in the audit log.");
-        if (reason is not null) await ActAsync(() => Leases.RejectAsync(Id, reason));
+        if (reason is not null) await ActAsync(() => Decisions.RejectAsync(Id, reason));
     }
 
     private async Task TerminateAsync()
@@ -79,7 +80,7 @@ public partial class AdminLeasePage
                 ? "It ends at the current hour: its GPUs are released now. No early-release fee is charged. The tenant sees your reason."
                 : "It is cancelled and will not start; its capacity is released now. No cancellation fee is charged. The tenant sees your reason.",
             "Terminate", Color.Error, "Shown to the tenant's members, and kept in the audit log.");
-        if (reason is not null) await ActAsync(() => Leases.TerminateAsync(Id, reason));
+        if (reason is not null) await ActAsync(() => Decisions.TerminateAsync(Id, reason));
     }
 
     private async Task ActAsync(Func<Task<AdminActionResult>> act)

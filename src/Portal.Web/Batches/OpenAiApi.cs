@@ -8,7 +8,7 @@ namespace Portal.Web.Batches;
 /// the base URL to the portal's <c>/v1</c>. API keys only (<c>Authorization: Bearer sk-portal-...</c>): Read keys
 /// read, Batches keys also upload, create and cancel. Errors use OpenAI's shape; another organisation's ids are 404.
 /// </summary>
-public static partial class OpenAiApi
+public static class OpenAiApi
 {
     public const string Base = "/v1";
 
@@ -19,26 +19,29 @@ public static partial class OpenAiApi
         var api = app.MapGroup(Base).RequireAuthorization(ApiKeysWebExtensions.OpenAiPolicy).WithTags("OpenAI-compatible")
             .AddEndpointFilter(Errors);
 
-        api.MapPost("/files", UploadFileAsync)
+        api.MapPost("/files", OpenAiFileEndpoints.UploadAsync)
             .WithSummary("Upload a batch input file (multipart: file, purpose=batch)")
             .WithDescription("Streamed to storage and counted; at most `Batches:MaxFileBytes` (200 MB by default, 413 `file_too_large` past it).")
             .Produces<OpenAiFileJson>();
-        api.MapGet("/files", ListFilesAsync).WithSummary("List files (purpose, limit, after, order)").Produces<OpenAiListJson<OpenAiFileJson>>();
-        api.MapGet("/files/{id}", GetFileAsync).WithSummary("A file").Produces<OpenAiFileJson>();
-        api.MapGet("/files/{id}/content", FileContentAsync).WithSummary("A file's bytes, streamed");
-        api.MapDelete("/files/{id}", DeleteFileAsync).WithSummary("Delete a file").Produces<OpenAiDeletedJson>();
+        api.MapGet("/files", OpenAiFileEndpoints.ListAsync).WithSummary("List files (purpose, limit, after, order)")
+            .Produces<OpenAiListJson<OpenAiFileJson>>();
+        api.MapGet("/files/{id}", OpenAiFileEndpoints.GetAsync).WithSummary("A file").Produces<OpenAiFileJson>();
+        api.MapGet("/files/{id}/content", OpenAiFileEndpoints.ContentAsync).WithSummary("A file's bytes, streamed");
+        api.MapDelete("/files/{id}", OpenAiFileEndpoints.DeleteAsync).WithSummary("Delete a file").Produces<OpenAiDeletedJson>();
 
-        api.MapPost("/batches", CreateBatchAsync)
+        api.MapPost("/batches", OpenAiBatchEndpoints.CreateAsync)
             .WithSummary("Create a batch (input_file_id, endpoint, completion_window \"24h\", metadata)")
             .WithDescription("Endpoints: /v1/chat/completions, /v1/completions, /v1/embeddings. Starts as `validating`. Refused (403) for a " +
                              "suspended organisation or one at its spend limit.")
             .Produces<OpenAiBatchJson>();
-        api.MapGet("/batches", ListBatchesAsync).WithSummary("List batches, newest first (after, limit)").Produces<OpenAiListJson<OpenAiBatchJson>>();
-        api.MapGet("/batches/{id}", GetBatchAsync).WithSummary("A batch").Produces<OpenAiBatchJson>();
-        api.MapPost("/batches/{id}/cancel", CancelBatchAsync).WithSummary("Cancel a batch (it moves to cancelling)").Produces<OpenAiBatchJson>();
+        api.MapGet("/batches", OpenAiBatchEndpoints.ListAsync).WithSummary("List batches, newest first (after, limit)")
+            .Produces<OpenAiListJson<OpenAiBatchJson>>();
+        api.MapGet("/batches/{id}", OpenAiBatchEndpoints.GetAsync).WithSummary("A batch").Produces<OpenAiBatchJson>();
+        api.MapPost("/batches/{id}/cancel", OpenAiBatchEndpoints.CancelAsync).WithSummary("Cancel a batch (it moves to cancelling)")
+            .Produces<OpenAiBatchJson>();
 
-        api.MapGet("/models", ListModelsAsync).WithSummary("The hosted models").Produces<OpenAiListJson<OpenAiModelJson>>();
-        api.MapGet("/models/{id}", GetModelAsync).WithSummary("A hosted model").Produces<OpenAiModelJson>();
+        api.MapGet("/models", OpenAiModelEndpoints.ListAsync).WithSummary("The hosted models").Produces<OpenAiListJson<OpenAiModelJson>>();
+        api.MapGet("/models/{id}", OpenAiModelEndpoints.GetAsync).WithSummary("A hosted model").Produces<OpenAiModelJson>();
 
         // OpenAI's answer to a path or method it does not serve.
         api.MapFallback("{**path}", (HttpRequest r) => OpenAiError.Create(404, $"Invalid URL ({r.Method} {r.Path})")).ExcludeFromDescription();
@@ -56,6 +59,4 @@ public static partial class OpenAiApi
             return OpenAiError.From(e);
         }
     }
-
-    private static IResult Json(object value) => TypedResults.Json(value, OpenAiJson.Options);
 }

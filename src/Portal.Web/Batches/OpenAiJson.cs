@@ -52,6 +52,9 @@ public static class OpenAiJson
 
     private static readonly JsonSerializerOptions Read = new(JsonSerializerDefaults.Web);
 
+    /// <summary>An endpoint's answer written the /v1 way (<see cref="Options"/>).</summary>
+    public static IResult Result(object value) => TypedResults.Json(value, Options);
+
     public static long Unix(DateTime utc) => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)).ToUnixTimeSeconds();
 
     public static long? Unix(DateTime? utc) => utc is { } t ? Unix(t) : null;

@@ -51,7 +51,7 @@ public class LeaseSummaryJson(Lease l, DateTime now)
     public Guid Id { get; } = l.Id;
     /// <summary>A quote past its hold reads Expired even before the sweep releases it.</summary>
     [JsonConverter(typeof(JsonStringEnumConverter<LeaseState>))]
-    public LeaseState State { get; } = LeaseAdminService.ShownState(l.State, l.HoldExpiresAt, now);
+    public LeaseState State { get; } = LeaseShownState.Of(l.State, l.HoldExpiresAt, now);
     public bool Degraded { get; } = l.Degraded;
     public string Region { get; } = l.RegionId;
     public string Sku { get; } = l.SkuId;

@@ -57,8 +57,8 @@ public sealed class LiteralSearchTests(LeaseFactory factory) : IClassFixture<Lea
         await using var scope = await SupportScope.CreateAsync(factory);
         var billing = scope.Get<BillingAdminService>();
 
-        var leases = await scope.Get<LeaseAdminService>().SearchAsync(new AdminLeaseQuery(Tenant: $"50% {marker}"));
-        var leasesByPercent = await scope.Get<LeaseAdminService>().SearchAsync(new AdminLeaseQuery(Tenant: "%", PageSize: 100));
+        var leases = await scope.Get<LeaseAdminQueries>().SearchAsync(new AdminLeaseQuery(Tenant: $"50% {marker}"));
+        var leasesByPercent = await scope.Get<LeaseAdminQueries>().SearchAsync(new AdminLeaseQuery(Tenant: "%", PageSize: 100));
         var batchRows = await scope.Get<BatchAdminService>().SearchAsync(new AdminBatchQuery(Tenant: $"a_b {marker}"));
         var invoices = await billing.SearchAsync(new InvoiceQuery(Tenant: $"50% {marker}"));
         var invoicesByPercent = await billing.SearchAsync(new InvoiceQuery(Tenant: "%", PageSize: 100));

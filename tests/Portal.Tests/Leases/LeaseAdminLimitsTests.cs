@@ -24,7 +24,7 @@ public class LeaseAdminLimitsTests(LeaseFactory factory) : IClassFixture<LeaseFa
             tenantName = (await db.Tenants.FirstAsync(t => t.Id == tenantId)).Name;
 
         await using var support = await SupportScope.CreateAsync(factory);
-        var admin = support.Get<LeaseAdminService>();
+        var admin = support.Get<LeaseAdminQueries>();
         var byName = await admin.SearchAsync(new AdminLeaseQuery(Tenant: tenantName.ToUpperInvariant()));
         var byState = await admin.SearchAsync(new AdminLeaseQuery(State: LeaseState.Held, TenantId: tenantId, SkuId: "a100-80gb", RegionId: "us-south-1"));
         var none = await admin.SearchAsync(new AdminLeaseQuery(State: LeaseState.Active, TenantId: tenantId));
@@ -47,7 +47,7 @@ public class LeaseAdminLimitsTests(LeaseFactory factory) : IClassFixture<LeaseFa
     {
         var (client, tenantId, _) = await LeaseApiCalls.NewOwnerAsync(factory);
         await using var support = await SupportScope.CreateAsync(factory);
-        var admin = support.Get<LeaseAdminService>();
+        var admin = support.Get<TenantLimitsAdmin>();
         Assert.True((await admin.SetGpuQuotaAsync(tenantId, "h200-141gb", 8)).Succeeded);
         Assert.True((await admin.SetSpendCeilingAsync(tenantId, 100 * Money.MicrosPerDollar)).Succeeded);
         Assert.False((await admin.SetGpuQuotaAsync(tenantId, "h200-141gb", -1)).Succeeded);

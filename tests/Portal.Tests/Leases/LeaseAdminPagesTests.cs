@@ -26,7 +26,8 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         support = await SupportScope.CreateAsync(factory);
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton(support.Get<LeaseAdminService>());
+        ctx.Services.AddSingleton(support.Get<LeaseAdminQueries>());
+        ctx.Services.AddSingleton(support.Get<LeaseAdminDecisions>());
         ctx.Services.AddSingleton(factory.Services.GetRequiredService<PortalChanges>());
         ctx.Services.AddSingleton<TimeProvider>(factory.Clock);
         ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
@@ -125,8 +126,8 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         var (tenantId, _) = await factory.NewTenantAsync();
         await using (var support = await SupportScope.CreateAsync(factory))
         {
-            await support.Get<LeaseAdminService>().SetSpendCeilingAsync(tenantId, 12_345 * Money.MicrosPerDollar);
-            await support.Get<LeaseAdminService>().SetGpuQuotaAsync(tenantId, "b200-180gb", 24);
+            await support.Get<TenantLimitsAdmin>().SetSpendCeilingAsync(tenantId, 12_345 * Money.MicrosPerDollar);
+            await support.Get<TenantLimitsAdmin>().SetGpuQuotaAsync(tenantId, "b200-180gb", 24);
         }
         using var client = factory.CreatePortalClient();
         await SignIn.SucceedsAsync(client, PortalFactory.SupportEmail, PortalFactory.SupportPassword);

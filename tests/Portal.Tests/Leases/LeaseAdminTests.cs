@@ -24,8 +24,9 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.Equal(LeaseState.PendingApproval, signed.State);
 
         await using var support = await SupportScope.CreateAsync(factory);
-        var admin = support.Get<LeaseAdminService>();
-        Assert.Contains(await admin.ApprovalQueueAsync(), r => r.Id == signed.Id && r.Gpus == 72);
+        var admin = support.Get<LeaseAdminDecisions>();
+        var queries = support.Get<LeaseAdminQueries>();
+        Assert.Contains(await queries.ApprovalQueueAsync(), r => r.Id == signed.Id && r.Gpus == 72);
 
         var approved = await admin.ApproveAsync(signed.Id);
         var again = await admin.ApproveAsync(signed.Id);
@@ -33,7 +34,7 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.True(approved.Succeeded, approved.Message);
         Assert.False(again.Succeeded);
         Assert.Contains("Scheduled", again.Message);
-        Assert.DoesNotContain(await admin.ApprovalQueueAsync(), r => r.Id == signed.Id);
+        Assert.DoesNotContain(await queries.ApprovalQueueAsync(), r => r.Id == signed.Id);
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
         var lease = await db.Leases.Include(l => l.Events).FirstAsync(l => l.Id == signed.Id);
@@ -59,7 +60,7 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.False(await OthersFitAsync(new LeaseRequest("us-east-2", "b200-180gb", 8, window.Start, window.Hours)));
 
         await using var support = await SupportScope.CreateAsync(factory);
-        var admin = support.Get<LeaseAdminService>();
+        var admin = support.Get<LeaseAdminDecisions>();
         var withoutReason = await admin.RejectAsync(id, "  ");
         var rejected = await admin.RejectAsync(id, "Over the credit line agreed with sales");
 
@@ -90,7 +91,7 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.False(await OthersFitAsync(rest));
 
         await using var support = await SupportScope.CreateAsync(factory);
-        var terminated = await support.Get<LeaseAdminService>().TerminateAsync(id, "Abuse report #4711: crypto mining");
+        var terminated = await support.Get<LeaseAdminDecisions>().TerminateAsync(id, "Abuse report #4711: crypto mining");
 
         Assert.True(terminated.Succeeded, terminated.Message);
         Assert.True(await OthersFitAsync(rest));
@@ -116,7 +117,7 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.False(await OthersFitAsync(window with { Gpus = 4 }));
 
         await using var support = await SupportScope.CreateAsync(factory);
-        var admin = support.Get<LeaseAdminService>();
+        var admin = support.Get<LeaseAdminDecisions>();
         var noReason = await admin.TerminateAsync(id, null);
         var terminated = await admin.TerminateAsync(id, "Customer asked support to stop it");
         var twice = await admin.TerminateAsync(id, "Customer asked support to stop it");
@@ -141,7 +142,7 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         if (signed.State == LeaseState.PendingApproval)
         {
             await using var support = await SupportScope.CreateAsync(factory);
-            var approved = await support.Get<LeaseAdminService>().ApproveAsync(held.Id);
+            var approved = await support.Get<LeaseAdminDecisions>().ApproveAsync(held.Id);
             Assert.True(approved.Succeeded, approved.Message);
         }
         return held.Id;

@@ -59,7 +59,7 @@ public class LeaseRefusedTransitionTests(LeaseFactory factory) : IClassFixture<L
         await PutAsync(id, LeaseState.Scheduled);
         var scheduled = await ReadAsync(id);
         await using var support = await SupportScope.CreateAsync(factory);
-        var approved = await support.Get<LeaseAdminService>().ApproveAsync(id);
+        var approved = await support.Get<LeaseAdminDecisions>().ApproveAsync(id);
         Assert.False(approved.Succeeded);
         Assert.Contains("not waiting for approval", approved.Message);
         Assert.Equal(scheduled, await ReadAsync(id));
@@ -71,7 +71,7 @@ public class LeaseRefusedTransitionTests(LeaseFactory factory) : IClassFixture<L
         if (action is LeaseAction.Approve or LeaseAction.Reject or LeaseAction.Terminate)
         {
             await using var support = await SupportScope.CreateAsync(factory);
-            var admin = support.Get<LeaseAdminService>();
+            var admin = support.Get<LeaseAdminDecisions>();
             var result = action switch
             {
                 LeaseAction.Approve => await admin.ApproveAsync(id),

@@ -70,7 +70,7 @@ public class LeaseStateMachineTests
         foreach (var final in new[] { LeaseState.Ended, LeaseState.Cancelled, LeaseState.Expired, LeaseState.Rejected, LeaseState.Failed })
             Assert.All(Enum.GetValues<LeaseAction>(), a => Assert.False(LeaseStateMachine.Allows(final, a)));
         Assert.Equal([LeaseState.PendingApproval, LeaseState.Scheduled, LeaseState.Provisioning, LeaseState.Active],
-            LeaseAdminService.TerminableStates);
+            LeaseAdminDecisions.TerminableStates);
     }
 
     [Fact]

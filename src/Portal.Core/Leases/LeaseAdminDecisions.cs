@@ -1,95 +1,87 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Portal.Core.Admin;
-using Portal.Core.Catalog;
+using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Notifications;
 using Portal.Core.Pool;
 
 namespace Portal.Core.Leases;
 
-public sealed partial class LeaseAdminService
+/// <summary>
+/// Support's decisions on a tenant's lease: approve or reject one waiting for approval, terminate one that holds
+/// capacity. Each is made under the pool lock, audited, notified to the tenant and committed in one transaction.
+/// </summary>
+public sealed class LeaseAdminDecisions(
+    IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, AuditOrigin origin, TimeProvider time, Notifier notifier, LeaseScheduler scheduler)
 {
+    /// <summary>Signed leases that still hold or will hold capacity: what Support may terminate.</summary>
+    public static readonly LeaseState[] TerminableStates = LeaseStateMachine.StatesAllowing(LeaseAction.Terminate);
+
     /// <summary>
     /// Approves a lease waiting for Support: it becomes Scheduled and its provisioning is scheduled (at once
     /// when its start has passed). The tenant is notified.
     /// </summary>
-    public async Task<AdminActionResult> ApproveAsync(Guid leaseId, CancellationToken ct = default)
-    {
-        await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        if (await PoolOfAsync(db, leaseId, ct) is not { } pool) return NoSuchLease;
-        var now = Now;
-        Lease lease;
-        await using (var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct))
+    public Task<AdminActionResult> ApproveAsync(Guid leaseId, CancellationToken ct = default) =>
+        DecideAsync(leaseId, capacityChanged: false, async (db, lease, now) =>
         {
-            lease = await db.Leases.Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Approve)) return NotPending(lease);
             if (lease.End <= now)
                 return AdminActionResult.Refused("This lease's window has already passed: reject it instead. Nothing was changed.");
 
-            Decide(lease, LeaseAction.Approve, now, reason: null);
-            lease.Events.Add(Event(lease, now, "Approved by Support."));
-            audit.Add(db, LeaseAdminActions.Approved, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Describe(lease), lease.TenantId);
+            Record(db, lease, LeaseAction.Approve, now, reason: null, LeaseAdminActions.Approved, "Approved by Support.");
             var sku = await SkuNameAsync(db, lease, ct);
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease approved: {lease.Gpus} × {sku}",
                 $"Support approved your lease of {lease.Gpus} × {sku} in {lease.RegionId} from {Time(lease.Start)} to {Time(lease.End)}. It is scheduled.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
-            if (!await TryCommitAsync(db, tx, lease, capacityChanged: false, ct)) return ChangedMeanwhile;
-        }
-        scheduler.LeaseSigned(lease);
-        return AdminActionResult.Ok(lease.Start <= now
-            ? "Approved. Its start has passed, so provisioning starts now."
-            : $"Approved. It is scheduled to start {Time(lease.Start)}.");
-    }
+            return null;
+        }, (lease, now) =>
+        {
+            scheduler.LeaseSigned(lease);
+            return AdminActionResult.Ok(lease.Start <= now
+                ? "Approved. Its start has passed, so provisioning starts now."
+                : $"Approved. It is scheduled to start {Time(lease.Start)}.");
+        }, ct);
 
     /// <summary>Rejects a lease waiting for Support, with a reason the tenant sees; its capacity is free again at once.</summary>
-    public async Task<AdminActionResult> RejectAsync(Guid leaseId, string? reason, CancellationToken ct = default)
+    public Task<AdminActionResult> RejectAsync(Guid leaseId, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
-        await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        if (await PoolOfAsync(db, leaseId, ct) is not { } pool) return NoSuchLease;
-        var now = Now;
-        Lease lease;
-        await using (var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct))
+        if (AdminReason.Validate(reason, out var why) is { } error) return Task.FromResult(AdminActionResult.Refused(error));
+        return DecideAsync(leaseId, capacityChanged: true, async (db, lease, now) =>
         {
-            lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Reject)) return NotPending(lease);
 
             foreach (var a in lease.Allocations) a.Status = AllocationStatus.Released;
             foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
-            Decide(lease, LeaseAction.Reject, now, why);
-            lease.Events.Add(Event(lease, now, $"Rejected by Support: {why}"));
-            audit.Add(db, LeaseAdminActions.Rejected, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Describe(lease), lease.TenantId, why);
+            Record(db, lease, LeaseAction.Reject, now, why, LeaseAdminActions.Rejected, $"Rejected by Support: {why}");
             var sku = await SkuNameAsync(db, lease, ct);
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease rejected: {lease.Gpus} × {sku}",
                 $"Support rejected your lease of {lease.Gpus} × {sku} in {lease.RegionId} from {Time(lease.Start)} to {Time(lease.End)}: {why} "
                 + "Its capacity was released and nothing is charged.", LeaseLinks.Lease(lease.Id), ct: ct);
-            if (!await TryCommitAsync(db, tx, lease, capacityChanged: true, ct)) return ChangedMeanwhile;
-        }
-        if (lease.Allocations.Any(a => a.ReservedAt is not null)) scheduler.ReleaseOnPool(lease.Id);
-        return AdminActionResult.Ok("Rejected. The tenant sees your reason; the capacity is free again.");
+            return null;
+        }, (lease, _) =>
+        {
+            if (lease.Allocations.Any(a => a.ReservedAt is not null)) scheduler.ReleaseOnPool(lease.Id);
+            return AdminActionResult.Ok("Rejected. The tenant sees your reason; the capacity is free again.");
+        }, ct);
     }
 
     /// <summary>
     /// Ends any signed lease that holds capacity, with a reason the tenant sees: an active one ends at the current
     /// hour (Ending), one that has not started is cancelled; no fee either way. Its capacity is free at once.
     /// </summary>
-    public async Task<AdminActionResult> TerminateAsync(Guid leaseId, string? reason, CancellationToken ct = default)
+    public Task<AdminActionResult> TerminateAsync(Guid leaseId, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
-        await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        if (await PoolOfAsync(db, leaseId, ct) is not { } pool) return NoSuchLease;
-        var now = Now;
-        Lease lease;
-        bool wasActive;
-        await using (var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct))
+        if (AdminReason.Validate(reason, out var why) is { } error) return Task.FromResult(AdminActionResult.Refused(error));
+        var wasActive = false;
+        return DecideAsync(leaseId, capacityChanged: true, async (db, lease, now) =>
         {
-            lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Terminate))
                 return AdminActionResult.Refused(lease.State switch
                 {
                     LeaseState.Held => "This is an unsigned quote: it holds nothing once it expires. Nothing was changed.",
                     LeaseState.Ending => "This lease is already ending. Nothing was changed.",
-                    _ => $"This lease is {ShownState(lease.State, lease.HoldExpiresAt, now)}: there is nothing to terminate. Nothing was changed.",
+                    _ => $"This lease is {LeaseShownState.Of(lease.State, lease.HoldExpiresAt, now)}: there is nothing to terminate. Nothing was changed.",
                 });
 
             wasActive = lease.State == LeaseState.Active;
@@ -97,35 +89,56 @@ public sealed partial class LeaseAdminService
             lease.CancellationFeeMicros = 0; // Support's decision: the tenant pays no fee for it.
             if (wasActive) lease.ReleasedAt = now;
             else lease.CancelledAt = now;
-            Decide(lease, LeaseAction.Terminate, now, why);
-            lease.Events.Add(Event(lease, now, $"Terminated by Support: {why}"));
-            audit.Add(db, LeaseAdminActions.Terminated, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Describe(lease), lease.TenantId, why);
+            Record(db, lease, LeaseAction.Terminate, now, why, LeaseAdminActions.Terminated, $"Terminated by Support: {why}");
             var sku = await SkuNameAsync(db, lease, ct);
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.TerminatedNotification, $"Lease terminated: {lease.Gpus} × {sku}",
                 $"Support terminated your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {why} "
                 + (wasActive ? "Its GPUs are being released now." : "It will not start.") + " No cancellation fee is charged.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
-            if (!await TryCommitAsync(db, tx, lease, capacityChanged: true, ct)) return ChangedMeanwhile;
-        }
-        scheduler.ReleaseOnPool(lease.Id);
-        return AdminActionResult.Ok(wasActive
-            ? "Terminated. The lease is ending and its GPUs are being released; the tenant sees your reason."
-            : "Terminated. The lease is cancelled and will not start; the tenant sees your reason.");
+            return null;
+        }, (lease, _) =>
+        {
+            scheduler.ReleaseOnPool(lease.Id);
+            return AdminActionResult.Ok(wasActive
+                ? "Terminated. The lease is ending and its GPUs are being released; the tenant sees your reason."
+                : "Terminated. The lease is cancelled and will not start; the tenant sees your reason.");
+        }, ct);
     }
 
-    private void Decide(Lease lease, LeaseAction action, DateTime now, string? reason)
+    /// <summary>
+    /// One decision's frame: reads the lease under its pool's lock, lets <paramref name="decide"/> change it (or refuse,
+    /// changing nothing), commits, and only after the commit runs <paramref name="committed"/> (the pool work and the answer).
+    /// </summary>
+    private async Task<AdminActionResult> DecideAsync(Guid leaseId, bool capacityChanged,
+        Func<PortalDbContext, Lease, DateTime, Task<AdminActionResult?>> decide, Func<Lease, DateTime, AdminActionResult> committed, CancellationToken ct)
+    {
+        await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
+        if (await PoolOfAsync(db, leaseId, ct) is not { } pool) return NoSuchLease;
+        var now = time.GetUtcNow().UtcDateTime;
+        Lease lease;
+        await using (var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct))
+        {
+            lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
+            if (await decide(db, lease, now) is { } refused) return refused;
+            if (!await TryCommitAsync(db, tx, lease, capacityChanged, ct)) return ChangedMeanwhile;
+        }
+        return committed(lease, now);
+    }
+
+    /// <summary>Moves the lease, signs the decision with the staff member, and puts it on the timeline and in the audit log.</summary>
+    private void Record(PortalDbContext db, Lease lease, LeaseAction action, DateTime now, string? reason, string auditAction, string message)
     {
         LeaseStateMachine.Apply(lease, action);
         lease.DecidedBy = origin.UserName ?? LeaseAdminActions.SupportActor;
         lease.DecidedAt = now;
         lease.DecisionReason = reason;
+        lease.Events.Add(new LeaseEvent
+        {
+            TenantId = lease.TenantId, LeaseId = lease.Id, At = now, State = lease.State,
+            Message = message.Length > 1000 ? message[..1000] : message, Actor = LeaseAdminActions.SupportActor,
+        });
+        audit.Add(db, auditAction, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), LeaseAdminActions.Describe(lease), lease.TenantId, reason);
     }
-
-    private static LeaseEvent Event(Lease lease, DateTime at, string message) => new()
-    {
-        TenantId = lease.TenantId, LeaseId = lease.Id, At = at, State = lease.State,
-        Message = message.Length > 1000 ? message[..1000] : message, Actor = LeaseAdminActions.SupportActor,
-    };
 
     private static async Task<(string RegionId, string SkuId)?> PoolOfAsync(PortalDbContext db, Guid leaseId, CancellationToken ct)
     {
@@ -149,7 +162,6 @@ public sealed partial class LeaseAdminService
             return false;
         }
     }
-
 
     private static AdminActionResult NotPending(Lease lease) => AdminActionResult.Refused(lease.State switch
     {

@@ -1,20 +1,30 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Portal.Core.Admin;
+using Portal.Core.Audit;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
 using Portal.Core.Spend;
 
 namespace Portal.Core.Leases;
 
-public sealed partial class LeaseAdminService
+/// <summary>
+/// Support's settings of what a tenant may lease: its spend ceiling and its GPU quota per SKU, each change audited.
+/// Leases already signed stay as they are.
+/// </summary>
+public sealed class TenantLimitsAdmin(
+    IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time, IOptions<LeaseOptions> options, IOptions<SpendOptions> spendOptions)
 {
     public const int MaxGpuQuota = 100_000;
+
+    private LeaseOptions Options => options.Value;
 
     /// <summary>A tenant's spend ceiling, its month's spend and forecast, and its quota for every SKU on sale; null for no such tenant.</summary>
     public async Task<TenantLimits?> LimitsAsync(Guid tenantId, CancellationToken ct = default)
     {
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new { t.SpendCeilingMicros, t.Verified }).FirstOrDefaultAsync(ct);
+        var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId)
+            .Select(t => new { t.SpendCeilingMicros, t.Verified }).FirstOrDefaultAsync(ct);
         if (tenant is null) return null;
         var quotas = await db.Set<GpuQuota>().AsNoTracking().Where(q => q.TenantId == tenantId).ToDictionaryAsync(q => q.SkuId, q => q.MaxGpus, ct);
         var withQuota = quotas.Keys.ToList();
@@ -22,7 +32,7 @@ public sealed partial class LeaseAdminService
             .OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(ct);
         var defaultQuota = Options.QuotaFor(null, tenant.Verified);
         var rows = skus.Select(s => new SkuQuotaRow(s.Id, s.Name, quotas.TryGetValue(s.Id, out var max) ? max : null, defaultQuota)).ToList();
-        var month = await MonthSpendReader.ReadAsync(db, tenantId, Now, spendOptions.Value, ct);
+        var month = await MonthSpendReader.ReadAsync(db, tenantId, time.GetUtcNow().UtcDateTime, spendOptions.Value, ct);
         return new TenantLimits(tenantId, tenant.Verified, tenant.SpendCeilingMicros, spendOptions.Value.CeilingFor(null, tenant.Verified), month,
             defaultQuota, rows);
     }
@@ -38,7 +48,8 @@ public sealed partial class LeaseAdminService
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == tenantId, ct);
         if (tenant is null) return AdminActionResult.Refused("There is no such tenant.");
-        if (tenant.SpendCeilingMicros == micros) return AdminActionResult.Ok($"The spend ceiling of {tenant.Name} is already {Ceiling(micros, tenant.Verified)}.");
+        if (tenant.SpendCeilingMicros == micros)
+            return AdminActionResult.Ok($"The spend ceiling of {tenant.Name} is already {Ceiling(micros, tenant.Verified)}.");
 
         var change = $"Spend ceiling {Ceiling(tenant.SpendCeilingMicros, tenant.Verified)} → {Ceiling(micros, tenant.Verified)}";
         tenant.SpendCeilingMicros = micros;

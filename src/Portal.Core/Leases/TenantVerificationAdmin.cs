@@ -1,10 +1,16 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Portal.Core.Admin;
+using Portal.Core.Audit;
 using Portal.Core.Catalog;
+using Portal.Core.Data;
+using Portal.Core.Spend;
 
 namespace Portal.Core.Leases;
 
-public sealed partial class LeaseAdminService
+/// <summary>Support marks a tenant verified, or takes it back: which default quota and spend ceiling apply to it.</summary>
+public sealed class TenantVerificationAdmin(
+    IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, IOptions<LeaseOptions> options, IOptions<SpendOptions> spendOptions)
 {
     /// <summary>
     /// Marks a tenant verified (Support checked who it is: the default GPU quota and spend ceiling apply) or takes that back
@@ -19,7 +25,8 @@ public sealed partial class LeaseAdminService
             return AdminActionResult.Ok($"{tenant.Name} is already {(verified ? "verified" : "unverified")}.");
 
         tenant.Verified = verified;
-        var defaults = $"default GPU quota {Options.QuotaFor(null, verified)} GPUs, spend ceiling {Money.Format(spendOptions.Value.CeilingFor(null, verified))}";
+        var ceiling = Money.Format(spendOptions.Value.CeilingFor(null, verified));
+        var defaults = $"default GPU quota {options.Value.QuotaFor(null, verified)} GPUs, spend ceiling {ceiling}";
         audit.Add(db, verified ? LeaseAdminActions.Verified : LeaseAdminActions.Unverified, LeaseAdminActions.TenantTarget,
             tenantId.ToString(), tenant.Name, tenantId, $"{(verified ? "Verified" : "Unverified")}: {defaults}");
         await db.SaveChangesAsync(ct);

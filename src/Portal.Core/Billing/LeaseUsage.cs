@@ -1,19 +1,21 @@
 using Microsoft.EntityFrameworkCore;
-using Portal.Core.Batches;
 using Portal.Core.Data;
 using Portal.Core.Leases;
 
 namespace Portal.Core.Billing;
 
-public sealed partial class MeterUsageJob
+/// <summary>What leases used in a span of whole hours: the usage records <see cref="MeterUsageJob"/> writes for them.</summary>
+internal static class LeaseUsage
 {
+    static readonly TimeSpan Hour = TimeSpan.FromHours(1);
+
     /// <summary>
     /// One record per lease that ran during [hour, hour + 1 h): the GPU-seconds of each firm allocation inside both
     /// the hour and the lease's running time (from ActivatedAt to its end, early release or end of the ended
     /// lease), at the lease's locked rate or, for an extension's allocations, the extension's. A failed node's
     /// allocation was cut at the failure's hour, so its lost hours are never counted; its replacement, if any, is.
     /// </summary>
-    internal static async Task<List<UsageRecord>> LeaseUsageAsync(PortalDbContext db, DateTime from, DateTime to, CancellationToken ct)
+    internal static async Task<List<UsageRecord>> RecordsAsync(PortalDbContext db, DateTime from, DateTime to, CancellationToken ct)
     {
         var leases = await db.Leases.AsNoTracking().AsSplitQuery().Include(l => l.Allocations).Include(l => l.Amendments)
             .Where(l => l.ActivatedAt != null && l.ActivatedAt < to && l.Start < to && l.End > from
@@ -22,7 +24,7 @@ public sealed partial class MeterUsageJob
         var records = new List<UsageRecord>();
         foreach (var (lease, hour) in leases.SelectMany(l => Hours(from, to), (l, h) => (l, h)))
         {
-            var (gpuSeconds, amount) = LeaseHour(lease, hour);
+            var (gpuSeconds, amount) = OneHour(lease, hour);
             if (gpuSeconds == 0) continue;
             records.Add(new UsageRecord
             {
@@ -34,7 +36,7 @@ public sealed partial class MeterUsageJob
     }
 
     /// <summary>GPU-seconds and their cost (rounded to the micro-dollar, half up) of one lease in one hour.</summary>
-    internal static (long GpuSeconds, long AmountMicros) LeaseHour(Lease lease, DateTime hour)
+    internal static (long GpuSeconds, long AmountMicros) OneHour(Lease lease, DateTime hour)
     {
         var next = hour + Hour;
         var from = lease.ActivatedAt!.Value;
@@ -46,7 +48,7 @@ public sealed partial class MeterUsageJob
             var end = a.End;
             // An early release ends the allocations at the hour it happened in (freeing that hour for others at once),
             // but the GPUs were held until the release itself.
-            if (lease.ReleasedAt is { } released && end == FloorHour(released) && released > end
+            if (lease.ReleasedAt is { } released && end == CancellationPolicy.FloorHour(released) && released > end
                 && !lease.Allocations.Any(x => x.ReplacesId == a.Id))
                 end = released;
             var start = Max(a.Start, from, hour);
@@ -60,29 +62,11 @@ public sealed partial class MeterUsageJob
         return (gpuSeconds, (microSeconds + 1800) / 3600);
     }
 
-    /// <summary>One record per batch that finished (completed, cancelled or expired) in [hour, next), in the hour it finished, at its batch prices. A failed validation ran nothing.</summary>
-    internal static async Task<List<UsageRecord>> BatchUsageAsync(PortalDbContext db, DateTime hour, DateTime next, CancellationToken ct)
-    {
-        var batches = await db.Batches.AsNoTracking()
-            .Where(b => (b.Status == BatchStatus.Completed && b.CompletedAt >= hour && b.CompletedAt < next)
-                || (b.Status == BatchStatus.Cancelled && b.CancelledAt >= hour && b.CancelledAt < next)
-                || (b.Status == BatchStatus.Expired && b.ExpiredAt >= hour && b.ExpiredAt < next))
-            .Where(b => b.InputTokens > 0 || b.OutputTokens > 0)
-            .Select(b => new { b.Id, b.TenantId, b.Model, FinishedAt = b.CompletedAt ?? b.CancelledAt ?? b.ExpiredAt, b.InputTokens, b.OutputTokens, b.InputMicrosPerMillionTokens, b.OutputMicrosPerMillionTokens })
-            .ToListAsync(ct);
-        return [.. batches.Select(b => new UsageRecord
-        {
-            TenantId = b.TenantId, PeriodStart = FloorHour(b.FinishedAt!.Value), Source = UsageSource.Batch, SourceId = b.Id, Model = b.Model,
-            InputTokens = b.InputTokens, OutputTokens = b.OutputTokens,
-            AmountMicros = BatchRun.Cost(b.InputTokens, b.OutputTokens, b.InputMicrosPerMillionTokens, b.OutputMicrosPerMillionTokens),
-        })];
-    }
-
     static IEnumerable<DateTime> Hours(DateTime from, DateTime to)
     {
         for (var h = from; h < to; h += Hour) yield return h;
     }
 
     static DateTime Min(params DateTime[] t) => t.Min();
-    internal static DateTime Max(params DateTime[] t) => t.Max();
+    static DateTime Max(params DateTime[] t) => t.Max();
 }

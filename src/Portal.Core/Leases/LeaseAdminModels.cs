@@ -18,7 +18,7 @@ public sealed record AdminLeaseDetail(Lease Lease, string TenantName, string Ten
     public bool CanApprove => State == LeaseState.PendingApproval;
     public bool CanReject => State == LeaseState.PendingApproval;
     /// <summary>A lease waiting for approval is rejected rather than terminated (the service accepts either).</summary>
-    public bool CanTerminate => State != LeaseState.PendingApproval && LeaseAdminService.TerminableStates.Contains(State);
+    public bool CanTerminate => State != LeaseState.PendingApproval && LeaseAdminDecisions.TerminableStates.Contains(State);
 }
 
 /// <summary>
@@ -57,4 +57,7 @@ public static class LeaseAdminActions
 
     /// <summary>How Support appears on a tenant's lease timeline (the staff member is in the audit log).</summary>
     public const string SupportActor = "Support";
+
+    /// <summary>How a lease is named in the audit log.</summary>
+    internal static string Describe(Lease l) => $"{l.Gpus} × {l.SkuId} in {l.RegionId}";
 }

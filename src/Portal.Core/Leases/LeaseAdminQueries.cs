@@ -1,29 +1,20 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Portal.Core.Admin;
 using Portal.Core.Audit;
 using Portal.Core.Data;
-using Portal.Core.Notifications;
 
 namespace Portal.Core.Leases;
 
 /// <summary>
-/// Support's way into every tenant's leases: the approval queue, search, approve, reject, terminate, and the
-/// limits a tenant leases within. Only the admin pages use it; it lifts the tenant filter
-/// (<see cref="PortalDbContext.ActAsSupport"/>) and writes every action, and every opened lease, to the audit log.
+/// Support's view into every tenant's leases: the approval queue, search and one lease opened. Only the admin pages
+/// use it; it lifts the tenant filter (<see cref="PortalDbContext.ActAsSupport"/>) and writes every opened lease to
+/// the audit log. Decisions are <see cref="LeaseAdminDecisions"/>.
 /// </summary>
-public sealed partial class LeaseAdminService(
-    IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, AuditOrigin origin, TimeProvider time,
-    IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler,
-    IOptions<Spend.SpendOptions> spendOptions)
+public sealed class LeaseAdminQueries(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, AuditOrigin origin, TimeProvider time)
 {
     /// <summary>Opening the same lease again within this window (a reload, prerender then interactive) is one view.</summary>
     public static readonly TimeSpan ViewDedupWindow = TimeSpan.FromMinutes(10);
 
-    /// <summary>Signed leases that still hold or will hold capacity: what Support may terminate.</summary>
-    public static readonly LeaseState[] TerminableStates = LeaseStateMachine.StatesAllowing(LeaseAction.Terminate);
-
-    private LeaseOptions Options => options.Value;
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     /// <summary>Leases waiting for Support's decision, the longest waiting first.</summary>
@@ -84,10 +75,10 @@ public sealed partial class LeaseAdminService(
             && e.Action == LeaseAdminActions.Viewed && e.ActorUserId == origin.UserId && e.At >= since, ct);
         if (!seenLately)
         {
-            audit.Add(db, LeaseAdminActions.Viewed, LeaseAdminActions.LeaseTarget, id, Describe(lease), lease.TenantId);
+            audit.Add(db, LeaseAdminActions.Viewed, LeaseAdminActions.LeaseTarget, id, LeaseAdminActions.Describe(lease), lease.TenantId);
             await db.SaveChangesAsync(ct);
         }
-        return new AdminLeaseDetail(lease, tenant.Name, tenant.Slug, sku, region, ShownState(lease.State, lease.HoldExpiresAt, Now));
+        return new AdminLeaseDetail(lease, tenant.Name, tenant.Slug, sku, region, LeaseShownState.Of(lease.State, lease.HoldExpiresAt, Now));
     }
 
     /// <summary>The regions and SKUs leases can be in (retired ones too: old leases name them), for the filters.</summary>
@@ -98,12 +89,6 @@ public sealed partial class LeaseAdminService(
         var skus = await db.GpuSkus.AsNoTracking().OrderBy(s => s.Name).Select(s => new { s.Id, s.Name }).ToListAsync(ct);
         return ([.. regions.Select(r => (r.Id, r.Name))], [.. skus.Select(s => (s.Id, s.Name))]);
     }
-
-    /// <summary>A hold past its expiry is Expired to everyone, even before the sweep releases it.</summary>
-    public static LeaseState ShownState(LeaseState state, DateTime? holdExpiresAt, DateTime now) =>
-        state == LeaseState.Held && holdExpiresAt is { } until && until <= now ? LeaseState.Expired : state;
-
-    private static string Describe(Lease l) => $"{l.Gpus} × {l.SkuId} in {l.RegionId}";
 
     private static IQueryable<LeaseWithTenant> Rows(PortalDbContext db, IQueryable<Lease> leases) =>
         from l in leases
@@ -117,7 +102,7 @@ public sealed partial class LeaseAdminService(
         public required string TenantSlug { get; init; }
 
         public AdminLeaseRow ToRow(DateTime now) => new(Lease.Id, Lease.TenantId, TenantName, Lease.RegionId, Lease.SkuId, Lease.Gpus,
-            Lease.Start, Lease.End, ShownState(Lease.State, Lease.HoldExpiresAt, now),
+            Lease.Start, Lease.End, LeaseShownState.Of(Lease.State, Lease.HoldExpiresAt, now),
             Lease.Degraded, Lease.PriceMicros, Lease.CreatedAt,
             Lease.SignedAt is { } signed ? signed : null, Lease.SignerName);
     }

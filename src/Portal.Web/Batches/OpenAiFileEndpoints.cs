@@ -7,7 +7,8 @@ using Portal.Core.Batches;
 
 namespace Portal.Web.Batches;
 
-public static partial class OpenAiApi
+/// <summary>The Files endpoints of <see cref="OpenAiApi"/>: upload (streamed, never a form in memory), list, get, content, delete.</summary>
+internal static class OpenAiFileEndpoints
 {
     /// <summary>Room for the multipart boundaries and the purpose field around the file itself.</summary>
     private const long MultipartOverheadBytes = 64 * 1024;
@@ -17,7 +18,7 @@ public static partial class OpenAiApi
     /// Reads the multipart body part by part (never a form in memory): the file goes straight to the store through
     /// <see cref="BatchFileService.StoreAsync"/>, whichever order the parts come in.
     /// </summary>
-    private static async Task<IResult> UploadFileAsync(HttpContext http, BatchFileService files, IOptions<BatchOptions> options, CancellationToken ct)
+    internal static async Task<IResult> UploadAsync(HttpContext http, BatchFileService files, IOptions<BatchOptions> options, CancellationToken ct)
     {
         files.EnsureCanWrite();
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -54,13 +55,14 @@ public static partial class OpenAiApi
         {
             if (stored is not null) files.Discard(stored);
             if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
-                return OpenAiError.Create(413, $"The file is larger than the limit of {options.Value.MaxFileBytes:N0} bytes. Split it into smaller files.", "file", "file_too_large");
+                return OpenAiError.Create(413, $"The file is larger than the limit of {options.Value.MaxFileBytes:N0} bytes. Split it into smaller files.",
+                    "file", "file_too_large");
             if (e is IOException or InvalidDataException)
                 return OpenAiError.Create(400, "The multipart body could not be read: " + e.Message, "file");
             throw;
         }
         if (stored is null) return OpenAiError.Create(400, "Missing required parameter: 'file'.", "file");
-        return Json(OpenAiJson.File(await files.CreateAsync(stored, filename, purpose, ct)));
+        return OpenAiJson.Result(OpenAiJson.File(await files.CreateAsync(stored, filename, purpose, ct)));
     }
 
     private static async Task<string> ReadFieldAsync(Stream body, CancellationToken ct)
@@ -71,26 +73,26 @@ public static partial class OpenAiApi
         return read > MaxFieldChars ? throw BatchException.Invalid("A form field is too long.", null) : new string(buffer, 0, read).Trim();
     }
 
-    private static async Task<IResult> ListFilesAsync(BatchFileService files, string? purpose, int? limit, string? after, string? order, CancellationToken ct)
+    internal static async Task<IResult> ListAsync(BatchFileService files, string? purpose, int? limit, string? after, string? order, CancellationToken ct)
     {
         if (limit is < 1 or > 10_000) return OpenAiError.Create(400, "'limit' must be between 1 and 10000.", "limit");
         if (order is not (null or "asc" or "desc")) return OpenAiError.Create(400, $"Invalid value for 'order': '{order}'. Use 'asc' or 'desc'.", "order");
         var (page, hasMore) = await files.ListAsync(purpose, limit ?? 10_000, after, order == "asc", ct);
-        return Json(OpenAiListJson<OpenAiFileJson>.Of([.. page.Select(OpenAiJson.File)], f => f.Id, hasMore));
+        return OpenAiJson.Result(OpenAiListJson<OpenAiFileJson>.Of([.. page.Select(OpenAiJson.File)], f => f.Id, hasMore));
     }
 
-    private static async Task<IResult> GetFileAsync(string id, BatchFileService files, CancellationToken ct) =>
-        Json(OpenAiJson.File(await files.GetAsync(id, ct) ?? throw BatchException.FileNotFound(id)));
+    internal static async Task<IResult> GetAsync(string id, BatchFileService files, CancellationToken ct) =>
+        OpenAiJson.Result(OpenAiJson.File(await files.GetAsync(id, ct) ?? throw BatchException.FileNotFound(id)));
 
-    private static async Task<IResult> FileContentAsync(string id, BatchFileService files, CancellationToken ct)
+    internal static async Task<IResult> ContentAsync(string id, BatchFileService files, CancellationToken ct)
     {
         var (file, content) = await files.OpenAsync(id, ct) ?? throw BatchException.FileNotFound(id);
         return TypedResults.Stream(content, "application/octet-stream", file.Filename);
     }
 
-    private static async Task<IResult> DeleteFileAsync(string id, BatchFileService files, CancellationToken ct)
+    internal static async Task<IResult> DeleteAsync(string id, BatchFileService files, CancellationToken ct)
     {
         var deleted = await files.DeleteAsync(id, ct);
-        return Json(new OpenAiDeletedJson(deleted.Id, "file", true));
+        return OpenAiJson.Result(new OpenAiDeletedJson(deleted.Id, "file", true));
     }
 }
