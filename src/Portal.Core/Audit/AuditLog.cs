@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
 
 namespace Portal.Core.Audit;
@@ -36,5 +37,20 @@ public sealed class AuditLog(AuditOrigin origin, TimeProvider time)
         };
         db.AuditEvents.Add(e);
         return e;
+    }
+
+    /// <summary>Opening the same thing again within this window (a reload, prerender then interactive) is one view.</summary>
+    public static readonly TimeSpan ViewDedupWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>Records and saves that the actor opened something (Support crossing into a tenant), once within <see cref="ViewDedupWindow"/>.</summary>
+    public async Task AddViewAsync(PortalDbContext db, string action, string targetType, string targetId, string? targetName, Guid? tenantId,
+        CancellationToken ct)
+    {
+        var since = time.GetUtcNow().UtcDateTime - ViewDedupWindow;
+        if (await db.AuditEvents.AnyAsync(e => e.TargetType == targetType && e.TargetId == targetId
+            && e.Action == action && e.ActorUserId == origin.UserId && e.At >= since, ct))
+            return;
+        Add(db, action, targetType, targetId, targetName, tenantId);
+        await db.SaveChangesAsync(ct);
     }
 }

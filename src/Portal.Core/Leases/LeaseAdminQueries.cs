@@ -10,11 +10,8 @@ namespace Portal.Core.Leases;
 /// use it; it lifts the tenant filter (<see cref="PortalDbContext.ActAsSupport"/>) and writes every opened lease to
 /// the audit log. Decisions are <see cref="LeaseAdminDecisions"/>.
 /// </summary>
-public sealed class LeaseAdminQueries(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, AuditOrigin origin, TimeProvider time)
+public sealed class LeaseAdminQueries(IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time)
 {
-    /// <summary>Opening the same lease again within this window (a reload, prerender then interactive) is one view.</summary>
-    public static readonly TimeSpan ViewDedupWindow = TimeSpan.FromMinutes(10);
-
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     /// <summary>Leases waiting for Support's decision, the longest waiting first.</summary>
@@ -41,14 +38,12 @@ public sealed class LeaseAdminQueries(IDbContextFactory<PortalDbContext> dbFacto
         if (query.TenantId is { } tenantId) leases = leases.Where(l => l.TenantId == tenantId);
         if (!string.IsNullOrWhiteSpace(query.SkuId)) leases = leases.Where(l => l.SkuId == query.SkuId);
         if (!string.IsNullOrWhiteSpace(query.RegionId)) leases = leases.Where(l => l.RegionId == query.RegionId);
-        var rows = Rows(db, leases);
         if (query.Tenant?.Trim() is { Length: > 0 } raw)
         {
-            // As in the tenant search: lower-casing both sides works alike on SQLite and PostgreSQL.
-            var (q, exact) = (LikePattern.Containing(raw.ToLowerInvariant()), LikePattern.Containing(raw));
-            rows = rows.Where(r => EF.Functions.Like(r.TenantName.ToLower(), q, LikePattern.Escape) || EF.Functions.Like(r.TenantSlug, q, LikePattern.Escape)
-                || EF.Functions.Like(r.TenantName, exact, LikePattern.Escape));
+            var tenants = db.Tenants.Matching(raw).Select(t => t.Id);
+            leases = leases.Where(l => tenants.Contains(l.TenantId));
         }
+        var rows = Rows(db, leases);
         var total = await rows.CountAsync(ct);
         var items = await rows.OrderByDescending(r => r.Lease.CreatedAt).ThenByDescending(r => r.Lease.Id)
             .Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
@@ -69,15 +64,8 @@ public sealed class LeaseAdminQueries(IDbContextFactory<PortalDbContext> dbFacto
         var sku = await db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstOrDefaultAsync(ct) ?? lease.SkuId;
         var region = await db.Regions.Where(r => r.Id == lease.RegionId).Select(r => r.Name).FirstOrDefaultAsync(ct) ?? lease.RegionId;
 
-        var id = leaseId.ToString();
-        var since = Now - ViewDedupWindow;
-        var seenLately = await db.AuditEvents.AnyAsync(e => e.TargetType == LeaseAdminActions.LeaseTarget && e.TargetId == id
-            && e.Action == LeaseAdminActions.Viewed && e.ActorUserId == origin.UserId && e.At >= since, ct);
-        if (!seenLately)
-        {
-            audit.Add(db, LeaseAdminActions.Viewed, LeaseAdminActions.LeaseTarget, id, LeaseAdminActions.Describe(lease), lease.TenantId);
-            await db.SaveChangesAsync(ct);
-        }
+        await audit.AddViewAsync(db, LeaseAdminActions.Viewed, LeaseAdminActions.LeaseTarget, leaseId.ToString(), LeaseAdminActions.Describe(lease),
+            lease.TenantId, ct);
         return new AdminLeaseDetail(lease, tenant.Name, tenant.Slug, sku, region, LeaseShownState.Of(lease.State, lease.HoldExpiresAt, Now));
     }
 
@@ -93,13 +81,12 @@ public sealed class LeaseAdminQueries(IDbContextFactory<PortalDbContext> dbFacto
     private static IQueryable<LeaseWithTenant> Rows(PortalDbContext db, IQueryable<Lease> leases) =>
         from l in leases
         join t in db.Tenants on l.TenantId equals t.Id
-        select new LeaseWithTenant { Lease = l, TenantName = t.Name, TenantSlug = t.Slug };
+        select new LeaseWithTenant { Lease = l, TenantName = t.Name };
 
     private sealed class LeaseWithTenant
     {
         public required Lease Lease { get; init; }
         public required string TenantName { get; init; }
-        public required string TenantSlug { get; init; }
 
         public AdminLeaseRow ToRow(DateTime now) => new(Lease.Id, Lease.TenantId, TenantName, Lease.RegionId, Lease.SkuId, Lease.Gpus,
             Lease.Start, Lease.End, LeaseShownState.Of(Lease.State, Lease.HoldExpiresAt, now),

@@ -18,7 +18,6 @@ public static class LeasesServiceCollectionExtensions
         services.AddScoped<LeaseAdminQueries>();
         services.AddScoped<LeaseAdminDecisions>();
         services.AddScoped<TenantLimitsAdmin>();
-        services.AddScoped<TenantVerificationAdmin>();
         services.AddTransient<ProvisionLeaseJob>();
         services.AddTransient<EndLeaseJob>();
         services.AddTransient<LeaseLifecycleJob>();

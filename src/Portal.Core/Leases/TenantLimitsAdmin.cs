@@ -9,8 +9,8 @@ using Portal.Core.Spend;
 namespace Portal.Core.Leases;
 
 /// <summary>
-/// Support's settings of what a tenant may lease: its spend ceiling and its GPU quota per SKU, each change audited.
-/// Leases already signed stay as they are.
+/// Support's settings of what a tenant may lease: whether it is verified (which defaults apply), its spend ceiling and
+/// its GPU quota per SKU, each change audited. Leases already signed stay as they are.
 /// </summary>
 public sealed class TenantLimitsAdmin(
     IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time, IOptions<LeaseOptions> options, IOptions<SpendOptions> spendOptions)
@@ -80,6 +80,28 @@ public sealed class TenantLimitsAdmin(
         audit.Add(db, LeaseAdminActions.GpuQuotaSet, LeaseAdminActions.TenantTarget, tenantId.ToString(), tenantName, tenantId, change);
         await db.SaveChangesAsync(ct);
         return AdminActionResult.Ok($"{tenantName}: {change}. Leases already signed are not affected.");
+    }
+
+    /// <summary>
+    /// Marks a tenant verified (Support checked who it is: the default GPU quota and spend ceiling apply) or takes that back
+    /// (the low unverified defaults apply again). A quota or ceiling Support set stays either way. Audited.
+    /// </summary>
+    public async Task<AdminActionResult> SetVerifiedAsync(Guid tenantId, bool verified, CancellationToken ct = default)
+    {
+        await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
+        var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == tenantId, ct);
+        if (tenant is null) return AdminActionResult.Refused("There is no such tenant.");
+        if (tenant.Verified == verified)
+            return AdminActionResult.Ok($"{tenant.Name} is already {(verified ? "verified" : "unverified")}.");
+
+        tenant.Verified = verified;
+        var ceiling = Money.Format(spendOptions.Value.CeilingFor(null, verified));
+        var defaults = $"default GPU quota {Options.QuotaFor(null, verified)} GPUs, spend ceiling {ceiling}";
+        audit.Add(db, verified ? LeaseAdminActions.Verified : LeaseAdminActions.Unverified, LeaseAdminActions.TenantTarget,
+            tenantId.ToString(), tenant.Name, tenantId, $"{(verified ? "Verified" : "Unverified")}: {defaults}");
+        await db.SaveChangesAsync(ct);
+        return AdminActionResult.Ok($"{tenant.Name} is {(verified ? "verified" : "no longer verified")}: {defaults} " +
+            "(quotas and a ceiling set here still win). Leases already signed are not affected.");
     }
 
     private string Ceiling(long? micros, bool verified) =>

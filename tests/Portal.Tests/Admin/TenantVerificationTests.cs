@@ -34,13 +34,12 @@ public sealed class TenantVerificationTests(QuoteLimitsFactory factory) : IClass
 
         await using var support = await SupportScope.CreateAsync(factory);
         var admin = support.Get<TenantLimitsAdmin>();
-        var verification = support.Get<TenantVerificationAdmin>();
         var before = await admin.LimitsAsync(tenantId);
         Assert.False(before!.Verified);
         Assert.Equal(8, before.DefaultGpuQuota);
         Assert.Equal(1_000 * Money.MicrosPerDollar, before.EffectiveSpendCeilingMicros);
 
-        Assert.True((await verification.SetVerifiedAsync(tenantId, true)).Succeeded);
+        Assert.True((await admin.SetVerifiedAsync(tenantId, true)).Succeeded);
         var after = await admin.LimitsAsync(tenantId);
         Assert.True(after!.Verified);
         Assert.Equal(256, after.DefaultGpuQuota);
@@ -50,7 +49,7 @@ public sealed class TenantVerificationTests(QuoteLimitsFactory factory) : IClass
 
         // A quota Support sets wins over the defaults, verified or not; unverifying brings the low defaults back.
         Assert.True((await admin.SetGpuQuotaAsync(tenantId, A100, 20)).Succeeded);
-        Assert.True((await verification.SetVerifiedAsync(tenantId, false)).Succeeded);
+        Assert.True((await admin.SetVerifiedAsync(tenantId, false)).Succeeded);
         Assert.Equal(20, (await admin.LimitsAsync(tenantId))!.Quotas.Single(q => q.SkuId == A100).EffectiveMaxGpus);
         Assert.Equal(4, (await member.Leases.HoldAsync(sixteen with { Gpus = 4 })).Gpus);
         var overQuota = await Assert.ThrowsAsync<LeaseException>(() => member.Leases.HoldAsync(sixteen with { Gpus = 1, Start = sixteen.Start.AddHours(1) }));
@@ -92,7 +91,7 @@ public sealed class TenantVerificationTests(QuoteLimitsFactory factory) : IClass
         Assert.Contains("data-testid=\"verify-tenant\"", await supportClient.GetPageAsync($"/admin/tenants/{tenant.Id}"));
 
         await using (var support = await SupportScope.CreateAsync(factory))
-            await support.Get<TenantVerificationAdmin>().SetVerifiedAsync(tenant.Id, true);
+            await support.Get<TenantLimitsAdmin>().SetVerifiedAsync(tenant.Id, true);
         var verified = await client.GetPageAsync("/settings/organization");
         Assert.Contains("data-testid=\"limits-verified\"", verified);
         Assert.Contains("$500,000.00 a month", verified);
