@@ -53,8 +53,15 @@ public sealed class SimulatorOptions
 
     static List<ModelOptions> DefaultModels() =>
     [
-        new() { Id = "llama-3.3-70b-instruct", Kind = ModelKind.Chat, Sku = "h100-sxm-80gb", TokensPerSecond = 60, MaxConcurrency = 8, ContextLength = 131_072 },
-        new() { Id = "llama-4-maverick-17b-128e-instruct", Kind = ModelKind.Chat, Sku = "h200-141gb", TokensPerSecond = 120, MaxConcurrency = 8, ContextLength = 1_048_576 },
+        new()
+        {
+            Id = "llama-3.3-70b-instruct", Kind = ModelKind.Chat, Sku = "h100-sxm-80gb", TokensPerSecond = 60, MaxConcurrency = 8, ContextLength = 131_072
+        },
+        new()
+        {
+            Id = "llama-4-maverick-17b-128e-instruct", Kind = ModelKind.Chat, Sku = "h200-141gb", TokensPerSecond = 120, MaxConcurrency = 8,
+            ContextLength = 1_048_576
+        },
         new() { Id = "muse-spark", Kind = ModelKind.Chat, Sku = "b200-180gb", TokensPerSecond = 150, MaxConcurrency = 16, ContextLength = 262_144 },
         new() { Id = "all-minilm-l6-v2", Kind = ModelKind.Embeddings, Sku = "l40s-48gb", TokensPerSecond = 20_000, MaxConcurrency = 16, ContextLength = 512 },
     ];

@@ -31,7 +31,10 @@ public sealed class TestSimulator : IAsyncDisposable
                 new() { Id = "node-m", Region = "us-south-1", Sku = "h100-sxm-80gb", GpuCount = 8, State = NodeState.Maintenance },
             ],
         }.WithDefaultsWhereEmpty();
-        options.Models.Add(new() { Id = TinyChat, Kind = ModelKind.Chat, Sku = "l40s-48gb", TokensPerSecond = 50, MaxConcurrency = TinyChatConcurrency, ContextLength = 4096 });
+        options.Models.Add(new()
+        {
+            Id = TinyChat, Kind = ModelKind.Chat, Sku = "l40s-48gb", TokensPerSecond = 50, MaxConcurrency = TinyChatConcurrency, ContextLength = 4096
+        });
         configure?.Invoke(options);
         return new TestSimulator(await SimulatorHost.StartAsync(options));
     }
@@ -40,7 +43,8 @@ public sealed class TestSimulator : IAsyncDisposable
         Http.PostAsJsonAsync(path, body, cancellationToken);
 
     public Task<HttpResponseMessage> ChatAsync(string model, string prompt, int? maxTokens = null, CancellationToken cancellationToken = default) =>
-        PostAsync("v1/chat/completions", new { model, messages = new[] { new { role = "user", content = prompt } }, max_tokens = maxTokens }, cancellationToken);
+        PostAsync("v1/chat/completions", new { model, messages = new[] { new { role = "user", content = prompt } }, max_tokens = maxTokens },
+            cancellationToken);
 
     public async Task ArmFaultAsync(string kind, int count = 1, string? model = null, int? delayMs = null)
     {

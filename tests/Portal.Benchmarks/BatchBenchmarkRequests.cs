@@ -26,8 +26,10 @@ internal sealed class BatchBenchmarkRequests(string endpoint)
         var json = Endpoint switch
         {
             BatchUrls.Embeddings => $$"""{"model":"{{EmbeddingsModel}}","input":"Support ticket {{i}} is about {{topic}}."}""",
-            BatchUrls.Completions => $$"""{"model":"{{ChatModel}}","prompt":"Summarise support ticket {{i}} about {{topic}} in one line.","max_tokens":16}""",
-            _ => $$"""{"model":"{{ChatModel}}","messages":[{"role":"user","content":"Summarise support ticket {{i}} about {{topic}} in one line."}],"max_tokens":16}""",
+            BatchUrls.Completions => $$"""{"model":"{{ChatModel}}","prompt":"Summarise support ticket {{i}} about {{topic}}""" +
+                $$""" in one line.","max_tokens":16}""",
+            _ => $$"""{"model":"{{ChatModel}}","messages":[{"role":"user","content":"Summarise support ticket {{i}} about {{topic}}""" +
+                $$""" in one line."}],"max_tokens":16}""",
         };
         return Encoding.UTF8.GetBytes(json);
     }

@@ -6,24 +6,31 @@ internal static partial class BatchRunBenchmark
     {
         const double MB = MemoryFigures.MB;
         w.WriteLine();
-        w.WriteLine($"{"database",-10} | {"endpoint",-20} | {"lines",7} | {"input MB",8} | {"validate s",10} | {"valid./s",8} | {"runner s",8} | {"runner/s",8} | {"bare/s",6} | " +
-            $"{"ratio",5} | {"CPU ms/line",11} | {"bare CPU",8} | {"KB/line",7} | {"bare KB",7} | {"GCs 0/1/2",9} | {"idle WS",7} | {"peak WS",7} | {"+WS",5} | {"+WS run",7} | {"idle GC",7} | {"peak GC",7} | {"+GC",5} | {"live run",8} | result");
+        w.WriteLine($"{"database",-10} | {"endpoint",-20} | {"lines",7} | {"input MB",8} | {"validate s",10} | {"valid./s",8} | {"runner s",8} | " +
+            $"{"runner/s",8} | {"bare/s",6} | {"ratio",5} | {"CPU ms/line",11} | {"bare CPU",8} | {"KB/line",7} | {"bare KB",7} | {"GCs 0/1/2",9} | " +
+            $"{"idle WS",7} | {"peak WS",7} | {"+WS",5} | {"+WS run",7} | {"idle GC",7} | {"peak GC",7} | {"+GC",5} | {"live run",8} | result");
         w.WriteLine(new string('-', 257));
         foreach (var r in results.OrderBy(r => r.Database == "SQLite" ? 0 : 1).ThenBy(r => r.Lines))
-            w.WriteLine($"{r.Database,-10} | {r.Endpoint,-20} | {r.Lines,7:N0} | {r.InputBytes / MB,8:N1} | {r.Validate.TotalSeconds,10:N2} | {r.ValidatePerSecond,8:N0} | " +
-                $"{r.Run.TotalSeconds,8:N2} | {r.RunPerSecond,8:N0} | {r.Bare.PerSecond,6:N0} | {r.Ratio,5:F2} | {r.RunCpuMsPerLine,11:N3} | {r.BareCpuMsPerLine,8:N3} | " +
-                $"{r.RunKBPerLine,7:N1} | {r.BareKBPerLine,7:N1} | {$"{r.RunGc.Gen0}/{r.RunGc.Gen1}/{r.RunGc.Gen2}",9} | " +
-                $"{r.Idle.WorkingSet / MB,7:N0} | {r.Peak.WorkingSet / MB,7:N0} | {r.WorkingSetGrowthMB,5:N0} | {r.RunWorkingSetGrowthMB,7:N0} | {r.Idle.GcHeap / MB,7:N0} | {r.Peak.GcHeap / MB,7:N0} | " +
-                $"{r.GcHeapGrowthMB,5:N0} | {r.RunLiveGrowth / MB,8:N1} | {r.Status} {r.Completed:N0} ok, {r.Failed:N0} failed" + (r.Bare.Other > 0 ? $"; bare non-2xx {r.Bare.Other:N0}" : ""));
+            w.WriteLine($"{r.Database,-10} | {r.Endpoint,-20} | {r.Lines,7:N0} | {r.InputBytes / MB,8:N1} | {r.Validate.TotalSeconds,10:N2} | " +
+                $"{r.ValidatePerSecond,8:N0} | {r.Run.TotalSeconds,8:N2} | {r.RunPerSecond,8:N0} | {r.Bare.PerSecond,6:N0} | {r.Ratio,5:F2} | " +
+                $"{r.RunCpuMsPerLine,11:N3} | {r.BareCpuMsPerLine,8:N3} | {r.RunKBPerLine,7:N1} | {r.BareKBPerLine,7:N1} | " +
+                $"{$"{r.RunGc.Gen0}/{r.RunGc.Gen1}/{r.RunGc.Gen2}",9} | {r.Idle.WorkingSet / MB,7:N0} | {r.Peak.WorkingSet / MB,7:N0} | " +
+                $"{r.WorkingSetGrowthMB,5:N0} | {r.RunWorkingSetGrowthMB,7:N0} | {r.Idle.GcHeap / MB,7:N0} | {r.Peak.GcHeap / MB,7:N0} | " +
+                $"{r.GcHeapGrowthMB,5:N0} | {r.RunLiveGrowth / MB,8:N1} | {r.Status} {r.Completed:N0} ok, {r.Failed:N0} failed" +
+                (r.Bare.Other > 0 ? $"; bare non-2xx {r.Bare.Other:N0}" : ""));
         w.WriteLine();
         foreach (var size in results.GroupBy(r => (r.Database, r.Endpoint, r.Lines)))
-            w.WriteLine($"{size.Key.Database} {size.Key.Endpoint} {size.Key.Lines:N0} lines over {size.Count()} runs: ratio {size.Min(r => r.Ratio):F2} to {size.Max(r => r.Ratio):F2}, " +
-                $"runner {size.Min(r => r.RunPerSecond):N0} to {size.Max(r => r.RunPerSecond):N0} lines/s, peak working set +{size.Max(r => r.WorkingSetGrowthMB):N0} MB " +
+            w.WriteLine($"{size.Key.Database} {size.Key.Endpoint} {size.Key.Lines:N0} lines over {size.Count()} runs: " +
+                $"ratio {size.Min(r => r.Ratio):F2} to {size.Max(r => r.Ratio):F2}, " +
+                $"runner {size.Min(r => r.RunPerSecond):N0} to {size.Max(r => r.RunPerSecond):N0} lines/s, " +
+                $"peak working set +{size.Max(r => r.WorkingSetGrowthMB):N0} MB " +
                 $"(runner alone +{size.Max(r => r.RunWorkingSetGrowthMB):N0} MB, its live heap +{size.Max(r => r.RunLiveGrowth) / MB:N1} MB) " +
                 $"(absolute {size.Max(r => r.Peak.WorkingSet) / MB:N0} MB), GC heap +{size.Max(r => r.GcHeapGrowthMB):N0} MB");
         using (var self = System.Diagnostics.Process.GetCurrentProcess())
             w.WriteLine($"Process.PeakWorkingSet64 at the end: {self.PeakWorkingSet64 / MB:N0} MB " +
-                (results.All(r => r.KernelPeak) ? "(since the last batch started: the kernel's mark is reset per batch)." : "(since the process started: the kernel's mark could not be reset)."));
+                (results.All(r => r.KernelPeak)
+                    ? "(since the last batch started: the kernel's mark is reset per batch)."
+                    : "(since the process started: the kernel's mark could not be reset)."));
         w.WriteLine();
         w.WriteLine("""
             Definitions:

@@ -138,6 +138,7 @@ internal static partial class BatchRunBenchmark
         var done = await reader.ServiceProvider.GetRequiredService<BatchService>().GetAsync(batchId)
                    ?? throw new InvalidOperationException($"Batch {batchId} vanished.");
         return new Result(database, requests.Endpoint, lines, inputBytes, upload, validate, run, runCpu, runGc, BatchService.OpenAiStatus(done.Status),
-            done.RequestCompleted, done.RequestFailed, new(0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, default), idle, peak, runPeak, runWatch.LiveGrowth, runWatch.KernelPeakWasReset);
+            done.RequestCompleted, done.RequestFailed, new(0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, default), idle, peak, runPeak, runWatch.LiveGrowth,
+            runWatch.KernelPeakWasReset);
     }
 }

@@ -39,10 +39,12 @@ internal static class CalendarBenchmark
         var snapshotPlanMs = Time(20, () => planner.Plan(nodes, allocations, request, start, hours));
         var c = AvailabilityCalendar.Compute(nodes, allocations, Region, Sku, start);
 
-        output.WriteLine($"Availability calendar, 90 days (2,160 hours) of one SKU and region, {nodes.Count:N0} nodes ({c.ReadyGpus:N0} Ready GPUs), {allocations.Count:N0} allocations:");
+        output.WriteLine($"Availability calendar, 90 days (2,160 hours) of one SKU and region, {nodes.Count:N0} nodes ({c.ReadyGpus:N0} Ready GPUs), " +
+            $"{allocations.Count:N0} allocations:");
         output.WriteLine($"  calendar: median {calendarMs.Median:F3} ms, max {calendarMs.Max:F3} ms over 200 runs (goal < 20 ms)");
         output.WriteLine($"  free GPUs per day (min over the day), first 7 days: {string.Join(", ", c.DayMinFree.Take(7))}; lowest hour {c.HourFree.Min()}");
-        output.WriteLine($"  for comparison, one plan on a fresh snapshot of that pool (build the view + plan): median {snapshotPlanMs.Median:F2} ms, max {snapshotPlanMs.Max:F2} ms over 20 runs");
+        output.WriteLine("  for comparison, one plan on a fresh snapshot of that pool (build the view + plan): " +
+            $"median {snapshotPlanMs.Median:F2} ms, max {snapshotPlanMs.Max:F2} ms over 20 runs");
     }
 
     private static (double Median, double Max) Time(int runs, Action action)

@@ -3,7 +3,8 @@ using Portal.Benchmarks;
 using Portal.Core.Capacity;
 
 // Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--repeat 3] [--no-calendar]
-//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000] [--no-sqlite]
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000]
+//        [--no-sqlite]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --batches [--lines 100000] [--small 10000] [--repeat 3]
 //        [--endpoint chat|completions|embeddings] [--postgres "<server connection string>"] [--no-sqlite] [--instant] [--set Key=Value]
@@ -14,14 +15,16 @@ if (args.Contains("--pdf"))
     var terms = new Portal.Core.Leases.AgreementTerms("Bench Org", Guid.NewGuid(), "Richland Parish, Louisiana", "NVIDIA H100 SXM 80GB", 8,
         new DateTime(2027, 3, 1, 9, 0, 0, DateTimeKind.Utc), new DateTime(2027, 3, 4, 9, 0, 0, DateTimeKind.Utc),
         new Portal.Core.Leases.LeasePrice(8, 72, 2_490_000, 500, 2_365_500), "Cancel free of charge until 24 hours before the lease starts.");
-    var sign = new Portal.Core.Leases.AgreementSignature("Bench Signer", "bench@example.com", new DateTime(2027, 2, 1, 9, 0, 0, DateTimeKind.Utc), "127.0.0.1", "bench");
+    var sign = new Portal.Core.Leases.AgreementSignature("Bench Signer", "bench@example.com", new DateTime(2027, 2, 1, 9, 0, 0, DateTimeKind.Utc),
+        "127.0.0.1", "bench");
     for (var i = 0; i < 50; i++) Portal.Core.Leases.LeaseAgreementPdf.Render(terms, sign);
     var n = 500;
     var cpu0 = Environment.CpuUsage.TotalTime;
     var sw = System.Diagnostics.Stopwatch.StartNew();
     var bytes = 0;
     for (var i = 0; i < n; i++) bytes = Portal.Core.Leases.LeaseAgreementPdf.Render(terms, sign).Length;
-    Console.WriteLine($"Agreement PDF: {sw.Elapsed.TotalMilliseconds / n:N2} ms wall, {(Environment.CpuUsage.TotalTime - cpu0).TotalMilliseconds / n:N2} ms CPU per PDF, {bytes:N0} bytes");
+    Console.WriteLine($"Agreement PDF: {sw.Elapsed.TotalMilliseconds / n:N2} ms wall, " +
+        $"{(Environment.CpuUsage.TotalTime - cpu0).TotalMilliseconds / n:N2} ms CPU per PDF, {bytes:N0} bytes");
     return 0;
 }
 
@@ -41,8 +44,8 @@ if (args.Contains("--batches"))
     var instant = args.Contains("--instant"); // an in-client server answering at once: the runner's own CPU per line
     int[] sizes = small > 0 && small < lines ? [small, lines] : [lines];
     Console.WriteLine($"Batch runner benchmark: {endpoint}, {string.Join(" and ", sizes.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} lines, " +
-        $"{runs} runs each, {(instant ? "instant in-client server (--instant)" : "simulator latency 0")} (.NET {Environment.Version}, {Environment.ProcessorCount} cores, " +
-        $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
+        $"{runs} runs each, {(instant ? "instant in-client server (--instant)" : "simulator latency 0")} " +
+        $"(.NET {Environment.Version}, {Environment.ProcessorCount} cores, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
     // --set Batches:CheckpointEveryLines=5000 (repeatable): any portal setting, to measure the runner's knobs.
     var overrides = args.Select((a, i) => (a, i)).Where(p => p.a == "--set" && p.i + 1 < args.Length).Select(p => args[p.i + 1].Split('=', 2))
         .ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "");
@@ -83,7 +86,8 @@ if (!File.Exists(Path.Combine(dataDir, "openb_node_list_gpu_node.csv")))
 
 var trace = AlibabaTrace.Load(dataDir);
 Console.WriteLine($"Alibaba GPU trace from {dataDir}");
-Console.WriteLine($"Pool: {trace.Nodes.Count:N0} nodes, {trace.Nodes.Sum(n => n.GpuCount):N0} GPUs, {trace.Nodes.Select(n => n.Sku).Distinct().Count()} SKUs; " +
+Console.WriteLine($"Pool: {trace.Nodes.Count:N0} nodes, {trace.Nodes.Sum(n => n.GpuCount):N0} GPUs, " +
+    $"{trace.Nodes.Select(n => n.Sku).Distinct().Count()} SKUs; " +
     $"{trace.Tasks.Count:N0} requests (tasks with num_gpu >= 1), {trace.TasksWithTypeRestriction} restricted to given GPU types, the rest take any type.");
 Console.WriteLine($"Runtime: .NET {Environment.Version}, {Environment.ProcessorCount} cores, one thread used for placing.");
 Console.WriteLine();
@@ -106,11 +110,14 @@ foreach (var factor in factors)
 }
 
 Console.WriteLine($"Replay, arrivals in time order (arrival times divided by the compression factor, durations kept); speed = median of {repeat} runs:");
-Console.WriteLine($"{"factor",7} | {"policy",-18} | {"placed",13} | {"GPU-h placed",12} | {"requests/s",10} | {"refused",7} | {"stranded",8} | {"per refusal",11} | {"later window",12} | {"frag GPUs",9} | {"overbooked",10}");
+Console.WriteLine($"{"factor",7} | {"policy",-18} | {"placed",13} | {"GPU-h placed",12} | {"requests/s",10} | {"refused",7} | {"stranded",8} | " +
+    $"{"per refusal",11} | {"later window",12} | {"frag GPUs",9} | {"overbooked",10}");
 Console.WriteLine(new string('-', 147));
 foreach (var r in results)
-    Console.WriteLine($"{r.Factor,7:0.##} | {r.Policy,-18} | {r.Placed,6:N0}/{r.Requests,6:N0} | {r.PlacedGpuHourShare,12:P2} | {r.RequestsPerSecond,10:N0} | {r.Refusals,7:N0} | " +
-        $"{r.StrandedAtRefusals,8:N0} | {(r.Refusals == 0 ? 0 : (double)r.StrandedAtRefusals / r.Refusals),11:F2} | {r.RefusalsWithLaterWindow,12:N0} | {r.FragmentedGpusAverage,9:F1} | {r.OverbookedNodeHours,10:N0}");
+    Console.WriteLine($"{r.Factor,7:0.##} | {r.Policy,-18} | {r.Placed,6:N0}/{r.Requests,6:N0} | {r.PlacedGpuHourShare,12:P2} | " +
+        $"{r.RequestsPerSecond,10:N0} | {r.Refusals,7:N0} | {r.StrandedAtRefusals,8:N0} | " +
+        $"{(r.Refusals == 0 ? 0 : (double)r.StrandedAtRefusals / r.Refusals),11:F2} | {r.RefusalsWithLaterWindow,12:N0} | " +
+        $"{r.FragmentedGpusAverage,9:F1} | {r.OverbookedNodeHours,10:N0}");
 Console.WriteLine();
 Console.WriteLine("""
     Definitions:

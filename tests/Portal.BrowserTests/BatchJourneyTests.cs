@@ -99,7 +99,8 @@ public sealed class BatchJourneyTests(PortalInChromium portal)
         var ids = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            var response = await http.PostAsync("/v1/batches", JsonContent.Create(new { input_file_id = fileId, endpoint = "/v1/embeddings", completion_window = "24h" }));
+            var response = await http.PostAsync("/v1/batches",
+                JsonContent.Create(new { input_file_id = fileId, endpoint = "/v1/embeddings", completion_window = "24h" }));
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
             ids.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
         }
@@ -107,13 +108,20 @@ public sealed class BatchJourneyTests(PortalInChromium portal)
     }
 
     private static string Embeddings(int lines, int from = 0) => string.Concat(Enumerable.Range(from + 1, lines).Select(i =>
-        JsonSerializer.Serialize(new { custom_id = $"request-{i}", method = "POST", url = "/v1/embeddings", body = new { model = "all-minilm-l6-v2", input = $"Sentence number {i}." } }) + "\n"));
+        JsonSerializer.Serialize(new
+        {
+            custom_id = $"request-{i}", method = "POST", url = "/v1/embeddings",
+            body = new { model = "all-minilm-l6-v2", input = $"Sentence number {i}." },
+        }) + "\n"));
 
     private static string Chat(int lines) => string.Concat(Enumerable.Range(1, lines).Select(i =>
         JsonSerializer.Serialize(new
         {
             custom_id = $"q-{i}", method = "POST", url = "/v1/chat/completions",
-            body = new { model = "llama-3.3-70b-instruct", messages = new[] { new { role = "user", content = $"Question {i}: what is a GPU?" } }, max_tokens = 24 },
+            body = new
+            {
+                model = "llama-3.3-70b-instruct", messages = new[] { new { role = "user", content = $"Question {i}: what is a GPU?" } }, max_tokens = 24,
+            },
         }) + "\n"));
 
     private static string? CustomId(JsonElement line) => line.GetProperty("custom_id").GetString();

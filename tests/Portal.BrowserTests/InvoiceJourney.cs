@@ -33,7 +33,8 @@ public sealed class InvoiceJourney(IPage page, StepScreenshots screenshots, Port
             var lease = new Lease
             {
                 TenantId = tenantId, RegionId = "us-south-1", SkuId = "h100-sxm-80gb", Gpus = 2, Start = start, End = start.AddHours(3),
-                State = LeaseState.Ended, MicrosPerGpuHour = 2_490_000, PriceMicros = 14_940_000, CreatedAt = start, ActivatedAt = start, EndedAt = start.AddHours(3),
+                State = LeaseState.Ended, MicrosPerGpuHour = 2_490_000, PriceMicros = 14_940_000, CreatedAt = start, ActivatedAt = start,
+                EndedAt = start.AddHours(3),
             };
             db.Leases.Add(lease);
             for (var h = 0; h < 3; h++)

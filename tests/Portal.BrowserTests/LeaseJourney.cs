@@ -22,7 +22,9 @@ public sealed partial class LeaseJourney(IPage page, StepScreenshots screenshots
         await screenshots.TakeAsync(page, "leases-empty");
     }
 
-    /// <summary>From the empty leases page: the form, filled in as a person would, until its live check says it fits at <paramref name="expectedTotal"/>.</summary>
+    /// <summary>
+    /// From the empty leases page: the form, filled in as a person would, until its live check says it fits at <paramref name="expectedTotal"/>.
+    /// </summary>
     public async Task FillNewLeaseAsync(string skuName, string region, int gpus, int hours, string expectedTotal)
     {
         await page.GetByTestId("leases-empty").GetByRole(AriaRole.Link, new() { Name = "New lease" }).ClickAsync();

@@ -38,7 +38,11 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Support:Email", SupportEmail);
         builder.UseSetting("Support:Password", SupportPassword);
         // Every journey signs in from loopback: rate limits far above what the suite does.
-        foreach (var limit in new[] { "SignIn:PerIp", "SignIn:PerAccount", "Register:PerIp", "Register:PerAccount", "PasswordReset:PerIp", "PasswordReset:PerAccount", "Api:PerKey", "Api:PerUser", "Api:AnonymousPerIp" })
+        foreach (var limit in new[]
+                 {
+                     "SignIn:PerIp", "SignIn:PerAccount", "Register:PerIp", "Register:PerAccount", "PasswordReset:PerIp", "PasswordReset:PerAccount",
+                     "Api:PerKey", "Api:PerUser", "Api:AnonymousPerIp",
+                 })
             builder.UseSetting("RateLimits:" + limit, "1000000");
     }
 

@@ -33,11 +33,14 @@ public static class BatchContextCheck
 
         var texts = endpoint == BatchUrls.Completions ? Texts(body, "prompt") : MessageTexts(body);
         return Exceeds(texts, maxTokens, contextLength) is { } prompt
-            ? $"This model's maximum context length is {contextLength} tokens; this request asks for at least {prompt + maxTokens} ({prompt}+ in the prompt, {maxTokens} to generate)."
+            ? $"This model's maximum context length is {contextLength} tokens; this request asks for at least {prompt + maxTokens} " +
+              $"({prompt}+ in the prompt, {maxTokens} to generate)."
             : null;
     }
 
-    /// <summary>Null when the texts and <paramref name="reserved"/> fit in <paramref name="limit"/>; else the prompt tokens counted so far (past the limit).</summary>
+    /// <summary>
+    /// Null when the texts and <paramref name="reserved"/> fit in <paramref name="limit"/>; else the prompt tokens counted so far (past the limit).
+    /// </summary>
     private static int? Exceeds(IReadOnlyList<string> texts, int reserved, int limit)
     {
         var budget = limit - reserved;

@@ -89,7 +89,8 @@ public sealed class BatchFileService(IDbContextFactory<PortalDbContext> dbFactor
     }
 
     /// <summary>Files by creation (newest first unless <paramref name="ascending"/>), after the file <paramref name="after"/>.</summary>
-    public async Task<(List<BatchFile> Files, bool HasMore)> ListAsync(string? purpose, int limit, string? after, bool ascending, CancellationToken ct = default)
+    public async Task<(List<BatchFile> Files, bool HasMore)> ListAsync(string? purpose, int limit, string? after, bool ascending,
+        CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var q = db.BatchFiles.AsNoTracking().Where(f => f.DeletedAt == null);
@@ -125,7 +126,8 @@ public sealed class BatchFileService(IDbContextFactory<PortalDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var file = await db.BatchFiles.FirstOrDefaultAsync(f => f.Id == id && f.DeletedAt == null, ct) ?? throw BatchException.FileNotFound(id);
         if (await db.Batches.AnyAsync(b => b.InputFileId == id && BatchService.RunningStatuses.Contains(b.Status), ct))
-            throw new BatchException(409, $"File {id} is the input of a batch that is still running: cancel the batch or wait for it to finish.", "file_id", "file_in_use");
+            throw new BatchException(409, $"File {id} is the input of a batch that is still running: cancel the batch or wait for it to finish.",
+                "file_id", "file_in_use");
         file.DeletedAt = time.GetUtcNow().UtcDateTime;
         audit.Add(db, "file.deleted", "File", file.Id, file.Filename, tenant.TenantId);
         await db.SaveChangesAsync(ct);

@@ -60,7 +60,8 @@ public sealed class BatchFinisher(BatchTransitions transitions, BatchFileStore f
         await using (var db = await transitions.TenantDbAsync(found.TenantId, ct))
             checkpoint = await db.BatchCheckpoints.AsNoTracking().FirstAsync(c => c.BatchId == batchId, ct);
         if (checkpoint.Completed + checkpoint.Failed < found.RequestTotal)
-            throw new InvalidOperationException($"Batch {batchId} cannot finish with {checkpoint.Completed + checkpoint.Failed} of {found.RequestTotal} lines done.");
+            throw new InvalidOperationException(
+                $"Batch {batchId} cannot finish with {checkpoint.Completed + checkpoint.Failed} of {found.RequestTotal} lines done.");
 
         var decided = await transitions.ChangeAsync(batchId, b =>
         {

@@ -88,7 +88,8 @@ public static class BatchInputScanner
         if (m.RetiredAt is not null)
             return new("model_not_found", $"Line {n}: the model \"{m.Id}\" has been retired.", "body.model", n);
         if (m.Kind != BatchUrls.KindFor(endpoint))
-            return new("model_not_supported", $"Line {n}: \"{m.Id}\" is {(m.Kind == ModelKind.Chat ? "a chat" : "an embeddings")} model and cannot serve {endpoint}.", "body.model", n);
+            return new("model_not_supported",
+                $"Line {n}: \"{m.Id}\" is {(m.Kind == ModelKind.Chat ? "a chat" : "an embeddings")} model and cannot serve {endpoint}.", "body.model", n);
         return null;
     }
 

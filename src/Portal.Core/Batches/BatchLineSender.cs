@@ -86,7 +86,8 @@ public sealed class BatchLineSender(HttpClient http, BatchOptions options, TimeP
     {
         // Not JSON (a proxy's HTML page, plain text): wrapped as OpenAI's error shape, so the body is always JSON.
         var text = System.Text.Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 2000));
-        var wrapped = JsonSerializer.SerializeToUtf8Bytes(new { error = new { message = text, type = "server_error", param = (string?)null, code = (string?)null } });
+        var wrapped = JsonSerializer.SerializeToUtf8Bytes(
+            new { error = new { message = text, type = "server_error", param = (string?)null, code = (string?)null } });
         using var json = JsonDocument.Parse(wrapped);
         return BatchResultLine.Response(index, customId, status, requestId, json, wrapped,
             gaveUp && status is 429 or >= 500 ? ("retries_exhausted", $"Gave up after the last attempt: the server answered {status}") : null);

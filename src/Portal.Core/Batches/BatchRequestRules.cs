@@ -15,7 +15,9 @@ public static class BatchRequestRules
         if (string.IsNullOrWhiteSpace(r.InputFileId)) throw BatchException.Invalid("Missing required parameter: 'input_file_id'.", "input_file_id");
         if (string.IsNullOrWhiteSpace(r.Endpoint)) throw BatchException.Invalid("Missing required parameter: 'endpoint'.", "endpoint");
         if (!BatchService.Endpoints.Contains(r.Endpoint))
-            throw BatchException.Invalid($"Invalid value for 'endpoint': '{r.Endpoint}'. Supported values are: {string.Join(", ", BatchService.Endpoints.Select(e => $"'{e}'"))}.", "endpoint");
+            throw BatchException.Invalid(
+                $"Invalid value for 'endpoint': '{r.Endpoint}'. Supported values are: {string.Join(", ", BatchService.Endpoints.Select(e => $"'{e}'"))}.",
+                "endpoint");
         if (string.IsNullOrWhiteSpace(r.CompletionWindow))
             throw BatchException.Invalid("Missing required parameter: 'completion_window'. Use \"24h\".", "completion_window");
         if (r.CompletionWindow != BatchService.CompletionWindow)
@@ -28,7 +30,8 @@ public static class BatchRequestRules
             if (key.Length is 0 or > MaxMetadataKeyLength)
                 throw BatchException.Invalid($"Metadata keys are 1 to {MaxMetadataKeyLength} characters; '{Short(key)}' is not.", "metadata");
             if (value is null || value.Length > MaxMetadataValueLength)
-                throw BatchException.Invalid($"Metadata values are strings of at most {MaxMetadataValueLength} characters; the value of '{key}' is not.", "metadata");
+                throw BatchException.Invalid(
+                    $"Metadata values are strings of at most {MaxMetadataValueLength} characters; the value of '{key}' is not.", "metadata");
         }
         return JsonSerializer.Serialize(metadata);
     }

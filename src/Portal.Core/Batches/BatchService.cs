@@ -32,7 +32,8 @@ public sealed class BatchService(IDbContextFactory<PortalDbContext> dbFactory, C
         var input = await db.BatchFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == request.InputFileId && f.DeletedAt == null, ct)
                     ?? throw new BatchException(404, $"No such File object: {request.InputFileId}", "input_file_id");
         if (input.Purpose != BatchFileService.BatchPurpose)
-            throw BatchException.Invalid($"File {input.Id} has purpose '{input.Purpose}'; a batch's input must be uploaded with purpose 'batch'.", "input_file_id");
+            throw BatchException.Invalid(
+                $"File {input.Id} has purpose '{input.Purpose}'; a batch's input must be uploaded with purpose 'batch'.", "input_file_id");
         await spendGate.EnsureCanStartAsync(db, ct);
 
         var now = time.GetUtcNow().UtcDateTime;

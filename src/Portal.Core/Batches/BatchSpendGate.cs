@@ -21,7 +21,8 @@ public sealed class BatchSpendGate(CurrentTenant tenant, TimeProvider time, IOpt
         var month = await MonthSpendReader.ReadAsync(db, tenant.TenantId!.Value, time.GetUtcNow().UtcDateTime, spendOptions.Value, ct);
         if (month.LeftMicros <= 0)
             throw new BatchException(403,
-                $"This month's spend is forecast at {Money.Format(month.ForecastMicros)}: $0.00 of your {Money.Format(month.LimitMicros)} monthly limit is left, so no new batch can start. An Owner can raise the limit in the organisation's settings.",
+                $"This month's spend is forecast at {Money.Format(month.ForecastMicros)}: $0.00 of your {Money.Format(month.LimitMicros)} monthly limit " +
+                "is left, so no new batch can start. An Owner can raise the limit in the organisation's settings.",
                 code: "spend_limit_exceeded", type: "insufficient_quota");
     }
 }

@@ -29,7 +29,8 @@ public sealed class CountingStream(Stream inner, long maxBytes) : Stream
         if (read.Length == 0) return 0;
         Bytes += read.Length;
         if (Bytes > maxBytes)
-            throw new BatchException(413, $"The file is larger than the limit of {maxBytes:N0} bytes ({maxBytes / (1024 * 1024):N0} MB). Split it into smaller files.",
+            throw new BatchException(413,
+                $"The file is larger than the limit of {maxBytes:N0} bytes ({maxBytes / (1024 * 1024):N0} MB). Split it into smaller files.",
                 "file", "file_too_large");
         newlines += read.Count((byte)'\n');
         last = read[^1];

@@ -55,7 +55,8 @@ public static class InvoiceBuilder
             if (due == 0) break;
             if (left <= 0) continue;
             var take = Math.Min(left, due);
-            db.CreditApplications.Add(new CreditApplication { TenantId = invoice.TenantId, CreditId = c.Credit.Id, InvoiceId = invoice.Id, AmountMicros = take });
+            db.CreditApplications.Add(
+                new CreditApplication { TenantId = invoice.TenantId, CreditId = c.Credit.Id, InvoiceId = invoice.Id, AmountMicros = take });
             c.Credit.Version++; // two invoices spending the same credit at once: one of them fails and builds again
             due -= take;
             invoice.CreditsMicros += take;

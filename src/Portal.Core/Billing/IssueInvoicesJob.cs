@@ -42,7 +42,8 @@ public sealed class IssueInvoicesJob(IDbContextFactory<PortalDbContext> dbFactor
     {
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         var used = await db.UsageRecords.Where(r => r.PeriodStart >= from && r.PeriodStart < to).Select(r => r.TenantId).Distinct().ToListAsync(ct);
-        var fees = await db.Leases.Where(l => (l.CancellationFeeMicros > 0 && ((l.CancelledAt >= from && l.CancelledAt < to) || (l.ReleasedAt >= from && l.ReleasedAt < to)))
+        var fees = await db.Leases.Where(l => (l.CancellationFeeMicros > 0
+                    && ((l.CancelledAt >= from && l.CancelledAt < to) || (l.ReleasedAt >= from && l.ReleasedAt < to)))
                 || (l.LostGpuHours > 0 && l.ActivatedAt != null && (l.ReleasedAt ?? l.End) > from && (l.ReleasedAt ?? l.End) <= to))
             .Select(l => l.TenantId).Distinct().ToListAsync(ct);
         var invoiced = await db.Invoices.Where(i => i.PeriodStart == from).Select(i => i.TenantId).Distinct().ToListAsync(ct);

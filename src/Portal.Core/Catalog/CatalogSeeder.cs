@@ -95,7 +95,10 @@ public static class CatalogSeeder
                 var id = $"{region}-{sku.Split('-')[0]}-{i:D3}";
                 // A few nodes start in maintenance, as in any real fleet.
                 if (!nodes.Contains(id))
-                    db.Nodes.Add(new Node { Id = id, RegionId = region, SkuId = sku, GpuCount = perNode, State = i % 17 == 0 ? NodeState.Maintenance : NodeState.Ready });
+                    db.Nodes.Add(new Node
+                    {
+                        Id = id, RegionId = region, SkuId = sku, GpuCount = perNode, State = i % 17 == 0 ? NodeState.Maintenance : NodeState.Ready
+                    });
             }
         }
 

@@ -86,7 +86,8 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory)
             .Where(m => m.RetiredAt == null && (id == null || m.Id == id)).OrderBy(m => m.Kind).ThenBy(m => m.Name).ToListAsync(ct);
         return models.Select(m => new ModelView(m.Id, m.Name, m.Kind.ToString(), m.Description, m.ContextLength, m.OpenWeights, m.Licence,
                 m.InputMicrosPerMillionTokens, m.OutputMicrosPerMillionTokens, m.ServingSkuId, m.ServingSku?.Name ?? m.ServingSkuId,
-                [.. m.Deployments.OrderBy(d => d.RegionId).Select(d => new DeploymentView(d.RegionId, regions.GetValueOrDefault(d.RegionId, d.RegionId), d.BaseUrl))]))
+                [.. m.Deployments.OrderBy(d => d.RegionId)
+                    .Select(d => new DeploymentView(d.RegionId, regions.GetValueOrDefault(d.RegionId, d.RegionId), d.BaseUrl))]))
             .ToList();
     }
 }

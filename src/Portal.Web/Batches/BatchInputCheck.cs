@@ -15,7 +15,8 @@ public sealed record BatchInputReport(IReadOnlyList<OpenAiBatchErrorJson> Proble
 }
 
 /// <summary>
-/// Checks an input on the new batch page with the validation job's own scan (<see cref="BatchInputScanner.ScanAsync(Stream, string, IReadOnlyDictionary{string, Portal.Core.Catalog.HostedModel}, BatchOptions, CancellationToken)"/>),
+/// Checks an input on the new batch page with the validation job's own scan
+/// (<see cref="BatchInputScanner.ScanAsync(Stream, string, IReadOnlyDictionary{string, Portal.Core.Catalog.HostedModel}, BatchOptions, CancellationToken)"/>),
 /// so the member sees every problem by line before anything is created, and a file that passes here passes there.
 /// </summary>
 public sealed class BatchInputCheck(IDbContextFactory<PortalDbContext> dbFactory, BatchFileStore store, IOptions<BatchOptions> options)

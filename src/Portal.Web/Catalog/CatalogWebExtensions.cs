@@ -22,7 +22,8 @@ public static class CatalogWebExtensions
         api.MapGet("/regions", async (CatalogService catalog, CancellationToken ct) =>
             (await catalog.ListRegionsAsync(ct)).Select(r => new { id = r.Id, name = r.Name }))
             .WithSummary("Regions (data centres) that sell capacity");
-        api.MapGet("/gpu-skus", async (string? region, int? minMemoryGb, decimal? maxUsdPerGpuHour, SkuSort? sort, CatalogService catalog, CancellationToken ct) =>
+        api.MapGet("/gpu-skus", async (string? region, int? minMemoryGb, decimal? maxUsdPerGpuHour, SkuSort? sort, CatalogService catalog,
+            CancellationToken ct) =>
             (await catalog.ListSkusAsync(new SkuFilter(region, minMemoryGb,
                 maxUsdPerGpuHour is { } max ? (long)(max * Money.MicrosPerDollar) : null, sort ?? SkuSort.PriceAscending), ct)).Select(SkuJson))
             .WithSummary("GPU SKUs with prices and capacity per region; filter by region, memory and price");

@@ -50,7 +50,8 @@ public static class RequestBodyLimits
 
     private static bool IsCapped(HttpRequest request) =>
         (request.Path.StartsWithSegments("/api") || OpenAiApi.IsOpenAiPath(request.Path))
-        && !(HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments(OpenAiApi.Base + "/files", StringComparison.OrdinalIgnoreCase, out var rest) && !rest.HasValue);
+        && !(HttpMethods.IsPost(request.Method)
+            && request.Path.StartsWithSegments(OpenAiApi.Base + "/files", StringComparison.OrdinalIgnoreCase, out var rest) && !rest.HasValue);
 
     private static IResult TooLarge(HttpContext context, long cap)
     {

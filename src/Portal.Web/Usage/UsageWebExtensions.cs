@@ -9,8 +9,8 @@ public static class UsageWebExtensions
     /// <summary>The usage CSV: the rows the usage page shows for the same filters, one line per day and SKU or model.</summary>
     public static IEndpointRouteBuilder MapPortalUsage(this IEndpointRouteBuilder app)
     {
-        app.MapGet(ExportPath, async (Portal.Core.Tenancy.CurrentTenant tenant, UsageReportService usage, TimeProvider time, string? period, string? from, string? to,
-            string? sku, string? model, CancellationToken ct) =>
+        app.MapGet(ExportPath, async (Portal.Core.Tenancy.CurrentTenant tenant, UsageReportService usage, TimeProvider time, string? period,
+            string? from, string? to, string? sku, string? model, CancellationToken ct) =>
         {
             if (tenant.TenantId is null) return Results.NotFound();
             var filter = UsageQuery.Parse(period, from, to, sku, model).ToFilter(time.GetUtcNow().UtcDateTime);

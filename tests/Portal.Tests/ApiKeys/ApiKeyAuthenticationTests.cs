@@ -44,7 +44,8 @@ public class ApiKeyAuthenticationTests(LeaseFactory factory) : IClassFixture<Lea
         Assert.Equal(JsonValueKind.Null, error.GetProperty("code").ValueKind);
         Assert.Contains("didn't provide an API key", error.GetProperty("message").GetString());
         using var garbage = Http(factory, "not-a-key");
-        Assert.Equal("invalid_api_key", (await OpenAiErrorAsync(await garbage.GetAsync("/v1/files"), HttpStatusCode.Unauthorized)).GetProperty("code").GetString());
+        Assert.Equal("invalid_api_key",
+            (await OpenAiErrorAsync(await garbage.GetAsync("/v1/files"), HttpStatusCode.Unauthorized)).GetProperty("code").GetString());
         // The cookie API is unchanged.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/leases")).StatusCode);
     }
@@ -99,7 +100,8 @@ public class ApiKeyAuthenticationTests(LeaseFactory factory) : IClassFixture<Lea
         await using (var db = factory.CreateDbContext(scope))
             await db.Memberships.Where(m => m.UserId == adminId).ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, TenantRole.Viewer));
 
-        var refused = await OpenAiErrorAsync(await http.PostAsJsonAsync("/v1/batches", new { input_file_id = "file-x", endpoint = "/v1/embeddings", completion_window = "24h" }),
+        var refused = await OpenAiErrorAsync(
+            await http.PostAsJsonAsync("/v1/batches", new { input_file_id = "file-x", endpoint = "/v1/embeddings", completion_window = "24h" }),
             HttpStatusCode.Forbidden);
         Assert.Equal("insufficient_permissions", refused.GetProperty("code").GetString());
         Assert.Contains("acts as Viewer", refused.GetProperty("message").GetString());
@@ -114,7 +116,8 @@ public class ApiKeyAuthenticationTests(LeaseFactory factory) : IClassFixture<Lea
     internal static async Task<JsonElement> OpenAiErrorAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == status, $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri} → {(int)response.StatusCode}: {text}");
+        Assert.True(response.StatusCode == status,
+            $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri} → {(int)response.StatusCode}: {text}");
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
         var error = JsonDocument.Parse(text).RootElement.GetProperty("error").Clone();
         Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));

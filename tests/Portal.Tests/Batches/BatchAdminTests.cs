@@ -119,7 +119,8 @@ public sealed class BatchAdminTests(LeaseFactory factory) : IClassFixture<LeaseF
         Assert.Equal(BatchStatus.Completed, (await ReloadAsync(factory, finished.Id)).Status);
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
-        Assert.False(await db.AuditEvents.AnyAsync(e => e.Action == BatchAdminActions.CancelledBySupport && (e.TargetId == running.Id || e.TargetId == finished.Id)));
+        Assert.False(await db.AuditEvents.AnyAsync(e =>
+            e.Action == BatchAdminActions.CancelledBySupport && (e.TargetId == running.Id || e.TargetId == finished.Id)));
     }
 
     [Fact]

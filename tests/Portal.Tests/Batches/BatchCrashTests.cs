@@ -133,7 +133,9 @@ public class BatchCrashTests(BatchFactory factory, ITestOutputHelper output) : I
         Assert.True(new FileInfo(store.PathOf(BatchPartialFiles.ErrorId(id))).Length >= checkpoint.ErrorBytes);
     }
 
-    /// <summary>The files hold each of the <paramref name="lines"/> custom_ids once, each where it belongs, and the batch's counts, tokens and cost say the same.</summary>
+    /// <summary>
+    /// The files hold each of the <paramref name="lines"/> custom_ids once, each where it belongs, and the batch's counts, tokens and cost say the same.
+    /// </summary>
     internal static async Task AssertExactlyOnceAsync(BatchFactory factory, Batch batch, int lines, bool cancelled)
     {
         var store = factory.Services.GetRequiredService<BatchFileStore>();

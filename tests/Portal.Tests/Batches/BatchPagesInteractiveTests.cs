@@ -113,7 +113,8 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
         var page = RenderNewBatchPage();
 
         page.Find("[data-testid=paste-example]").Click();
-        page.WaitForAssertion(() => Assert.Contains("\"url\":\"/v1/chat/completions\"", page.Find("#batch-lines").GetAttribute("value") ?? page.Find("#batch-lines").TextContent));
+        page.WaitForAssertion(() => Assert.Contains("\"url\":\"/v1/chat/completions\"",
+            page.Find("#batch-lines").GetAttribute("value") ?? page.Find("#batch-lines").TextContent));
         page.Find("[data-testid=set-model]").Click();
 
         page.WaitForAssertion(() => Assert.Contains("3 requests for", page.Find("[data-testid=check-passed]").TextContent));
@@ -201,7 +202,8 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
         // What the runner does at a checkpoint: commit the counts, then publish.
         using (var scope = factory.Services.CreateScope())
         await using (var db = factory.CreateDbContext(scope))
-            await db.Batches.Where(b => b.Id == batch.Id).ExecuteUpdateAsync(s => s.SetProperty(b => b.RequestTotal, 3).SetProperty(b => b.RequestCompleted, 2));
+            await db.Batches.Where(b => b.Id == batch.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(b => b.RequestTotal, 3).SetProperty(b => b.RequestCompleted, 2));
         factory.Services.GetRequiredService<PortalChanges>().Publish(new PortalChange(owner.TenantId, PortalChange.Batch, EntityKey: batch.Id));
 
         page.WaitForAssertion(() => Assert.Equal("2", page.Find("[data-testid=count-completed]").TextContent.Trim()));

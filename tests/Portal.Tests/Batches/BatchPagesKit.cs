@@ -115,10 +115,12 @@ public static class BatchPagesKit
 
     /// <summary>An output line in OpenAI's shape.</summary>
     public static string OutputLine(string customId) =>
-        $$$"""{"id":"batch_req_{{{customId}}}","custom_id":"{{{customId}}}","response":{"status_code":200,"request_id":"req_{{{customId}}}","body":{"object":"list"}},"error":null}""" + "\n";
+        $$$"""{"id":"batch_req_{{{customId}}}","custom_id":"{{{customId}}}","response":{"status_code":200,"request_id":"req_""" +
+        $$$"""{{{customId}}}","body":{"object":"list"}},"error":null}""" + "\n";
 
     /// <summary>An output or error file as the runner adds it (named <c>batch_..._output.jsonl</c> / <c>_error.jsonl</c>).</summary>
-    private static async Task<string> AddFileAsync(Portal.Core.Data.PortalDbContext db, BatchFileStore store, Batch batch, string kind, string text, DateTime now)
+    private static async Task<string> AddFileAsync(Portal.Core.Data.PortalDbContext db, BatchFileStore store, Batch batch, string kind, string text,
+        DateTime now)
     {
         var id = BatchFileStore.NewId("file-");
         var bytes = await store.SaveAsync(id, new MemoryStream(Encoding.UTF8.GetBytes(text)));

@@ -118,7 +118,8 @@ public sealed class BatchPagesTests(LeaseFactory factory) : IClassFixture<LeaseF
         var downloaded = await client.GetAsync($"/batches/{batch.Id}/output.jsonl");
         Assert.Equal(HttpStatusCode.OK, downloaded.StatusCode);
         Assert.Equal(output, await downloaded.Content.ReadAsStringAsync());
-        Assert.Equal($"{batch.Id}_output.jsonl", downloaded.Content.Headers.ContentDisposition?.FileNameStar ?? downloaded.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal($"{batch.Id}_output.jsonl",
+            downloaded.Content.Headers.ContentDisposition?.FileNameStar ?? downloaded.Content.Headers.ContentDisposition?.FileName);
         Assert.Equal(errors, await (await client.GetAsync($"/batches/{batch.Id}/errors.jsonl")).Content.ReadAsStringAsync());
         Assert.Equal(OpenAiTestKit.EmbeddingsJsonl(3), await (await client.GetAsync($"/batches/{batch.Id}/input.jsonl")).Content.ReadAsStringAsync());
     }

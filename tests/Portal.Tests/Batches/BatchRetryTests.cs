@@ -70,7 +70,8 @@ public class BatchRetryTests(BatchFactory factory) : IClassFixture<BatchFactory>
     [Fact]
     public async Task A_client_error_is_not_retried_and_goes_to_the_error_file_with_its_status()
     {
-        Script(_ => Json(HttpStatusCode.BadRequest, """{"error":{"message":"'messages' is required","type":"invalid_request_error","param":"messages","code":null}}"""));
+        Script(_ => Json(HttpStatusCode.BadRequest,
+            """{"error":{"message":"'messages' is required","type":"invalid_request_error","param":"messages","code":null}}"""));
 
         var line = await RunOneAsync(expectFailed: true);
 
@@ -139,11 +140,14 @@ public class BatchRetryTests(BatchFactory factory) : IClassFixture<BatchFactory>
     };
 
     internal static HttpResponseMessage Ok(int prompt = 4, int completion = 3) => Json(HttpStatusCode.OK,
-        $$$"""{"id":"chatcmpl-1","object":"chat.completion","model":"llama-3.3-70b-instruct","choices":[{"index":0,"message":{"role":"assistant","content":"Hi."},"finish_reason":"stop"}],"usage":{"prompt_tokens":{{{prompt}}},"completion_tokens":{{{completion}}},"total_tokens":{{{prompt + completion}}}}}""");
+        $$$"""{"id":"chatcmpl-1","object":"chat.completion","model":"llama-3.3-70b-instruct","choices":[""" +
+        $$$"""{"index":0,"message":{"role":"assistant","content":"Hi."},"finish_reason":"stop"}],"usage":""" +
+        $$$"""{"prompt_tokens":{{{prompt}}},"completion_tokens":{{{completion}}},"total_tokens":{{{prompt + completion}}}}}""");
 
     private static HttpResponseMessage RateLimited(Action<HttpResponseMessage> headers)
     {
-        var response = Json(HttpStatusCode.TooManyRequests, """{"error":{"message":"slow down","type":"requests","param":null,"code":"rate_limit_exceeded"}}""");
+        var response = Json(HttpStatusCode.TooManyRequests,
+            """{"error":{"message":"slow down","type":"requests","param":null,"code":"rate_limit_exceeded"}}""");
         headers(response);
         return response;
     }

@@ -62,7 +62,8 @@ public class BatchRunnerTests(BatchFactory factory) : IClassFixture<BatchFactory
         var batch = await factory.LoadAsync(id);
         Assert.Equal((BatchStatus.Completed, 8, 0), (batch.Status, batch.RequestCompleted, batch.RequestFailed));
         var output = await factory.ReadResultsAsync(batch.OutputFileId);
-        Assert.All(output, l => Assert.Equal(384, l.GetProperty("response").GetProperty("body").GetProperty("data")[0].GetProperty("embedding").GetArrayLength()));
+        Assert.All(output, l =>
+            Assert.Equal(384, l.GetProperty("response").GetProperty("body").GetProperty("data")[0].GetProperty("embedding").GetArrayLength()));
         Assert.Equal(output.Sum(l => Usage(l, "prompt_tokens")), batch.InputTokens);
         Assert.Equal(0, batch.OutputTokens);
         Assert.Equal((batch.InputTokens * 10_000 + 500_000) / 1_000_000, batch.CostMicros);

@@ -15,7 +15,8 @@ public class BatchSweepTests(BatchFactory factory) : IClassFixture<BatchFactory>
     public async Task Output_files_past_retention_are_deleted_and_the_batch_says_so()
     {
         var id = await factory.CreateBatchAsync(await factory.NewTenantAsync(), BatchUrls.ChatCompletions,
-            [ChatLine("ok"), """{"custom_id":"refused","method":"POST","url":"/v1/chat/completions","body":{"model":"llama-3.3-70b-instruct","messages":[]}}"""]);
+            [ChatLine("ok"),
+             """{"custom_id":"refused","method":"POST","url":"/v1/chat/completions","body":{"model":"llama-3.3-70b-instruct","messages":[]}}"""]);
         await factory.ValidateAsync(id);
         await factory.RunBatchAsync(id);
         var batch = await factory.LoadAsync(id);

@@ -107,8 +107,10 @@ public class BatchValidationTests(BatchFactory factory) : IClassFixture<BatchFac
     {
         var tenant = await factory.NewTenantAsync();
         var cut = ChatLine("c");
-        var truncated = await factory.CreateBatchAsync(tenant, Chat, s => s.WriteAsync(Encoding.UTF8.GetBytes($"{ChatLine("a")}\n{ChatLine("b")}\n{cut[..(cut.Length / 2)]}")).AsTask());
-        var unterminated = await factory.CreateBatchAsync(tenant, Chat, s => s.WriteAsync(Encoding.UTF8.GetBytes($"{ChatLine("a")}\r\n{ChatLine("b")}")).AsTask());
+        var truncated = await factory.CreateBatchAsync(tenant, Chat,
+            s => s.WriteAsync(Encoding.UTF8.GetBytes($"{ChatLine("a")}\n{ChatLine("b")}\n{cut[..(cut.Length / 2)]}")).AsTask());
+        var unterminated = await factory.CreateBatchAsync(tenant, Chat,
+            s => s.WriteAsync(Encoding.UTF8.GetBytes($"{ChatLine("a")}\r\n{ChatLine("b")}")).AsTask());
 
         await factory.ValidateAsync(truncated);
         await factory.ValidateAsync(unterminated);

@@ -49,7 +49,8 @@ public class LargeUploadTests(LargeUploadTests.KestrelFactory factory) : IClassF
 
         var file = new StreamContent(body);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/jsonl");
-        var response = await http.PostAsync("/v1/files", new MultipartFormDataContent { { new StringContent("batch"), "purpose" }, { file, "file", "big.jsonl" } });
+        var response = await http.PostAsync("/v1/files",
+            new MultipartFormDataContent { { new StringContent("batch"), "purpose" }, { file, "file", "big.jsonl" } });
 
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {text}");

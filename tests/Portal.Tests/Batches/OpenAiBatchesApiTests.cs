@@ -125,7 +125,8 @@ public class OpenAiBatchesApiTests(LeaseFactory factory) : IClassFixture<LeaseFa
         Assert.Equal("cancelling", again.GetProperty("status").GetString());
         Assert.Equal(cancelling.GetProperty("cancelling_at").GetInt64(), again.GetProperty("cancelling_at").GetInt64());
         // The input of a batch still running cannot be deleted.
-        Assert.Equal("file_in_use", (await OpenAiErrorAsync(await http.DeleteAsync($"/v1/files/{fileId}"), HttpStatusCode.Conflict)).GetProperty("code").GetString());
+        Assert.Equal("file_in_use",
+            (await OpenAiErrorAsync(await http.DeleteAsync($"/v1/files/{fileId}"), HttpStatusCode.Conflict)).GetProperty("code").GetString());
 
         using (var scope = factory.Services.CreateScope())
         await using (var db = factory.CreateDbContext(scope))
@@ -176,7 +177,8 @@ public class OpenAiBatchesApiTests(LeaseFactory factory) : IClassFixture<LeaseFa
         Assert.Equal("validating", (await JsonAsync(await read.GetAsync($"/v1/batches/{id}"))).GetProperty("status").GetString());
 
         await using var viewer = await factory.As(tenant, await NewMemberAsync(factory, tenant, TenantRole.Viewer));
-        var refused = await Assert.ThrowsAsync<BatchException>(() => viewer.Get<BatchService>().CreateAsync(new BatchRequest(fileId, "/v1/embeddings", "24h", null)));
+        var refused = await Assert.ThrowsAsync<BatchException>(() =>
+            viewer.Get<BatchService>().CreateAsync(new BatchRequest(fileId, "/v1/embeddings", "24h", null)));
         Assert.Equal(403, refused.Status);
         Assert.Contains("Your role (Viewer) cannot create batches", refused.Message);
     }

@@ -58,7 +58,8 @@ public class OpenAiSdkTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var cancelled = Parse(await first.CancelAsync(new RequestOptions()));
         Assert.Equal("cancelling", cancelled.GetProperty("status").GetString());
         Assert.Equal(Unix(factory.Now), cancelled.GetProperty("cancelling_at").GetInt64());
-        Assert.Equal("cancelling", (await WaitForBatchStatusAsync(sdk, first.BatchId, TimeSpan.FromSeconds(5), "cancelling")).GetProperty("status").GetString());
+        Assert.Equal("cancelling",
+            (await WaitForBatchStatusAsync(sdk, first.BatchId, TimeSpan.FromSeconds(5), "cancelling")).GetProperty("status").GetString());
         Assert.Equal("validating", (await GetBatchJsonAsync(sdk, second.BatchId)).GetProperty("status").GetString());
 
         var models = (await sdk.GetOpenAIModelClient().GetModelsAsync()).Value;
@@ -66,7 +67,8 @@ public class OpenAiSdkTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.Contains(models, m => m.Id == "llama-3.3-70b-instruct");
         Assert.Equal("all-minilm-l6-v2", (await sdk.GetOpenAIModelClient().GetModelAsync("all-minilm-l6-v2")).Value.Id);
 
-        var deleted = (await files.DeleteFileAsync((await files.UploadFileAsync(BinaryData.FromString(jsonl), "x.jsonl", OpenAI.Files.FileUploadPurpose.Batch)).Value.Id)).Value;
+        var deleted = (await files.DeleteFileAsync(
+            (await files.UploadFileAsync(BinaryData.FromString(jsonl), "x.jsonl", OpenAI.Files.FileUploadPurpose.Batch)).Value.Id)).Value;
         Assert.True(deleted.Deleted);
     }
 
@@ -114,7 +116,8 @@ public class OpenAiSdkTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.Equal(404, missing.Status);
         Assert.Contains("No such File object", missing.Message);
 
-        var unauthorised = await Assert.ThrowsAsync<ClientResultException>(() => Sdk(factory, "sk-portal-" + new string('x', 40)).GetOpenAIModelClient().GetModelsAsync());
+        var unauthorised = await Assert.ThrowsAsync<ClientResultException>(() =>
+            Sdk(factory, "sk-portal-" + new string('x', 40)).GetOpenAIModelClient().GetModelsAsync());
         Assert.Equal(401, unauthorised.Status);
     }
 

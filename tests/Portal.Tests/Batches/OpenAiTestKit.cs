@@ -67,10 +67,12 @@ public static class OpenAiTestKit
     /// <summary>JSONL of <paramref name="lines"/> embeddings requests.</summary>
     public static string EmbeddingsJsonl(int lines, string model = "all-minilm-l6-v2") =>
         string.Concat(Enumerable.Range(1, lines).Select(i =>
-            JsonSerializer.Serialize(new { custom_id = $"req-{i}", method = "POST", url = "/v1/embeddings", body = new { model, input = $"line {i}" } }) + "\n"));
+            JsonSerializer.Serialize(new { custom_id = $"req-{i}", method = "POST", url = "/v1/embeddings", body = new { model, input = $"line {i}" } }) +
+            "\n"));
 
     public static async Task<string> UploadAsync(OpenAIClient sdk, string jsonl, string filename = "input.jsonl") =>
-        (await sdk.GetOpenAIFileClient().UploadFileAsync(new MemoryStream(Encoding.UTF8.GetBytes(jsonl)), filename, OpenAI.Files.FileUploadPurpose.Batch)).Value.Id;
+        (await sdk.GetOpenAIFileClient().UploadFileAsync(new MemoryStream(Encoding.UTF8.GetBytes(jsonl)), filename, OpenAI.Files.FileUploadPurpose.Batch))
+            .Value.Id;
 
     /// <summary>Creates a batch through the SDK; returns the operation (its BatchId, UpdateStatus, Cancel).</summary>
     public static Task<CreateBatchOperation> CreateBatchAsync(OpenAIClient sdk, string inputFileId, string endpoint = "/v1/embeddings",

@@ -5,7 +5,9 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Billing;
 
-/// <summary>Issuing once whatever runs, credits that carry over, and Support's void, re-issue and mark paid (audited, refused when they do not apply).</summary>
+/// <summary>
+/// Issuing once whatever runs, credits that carry over, and Support's void, re-issue and mark paid (audited, refused when they do not apply).
+/// </summary>
 public class InvoiceActionsTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
 {
     private static readonly DateTime February = BillingKit.Month(2027, 2); // the clock starts on March 1st
@@ -68,7 +70,8 @@ public class InvoiceActionsTests(LeaseFactory factory) : IClassFixture<LeaseFact
         Assert.False((await billing.ReissueAsync(original.Id)).Succeeded); // already replaced
         var invoices = await kit.InvoicesAsync(tenantId);
         var replacement = invoices.Single(i => i.Id != original.Id);
-        Assert.Equal((InvoiceState.Void, "Wrong rate applied"), (invoices.Single(i => i.Id == original.Id).State, invoices.Single(i => i.Id == original.Id).VoidReason));
+        Assert.Equal((InvoiceState.Void, "Wrong rate applied"),
+            (invoices.Single(i => i.Id == original.Id).State, invoices.Single(i => i.Id == original.Id).VoidReason));
         Assert.Equal((original.Id, 8_500_000L, InvoiceState.Issued), (replacement.ReplacesInvoiceId, replacement.TotalMicros, replacement.State));
         Assert.NotEqual(original.Number, replacement.Number);
 

@@ -30,7 +30,8 @@ public class InvoiceMonthTests(LeaseFactory factory) : IClassFixture<LeaseFactor
         kit.Advance(3);
         var (otherId, otherOwnerId) = await factory.NewTenantAsync();
         await using (var other = await factory.As(otherId, otherOwnerId))
-            await other.Leases.HoldAsync(new LeaseRequest("us-east-2", "b200-180gb", await kit.Leases.ReadyGpusAsync("us-east-2", "b200-180gb") - 8, factory.ThisHour, 7));
+            await other.Leases.HoldAsync(new LeaseRequest("us-east-2", "b200-180gb",
+                await kit.Leases.ReadyGpusAsync("us-east-2", "b200-180gb") - 8, factory.ThisHour, 7));
         await kit.FailNodeAsync(d.Allocations.Single().NodeId);
         Assert.Equal(56, (await kit.Leases.LoadAsync(d.Id)).LostGpuHours);
 
@@ -51,7 +52,11 @@ public class InvoiceMonthTests(LeaseFactory factory) : IClassFixture<LeaseFactor
         Assert.Matches(@"^INV-2027-03-\d{4}$", invoice.Number);
         Assert.Equal((InvoiceState.Issued, BillingKit.Month(2027, 3)), (invoice.State, DateTime.SpecifyKind(invoice.PeriodStart, DateTimeKind.Utc)));
         var lines = invoice.Lines;
-        Assert.Equal([InvoiceLineKind.Lease, InvoiceLineKind.Lease, InvoiceLineKind.Lease, InvoiceLineKind.Model, InvoiceLineKind.CancellationFee, InvoiceLineKind.SlaNote],
+        Assert.Equal(
+            [
+                InvoiceLineKind.Lease, InvoiceLineKind.Lease, InvoiceLineKind.Lease, InvoiceLineKind.Model, InvoiceLineKind.CancellationFee,
+                InvoiceLineKind.SlaNote,
+            ],
             lines.Select(l => l.Kind));
         Assert.Equal((8 * 48 * 3600L, 8 * 48 * a.MicrosPerGpuHour, a.MicrosPerGpuHour), Line(lines, a.Id, InvoiceLineKind.Lease));
         Assert.Equal((8 * 3 * 3600L, 8 * 3 * d.MicrosPerGpuHour, d.MicrosPerGpuHour), Line(lines, d.Id, InvoiceLineKind.Lease)); // lost hours not charged
@@ -90,7 +95,10 @@ public class InvoiceMonthTests(LeaseFactory factory) : IClassFixture<LeaseFactor
     {
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
-        var file = new BatchFile { Id = "file-" + Guid.NewGuid().ToString("N")[..20], TenantId = tenantId, Filename = "in.jsonl", Purpose = "batch", CreatedAt = finishedAt };
+        var file = new BatchFile
+        {
+            Id = "file-" + Guid.NewGuid().ToString("N")[..20], TenantId = tenantId, Filename = "in.jsonl", Purpose = "batch", CreatedAt = finishedAt,
+        };
         db.BatchFiles.Add(file);
         db.Batches.Add(new Batch
         {

@@ -6,7 +6,9 @@ using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Billing;
 
-/// <summary>The invoice pages and downloads over HTTP: any member reads (Viewers too), another organisation's invoice is a 404, Support's pages are Support's.</summary>
+/// <summary>
+/// The invoice pages and downloads over HTTP: any member reads (Viewers too), another organisation's invoice is a 404, Support's pages are Support's.
+/// </summary>
 public class InvoicePagesTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
 {
     private readonly BillingKit kit = new(factory);

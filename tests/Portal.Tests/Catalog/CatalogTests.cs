@@ -60,7 +60,9 @@ public sealed class CatalogTests(PortalFactory factory) : IClassFixture<PortalFa
         await using var db = factory.CreateDbContext(scope);
         var south = h100.Regions.Single(r => r.RegionId == "us-south-1");
         Assert.Equal(await db.Nodes.CountAsync(n => n.RegionId == "us-south-1" && n.SkuId == "h100-sxm-80gb"), south.Nodes);
-        Assert.Equal(await db.Nodes.Where(n => n.RegionId == "us-south-1" && n.SkuId == "h100-sxm-80gb" && n.State == NodeState.Ready).SumAsync(n => n.GpuCount), south.ReadyGpus);
+        Assert.Equal(
+            await db.Nodes.Where(n => n.RegionId == "us-south-1" && n.SkuId == "h100-sxm-80gb" && n.State == NodeState.Ready).SumAsync(n => n.GpuCount),
+            south.ReadyGpus);
         Assert.True(south.ReadyGpus < south.Gpus, "some seeded nodes are in maintenance");
     }
 

@@ -21,7 +21,8 @@ public sealed class RateLimitTests(RateLimitTests.LowLimitsFactory factory) : IC
         protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [
             new("Hosting:TrustedProxies", "127.0.0.1, ::1"),
-            new("RateLimits:SignIn:PerIp", $"{SignInPerIp}"), new("RateLimits:SignIn:PerAccount", $"{SignInPerAccount}"), new("RateLimits:SignIn:WindowSeconds", "3600"),
+            new("RateLimits:SignIn:PerIp", $"{SignInPerIp}"), new("RateLimits:SignIn:PerAccount", $"{SignInPerAccount}"),
+            new("RateLimits:SignIn:WindowSeconds", "3600"),
             new("RateLimits:Register:PerIp", $"{RegisterPerIp}"), new("RateLimits:Register:WindowSeconds", "3600"),
             new("RateLimits:PasswordReset:PerAccount", $"{ResetPerAccount}"), new("RateLimits:PasswordReset:WindowSeconds", "3600"),
             new("RateLimits:Api:PerKey", $"{ApiPerKey}"), new("RateLimits:Api:WindowSeconds", "3600"),

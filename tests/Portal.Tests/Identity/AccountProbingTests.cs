@@ -100,8 +100,10 @@ public sealed partial class AccountProbingTests(PasswordCheckCountingFactory fac
         var existing = await factory.CreateUserAsync();
         using var client = factory.CreatePortalClient();
 
-        var forExisting = await client.SubmitFormAsync("/Account/ForgotPassword", "forgot-password", new Dictionary<string, string> { ["Input.Email"] = existing.Email! });
-        var forUnknown = await client.SubmitFormAsync("/Account/ForgotPassword", "forgot-password", new Dictionary<string, string> { ["Input.Email"] = $"nobody-{Guid.NewGuid():N}@example.com" });
+        var forExisting = await client.SubmitFormAsync("/Account/ForgotPassword", "forgot-password",
+            new Dictionary<string, string> { ["Input.Email"] = existing.Email! });
+        var forUnknown = await client.SubmitFormAsync("/Account/ForgotPassword", "forgot-password",
+            new Dictionary<string, string> { ["Input.Email"] = $"nobody-{Guid.NewGuid():N}@example.com" });
 
         Assert.Equal(HttpStatusCode.Redirect, forExisting.StatusCode);
         Assert.Equal(forExisting.StatusCode, forUnknown.StatusCode);

@@ -21,7 +21,8 @@ public sealed class PasswordCheckCountingFactory : RemoteAddressFactory
             services.AddScoped<IPasswordHasher<ApplicationUser>>(sp => new CountingHasher(this, sp.GetRequiredService<IOptions<PasswordHasherOptions>>())));
     }
 
-    private sealed class CountingHasher(PasswordCheckCountingFactory factory, IOptions<PasswordHasherOptions> options) : PasswordHasher<ApplicationUser>(options)
+    private sealed class CountingHasher(PasswordCheckCountingFactory factory, IOptions<PasswordHasherOptions> options)
+        : PasswordHasher<ApplicationUser>(options)
     {
         public override PasswordVerificationResult VerifyHashedPassword(ApplicationUser user, string hashedPassword, string providedPassword)
         {

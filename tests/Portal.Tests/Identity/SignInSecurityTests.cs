@@ -91,7 +91,8 @@ public sealed class SignInSecurityTests(PortalFactory factory) : IClassFixture<P
             await using var db = factory.CreateDbContext(scope);
             var message = await db.OutboxEmails.Where(m => m.To == user.Email).OrderByDescending(m => m.Id).FirstAsync();
             Assert.Equal("Reset your Portal password", message.Subject);
-            link = new Uri(WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(message.HtmlBody, "href=\"([^\"]+)\"").Groups[1].Value)).PathAndQuery;
+            link = new Uri(WebUtility.HtmlDecode(
+                System.Text.RegularExpressions.Regex.Match(message.HtmlBody, "href=\"([^\"]+)\"").Groups[1].Value)).PathAndQuery;
         }
 
         const string newPassword = "a brand new passphrase";

@@ -82,7 +82,8 @@ public sealed class NameRulesTests(LeaseFactory factory) : IClassFixture<LeaseFa
         using var scope = factory.Services.CreateScope();
         await using var owner = await factory.As(tenantId, ownerId);
 
-        var (created, errors) = await scope.ServiceProvider.GetRequiredService<OrganizationService>().CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]);
+        var (created, errors) = await scope.ServiceProvider.GetRequiredService<OrganizationService>()
+            .CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]);
         var renamed = await owner.Get<OrganizationSettingsService>().RenameAsync(name);
 
         Assert.True(created is not null, string.Join("; ", errors.Values));
@@ -105,7 +106,8 @@ public sealed class NameRulesTests(LeaseFactory factory) : IClassFixture<LeaseFa
         using var client = factory.CreatePortalClient();
         await SignIn.SucceedsAsync(client, user.Email!);
 
-        var response = await client.Http.PostAsJsonAsync("/api/v1/organizations", new { name = "\u202Elive Corp", slug = "x" + Guid.NewGuid().ToString("N")[..12] });
+        var response = await client.Http.PostAsJsonAsync("/api/v1/organizations",
+            new { name = "\u202Elive Corp", slug = "x" + Guid.NewGuid().ToString("N")[..12] });
         var problem = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

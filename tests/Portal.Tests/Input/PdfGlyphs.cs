@@ -17,7 +17,8 @@ internal static partial class PdfGlyphs
         var result = new Dictionary<string, HashSet<string>>();
         foreach (var body in objects.Values)
         {
-            if (!body.Contains("/Type/Font") || BaseFont().Match(body) is not { Success: true } name || ToUnicode().Match(body) is not { Success: true } map) continue;
+            if (!body.Contains("/Type/Font") || BaseFont().Match(body) is not { Success: true } name
+                || ToUnicode().Match(body) is not { Success: true } map) continue;
             var font = Regex.Replace(name.Groups[1].Value, "^[A-Z]{6}\\+", "");
             var chars = result.TryGetValue(font, out var set) ? set : result[font] = [];
             var cmap = Encoding.Latin1.GetString(Stream(objects[int.Parse(map.Groups[1].Value)]));
@@ -25,7 +26,8 @@ internal static partial class PdfGlyphs
                 if (Convert.ToInt32(m.Groups["glyph"].Value, 16) != 0)
                     chars.Add(Text(m.Groups["text"].Value));
             foreach (Match m in Section("bfrange").Matches(cmap).SelectMany(b => BfRange().Matches(b.Groups[1].Value)))
-                for (int g = Convert.ToInt32(m.Groups["lo"].Value, 16), hi = Convert.ToInt32(m.Groups["hi"].Value, 16), c = char.ConvertToUtf32(Text(m.Groups["text"].Value), 0); g <= hi; g++, c++)
+                for (int g = Convert.ToInt32(m.Groups["lo"].Value, 16), hi = Convert.ToInt32(m.Groups["hi"].Value, 16),
+                     c = char.ConvertToUtf32(Text(m.Groups["text"].Value), 0); g <= hi; g++, c++)
                     if (g != 0) chars.Add(char.ConvertFromUtf32(c));
         }
         return result;

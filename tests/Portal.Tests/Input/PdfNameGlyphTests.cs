@@ -50,7 +50,10 @@ public sealed class PdfNameGlyphTests
             TenantId = Guid.NewGuid(), Number = "INV-2027-01-0001", PeriodStart = new DateTime(2027, 1, 1, 0, 0, 0, DateTimeKind.Utc),
             State = InvoiceState.Issued, SubtotalMicros = 1_000_000, TotalMicros = 1_000_000, IssuedAt = new DateTime(2027, 2, 1, 0, 0, 0, DateTimeKind.Utc),
         };
-        var line = new InvoiceLine { Description = "Lease for 世界 Robotics 🚀", Kind = InvoiceLineKind.Lease, GpuSeconds = 3600, AmountMicros = 1_000_000 };
+        var line = new InvoiceLine
+        {
+            Description = "Lease for 世界 Robotics 🚀", Kind = InvoiceLineKind.Lease, GpuSeconds = 3600, AmountMicros = 1_000_000,
+        };
         var pdf = InvoicePdf.Render(new InvoiceDetail(invoice, Org, [line], [], null, null));
         Save("invoice-cjk-emoji.pdf", pdf);
 

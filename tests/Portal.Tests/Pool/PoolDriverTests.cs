@@ -63,6 +63,8 @@ public sealed class PoolDriverTests(PortalFactory factory) : IClassFixture<Porta
         Assert.Equal(NodeState.Failed, (await db.Nodes.SingleAsync(n => n.Id == node)).State);
         var sku = await scope.ServiceProvider.GetRequiredService<CatalogService>().GetSkuAsync("h100-sxm-80gb");
         var east = sku!.Regions.Single(r => r.RegionId == "us-east-2");
-        Assert.Equal(east.Gpus - 8 * await db.Nodes.CountAsync(n => n.RegionId == "us-east-2" && n.SkuId == "h100-sxm-80gb" && n.State != NodeState.Ready), east.ReadyGpus);
+        Assert.Equal(
+            east.Gpus - 8 * await db.Nodes.CountAsync(n => n.RegionId == "us-east-2" && n.SkuId == "h100-sxm-80gb" && n.State != NodeState.Ready),
+            east.ReadyGpus);
     }
 }

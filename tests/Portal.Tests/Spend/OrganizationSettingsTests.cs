@@ -31,12 +31,14 @@ public class OrganizationSettingsTests(LeaseFactory factory) : IClassFixture<Lea
         Assert.True((await settings.RenameAsync("Acme Renamed")).Succeeded);
 
         var read = (await settings.GetAsync())!;
-        Assert.Equal(("Acme Renamed", "ap@acme.example", 1_500 * Dollar, 2_000 * Dollar), (read.Name, read.BillingEmail, read.SpendLimitMicros, read.CeilingMicros));
+        Assert.Equal(("Acme Renamed", "ap@acme.example", 1_500 * Dollar, 2_000 * Dollar),
+            (read.Name, read.BillingEmail, read.SpendLimitMicros, read.CeilingMicros));
         Assert.Equal(1_500 * Dollar, read.Month.LimitMicros);
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
         var audit = await db.AuditEvents.Where(e => e.TenantId == tenantId && e.Action.StartsWith("tenant.")).Select(e => e.Action).ToListAsync();
-        Assert.Equal(new[] { OrganizationSettingsService.BillingEmailSet, OrganizationSettingsService.SpendLimitSet, OrganizationSettingsService.Renamed }.Order(),
+        Assert.Equal(
+            new[] { OrganizationSettingsService.BillingEmailSet, OrganizationSettingsService.SpendLimitSet, OrganizationSettingsService.Renamed }.Order(),
             audit.Where(a => a != "tenant.created").Order());
     }
 

@@ -27,7 +27,8 @@ public static class SpendKit
             TenantId = tenantId, PeriodStart = hour, Source = model is null ? UsageSource.Lease : UsageSource.Batch,
             SourceId = sourceId ?? (model is null ? Guid.NewGuid().ToString() : "batch_" + Guid.NewGuid().ToString("N")[..24]),
             SkuId = model is null ? sku : null, RegionId = model is null ? "us-south-1" : null, Model = model,
-            GpuSeconds = model is null ? gpuSeconds : 0, InputTokens = inputTokens, OutputTokens = outputTokens, AmountMicros = amountMicros, RecordedAt = hour.AddHours(1),
+            GpuSeconds = model is null ? gpuSeconds : 0, InputTokens = inputTokens, OutputTokens = outputTokens, AmountMicros = amountMicros,
+            RecordedAt = hour.AddHours(1),
         });
         await db.SaveChangesAsync();
     }

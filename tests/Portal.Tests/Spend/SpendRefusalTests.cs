@@ -53,7 +53,8 @@ public class SpendRefusalTests(LeaseFactory factory) : IClassFixture<LeaseFactor
         var refused = await Assert.ThrowsAsync<LeaseException>(() => owner.Leases.QuoteExtensionAsync(lease.Id, 5));
 
         Assert.Equal("spend_limit_exceeded", refused.Code);
-        Assert.Contains($"This extension would add {Money.Format(5 * lease.MicrosPerGpuHour)} this month; $1.00 of your {Money.Format(limit)} monthly limit is left.",
+        Assert.Contains(
+            $"This extension would add {Money.Format(5 * lease.MicrosPerGpuHour)} this month; $1.00 of your {Money.Format(limit)} monthly limit is left.",
             refused.Message);
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);

@@ -40,7 +40,8 @@ public class UsagePageTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var csv = await client.GetAsync("/usage/export.csv?period=this-month");
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("usage-2027-03-01-to-2027-03-31.csv", csv.Content.Headers.ContentDisposition?.FileNameStar ?? csv.Content.Headers.ContentDisposition?.FileName);
+        Assert.Equal("usage-2027-03-01-to-2027-03-31.csv",
+            csv.Content.Headers.ContentDisposition?.FileNameStar ?? csv.Content.Headers.ContentDisposition?.FileName);
         Assert.Equal(
             "date,kind,sku_or_model,gpu_hours,input_tokens,output_tokens,amount_usd\r\n" +
             "2027-03-01,gpu,h100-sxm-80gb,8,0,0,24.00\r\n" +

@@ -66,7 +66,9 @@ public static class AccountServiceCollectionExtensions
         return services;
     }
 
-    private static Task ApiOrRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status, string detail)
+    private static Task ApiOrRedirect(
+        Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context,
+        int status, string detail)
     {
         if (!context.Request.Path.StartsWithSegments("/api"))
         {
