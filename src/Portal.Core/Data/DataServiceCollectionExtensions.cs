@@ -63,6 +63,7 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TenantSaveInterceptor>();
         services.AddScoped<CurrentTenant>();
+        services.AddSingleton<PortalLocks>(); // its SQLite gates live as long as the portal, shared by all its contexts
         // Scoped factory: each context it makes sees the current request's or circuit's tenant.
         services.AddDbContextFactory<PortalDbContext>((sp, options) =>
         {

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Portal.Core.Data;
 
 /// <summary>
-/// A transaction that holds an in-process gate (a <see cref="SemaphoreSlim"/> that serialises SQLite writers of one kind)
+/// A transaction that holds a SQLite database's in-process gate (a <see cref="SemaphoreSlim"/> of <see cref="PortalLocks"/>)
 /// and gives it back as soon as it commits, rolls back or is disposed, once.
 /// </summary>
 internal sealed class GatedTransaction(IDbContextTransaction inner, SemaphoreSlim gate) : IDbContextTransaction

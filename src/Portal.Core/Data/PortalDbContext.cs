@@ -15,10 +15,14 @@ namespace Portal.Core.Data;
 
 public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtectionKeyContext
 {
-    public PortalDbContext(DbContextOptions<PortalDbContext> options, CurrentTenant? currentTenant = null) : base(options)
+    public PortalDbContext(DbContextOptions<PortalDbContext> options, PortalLocks locks, CurrentTenant? currentTenant = null) : base(options)
     {
+        Locks = locks;
         TenantFilterId = currentTenant?.TenantId;
     }
+
+    /// <summary>The portal's locks (one set per portal, from DI), which transactions on this database take.</summary>
+    public PortalLocks Locks { get; }
 
     /// <summary>The tenant whose rows this context sees and may write. Null: no tenant-owned rows at all.</summary>
     public Guid? TenantFilterId { get; private set; }

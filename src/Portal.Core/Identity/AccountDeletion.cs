@@ -7,7 +7,7 @@ namespace Portal.Core.Identity;
 /// <summary>
 /// A user closes their own account, unless they are the last Owner of an organisation: like leaving it, that would
 /// leave the organisation (and its leases) with no Owner. The check and the deletion run in the organisations'
-/// <see cref="TeamTransaction"/>, so an Owner leaving at the same moment cannot slip between them.
+/// turns (<see cref="PortalLocks.BeginTeamAsync"/>, as a <see cref="TeamTransaction"/>), so an Owner leaving at the same moment cannot slip between them.
 /// </summary>
 public sealed class AccountDeletion(IDbContextFactory<PortalDbContext> dbFactory)
 {
@@ -18,13 +18,9 @@ public sealed class AccountDeletion(IDbContextFactory<PortalDbContext> dbFactory
         var owned = await OwnedTenantIdsAsync(db, userId, ct);
         await using var tx = owned.Count == 0
             ? await db.Database.BeginTransactionAsync(ct)
-            : await TeamTransaction.BeginAsync(db, owned[0], ct);
-        if (owned.Count > 1 && db.Database.IsNpgsql())
-        {
-            // The first organisation is locked by TeamTransaction; the others too, in id order like any other locker.
-            var ids = owned.ToArray();
-            await db.Database.SqlQuery<Guid>($"SELECT \"Id\" AS \"Value\" FROM \"Tenants\" WHERE \"Id\" = ANY({ids}) ORDER BY \"Id\" FOR UPDATE").ToListAsync(ct);
-        }
+            : await db.Locks.BeginTeamAsync(db, owned[0], ct);
+        // The first organisation's turn is taken; the others' too, in id order like any other locker.
+        if (owned.Count > 1) await db.Locks.LockTenantsAsync(db, owned, ct);
 
         // Re-read under the locks: the last-Owner rule counts the Owners as they are now.
         var stranded = await db.Memberships

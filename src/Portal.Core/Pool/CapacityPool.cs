@@ -5,7 +5,7 @@ namespace Portal.Core.Pool;
 
 /// <summary>
 /// One row per region and SKU: on PostgreSQL, every transaction that places or frees capacity in
-/// that pool locks this row first (<c>SELECT ... FOR UPDATE</c>), so placements never interleave.
+/// that pool locks this row first (<see cref="Data.PortalLocks.BeginPoolAsync"/>), so placements never interleave.
 /// <see cref="Version"/> counts the changes, so a cached view can tell it is stale.
 /// </summary>
 public class CapacityPool
