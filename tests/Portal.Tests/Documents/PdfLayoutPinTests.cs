@@ -1,9 +1,9 @@
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Portal.Core.Billing;
 using Portal.Core.Leases;
+using Portal.Tests.Leases;
 
 namespace Portal.Tests.Documents;
 
@@ -14,21 +14,8 @@ namespace Portal.Tests.Documents;
 /// </summary>
 public sealed class PdfLayoutPinTests
 {
-    static readonly DateTime Start = new(2026, 12, 1, 9, 0, 0, DateTimeKind.Utc);
-
-    static readonly AgreementTerms Terms = new("Acme Research Ltd", Guid.Parse("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
-        "EU West (Frankfurt)", "H100 80GB SXM", 8, Start, Start.AddHours(720),
-        new LeasePrice(8, 720, 2_490_000, 1500, 2_116_500),
-        "Cancel free of charge until 48 hours before the lease starts. After that, the hours not used are billed at 50%.");
-
-    static readonly AgreementSignature Signature = new("Ada Lovelace", "ada@acme.example", new DateTime(2026, 11, 26, 14, 3, 27, DateTimeKind.Utc),
-        "203.0.113.7", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
-
-    static AgreementTerms Amendment => Terms with
-    {
-        AmendmentId = Guid.Parse("0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a5b"), PreviousEnd = Terms.End, End = Terms.End.AddHours(168),
-        Price = new LeasePrice(8, 168, 2_490_000, 500, 2_365_500),
-    };
+    static readonly AgreementTerms Terms = LeaseAgreementPdfTests.Terms;
+    static readonly AgreementSignature Signature = LeaseAgreementPdfTests.Signature;
 
     // A name and user agent long enough to wrap, break mid-word and push the signature block to another page.
     static readonly AgreementSignature LongSignature = Signature with
@@ -46,7 +33,7 @@ public sealed class PdfLayoutPinTests
         var pdf = fixture switch
         {
             "standard" => LeaseAgreementPdf.Render(Terms, Signature),
-            "amendment" => LeaseAgreementPdf.Render(Amendment, Signature),
+            "amendment" => LeaseAgreementPdf.Render(LeaseAgreementPdfTests.Amendment, Signature),
             _ => LeaseAgreementPdf.Render(Terms with { TenantName = "世界 Robotics 🚀 株式会社" }, LongSignature),
         };
         Assert.Equal(sha256, Convert.ToHexString(SHA256.HashData(pdf)));
@@ -90,18 +77,7 @@ public sealed class PdfLayoutPinTests
         var raw = Encoding.Latin1.GetString(pdf);
         var all = new StringBuilder();
         foreach (Match m in Regex.Matches(raw, @"/Filter/FlateDecode[^>]*>>\nstream\n(.*?)\nendstream", RegexOptions.Singleline))
-            all.Append(Encoding.Latin1.GetString(Inflate(Encoding.Latin1.GetBytes(m.Groups[1].Value)))).Append('\n');
+            all.Append(Encoding.Latin1.GetString(LeaseAgreementPdfTests.Inflate(Encoding.Latin1.GetBytes(m.Groups[1].Value)))).Append('\n');
         return all.ToString();
-    }
-
-    /// <summary>PDFsharp's deflate streams may end without the final zlib checksum: keep whatever inflates.</summary>
-    static byte[] Inflate(byte[] data)
-    {
-        using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
-        using var ms = new MemoryStream();
-        var buffer = new byte[4096];
-        try { for (int n; (n = z.Read(buffer)) > 0;) ms.Write(buffer, 0, n); }
-        catch (InvalidDataException) { }
-        return ms.ToArray();
     }
 }
