@@ -21,8 +21,7 @@ public static class ChatEndpoints
         app.MapPost("/v1/chat/completions", async (HttpContext context, ModelDeployments deployments,
             InferenceGate gate, ChatTextGenerator generator, TokenCounter tokens) =>
         {
-            var (request, deployment, error) = await deployments.ReadRequestAsync<ChatCompletionRequest>(context.Request,
-                ModelKind.Chat, "a chat model");
+            var (request, deployment, error) = await deployments.ReadRequestAsync<ChatCompletionRequest>(context, ModelKind.Chat, "a chat model");
             if (request is null || deployment is null) return error!;
             if (request.Messages is not { Count: > 0 } messages)
                 return OpenAi.InvalidRequest("'messages' is a required property and must not be empty.", "messages");

@@ -14,8 +14,7 @@ public static class CompletionEndpoints
         app.MapPost("/v1/completions", async (HttpContext context, ModelDeployments deployments,
             InferenceGate gate, ChatTextGenerator generator, TokenCounter tokens) =>
         {
-            var (request, deployment, error) = await deployments.ReadRequestAsync<CompletionRequest>(context.Request,
-                ModelKind.Chat, "a text generation model");
+            var (request, deployment, error) = await deployments.ReadRequestAsync<CompletionRequest>(context, ModelKind.Chat, "a text generation model");
             if (request is null || deployment is null) return error!;
             if (StringOrStrings(request.Prompt) is not { Length: > 0 } prompts)
                 return OpenAi.InvalidRequest("'prompt' is required: a string or an array of strings.", "prompt");

@@ -17,8 +17,7 @@ public static class EmbeddingEndpoints
         app.MapPost("/v1/embeddings", async (HttpContext context, ModelDeployments deployments,
             InferenceGate gate, EmbeddingEncoder encoder, TokenCounter tokens) =>
         {
-            var (request, deployment, error) = await deployments.ReadRequestAsync<EmbeddingRequest>(context.Request,
-                ModelKind.Embeddings, "an embeddings model");
+            var (request, deployment, error) = await deployments.ReadRequestAsync<EmbeddingRequest>(context, ModelKind.Embeddings, "an embeddings model");
             if (request is null || deployment is null) return error!;
             if (CompletionEndpoints.StringOrStrings(request.Input) is not { Length: > 0 and <= MaxInputs } inputs)
                 return OpenAi.InvalidRequest($"'input' must be a string or an array of 1 to {MaxInputs} strings.", "input");

@@ -35,10 +35,10 @@ public sealed class ModelDeployments(SimulatorOptions options)
 
     /// <summary>Reads a request and finds its deployment; else OpenAI's error for a bad body, no model, an unknown one,
     /// or one that is not <paramref name="kindName"/>.</summary>
-    public async Task<(T? Request, Deployment? Deployment, IResult? Error)> ReadRequestAsync<T>(HttpRequest http, ModelKind kind, string kindName)
+    public async Task<(T? Request, Deployment? Deployment, IResult? Error)> ReadRequestAsync<T>(HttpContext context, ModelKind kind, string kindName)
         where T : ModelRequest
     {
-        var (request, error) = await OpenAi.ReadAsync<T>(http);
+        var (request, error) = await OpenAi.ReadAsync<T>(context.Request);
         if (request is null) return (null, null, error);
         if (string.IsNullOrEmpty(request.Model)) return (null, null, OpenAi.InvalidRequest("you must provide a model parameter", "model"));
         if (Find(request.Model) is not { } deployment) return (null, null, OpenAi.ModelNotFound(request.Model));
