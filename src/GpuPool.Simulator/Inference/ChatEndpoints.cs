@@ -11,26 +11,18 @@ public static class ChatEndpoints
         public JsonElement Content { get; set; }
     }
 
-    public sealed class ChatCompletionRequest
+    public sealed class ChatCompletionRequest : GenerationRequest
     {
-        public string? Model { get; set; }
         public List<ChatMessage>? Messages { get; set; }
-        public int? MaxTokens { get; set; }
         public int? MaxCompletionTokens { get; set; }
-        public long? Seed { get; set; }
-        public bool? Stream { get; set; }
     }
 
     public static void MapChatEndpoints(this IEndpointRouteBuilder app) =>
         app.MapPost("/v1/chat/completions", async (HttpContext context, ModelDeployments deployments,
             InferenceGate gate, ChatTextGenerator generator, TokenCounter tokens) =>
         {
-            var (request, error) = await OpenAi.ReadAsync<ChatCompletionRequest>(context.Request);
-            if (request is null) return error!;
-            if (string.IsNullOrEmpty(request.Model)) return OpenAi.InvalidRequest("you must provide a model parameter", "model");
-            if (deployments.Find(request.Model) is not { } deployment) return OpenAi.ModelNotFound(request.Model);
-            if (deployment.Options.Kind != ModelKind.Chat)
-                return OpenAi.InvalidRequest($"{request.Model} is not a chat model.", "model", "model_not_supported");
+            var (request, deployment, error) = await deployments.ReadRequestAsync<ChatCompletionRequest>(context, ModelKind.Chat, "a chat model");
+            if (request is null || deployment is null) return error!;
             if (request.Messages is not { Count: > 0 } messages)
                 return OpenAi.InvalidRequest("'messages' is a required property and must not be empty.", "messages");
             if (messages.Any(m => string.IsNullOrEmpty(m.Role)))

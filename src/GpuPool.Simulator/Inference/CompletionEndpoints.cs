@@ -4,13 +4,9 @@ namespace GpuPool.Simulator.Inference;
 
 public static class CompletionEndpoints
 {
-    public sealed class CompletionRequest
+    public sealed class CompletionRequest : GenerationRequest
     {
-        public string? Model { get; set; }
         public JsonElement Prompt { get; set; }
-        public int? MaxTokens { get; set; }
-        public long? Seed { get; set; }
-        public bool? Stream { get; set; }
     }
 
     /// <summary>The legacy text completions API: one choice per prompt.</summary>
@@ -18,12 +14,8 @@ public static class CompletionEndpoints
         app.MapPost("/v1/completions", async (HttpContext context, ModelDeployments deployments,
             InferenceGate gate, ChatTextGenerator generator, TokenCounter tokens) =>
         {
-            var (request, error) = await OpenAi.ReadAsync<CompletionRequest>(context.Request);
-            if (request is null) return error!;
-            if (string.IsNullOrEmpty(request.Model)) return OpenAi.InvalidRequest("you must provide a model parameter", "model");
-            if (deployments.Find(request.Model) is not { } deployment) return OpenAi.ModelNotFound(request.Model);
-            if (deployment.Options.Kind != ModelKind.Chat)
-                return OpenAi.InvalidRequest($"{request.Model} is not a text generation model.", "model", "model_not_supported");
+            var (request, deployment, error) = await deployments.ReadRequestAsync<CompletionRequest>(context, ModelKind.Chat, "a text generation model");
+            if (request is null || deployment is null) return error!;
             if (StringOrStrings(request.Prompt) is not { Length: > 0 } prompts)
                 return OpenAi.InvalidRequest("'prompt' is required: a string or an array of strings.", "prompt");
             if (request.Stream == true)

@@ -5,9 +5,8 @@ namespace GpuPool.Simulator.Inference;
 
 public static class EmbeddingEndpoints
 {
-    public sealed class EmbeddingRequest
+    public sealed class EmbeddingRequest : ModelRequest
     {
-        public string? Model { get; set; }
         public JsonElement Input { get; set; }
         public string? EncodingFormat { get; set; }
     }
@@ -18,12 +17,8 @@ public static class EmbeddingEndpoints
         app.MapPost("/v1/embeddings", async (HttpContext context, ModelDeployments deployments,
             InferenceGate gate, EmbeddingEncoder encoder, TokenCounter tokens) =>
         {
-            var (request, error) = await OpenAi.ReadAsync<EmbeddingRequest>(context.Request);
-            if (request is null) return error!;
-            if (string.IsNullOrEmpty(request.Model)) return OpenAi.InvalidRequest("you must provide a model parameter", "model");
-            if (deployments.Find(request.Model) is not { } deployment) return OpenAi.ModelNotFound(request.Model);
-            if (deployment.Options.Kind != ModelKind.Embeddings)
-                return OpenAi.InvalidRequest($"{request.Model} is not an embeddings model.", "model", "model_not_supported");
+            var (request, deployment, error) = await deployments.ReadRequestAsync<EmbeddingRequest>(context, ModelKind.Embeddings, "an embeddings model");
+            if (request is null || deployment is null) return error!;
             if (CompletionEndpoints.StringOrStrings(request.Input) is not { Length: > 0 and <= MaxInputs } inputs)
                 return OpenAi.InvalidRequest($"'input' must be a string or an array of 1 to {MaxInputs} strings.", "input");
             if (inputs.Any(string.IsNullOrEmpty))

@@ -32,4 +32,18 @@ public sealed class ModelDeployments(SimulatorOptions options)
     public IEnumerable<Deployment> All => _byId.Values;
 
     public Deployment? Find(string? model) => model is not null && _byId.TryGetValue(model, out var d) ? d : null;
+
+    /// <summary>Reads a request and finds its deployment; else OpenAI's error for a bad body, no model, an unknown one,
+    /// or one that is not <paramref name="kindName"/>.</summary>
+    public async Task<(T? Request, Deployment? Deployment, IResult? Error)> ReadRequestAsync<T>(HttpContext context, ModelKind kind, string kindName)
+        where T : ModelRequest
+    {
+        var (request, error) = await OpenAi.ReadAsync<T>(context.Request);
+        if (request is null) return (null, null, error);
+        if (string.IsNullOrEmpty(request.Model)) return (null, null, OpenAi.InvalidRequest("you must provide a model parameter", "model"));
+        if (Find(request.Model) is not { } deployment) return (null, null, OpenAi.ModelNotFound(request.Model));
+        return deployment.Options.Kind == kind
+            ? (request, deployment, null)
+            : (null, null, OpenAi.InvalidRequest($"{request.Model} is not {kindName}.", "model", "model_not_supported"));
+    }
 }

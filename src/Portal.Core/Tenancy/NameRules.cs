@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using Portal.Core.Leases;
+using Portal.Core.Documents;
 
 namespace Portal.Core.Tenancy;
 

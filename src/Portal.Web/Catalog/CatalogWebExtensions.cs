@@ -28,19 +28,18 @@ public static class CatalogWebExtensions
                 maxUsdPerGpuHour is { } max ? (long)(max * Money.MicrosPerDollar) : null, sort ?? SkuSort.PriceAscending), ct)).Select(SkuJson))
             .WithSummary("GPU SKUs with prices and capacity per region; filter by region, memory and price");
         api.MapGet("/gpu-skus/{id}", async (string id, CatalogService catalog, CancellationToken ct) =>
-            await catalog.GetSkuAsync(id, ct) is { } sku
-                ? Results.Ok(SkuJson(sku))
-                : Results.Problem(statusCode: 404, title: "Not found", detail: $"There is no GPU SKU '{id}'."))
+            OkOrNotFound(await catalog.GetSkuAsync(id, ct), SkuJson, $"There is no GPU SKU '{id}'."))
             .WithSummary("One GPU SKU");
         api.MapGet("/models", async (CatalogService catalog, CancellationToken ct) => (await catalog.ListModelsAsync(ct)).Select(ModelJson))
             .WithSummary("Hosted models with batch prices");
         api.MapGet("/models/{id}", async (string id, CatalogService catalog, CancellationToken ct) =>
-            await catalog.GetModelAsync(id, ct) is { } model
-                ? Results.Ok(ModelJson(model))
-                : Results.Problem(statusCode: 404, title: "Not found", detail: $"There is no model '{id}'."))
+            OkOrNotFound(await catalog.GetModelAsync(id, ct), ModelJson, $"There is no model '{id}'."))
             .WithSummary("One hosted model");
         return app;
     }
+
+    private static IResult OkOrNotFound<T>(T? item, Func<T, object> json, string missing) where T : class =>
+        item is null ? Results.Problem(statusCode: 404, title: "Not found", detail: missing) : Results.Ok(json(item));
 
     // Prices go out both exact (micro-dollars, integers) and readable (dollars).
     private static object SkuJson(SkuView s) => new

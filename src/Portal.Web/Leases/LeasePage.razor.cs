@@ -66,22 +66,20 @@ public partial class LeasePage
         StateHasChanged();
     }
 
-    private async Task CancelAsync()
-    {
-        var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, Now);
-        var confirmed = await ConfirmLeaseActionDialog.AskAsync(Dialogs, "Cancel this lease?",
-            $"The lease of {LeaseUi.Gpus(lease.Gpus)} from {LeaseUi.Time(lease.Start)} is cancelled and its capacity released at once.",
-            fee, CancellationPolicy.Describe(Options.Value), "Cancel lease");
-        if (confirmed) await RunAsync(() => Leases.CancelAsync(Id), "Lease cancelled.");
-    }
+    private Task CancelAsync() => ConfirmWithFeeAsync("Cancel this lease?",
+        $"The lease of {LeaseUi.Gpus(lease!.Gpus)} from {LeaseUi.Time(lease.Start)} is cancelled and its capacity released at once.",
+        "Cancel lease", () => Leases.CancelAsync(Id), "Lease cancelled.");
 
-    private async Task ReleaseAsync()
+    private Task ReleaseAsync() => ConfirmWithFeeAsync("Release this lease early?",
+        $"Your {LeaseUi.Gpus(lease!.Gpus)} go back to the pool at once and the lease ends; this cannot be undone.",
+        "Release early", () => Leases.ReleaseAsync(Id), "Lease released.");
+
+    /// <summary>Cancelling and releasing early both end the lease now and may cost a fee: show it, and act only if confirmed.</summary>
+    private async Task ConfirmWithFeeAsync(string title, string message, string confirm, Func<Task<Lease>> action, string done)
     {
         var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, Now);
-        var confirmed = await ConfirmLeaseActionDialog.AskAsync(Dialogs, "Release this lease early?",
-            $"Your {LeaseUi.Gpus(lease.Gpus)} go back to the pool at once and the lease ends; this cannot be undone.",
-            fee, CancellationPolicy.Describe(Options.Value), "Release early");
-        if (confirmed) await RunAsync(() => Leases.ReleaseAsync(Id), "Lease released.");
+        if (await ConfirmLeaseActionDialog.AskAsync(Dialogs, title, message, fee, CancellationPolicy.Describe(Options.Value), confirm))
+            await RunAsync(action, done);
     }
 
     private async Task ExtendAsync()

@@ -10,15 +10,15 @@ public sealed class LeaseAgreementPdfTests
 {
     static readonly DateTime Start = new(2026, 12, 1, 9, 0, 0, DateTimeKind.Utc);
 
-    static readonly AgreementTerms Terms = new("Acme Research Ltd", Guid.Parse("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
+    internal static readonly AgreementTerms Terms = new("Acme Research Ltd", Guid.Parse("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"),
         "EU West (Frankfurt)", "H100 80GB SXM", 8, Start, Start.AddHours(720),
         new LeasePrice(8, 720, 2_490_000, 1500, 2_116_500),
         "Cancel free of charge until 48 hours before the lease starts. After that, the hours not used are billed at 50%.");
 
-    static readonly AgreementSignature Signature = new("Ada Lovelace", "ada@acme.example", new DateTime(2026, 11, 26, 14, 3, 27, DateTimeKind.Utc),
+    internal static readonly AgreementSignature Signature = new("Ada Lovelace", "ada@acme.example", new DateTime(2026, 11, 26, 14, 3, 27, DateTimeKind.Utc),
         "203.0.113.7", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36");
 
-    static AgreementTerms Amendment => Terms with
+    internal static AgreementTerms Amendment => Terms with
     {
         AmendmentId = Guid.Parse("0193a1b2-0000-7e5f-8a9b-0c1d2e3f4a5b"), PreviousEnd = Terms.End, End = Terms.End.AddHours(168),
         Price = new LeasePrice(8, 168, 2_490_000, 500, 2_365_500),
@@ -40,7 +40,7 @@ public sealed class LeaseAgreementPdfTests
     }
 
     /// <summary>PDFsharp's deflate streams may end without the final zlib checksum: keep whatever inflates.</summary>
-    static byte[] Inflate(byte[] data)
+    internal static byte[] Inflate(byte[] data)
     {
         using var z = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
         using var ms = new MemoryStream();

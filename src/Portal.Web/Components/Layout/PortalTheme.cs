@@ -9,24 +9,8 @@ public static class PortalTheme
 
     public static readonly MudTheme Theme = new()
     {
-        PaletteLight = new PaletteLight
-        {
-            Primary = "#4338ca",
-            Secondary = "#0d9488",
-            AppbarBackground = "#1e1b4b",
-            AppbarText = "#ffffff",
-            Background = "#f6f7fb",
-            DrawerBackground = "#ffffff",
-        },
-        PaletteDark = new PaletteDark
-        {
-            Primary = "#818cf8",
-            Secondary = "#2dd4bf",
-            AppbarBackground = "#111827",
-            Background = "#0b1020",
-            Surface = "#141a2e",
-            DrawerBackground = "#111827",
-        },
+        PaletteLight = Colours(new PaletteLight { AppbarText = "#ffffff" }, "#4338ca", "#0d9488", "#1e1b4b", "#f6f7fb", "#ffffff"),
+        PaletteDark = Colours(new PaletteDark { Surface = "#141a2e" }, "#818cf8", "#2dd4bf", "#111827", "#0b1020", "#111827"),
         Typography = new Typography
         {
             Default = new DefaultTypography { FontFamily = FontFamily },
@@ -40,4 +24,15 @@ public static class PortalTheme
         },
         LayoutProperties = new LayoutProperties { DefaultBorderRadius = "8px" },
     };
+
+    /// <summary>The colours both modes set, in the same order: brand primary and secondary, app bar, page and drawer.</summary>
+    static T Colours<T>(T palette, string primary, string secondary, string appbar, string background, string drawer) where T : Palette
+    {
+        palette.Primary = primary;
+        palette.Secondary = secondary;
+        palette.AppbarBackground = appbar;
+        palette.Background = background;
+        palette.DrawerBackground = drawer;
+        return palette;
+    }
 }

@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using PdfSharp.Drawing;
 using PdfSharp.Fonts;
 
-namespace Portal.Core.Leases;
+namespace Portal.Core.Documents;
 
 /// <summary>
-/// The fonts embedded in this assembly (Leases/Fonts) for the agreement and invoice PDFs, so no host fonts are
+/// The fonts embedded in this assembly (Documents/Fonts) for the agreement and invoice PDFs, so no host fonts are
 /// needed: DejaVu Sans for most scripts, Droid Sans Fallback for Chinese, Japanese and Korean, Symbola for emoji.
 /// PDFsharp has no font fallback of its own; <see cref="PdfText"/> picks a family per character.
 /// </summary>
@@ -22,6 +23,9 @@ public static class PdfFonts
         ("Portal Fallback CJK", "DroidSansFallback", null),
         ("Portal Fallback Emoji", "SymbolaEmoji", null),
     ];
+
+    /// <summary>The primary family at <paramref name="size"/> points. XFont instances are not shared between threads: one set per document.</summary>
+    internal static XFont Font(double size, bool bold) => new(Primary, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
 
     internal static string FamilyName(int family) => Families[family].Family;
 
@@ -52,7 +56,7 @@ public static class PdfFonts
 
     static byte[]? FontBytes(string faceName)
     {
-        using var stream = typeof(PdfFonts).Assembly.GetManifestResourceStream($"Portal.Core.Leases.Fonts.{faceName}.ttf");
+        using var stream = typeof(PdfFonts).Assembly.GetManifestResourceStream($"Portal.Core.Documents.Fonts.{faceName}.ttf");
         if (stream is null) return null;
         using var ms = new MemoryStream();
         stream.CopyTo(ms);

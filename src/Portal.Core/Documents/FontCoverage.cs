@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Portal.Core.Leases;
+namespace Portal.Core.Documents;
 
 /// <summary>
 /// The code points a TrueType font has glyphs for, read from its Unicode 'cmap' subtable (format 12, else 4).

@@ -1,7 +1,7 @@
 using System.Text;
 using PdfSharp.Drawing;
 
-namespace Portal.Core.Leases;
+namespace Portal.Core.Documents;
 
 /// <summary>
 /// Draws and measures text with per-character font fallback (<see cref="PdfFonts"/>), so "世界" and "🚀" in a
