@@ -7,7 +7,7 @@ public static class AdminServiceCollectionExtensions
 {
     /// <summary>
     /// The only services that reach across tenants; the pages under /admin use them and nothing else.
-    /// LeaseAdminService (approvals, terminations, limits) is another; AddPortalLeases registers it beside LeaseService.
+    /// LeaseAdminService (approvals, terminations, limits) is another; AddPortalLeases registers it beside the tenant's lease classes.
     /// </summary>
     public static IServiceCollection AddPortalAdmin(this IServiceCollection services)
     {

@@ -93,7 +93,7 @@ public sealed partial class LeaseAdminService
                 });
 
             wasActive = lease.State == LeaseState.Active;
-            LeaseService.EndAllocationsAt(lease, now);
+            LeaseCapacity.EndAllocationsAt(lease, now);
             lease.CancellationFeeMicros = 0; // Support's decision: the tenant pays no fee for it.
             if (wasActive) lease.ReleasedAt = now;
             else lease.CancelledAt = now;

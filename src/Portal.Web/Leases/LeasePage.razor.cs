@@ -13,7 +13,10 @@ namespace Portal.Web.Leases;
 /// </summary>
 public partial class LeasePage
 {
-    [Inject] private LeaseService Leases { get; set; } = default!;
+    [Inject] private LeaseQueries Leases { get; set; } = default!;
+    [Inject] private LeaseTerms LeaseTerms { get; set; } = default!;
+    [Inject] private LeaseExtending Extending { get; set; } = default!;
+    [Inject] private LeaseCancelling Cancelling { get; set; } = default!;
     [Inject] private CurrentTenant Tenant { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
@@ -45,7 +48,7 @@ public partial class LeasePage
     {
         await LoadAsync();
         if (lease is null) return;
-        terms = await Leases.TermsAsync(lease);
+        terms = await LeaseTerms.TermsAsync(lease);
         breadcrumbs = [new("Leases", "/leases"), new(Title, null, disabled: true)];
     }
 
@@ -57,7 +60,7 @@ public partial class LeasePage
             Navigation.NotFound();
             return;
         }
-        extendableUntil = await Leases.ExtendableUntilAsync(Id);
+        extendableUntil = await Extending.ExtendableUntilAsync(Id);
     }
 
     private async Task ReloadAsync()
@@ -72,7 +75,7 @@ public partial class LeasePage
         var confirmed = await ConfirmLeaseActionDialog.AskAsync(Dialogs, "Cancel this lease?",
             $"The lease of {LeaseUi.Gpus(lease.Gpus)} from {LeaseUi.Time(lease.Start)} is cancelled and its capacity released at once.",
             fee, CancellationPolicy.Describe(Options.Value), "Cancel lease");
-        if (confirmed) await RunAsync(() => Leases.CancelAsync(Id), "Lease cancelled.");
+        if (confirmed) await RunAsync(() => Cancelling.CancelAsync(Id), "Lease cancelled.");
     }
 
     private async Task ReleaseAsync()
@@ -81,7 +84,7 @@ public partial class LeasePage
         var confirmed = await ConfirmLeaseActionDialog.AskAsync(Dialogs, "Release this lease early?",
             $"Your {LeaseUi.Gpus(lease.Gpus)} go back to the pool at once and the lease ends; this cannot be undone.",
             fee, CancellationPolicy.Describe(Options.Value), "Release early");
-        if (confirmed) await RunAsync(() => Leases.ReleaseAsync(Id), "Lease released.");
+        if (confirmed) await RunAsync(() => Cancelling.ReleaseAsync(Id), "Lease released.");
     }
 
     private async Task ExtendAsync()
