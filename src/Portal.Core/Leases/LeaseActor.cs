@@ -19,7 +19,10 @@ public sealed class LeaseActor(IDbContextFactory<PortalDbContext> dbFactory, Cur
         await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
         if (tenant.TenantId is null) throw LeaseException.Forbidden("Choose or create an organisation first.");
         if (!tenant.HasRole(role))
-            throw LeaseException.Forbidden($"Your role ({tenant.Role}) cannot {what}; ask an {(role == TenantRole.Member ? "Owner, Admin or Member" : "Owner or Admin")} of {tenant.TenantName}.");
+        {
+            var who = role == TenantRole.Member ? "Owner, Admin or Member" : "Owner or Admin";
+            throw LeaseException.Forbidden($"Your role ({tenant.Role}) cannot {what}; ask an {who} of {tenant.TenantName}.");
+        }
     }
 
     public async Task EnsureCanSpendAsync(PortalDbContext db, CancellationToken ct)

@@ -46,7 +46,8 @@ public sealed class LeaseLimits(TimeProvider time, IOptions<LeaseOptions> option
         var maxGpus = Options.QuotaFor(facts.QuotaGpus, facts.Verified);
         if (facts.OverlappingGpus + gpus > maxGpus)
             throw new LeaseException("quota_exceeded",
-                $"{what} would make {facts.OverlappingGpus + gpus} {quota.SkuId} GPUs at once, quotes on hold included; your organisation's quota is {maxGpus} " +
+                $"{what} would make {facts.OverlappingGpus + gpus} {quota.SkuId} GPUs at once, quotes on hold included; " +
+                $"your organisation's quota is {maxGpus} " +
                 $"({Math.Max(0, maxGpus - facts.OverlappingGpus)} left for that window). " +
                 (facts.QuotaGpus is null && !facts.Verified
                     ? "New organisations start with a low quota until Support verifies them: contact Support to verify yours and raise it."
@@ -59,10 +60,12 @@ public sealed class LeaseLimits(TimeProvider time, IOptions<LeaseOptions> option
             var raise = over.LimitMicros < ceiling
                 ? "An Owner can raise the limit in the organisation's settings."
                 : facts.SpendCeilingMicros is null && !facts.Verified
-                    ? $"That is the {Money.Format(ceiling)} ceiling of organisations Support has not verified yet: contact Support to verify yours and raise it."
+                    ? $"That is the {Money.Format(ceiling)} ceiling of organisations Support has not verified yet: " +
+                      "contact Support to verify yours and raise it."
                     : $"That is your organisation's ceiling ({Money.Format(ceiling)}): contact Support to raise it.";
             throw new LeaseException("spend_limit_exceeded",
-                $"{what} would add {Money.Format(over.AddMicros)} {when}; {Money.Format(over.LeftMicros)} of your {Money.Format(over.LimitMicros)} monthly limit is left{(when == "this month" ? "" : " for that month")}. {raise}");
+                $"{what} would add {Money.Format(over.AddMicros)} {when}; {Money.Format(over.LeftMicros)} of your " +
+                $"{Money.Format(over.LimitMicros)} monthly limit is left{(when == "this month" ? "" : " for that month")}. {raise}");
         }
     }
 }

@@ -64,7 +64,8 @@ public sealed class LeaseQuoting(
             {
                 await tx.RollbackAsync(ct);
                 var (reason, before, after) = await availability.SuggestAsync(db, request, now, ct);
-                throw new NoCapacityException($"{request.Gpus} × {skuName} in {request.RegionId} are no longer available for that window. {reason}", before, after);
+                throw new NoCapacityException(
+                    $"{request.Gpus} × {skuName} in {request.RegionId} are no longer available for that window. {reason}", before, after);
             }
             await limits.CheckAsync(db, tenantId, new QuotaQuestion(request.SkuId, request.Start, request.End), request.Gpus,
                 new SpendAddition(request.Start, request.End, request.Gpus, price.MicrosPerGpuHour), ct);
@@ -86,7 +87,8 @@ public sealed class LeaseQuoting(
                     LeaseId = lease.Id, NodeId = part.NodeId, RegionId = request.RegionId, SkuId = request.SkuId, Gpus = part.Gpus,
                     Start = request.Start, End = request.End, Status = AllocationStatus.Held, HoldExpiresAt = lease.HoldExpiresAt,
                 });
-            lease.Events.Add(LeaseEvents.New(lease, now, $"Quoted {Money.Format(price.TotalMicros)}; capacity held until {lease.HoldExpiresAt:HH:mm} UTC.", origin.UserName));
+            lease.Events.Add(LeaseEvents.New(lease, now,
+                $"Quoted {Money.Format(price.TotalMicros)}; capacity held until {lease.HoldExpiresAt:HH:mm} UTC.", origin.UserName));
             db.Add(lease);
             await PoolTransaction.BumpAsync(db, request.RegionId, request.SkuId, ct);
             await db.SaveChangesAsync(ct);

@@ -3,7 +3,8 @@ namespace Portal.Web.Leases;
 /// <summary>
 /// The REST API under /api/v1/leases, for the signed-in member's organisation (cookie), or an API key's
 /// (<c>Authorization: Bearer sk-portal-...</c>: the Read scope reads, the Leases scope also acts as an Admin). Another tenant's
-/// lease is a 404 like one that does not exist; refusals are problem details (<see cref="LeaseProblems"/>) carrying the <see cref="Portal.Core.Leases.LeaseException"/>'s code. POSTs that create something honour an
+/// lease is a 404 like one that does not exist; refusals are problem details (<see cref="LeaseProblems"/>) carrying the
+/// <see cref="Portal.Core.Leases.LeaseException"/>'s code. POSTs that create something honour an
 /// <c>Idempotency-Key</c> header: the same key again answers with what the first request made. This class only maps the
 /// routes and describes them; the handlers are in the <c>Lease…Endpoints</c> classes.
 /// </summary>
@@ -13,7 +14,8 @@ public static class LeaseApi
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     private const string MoneyNote = " Money is given twice: exact integer micro-dollars (`...Micros`, 1 USD = 1,000,000) and decimal US dollars (`...Usd`).";
-    private const string IdempotencyNote = " Send an `Idempotency-Key` header (up to 100 characters) to make retries safe: the same key again returns the first result.";
+    private const string IdempotencyNote =
+        " Send an `Idempotency-Key` header (up to 100 characters) to make retries safe: the same key again returns the first result.";
 
     public static WebApplication MapLeaseApi(this WebApplication app)
     {

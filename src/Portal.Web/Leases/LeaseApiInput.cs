@@ -8,7 +8,10 @@ using static Portal.Web.Leases.LeaseProblems;
 
 namespace Portal.Web.Leases;
 
-/// <summary>Reads what a lease API request sends: the JSON body, the Idempotency-Key, a lease request, a signature; bad input is a validation problem.</summary>
+/// <summary>
+/// Reads what a lease API request sends: the JSON body, the Idempotency-Key, a lease request, a signature; bad input is a
+/// validation problem.
+/// </summary>
 internal static class LeaseApiInput
 {
     /// <summary>The JSON body, or a validation problem naming the field that could not be read.</summary>
