@@ -70,7 +70,8 @@ internal static class LeaseCommitBenchmark
             var random = new Random(seed * 1000 + s);
             var (_, userId) = tenants[s % tenants.Count];
             await using var scope = await host.AsAsync(userId);
-            var service = scope.ServiceProvider.GetRequiredService<LeaseService>();
+            var quoting = scope.ServiceProvider.GetRequiredService<LeaseQuoting>();
+            var leaseSigning = scope.ServiceProvider.GetRequiredService<LeaseSigning>();
             var time = scope.ServiceProvider.GetRequiredService<TimeProvider>();
             while (Interlocked.Increment(ref next) <= leases)
             {
@@ -81,9 +82,9 @@ internal static class LeaseCommitBenchmark
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    var held = await service.HoldAsync(request);
+                    var held = await quoting.HoldAsync(request);
                     var signing = Stopwatch.GetTimestamp();
-                    await service.SignAsync(held.Id, "Bench Signer", accepted: true);
+                    await leaseSigning.SignAsync(held.Id, "Bench Signer", accepted: true);
                     var done = Stopwatch.GetTimestamp();
                     latencies.Add((Ms(started, done), Ms(started, signing), Ms(signing, done)));
                 }

@@ -8,7 +8,7 @@ public static class AdminServiceCollectionExtensions
     /// <summary>
     /// The only services that reach across tenants; the pages under /admin use them and nothing else.
     /// Support's lease and tenant-limit services (LeaseAdminQueries, LeaseAdminDecisions, TenantLimitsAdmin) are
-    /// others; AddPortalLeases registers them beside LeaseService.
+    /// others; AddPortalLeases registers them beside the tenant's lease classes.
     /// </summary>
     public static IServiceCollection AddPortalAdmin(this IServiceCollection services)
     {

@@ -29,7 +29,7 @@ public sealed class EndLeaseJob(LeaseTransitions transitions, LifecyclePool pool
                 c.Event("Ending: giving the GPUs back to the pool.");
                 // An extension quoted but not signed by the end dies with the lease, as on an early release: its
                 // hold would otherwise keep the capacity after the lease ended, until the hold expired.
-                if (LeaseService.DropHeldExtensions(c.Lease)) c.CapacityChanged = true;
+                if (LeaseCapacity.DropHeldExtensions(c.Lease)) c.CapacityChanged = true;
                 return true;
             }, ct);
         if (lease is null) return;

@@ -11,7 +11,7 @@ public enum LeaseState { Held, PendingApproval, Scheduled, Provisioning, Active,
 /// A tenant's contract for N GPUs of one SKU in one region over [Start, End), priced when quoted.
 /// Its <see cref="Allocation"/>s place it on nodes. Money in micro-dollars.
 /// </summary>
-public class Lease : ITenantOwned
+public class Lease : ITenantOwned, ISignedAgreement
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid TenantId { get; set; }

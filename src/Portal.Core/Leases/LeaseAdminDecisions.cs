@@ -85,7 +85,7 @@ public sealed class LeaseAdminDecisions(
                 });
 
             wasActive = lease.State == LeaseState.Active;
-            LeaseService.EndAllocationsAt(lease, now);
+            LeaseCapacity.EndAllocationsAt(lease, now);
             lease.CancellationFeeMicros = 0; // Support's decision: the tenant pays no fee for it.
             if (wasActive) lease.ReleasedAt = now;
             else lease.CancelledAt = now;

@@ -7,7 +7,7 @@ namespace Portal.Core.Leases;
 public enum AmendmentState { Held, Signed, Expired, Cancelled }
 
 /// <summary>An extension of a lease on the same nodes: quoted, held and signed like a lease.</summary>
-public class LeaseAmendment : ITenantOwned
+public class LeaseAmendment : ITenantOwned, ISignedAgreement
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public Guid TenantId { get; set; }

@@ -10,7 +10,17 @@ public static class LeasesServiceCollectionExtensions
     {
         services.AddOptions<LeaseOptions>().Bind(config.GetSection("Leases"));
         services.AddScoped<LeaseScheduler>();
-        services.AddScoped<LeaseService>();
+        services.AddScoped<LeaseActor>();
+        services.AddScoped<LeaseLimits>();
+        services.AddScoped<LeaseTerms>();
+        services.AddScoped<AgreementSigner>();
+        services.AddScoped<LeaseQueries>();
+        services.AddScoped<LeaseAvailability>();
+        services.AddScoped<LeaseQuoting>();
+        services.AddScoped<LeaseSigning>();
+        services.AddScoped<LeaseExtending>();
+        services.AddScoped<ExtensionSigning>();
+        services.AddScoped<LeaseCancelling>();
         services.AddSingleton<QuoteRateLimiter>();
         services.AddScoped<OrganizationLimitsService>();
         services.AddScoped<LeaseTransitions>();

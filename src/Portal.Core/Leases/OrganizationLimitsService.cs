@@ -17,7 +17,7 @@ public sealed record OrganizationLimits(bool Verified, int DefaultGpuQuota, IRea
     public int QuotaFor(string? skuId) => skuId is not null && SkuQuotas.TryGetValue(skuId, out var q) ? q : DefaultGpuQuota;
 }
 
-/// <summary>Reads <see cref="OrganizationLimits"/> for the current organisation; the checks themselves are in <see cref="LeaseService"/>.</summary>
+/// <summary>Reads <see cref="OrganizationLimits"/> for the current organisation; the checks themselves are in <see cref="LeaseLimits"/>.</summary>
 public sealed class OrganizationLimitsService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, TimeProvider time,
     IOptions<LeaseOptions> leaseOptions, IOptions<SpendOptions> spendOptions)
 {

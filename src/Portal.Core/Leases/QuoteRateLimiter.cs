@@ -5,7 +5,7 @@ namespace Portal.Core.Leases;
 
 /// <summary>
 /// Quotes per tenant and minute (<see cref="LeaseOptions.QuotesPerMinute"/>), whatever asks: the New lease page calls
-/// <see cref="LeaseService"/> directly, the API over HTTP, so the limit lives here, one per process (a singleton).
+/// <see cref="LeaseQuoting"/> and <see cref="LeaseExtending"/> directly, the API over HTTP, so the limit lives here, one per process (a singleton).
 /// A token bucket: a burst of the whole minute's quotes, then they come back at N a minute.
 /// </summary>
 public sealed class QuoteRateLimiter : IDisposable

@@ -70,7 +70,7 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
             c.Event($"Degraded: node {nodeId} failed; {FirstGpus(windows)} GPUs lost from {windows.Min(w => w.Start):yyyy-MM-dd HH:mm} UTC.");
 
             // The view treats expired holds as free but the overbooking trigger still counts them: release them first.
-            await LeaseService.ReleaseExpiredHoldsAsync(c.Db, l.RegionId, l.SkuId, c.Now, ct);
+            await LeaseCapacity.ReleaseExpiredHoldsAsync(c.Db, l.RegionId, l.SkuId, c.Now, ct);
             var view = await CapacitySnapshot.ViewAsync(c.Db, l.RegionId, l.SkuId, windows.Min(w => w.Start), windows.Max(w => w.End), c.Now, ct);
             var moved = new List<Allocation>();
             var unplaced = new List<LostWindow>();

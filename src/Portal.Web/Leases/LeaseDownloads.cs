@@ -11,13 +11,13 @@ public static class LeaseDownloads
     public static WebApplication MapLeaseDownloads(this WebApplication app)
     {
         var leases = app.MapGroup("/leases/{id:guid}").RequireAuthorization().ExcludeFromDescription();
-        leases.MapGet("/agreement.pdf", (Guid id, LeaseService service, CancellationToken ct) => PdfAsync(service, id, null, ct));
+        leases.MapGet("/agreement.pdf", (Guid id, LeaseQueries service, CancellationToken ct) => PdfAsync(service, id, null, ct));
         leases.MapGet("/amendments/{amendmentId:guid}/agreement.pdf",
-            (Guid id, Guid amendmentId, LeaseService service, CancellationToken ct) => PdfAsync(service, id, amendmentId, ct));
+            (Guid id, Guid amendmentId, LeaseQueries service, CancellationToken ct) => PdfAsync(service, id, amendmentId, ct));
         return app;
     }
 
-    private static async Task<IResult> PdfAsync(LeaseService service, Guid leaseId, Guid? amendmentId, CancellationToken ct)
+    private static async Task<IResult> PdfAsync(LeaseQueries service, Guid leaseId, Guid? amendmentId, CancellationToken ct)
     {
         var document = await service.GetDocumentAsync(leaseId, amendmentId, ct);
         if (document is null) return Results.NotFound();

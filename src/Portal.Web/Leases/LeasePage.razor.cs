@@ -13,7 +13,10 @@ namespace Portal.Web.Leases;
 /// </summary>
 public partial class LeasePage
 {
-    [Inject] private LeaseService Leases { get; set; } = default!;
+    [Inject] private LeaseQueries Leases { get; set; } = default!;
+    [Inject] private LeaseTerms LeaseTerms { get; set; } = default!;
+    [Inject] private LeaseExtending Extending { get; set; } = default!;
+    [Inject] private LeaseCancelling Cancelling { get; set; } = default!;
     [Inject] private CurrentTenant Tenant { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
@@ -45,7 +48,7 @@ public partial class LeasePage
     {
         await LoadAsync();
         if (lease is null) return;
-        terms = await Leases.TermsAsync(lease);
+        terms = await LeaseTerms.TermsAsync(lease);
         breadcrumbs = [new("Leases", "/leases"), new(Title, null, disabled: true)];
     }
 
@@ -57,7 +60,7 @@ public partial class LeasePage
             Navigation.NotFound();
             return;
         }
-        extendableUntil = await Leases.ExtendableUntilAsync(Id);
+        extendableUntil = await Extending.ExtendableUntilAsync(Id);
     }
 
     private async Task ReloadAsync()
@@ -68,7 +71,7 @@ public partial class LeasePage
 
     private Task CancelAsync() => ConfirmWithFeeAsync("Cancel this lease?",
         $"The lease of {LeaseUi.Gpus(lease!.Gpus)} from {LeaseUi.Time(lease.Start)} is cancelled and its capacity released at once.",
-        "Cancel lease", () => Leases.CancelAsync(Id), "Lease cancelled.");
+        "Cancel lease", () => Cancelling.CancelAsync(Id), "Lease cancelled.");
 
     private Task ReleaseAsync() => ConfirmWithFeeAsync("Release this lease early?",
         $"Your {LeaseUi.Gpus(lease!.Gpus)} go back to the pool at once and the lease ends; this cannot be undone.",

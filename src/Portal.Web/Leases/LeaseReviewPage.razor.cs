@@ -10,7 +10,10 @@ namespace Portal.Web.Leases;
 /// <summary>A held quote: the agreement to accept, the price, and a countdown to the hold's end.</summary>
 public partial class LeaseReviewPage
 {
-    [Inject] private LeaseService Leases { get; set; } = default!;
+    [Inject] private LeaseQueries Leases { get; set; } = default!;
+    [Inject] private LeaseTerms LeaseTerms { get; set; } = default!;
+    [Inject] private LeaseSigning Signing { get; set; } = default!;
+    [Inject] private LeaseCancelling Cancelling { get; set; } = default!;
     [Inject] private CurrentTenant Tenant { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
@@ -42,7 +45,7 @@ public partial class LeaseReviewPage
         await LoadAsync();
         if (lease is null || leaving) return;
         breadcrumbs = [new("Leases", "/leases"), new("Review", null, disabled: true)];
-        terms = await Leases.TermsAsync(lease);
+        terms = await LeaseTerms.TermsAsync(lease);
         await using var db = await DbFactory.CreateDbContextAsync();
         signers = await db.Memberships.Where(m => m.Role == TenantRole.Owner || m.Role == TenantRole.Admin)
             .Select(m => m.User!.Email!).OrderBy(e => e).ToListAsync();
@@ -75,7 +78,7 @@ public partial class LeaseReviewPage
         error = null;
         try
         {
-            await Leases.SignAsync(Id, signature.FullName, signature.Accepted, signKey);
+            await Signing.SignAsync(Id, signature.FullName, signature.Accepted, signKey);
             Snackbar.Add("Signed.", Severity.Success);
             leaving = true;
             Navigation.NavigateTo($"/leases/{Id}");
@@ -95,7 +98,7 @@ public partial class LeaseReviewPage
         error = null;
         try
         {
-            await Leases.CancelAsync(Id);
+            await Cancelling.CancelAsync(Id);
             Snackbar.Add("Quote discarded; its capacity is free again.", Severity.Info);
             leaving = true;
             Navigation.NavigateTo("/leases");

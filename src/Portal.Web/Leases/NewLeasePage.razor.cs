@@ -18,7 +18,8 @@ public partial class NewLeasePage
 {
     private const int DebounceMs = 300;
 
-    [Inject] private LeaseService Leases { get; set; } = default!;
+    [Inject] private LeaseAvailability Availability { get; set; } = default!;
+    [Inject] private LeaseQuoting Quoting { get; set; } = default!;
     [Inject] private CatalogService Catalog { get; set; } = default!;
     [Inject] private CurrentTenant Tenant { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
@@ -180,8 +181,8 @@ public partial class NewLeasePage
         var request = Request;
         try
         {
-            var result = await Leases.CheckAsync(request, ct);
-            var others = result is { Fits: false, Errors.Count: 0 } ? await Leases.AlternativesAsync(request, ct) : [];
+            var result = await Availability.CheckAsync(request, ct);
+            var others = result is { Fits: false, Errors.Count: 0 } ? await Availability.AlternativesAsync(request, ct) : [];
             ct.ThrowIfCancellationRequested();
             (check, alternatives, checking, checkFailed) = (result, others, false, false);
         }
@@ -201,7 +202,7 @@ public partial class NewLeasePage
         holdError = null;
         try
         {
-            var lease = await Leases.HoldAsync(Request, quoteKey);
+            var lease = await Quoting.HoldAsync(Request, quoteKey);
             Navigation.NavigateTo($"/leases/{lease.Id}/review");
         }
         catch (LeaseException e)
@@ -212,7 +213,7 @@ public partial class NewLeasePage
             {
                 // Someone took it meanwhile: offer the windows the refusal names, and what else there is.
                 check = new FitCheck(false, check?.Price, none.Message, none.EarlierWindows, none.LaterWindows, []);
-                alternatives = await Leases.AlternativesAsync(Request);
+                alternatives = await Availability.AlternativesAsync(Request);
             }
         }
         finally { holding = false; }

@@ -49,7 +49,7 @@ public sealed class LiteralSearchTests(LeaseFactory factory) : IClassFixture<Lea
         {
             var ownerId = await OwnerAsync(id);
             await using var member = await factory.As(id, ownerId);
-            var held = await member.Leases.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 1, factory.ThisHour.AddHours(30), 2));
+            var held = await member.Quoting.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 1, factory.ThisHour.AddHours(30), 2));
             if (id == percent) lease = held.Id;
         }
         var batches = new Dictionary<Guid, string>();

@@ -24,7 +24,7 @@ public sealed class TenantVerificationTests(QuoteLimitsFactory factory) : IClass
         await using var member = await factory.As(tenantId, ownerId);
         var sixteen = new LeaseRequest(Region, A100, 16, factory.ThisHour.AddHours(300), 2);
 
-        var refused = await Assert.ThrowsAsync<LeaseException>(() => member.Leases.HoldAsync(sixteen));
+        var refused = await Assert.ThrowsAsync<LeaseException>(() => member.Quoting.HoldAsync(sixteen));
         Assert.Equal("quota_exceeded", refused.Code);
         Assert.Contains("quota is 8", refused.Message);
         Assert.Contains("contact Support to verify yours and raise it", refused.Message);
@@ -44,15 +44,15 @@ public sealed class TenantVerificationTests(QuoteLimitsFactory factory) : IClass
         Assert.True(after!.Verified);
         Assert.Equal(256, after.DefaultGpuQuota);
         Assert.Equal(500_000 * Money.MicrosPerDollar, after.EffectiveSpendCeilingMicros);
-        Assert.Equal(LeaseState.Held, (await member.Leases.HoldAsync(sixteen)).State);
+        Assert.Equal(LeaseState.Held, (await member.Quoting.HoldAsync(sixteen)).State);
         Assert.True((await member.Get<OrganizationSettingsService>().SetSpendLimitAsync(5_000 * Money.MicrosPerDollar)).Succeeded);
 
         // A quota Support sets wins over the defaults, verified or not; unverifying brings the low defaults back.
         Assert.True((await admin.SetGpuQuotaAsync(tenantId, A100, 20)).Succeeded);
         Assert.True((await admin.SetVerifiedAsync(tenantId, false)).Succeeded);
         Assert.Equal(20, (await admin.LimitsAsync(tenantId))!.Quotas.Single(q => q.SkuId == A100).EffectiveMaxGpus);
-        Assert.Equal(4, (await member.Leases.HoldAsync(sixteen with { Gpus = 4 })).Gpus);
-        var overQuota = await Assert.ThrowsAsync<LeaseException>(() => member.Leases.HoldAsync(sixteen with { Gpus = 1, Start = sixteen.Start.AddHours(1) }));
+        Assert.Equal(4, (await member.Quoting.HoldAsync(sixteen with { Gpus = 4 })).Gpus);
+        var overQuota = await Assert.ThrowsAsync<LeaseException>(() => member.Quoting.HoldAsync(sixteen with { Gpus = 1, Start = sixteen.Start.AddHours(1) }));
         Assert.Contains("quota is 20", overQuota.Message);
         Assert.Contains("Ask Support to raise it", overQuota.Message);
 
@@ -72,7 +72,7 @@ public sealed class TenantVerificationTests(QuoteLimitsFactory factory) : IClass
         var owner = await factory.CreateUserAsync();
         var tenant = await factory.CreateOrganizationAsync(owner);
         await using (var member = await factory.As(tenant.Id, owner.Id))
-            await member.Leases.HoldAsync(new LeaseRequest(Region, A100, 2, factory.ThisHour.AddHours(400), 2));
+            await member.Quoting.HoldAsync(new LeaseRequest(Region, A100, 2, factory.ThisHour.AddHours(400), 2));
         using var client = factory.CreatePortalClient();
         await client.SignInOrFailAsync(owner.Email!);
 

@@ -21,7 +21,7 @@ public class InvoiceMonthTests(LeaseFactory factory) : IClassFixture<LeaseFactor
         var a = await kit.ActiveLeaseAsync(tenantId, ownerId, "us-south-1", "h100-sxm-80gb", 8, 48);
         // C: signed for tomorrow and cancelled now, inside the 24 hours that cost half of the hours.
         var c = await kit.Leases.SignedAsync(tenantId, ownerId, new LeaseRequest("us-east-2", "l40s-48gb", 2, factory.ThisHour.AddHours(10), 10));
-        await using (var member = await factory.As(tenantId, ownerId)) await member.Leases.CancelAsync(c.Id);
+        await using (var member = await factory.As(tenantId, ownerId)) await member.Cancelling.CancelAsync(c.Id);
         var fee = 10 * 2 * c.MicrosPerGpuHour / 2;
 
         // D: 8 GPUs for 10 hours on March 10th; its node fails after 3 hours with nowhere to move: 56 GPU-hours are lost.
@@ -30,7 +30,7 @@ public class InvoiceMonthTests(LeaseFactory factory) : IClassFixture<LeaseFactor
         kit.Advance(3);
         var (otherId, otherOwnerId) = await factory.NewTenantAsync();
         await using (var other = await factory.As(otherId, otherOwnerId))
-            await other.Leases.HoldAsync(new LeaseRequest("us-east-2", "b200-180gb",
+            await other.Quoting.HoldAsync(new LeaseRequest("us-east-2", "b200-180gb",
                 await kit.Leases.ReadyGpusAsync("us-east-2", "b200-180gb") - 8, factory.ThisHour, 7));
         await kit.FailNodeAsync(d.Allocations.Single().NodeId);
         Assert.Equal(56, (await kit.Leases.LoadAsync(d.Id)).LostGpuHours);

@@ -59,7 +59,13 @@ public class LeaseFactory : PortalFactory
 public sealed class MemberScope(AsyncServiceScope scope) : IAsyncDisposable
 {
     public IServiceProvider Services => scope.ServiceProvider;
-    public LeaseService Leases => scope.ServiceProvider.GetRequiredService<LeaseService>();
+    public LeaseQueries Queries => Get<LeaseQueries>();
+    public LeaseAvailability Availability => Get<LeaseAvailability>();
+    public LeaseQuoting Quoting => Get<LeaseQuoting>();
+    public LeaseSigning Signing => Get<LeaseSigning>();
+    public LeaseExtending Extending => Get<LeaseExtending>();
+    public ExtensionSigning ExtensionSigning => Get<ExtensionSigning>();
+    public LeaseCancelling Cancelling => Get<LeaseCancelling>();
     public T Get<T>() where T : notnull => scope.ServiceProvider.GetRequiredService<T>();
     public ValueTask DisposeAsync() => scope.DisposeAsync();
 }

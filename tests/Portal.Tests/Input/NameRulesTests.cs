@@ -123,10 +123,10 @@ public sealed class NameRulesTests(LeaseFactory factory) : IClassFixture<LeaseFa
     {
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         await using var member = await factory.As(tenantId, ownerId);
-        var held = await member.Leases.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 1, factory.ThisHour.AddHours(30), 2));
+        var held = await member.Quoting.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 1, factory.ThisHour.AddHours(30), 2));
 
-        var refused = await Assert.ThrowsAsync<LeaseException>(() => member.Leases.SignAsync(held.Id, signer, accepted: true));
-        var signed = await member.Leases.SignAsync(held.Id, "山田 太郎 🚀", accepted: true);
+        var refused = await Assert.ThrowsAsync<LeaseException>(() => member.Signing.SignAsync(held.Id, signer, accepted: true));
+        var signed = await member.Signing.SignAsync(held.Id, "山田 太郎 🚀", accepted: true);
 
         Assert.Equal(400, refused.Status);
         Assert.Equal("山田 太郎 🚀", signed.SignerName);

@@ -17,7 +17,7 @@ public class LeaseAdminLimitsTests(LeaseFactory factory) : IClassFixture<LeaseFa
         var (tenantId, ownerId) = await factory.NewTenantAsync("Findable " + Guid.NewGuid().ToString("N")[..6]);
         Lease held;
         await using (var member = await factory.As(tenantId, ownerId))
-            held = await member.Leases.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 2, factory.ThisHour.AddHours(30), 3));
+            held = await member.Quoting.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 2, factory.ThisHour.AddHours(30), 3));
         string tenantName;
         using (var scope = factory.Services.CreateScope())
         await using (var db = factory.CreateDbContext(scope))

@@ -154,8 +154,8 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         var name = "Pending Co " + Guid.NewGuid().ToString("N")[..6];
         var (tenantId, ownerId) = await factory.NewTenantAsync(name);
         await using var member = await factory.As(tenantId, ownerId);
-        var held = await member.Leases.HoldAsync(new LeaseRequest("us-south-1", "h100-sxm-80gb", 72, factory.ThisHour.AddHours(12), 2));
-        var signed = await member.Leases.SignAsync(held.Id, "Ada Lovelace", accepted: true);
+        var held = await member.Quoting.HoldAsync(new LeaseRequest("us-south-1", "h100-sxm-80gb", 72, factory.ThisHour.AddHours(12), 2));
+        var signed = await member.Signing.SignAsync(held.Id, "Ada Lovelace", accepted: true);
         Assert.Equal(LeaseState.PendingApproval, signed.State);
         return (held.Id, name);
     }

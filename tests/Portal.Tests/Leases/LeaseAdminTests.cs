@@ -18,8 +18,8 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Lease signed;
         await using (var member = await factory.As(tenantId, ownerId))
         {
-            var held = await member.Leases.HoldAsync(new LeaseRequest("us-south-1", "h100-sxm-80gb", 72, factory.ThisHour.AddHours(10), 4));
-            signed = await member.Leases.SignAsync(held.Id, "Ada Lovelace", accepted: true);
+            var held = await member.Quoting.HoldAsync(new LeaseRequest("us-south-1", "h100-sxm-80gb", 72, factory.ThisHour.AddHours(10), 4));
+            signed = await member.Signing.SignAsync(held.Id, "Ada Lovelace", accepted: true);
         }
         Assert.Equal(LeaseState.PendingApproval, signed.State);
 
@@ -137,8 +137,8 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
     private async Task<Guid> SignedAndApprovedAsync(Guid tenantId, string ownerId, LeaseRequest request)
     {
         await using var member = await factory.As(tenantId, ownerId);
-        var held = await member.Leases.HoldAsync(request);
-        var signed = await member.Leases.SignAsync(held.Id, "Ada Lovelace", accepted: true);
+        var held = await member.Quoting.HoldAsync(request);
+        var signed = await member.Signing.SignAsync(held.Id, "Ada Lovelace", accepted: true);
         if (signed.State == LeaseState.PendingApproval)
         {
             await using var support = await SupportScope.CreateAsync(factory);
@@ -170,7 +170,7 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
     {
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         await using var member = await factory.As(tenantId, ownerId);
-        var fit = await member.Leases.CheckAsync(request);
+        var fit = await member.Availability.CheckAsync(request);
         Assert.Empty(fit.Errors);
         return fit.Fits;
     }

@@ -20,7 +20,7 @@ public class LeaseAvailabilityTests(LeaseFactory factory) : IClassFixture<LeaseF
         var hour = (int)(start - before.Start).TotalHours;
 
         await using (var member = await factory.As(tenantId, ownerId))
-            await member.Leases.HoldAsync(new LeaseRequest(Region, Sku, 6, start, 5));
+            await member.Quoting.HoldAsync(new LeaseRequest(Region, Sku, 6, start, 5));
 
         var held = await CalendarAsync();
         Assert.Equal(before.HourFree[hour] - 6, held.HourFree[hour]);
@@ -40,8 +40,8 @@ public class LeaseAvailabilityTests(LeaseFactory factory) : IClassFixture<LeaseF
         var hour = (int)(start - before.Start).TotalHours;
         await using (var member = await factory.As(tenantId, ownerId))
         {
-            var lease = await member.Leases.HoldAsync(new LeaseRequest(Region, Sku, 3, start, 2));
-            await member.Leases.SignAsync(lease.Id, "Grace Hopper", accepted: true);
+            var lease = await member.Quoting.HoldAsync(new LeaseRequest(Region, Sku, 3, start, 2));
+            await member.Signing.SignAsync(lease.Id, "Grace Hopper", accepted: true);
         }
         factory.Clock.Advance(TimeSpan.FromMinutes(30));
         var after = await CalendarAsync();

@@ -22,27 +22,27 @@ public class LeaseExtensionTests(LeaseFactory factory) : IClassFixture<LeaseFact
         await using var a = await factory.As(tenantA, ownerA);
         await using var b = await factory.As(tenantB, ownerB);
 
-        var lease = await a.Leases.HoldAsync(new LeaseRequest(Region, Sku, 4, start, 10));
-        await a.Leases.SignAsync(lease.Id, "Ada Owner", accepted: true);
-        var next = await b.Leases.HoldAsync(new LeaseRequest(Region, Sku, 4, start.AddHours(15), 5));
-        await b.Leases.SignAsync(next.Id, "Bo Owner", accepted: true);
+        var lease = await a.Quoting.HoldAsync(new LeaseRequest(Region, Sku, 4, start, 10));
+        await a.Signing.SignAsync(lease.Id, "Ada Owner", accepted: true);
+        var next = await b.Quoting.HoldAsync(new LeaseRequest(Region, Sku, 4, start.AddHours(15), 5));
+        await b.Signing.SignAsync(next.Id, "Bo Owner", accepted: true);
 
-        Assert.Equal(start.AddHours(15), await a.Leases.ExtendableUntilAsync(lease.Id));
-        await Assert.ThrowsAsync<NoCapacityException>(() => a.Leases.QuoteExtensionAsync(lease.Id, 6));
+        Assert.Equal(start.AddHours(15), await a.Extending.ExtendableUntilAsync(lease.Id));
+        await Assert.ThrowsAsync<NoCapacityException>(() => a.Extending.QuoteExtensionAsync(lease.Id, 6));
 
-        var amendment = await a.Leases.QuoteExtensionAsync(lease.Id, 5);
+        var amendment = await a.Extending.QuoteExtensionAsync(lease.Id, 5);
         // Its own held quote does not shorten what it may still choose.
-        Assert.Equal(start.AddHours(15), await a.Leases.ExtendableUntilAsync(lease.Id));
+        Assert.Equal(start.AddHours(15), await a.Extending.ExtendableUntilAsync(lease.Id));
         Assert.Equal(5L * 4 * amendment.MicrosPerGpuHour, amendment.PriceMicros);
 
-        var extended = await a.Leases.SignExtensionAsync(lease.Id, amendment.Id, "Ada Owner", accepted: true);
+        var extended = await a.ExtensionSigning.SignExtensionAsync(lease.Id, amendment.Id, "Ada Owner", accepted: true);
         Assert.Equal(start.AddHours(15), DateTime.SpecifyKind(extended.End, DateTimeKind.Utc));
-        Assert.Equal(start.AddHours(15), await a.Leases.ExtendableUntilAsync(lease.Id)); // nothing more is free
+        Assert.Equal(start.AddHours(15), await a.Extending.ExtendableUntilAsync(lease.Id)); // nothing more is free
 
-        var full = await a.Leases.GetAsync(lease.Id);
+        var full = await a.Queries.GetAsync(lease.Id);
         Assert.All(full!.Allocations.Where(x => x.Status != AllocationStatus.Released), x => Assert.Equal(node, x.NodeId));
-        Assert.NotNull(await a.Leases.GetDocumentAsync(lease.Id, amendment.Id));
-        await Assert.ThrowsAsync<LeaseException>(() => a.Leases.SignExtensionAsync(lease.Id, amendment.Id, "Ada Owner", accepted: true));
+        Assert.NotNull(await a.Queries.GetDocumentAsync(lease.Id, amendment.Id));
+        await Assert.ThrowsAsync<LeaseException>(() => a.ExtensionSigning.SignExtensionAsync(lease.Id, amendment.Id, "Ada Owner", accepted: true));
     }
 
     private async Task<string> LeaveOneReadyNodeAsync()

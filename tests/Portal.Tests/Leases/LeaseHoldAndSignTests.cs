@@ -16,19 +16,19 @@ public class LeaseHoldAndSignTests(LeaseFactory factory) : IClassFixture<LeaseFa
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         await using var member = await factory.As(tenantId, ownerId);
         var start = factory.ThisHour.AddHours(30);
-        var held = await member.Leases.HoldAsync(new LeaseRequest(Region, Sku, 12, start, 200));
+        var held = await member.Quoting.HoldAsync(new LeaseRequest(Region, Sku, 12, start, 200));
 
         Assert.Equal(LeaseState.Held, held.State);
         Assert.Equal(12, held.Allocations.Sum(a => a.Gpus));
         Assert.Equal(12L * 200 * held.MicrosPerGpuHour, held.PriceMicros);
         Assert.Equal(factory.Now.AddMinutes(10), held.HoldExpiresAt);
 
-        var signed = await member.Leases.SignAsync(held.Id, "Ada Lovelace", accepted: true, idempotencyKey: "sign-1");
+        var signed = await member.Signing.SignAsync(held.Id, "Ada Lovelace", accepted: true, idempotencyKey: "sign-1");
         Assert.Equal(LeaseState.Scheduled, signed.State);
         Assert.Equal("Ada Lovelace", signed.SignerName);
         Assert.Equal("203.0.113.7", signed.SignerIp);
         Assert.Equal(LeaseAgreement.Version, signed.AgreementVersion);
-        var pdf = await member.Leases.GetDocumentAsync(held.Id);
+        var pdf = await member.Queries.GetDocumentAsync(held.Id);
         Assert.NotNull(pdf);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(pdf!.Content)), signed.AgreementSha256);
 

@@ -53,7 +53,7 @@ public class LeaseLifecycleFailureTests(ScriptedPoolLeaseFactory factory) : ICla
 
         // Its capacity is free again: the same request fits on the same nodes.
         await using var member = await factory.As(tenantId, ownerId);
-        var again = await member.Leases.HoldAsync(request);
+        var again = await member.Quoting.HoldAsync(request);
         Assert.Equal(failed.Allocations.Select(a => a.NodeId).Order(), again.Allocations.Select(a => a.NodeId).Order());
 
         await kit.SweepAsync();

@@ -26,8 +26,8 @@ public sealed class LifecycleKit(LeaseFactory factory)
     public async Task<Lease> SignedAsync(Guid tenantId, string ownerId, LeaseRequest request)
     {
         await using var member = await factory.As(tenantId, ownerId);
-        var held = await member.Leases.HoldAsync(request);
-        var signed = await member.Leases.SignAsync(held.Id, "Ada Lovelace", accepted: true);
+        var held = await member.Quoting.HoldAsync(request);
+        var signed = await member.Signing.SignAsync(held.Id, "Ada Lovelace", accepted: true);
         Assert.Equal(LeaseState.Scheduled, signed.State);
         return signed;
     }

@@ -18,15 +18,15 @@ public class LeaseLifecycleTests(LeaseFactory factory) : IClassFixture<LeaseFact
         var start = factory.ThisHour.AddHours(30);
         await using var member = await factory.As(tenantId, ownerId);
         await using var rival = await factory.As(rivalId, rivalOwnerId);
-        var held = await member.Leases.HoldAsync(new LeaseRequest(region, sku, 8, start, 48));
+        var held = await member.Quoting.HoldAsync(new LeaseRequest(region, sku, 8, start, 48));
         // Another tenant's quote takes every other GPU of that window.
         var rest = await kit.ReadyGpusAsync(region, sku) - 8;
-        var rivalHold = await rival.Leases.HoldAsync(new LeaseRequest(region, sku, rest, start, 48));
+        var rivalHold = await rival.Quoting.HoldAsync(new LeaseRequest(region, sku, rest, start, 48));
         var probe = new LeaseRequest(region, sku, 4, start, 48);
-        Assert.False((await rival.Leases.CheckAsync(probe)).Fits);
+        Assert.False((await rival.Availability.CheckAsync(probe)).Fits);
 
         factory.Clock.Advance(TimeSpan.FromMinutes(5));
-        await member.Leases.SignAsync(held.Id, "Ada Lovelace", accepted: true);
+        await member.Signing.SignAsync(held.Id, "Ada Lovelace", accepted: true);
         factory.Clock.Advance(TimeSpan.FromMinutes(6)); // the rival's quote is 11 minutes old
         await kit.SweepAsync();
         await kit.SweepAsync();
@@ -34,7 +34,7 @@ public class LeaseLifecycleTests(LeaseFactory factory) : IClassFixture<LeaseFact
         Assert.Equal(LeaseState.Expired, expired.State);
         Assert.All(expired.Allocations, a => Assert.Equal(AllocationStatus.Released, a.Status));
         Assert.Single(expired.Events, e => e.State == LeaseState.Expired);
-        Assert.True((await rival.Leases.CheckAsync(probe)).Fits);
+        Assert.True((await rival.Availability.CheckAsync(probe)).Fits);
         Assert.Equal(LeaseState.Scheduled, (await kit.LoadAsync(held.Id)).State);
 
         factory.Clock.SetUtcNow(start - Lead);
@@ -119,7 +119,7 @@ public class LeaseLifecycleTests(LeaseFactory factory) : IClassFixture<LeaseFact
 
         await using (var member = await factory.As(tenantId, ownerId))
         {
-            var quote = await member.Leases.QuoteExtensionAsync(lease.Id, 2);
+            var quote = await member.Extending.QuoteExtensionAsync(lease.Id, 2);
             factory.Clock.Advance(TimeSpan.FromMinutes(11));
             await kit.SweepAsync();
             var afterExpiry = await kit.LoadAsync(lease.Id);
@@ -127,8 +127,8 @@ public class LeaseLifecycleTests(LeaseFactory factory) : IClassFixture<LeaseFact
             Assert.Equal(AllocationStatus.Released, afterExpiry.Allocations.Single(a => a.AmendmentId == quote.Id).Status);
             Assert.Contains(afterExpiry.Events, e => e.Message.StartsWith("Extension quote"));
 
-            var again = await member.Leases.QuoteExtensionAsync(lease.Id, 2);
-            await member.Leases.SignExtensionAsync(lease.Id, again.Id, "Ada Lovelace", accepted: true);
+            var again = await member.Extending.QuoteExtensionAsync(lease.Id, 2);
+            await member.ExtensionSigning.SignExtensionAsync(lease.Id, again.Id, "Ada Lovelace", accepted: true);
         }
 
         factory.Clock.SetUtcNow(start.AddHours(4)); // the old end
@@ -159,7 +159,7 @@ public class LeaseLifecycleTests(LeaseFactory factory) : IClassFixture<LeaseFact
 
         factory.Clock.SetUtcNow(start.AddMinutes(58));
         await using (var member = await factory.As(tenantId, ownerId))
-            await member.Leases.QuoteExtensionAsync(lease.Id, 2); // held for 10 minutes, past the end
+            await member.Extending.QuoteExtensionAsync(lease.Id, 2); // held for 10 minutes, past the end
 
         factory.Clock.SetUtcNow(start.AddHours(1));
         await kit.SweepAsync();

@@ -33,7 +33,7 @@ public sealed class LeasePagesFailureTests(LeaseFactory factory) : IClassFixture
         member = await factory.As(tenant, ownerId);
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton(member.Leases);
+        ctx.Services.AddLeaseClassesOf(member);
         ctx.Services.AddSingleton(member.Get<CatalogService>());
         ctx.Services.AddSingleton(member.Get<CurrentTenant>());
         ctx.Services.AddSingleton(member.Get<OrganizationLimitsService>());

@@ -35,7 +35,7 @@ public sealed class LeasePagesInteractiveTests(LeaseFactory factory) : IClassFix
         member = await factory.As(tenant, ownerId);
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         ctx.Services.AddMudServices();
-        ctx.Services.AddSingleton(member.Leases);
+        ctx.Services.AddLeaseClassesOf(member);
         ctx.Services.AddSingleton(member.Get<CatalogService>());
         ctx.Services.AddSingleton(member.Get<CurrentTenant>());
         ctx.Services.AddSingleton(member.Get<OrganizationLimitsService>());
@@ -65,7 +65,7 @@ public sealed class LeasePagesInteractiveTests(LeaseFactory factory) : IClassFix
         page.Find("[data-testid=quote-and-hold]").Click();
 
         page.WaitForAssertion(() => Assert.EndsWith("/review", navigation.Uri));
-        var leases = await member.Leases.ListAsync();
+        var leases = await member.Queries.ListAsync();
         var held = Assert.Single(leases);
         Assert.Equal($"http://localhost/leases/{held.Id}/review", navigation.Uri);
         Assert.Equal((LeaseState.Held, 16, 48, Sku, Region), (held.State, held.Gpus, held.Hours, held.SkuId, held.RegionId));
@@ -84,7 +84,7 @@ public sealed class LeasePagesInteractiveTests(LeaseFactory factory) : IClassFix
         dialogs.Find("[data-testid=confirm-yes]").Click();
 
         page.WaitForAssertion(() => Assert.Contains("Cancelled", page.Find("[data-testid=lease-state]").TextContent));
-        Assert.Equal(LeaseState.Cancelled, (await member.Leases.GetAsync(lease.Id))!.State);
+        Assert.Equal(LeaseState.Cancelled, (await member.Queries.GetAsync(lease.Id))!.State);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class LeasePagesInteractiveTests(LeaseFactory factory) : IClassFix
 
         var newEnd = lease.End.AddHours(10);
         page.WaitForAssertion(() => Assert.Contains(newEnd.ToString("yyyy-MM-dd HH:mm"), page.Find("[data-testid=lease-end]").TextContent));
-        Assert.Equal(newEnd, (await member.Leases.GetAsync(lease.Id))!.End);
+        Assert.Equal(newEnd, (await member.Queries.GetAsync(lease.Id))!.End);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class LeasePagesInteractiveTests(LeaseFactory factory) : IClassFix
 
     private async Task<Lease> SignedLeaseAsync(int startInHours)
     {
-        var held = await member.Leases.HoldAsync(new LeaseRequest(Region, Sku, 8, factory.ThisHour.AddHours(startInHours), 24));
-        return await member.Leases.SignAsync(held.Id, "Ada Lovelace", accepted: true);
+        var held = await member.Quoting.HoldAsync(new LeaseRequest(Region, Sku, 8, factory.ThisHour.AddHours(startInHours), 24));
+        return await member.Signing.SignAsync(held.Id, "Ada Lovelace", accepted: true);
     }
 }

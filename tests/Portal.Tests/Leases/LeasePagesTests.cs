@@ -64,9 +64,9 @@ public sealed class LeasePagesTests(LeaseFactory factory) : IClassFixture<LeaseF
         LeaseAmendment extension;
         await using (var member = await factory.As(ada.TenantId, ada.UserId))
         {
-            var quoted = await member.Leases.QuoteExtensionAsync(lease.Id, 6);
-            await member.Leases.SignExtensionAsync(lease.Id, quoted.Id, "Ada Lovelace", accepted: true);
-            extension = (await member.Leases.GetAsync(lease.Id))!.Amendments.Single();
+            var quoted = await member.Extending.QuoteExtensionAsync(lease.Id, 6);
+            await member.ExtensionSigning.SignExtensionAsync(lease.Id, quoted.Id, "Ada Lovelace", accepted: true);
+            extension = (await member.Queries.GetAsync(lease.Id))!.Amendments.Single();
         }
 
         using var client = await SignedInAsync(ada);
@@ -131,7 +131,7 @@ public sealed class LeasePagesTests(LeaseFactory factory) : IClassFixture<LeaseF
         Assert.Contains("data-testid=\"fits\"", html);
         Assert.Contains("16 GPUs × 48 h", html);
         await using var member = await factory.As(ada.TenantId, ada.UserId);
-        var check = await member.Leases.CheckAsync(new LeaseRequest(Region, Sku, 16, factory.ThisHour, 48));
+        var check = await member.Availability.CheckAsync(new LeaseRequest(Region, Sku, 16, factory.ThisHour, 48));
         Assert.Contains(Money.Format(check.Price!.TotalMicros), html);
     }
 
@@ -147,13 +147,13 @@ public sealed class LeasePagesTests(LeaseFactory factory) : IClassFixture<LeaseF
     private async Task<Lease> HoldAsync(Owner owner, int gpus, int hours = 24)
     {
         await using var member = await factory.As(owner.TenantId, owner.UserId);
-        return await member.Leases.HoldAsync(new LeaseRequest(Region, Sku, gpus, factory.ThisHour.AddDays(2), hours));
+        return await member.Quoting.HoldAsync(new LeaseRequest(Region, Sku, gpus, factory.ThisHour.AddDays(2), hours));
     }
 
     private async Task<Lease> SignAsync(Owner owner, Lease held)
     {
         await using var member = await factory.As(owner.TenantId, owner.UserId);
-        return await member.Leases.SignAsync(held.Id, "Ada Lovelace", accepted: true);
+        return await member.Signing.SignAsync(held.Id, "Ada Lovelace", accepted: true);
     }
 
     private async Task<PortalClient> SignedInAsync(Owner owner)

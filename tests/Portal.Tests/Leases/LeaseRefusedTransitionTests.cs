@@ -21,7 +21,7 @@ public class LeaseRefusedTransitionTests(LeaseFactory factory) : IClassFixture<L
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         Guid id;
         await using (var member = await factory.As(tenantId, ownerId))
-            id = (await member.Leases.HoldAsync(new LeaseRequest("us-south-1", "h100-sxm-80gb", 1, factory.ThisHour.AddHours(40), 2))).Id;
+            id = (await member.Quoting.HoldAsync(new LeaseRequest("us-south-1", "h100-sxm-80gb", 1, factory.ThisHour.AddHours(40), 2))).Id;
 
         var tried = 0;
         foreach (var state in Enum.GetValues<LeaseState>())
@@ -44,13 +44,13 @@ public class LeaseRefusedTransitionTests(LeaseFactory factory) : IClassFixture<L
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         Guid id;
         await using (var member = await factory.As(tenantId, ownerId))
-            id = (await member.Leases.HoldAsync(new LeaseRequest("us-south-1", "h100-sxm-80gb", 1, factory.ThisHour.AddHours(50), 2))).Id;
+            id = (await member.Quoting.HoldAsync(new LeaseRequest("us-south-1", "h100-sxm-80gb", 1, factory.ThisHour.AddHours(50), 2))).Id;
 
         await PutAsync(id, LeaseState.Ended);
         var ended = await ReadAsync(id);
         await using (var member = await factory.As(tenantId, ownerId))
         {
-            var refused = await Assert.ThrowsAsync<LeaseException>(() => member.Leases.CancelAsync(id));
+            var refused = await Assert.ThrowsAsync<LeaseException>(() => member.Cancelling.CancelAsync(id));
             Assert.Equal("not_cancellable", refused.Code);
             Assert.Contains("Ended", refused.Message);
         }
@@ -85,9 +85,9 @@ public class LeaseRefusedTransitionTests(LeaseFactory factory) : IClassFixture<L
         {
             _ = action switch
             {
-                LeaseAction.Sign => await member.Leases.SignAsync(id, "Ada Lovelace", accepted: true),
-                LeaseAction.Cancel => await member.Leases.CancelAsync(id),
-                _ => await member.Leases.ReleaseAsync(id),
+                LeaseAction.Sign => await member.Signing.SignAsync(id, "Ada Lovelace", accepted: true),
+                LeaseAction.Cancel => await member.Cancelling.CancelAsync(id),
+                _ => await member.Cancelling.ReleaseAsync(id),
             };
             return true;
         }

@@ -135,21 +135,21 @@ internal sealed class LeaseSoak(LeaseFactory factory, int seed)
         return new Op(kind, $"{kind} {request}", async () =>
         {
             await using var member = await factory.As(tenantId, ownerId);
-            var lease = await member.Leases.HoldAsync(request);
-            if (sign) await member.Leases.SignAsync(lease.Id, "Soak Signer", accepted: true);
+            var lease = await member.Quoting.HoldAsync(request);
+            if (sign) await member.Signing.SignAsync(lease.Id, "Soak Signer", accepted: true);
         });
     }
 
-    private Op Sign(LeaseRow l) => Member("sign", l, m => m.Leases.SignAsync(l.Id, "Soak Signer", accepted: true));
+    private Op Sign(LeaseRow l) => Member("sign", l, m => m.Signing.SignAsync(l.Id, "Soak Signer", accepted: true));
 
-    private Op Cancel(LeaseRow l) => Member("cancel", l, m => m.Leases.CancelAsync(l.Id));
+    private Op Cancel(LeaseRow l) => Member("cancel", l, m => m.Cancelling.CancelAsync(l.Id));
 
-    private Op Release(LeaseRow l) => Member("release", l, m => m.Leases.ReleaseAsync(l.Id));
+    private Op Release(LeaseRow l) => Member("release", l, m => m.Cancelling.ReleaseAsync(l.Id));
 
     private Op Extend(LeaseRow l, int hours, bool sign) => Member("extend", l, async m =>
     {
-        var amendment = await m.Leases.QuoteExtensionAsync(l.Id, hours);
-        if (sign) await m.Leases.SignExtensionAsync(l.Id, amendment.Id, "Soak Signer", accepted: true);
+        var amendment = await m.Extending.QuoteExtensionAsync(l.Id, hours);
+        if (sign) await m.ExtensionSigning.SignExtensionAsync(l.Id, amendment.Id, "Soak Signer", accepted: true);
     });
 
     private Op Member(string kind, LeaseRow l, Func<MemberScope, Task> act)

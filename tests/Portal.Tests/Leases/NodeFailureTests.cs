@@ -60,7 +60,7 @@ public class NodeFailureTests(LeaseFactory factory) : IClassFixture<LeaseFactory
         // Another tenant's quote takes every other GPU of the pool until the lease's end.
         var (otherId, otherOwnerId) = await factory.NewTenantAsync();
         await using (var other = await factory.As(otherId, otherOwnerId))
-            await other.Leases.HoldAsync(new LeaseRequest(region, sku, await kit.ReadyGpusAsync(region, sku) - 8, hour, (int)(end - hour).TotalHours));
+            await other.Quoting.HoldAsync(new LeaseRequest(region, sku, await kit.ReadyGpusAsync(region, sku) - 8, hour, (int)(end - hour).TotalHours));
 
         await FailNodeAsync(lost.NodeId);
         await kit.RunAsync<NodeFailureJob>(j => j.RunAsync(lost.NodeId));

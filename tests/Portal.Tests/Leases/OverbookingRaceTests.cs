@@ -38,7 +38,7 @@ public class OverbookingRaceTests(QuietLeaseFactory factory) : IClassFixture<Qui
             var quotes = scopes.Select(s => Task.Run(async () =>
             {
                 await go.Task;
-                try { return (Lease: await s.Leases.HoldAsync(window), Refusal: (LeaseException?)null); }
+                try { return (Lease: await s.Quoting.HoldAsync(window), Refusal: (LeaseException?)null); }
                 catch (LeaseException e) { return (Lease: (Lease?)null, Refusal: e); }
             })).ToList();
             go.SetResult();
@@ -65,7 +65,7 @@ public class OverbookingRaceTests(QuietLeaseFactory factory) : IClassFixture<Qui
             {
                 var owner = racers.First(r => r.TenantId == winner.TenantId);
                 await using var member = await factory.As(owner.TenantId, owner.OwnerId);
-                await member.Leases.CancelAsync(winner.Id);
+                await member.Cancelling.CancelAsync(winner.Id);
             }
             else factory.Clock.Advance(TimeSpan.FromMinutes(11));
         }
@@ -86,8 +86,8 @@ public class OverbookingRaceTests(QuietLeaseFactory factory) : IClassFixture<Qui
         var start = factory.ThisHour.AddHours(24);
         var (fillerId, fillerOwner) = await factory.NewTenantAsync("Filler");
         await using var filler = await factory.As(fillerId, fillerOwner);
-        var taken = await filler.Leases.HoldAsync(new LeaseRequest(Region, Sku, 8, factory.ThisHour.AddHours(1), 24 * 7));
-        await filler.Leases.SignAsync(taken.Id, "Filler Owner", accepted: true);
+        var taken = await filler.Quoting.HoldAsync(new LeaseRequest(Region, Sku, 8, factory.ThisHour.AddHours(1), 24 * 7));
+        await filler.Signing.SignAsync(taken.Id, "Filler Owner", accepted: true);
         return new LeaseRequest(Region, Sku, 8, start, 8);
     }
 

@@ -72,10 +72,10 @@ public class OverbookingTriggerTests(LeaseFactory factory) : IClassFixture<Lease
         var window = new LeaseRequest(region, Sku, 8, factory.ThisHour.AddHours(2), 4);
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         await using var member = await factory.As(tenantId, ownerId);
-        var signed = await member.Leases.SignAsync((await member.Leases.HoldAsync(window)).Id, "Moved Tenant", accepted: true);
+        var signed = await member.Signing.SignAsync((await member.Quoting.HoldAsync(window)).Id, "Moved Tenant", accepted: true);
         var (otherId, otherOwner) = await factory.NewTenantAsync();
         await using var other = await factory.As(otherId, otherOwner);
-        var quote = await other.Leases.HoldAsync(window);
+        var quote = await other.Quoting.HoldAsync(window);
         factory.Clock.Advance(TimeSpan.FromMinutes(11));
 
         var failed = Assert.Single(signed.Allocations).NodeId;
@@ -86,7 +86,7 @@ public class OverbookingTriggerTests(LeaseFactory factory) : IClassFixture<Lease
             await scope.ServiceProvider.GetRequiredService<NodeFailureJob>().RunAsync(failed);
         }
 
-        var moved = await member.Leases.GetAsync(signed.Id);
+        var moved = await member.Queries.GetAsync(signed.Id);
         Assert.Equal(Assert.Single(quote.Allocations).NodeId,
             Assert.Single(moved!.Allocations, a => a.Status == AllocationStatus.Firm).NodeId);
         Assert.Equal(0, moved.LostGpuHours);
@@ -108,8 +108,8 @@ public class OverbookingTriggerTests(LeaseFactory factory) : IClassFixture<Lease
                 .ExecuteUpdateAsync(s => s.SetProperty(n => n.State, n => n.Id == wanted ? NodeState.Ready : NodeState.Maintenance));
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         await using var member = await factory.As(tenantId, ownerId);
-        var held = await member.Leases.HoldAsync(new LeaseRequest(Region, Sku, 8, factory.ThisHour.AddHours(48), 6));
-        var lease = await member.Leases.SignAsync(held.Id, "Trigger Test", accepted: true);
+        var held = await member.Quoting.HoldAsync(new LeaseRequest(Region, Sku, 8, factory.ThisHour.AddHours(48), 6));
+        var lease = await member.Signing.SignAsync(held.Id, "Trigger Test", accepted: true);
         Assert.Equal(wanted, Assert.Single(held.Allocations).NodeId);
         return (lease, wanted);
     }

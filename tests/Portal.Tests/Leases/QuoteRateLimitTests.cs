@@ -19,23 +19,23 @@ public sealed class QuoteRateLimitTests(QuoteRateFactory factory) : IClassFixtur
         await using var member = await factory.As(tenantId, ownerId);
         var start = factory.ThisHour.AddHours(60);
         var first = new LeaseRequest(Region, A100, 1, start, 1);
-        var held = await member.Leases.HoldAsync(first, "first-quote");
-        await member.Leases.HoldAsync(first with { Start = start.AddHours(1) });
+        var held = await member.Quoting.HoldAsync(first, "first-quote");
+        await member.Quoting.HoldAsync(first with { Start = start.AddHours(1) });
 
-        var refused = await Assert.ThrowsAsync<QuoteRateLimitedException>(() => member.Leases.HoldAsync(first with { Start = start.AddHours(2) }));
+        var refused = await Assert.ThrowsAsync<QuoteRateLimitedException>(() => member.Quoting.HoldAsync(first with { Start = start.AddHours(2) }));
         Assert.Equal(429, refused.Status);
         Assert.Equal("quote_rate_limited", refused.Code);
         Assert.InRange(refused.RetryAfterSeconds, 1, 60 / QuoteRateFactory.PerMinute);
         Assert.Contains($"may ask for {QuoteRateFactory.PerMinute} quotes a minute; try again in {refused.RetryAfterSeconds} seconds", refused.Message);
 
         // The live check on the New lease page is not a quote, and sending the same quote again is no new one.
-        Assert.True((await member.Leases.CheckAsync(first with { Start = start.AddHours(2) })).Fits);
-        Assert.Equal(held.Id, (await member.Leases.HoldAsync(first, "first-quote")).Id);
+        Assert.True((await member.Availability.CheckAsync(first with { Start = start.AddHours(2) })).Fits);
+        Assert.Equal(held.Id, (await member.Quoting.HoldAsync(first, "first-quote")).Id);
 
         // Another organisation has its own allowance.
         var (otherId, otherOwner) = await factory.NewTenantAsync();
         await using var other = await factory.As(otherId, otherOwner);
-        Assert.Equal(LeaseState.Held, (await other.Leases.HoldAsync(first with { Start = start.AddHours(3) })).State);
+        Assert.Equal(LeaseState.Held, (await other.Quoting.HoldAsync(first with { Start = start.AddHours(3) })).State);
     }
 
     [Fact]

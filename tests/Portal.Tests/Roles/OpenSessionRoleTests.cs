@@ -21,11 +21,11 @@ public sealed class OpenSessionRoleTests(RoleMatrixFactory factory) : IClassFixt
         session.Get<CurrentTenant>().MarkLongLived(); // as the circuit handler does
 
         await factory.AsMember(team, "owner", t => t.ChangeRoleAsync(team.Memberships["admin"], TenantRole.Viewer));
-        var refused = await Assert.ThrowsAsync<LeaseException>(() => session.Leases.SignAsync(held.Id, "Ann Admin", accepted: true));
+        var refused = await Assert.ThrowsAsync<LeaseException>(() => session.Signing.SignAsync(held.Id, "Ann Admin", accepted: true));
 
         Assert.Equal(403, refused.Status);
         Assert.Contains("Viewer", refused.Message);
-        Assert.Equal(LeaseState.Held, (await session.Leases.GetAsync(held.Id))!.State);
+        Assert.Equal(LeaseState.Held, (await session.Queries.GetAsync(held.Id))!.State);
     }
 
     [Fact]
@@ -36,13 +36,13 @@ public sealed class OpenSessionRoleTests(RoleMatrixFactory factory) : IClassFixt
         await c.HeldLeaseAsync();
         await using var session = await factory.As(team.TenantId, team["member"].Id);
         session.Get<CurrentTenant>().MarkLongLived();
-        Assert.Single(await session.Leases.ListAsync());
+        Assert.Single(await session.Queries.ListAsync());
 
         await factory.AsMember(team, "owner", t => t.RemoveAsync(team.Memberships["member"]));
         var refused = await Assert.ThrowsAsync<LeaseException>(() =>
-            session.Leases.HoldAsync(new LeaseRequest(RoleCase.Region, RoleCase.Sku, 1, factory.ThisHour.AddHours(700), 2)));
+            session.Quoting.HoldAsync(new LeaseRequest(RoleCase.Region, RoleCase.Sku, 1, factory.ThisHour.AddHours(700), 2)));
 
         Assert.Equal(403, refused.Status);
-        Assert.Empty(await session.Leases.ListAsync());
+        Assert.Empty(await session.Queries.ListAsync());
     }
 }

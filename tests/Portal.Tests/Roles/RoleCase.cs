@@ -49,13 +49,13 @@ public sealed class RoleCase(LeaseFactory factory, Guid tenantId, string ownerId
 
     /// <summary>A quote held by the Owner, 1 GPU for 2 hours, each case in its own hours.</summary>
     public Task<Lease> HeldLeaseAsync(bool startNow = false) =>
-        AsOwner<LeaseService, Lease>(s => s.HoldAsync(new LeaseRequest(Region, Sku, 1,
+        AsOwner<LeaseQuoting, Lease>(s => s.HoldAsync(new LeaseRequest(Region, Sku, 1,
             startNow ? factory.ThisHour : factory.ThisHour.AddHours(30 + Interlocked.Increment(ref nextHour) % 400), 2)));
 
     public async Task<Lease> SignedLeaseAsync(bool startNow = false)
     {
         var held = await HeldLeaseAsync(startNow);
-        return await AsOwner<LeaseService, Lease>(s => s.SignAsync(held.Id, "Olive Owner", accepted: true));
+        return await AsOwner<LeaseSigning, Lease>(s => s.SignAsync(held.Id, "Olive Owner", accepted: true));
     }
 
     public async Task<Lease> ActiveLeaseAsync()
@@ -66,7 +66,7 @@ public sealed class RoleCase(LeaseFactory factory, Guid tenantId, string ownerId
         return signed;
     }
 
-    public Task<LeaseAmendment> HeldExtensionAsync(Lease lease) => AsOwner<LeaseService, LeaseAmendment>(s => s.QuoteExtensionAsync(lease.Id, 1));
+    public Task<LeaseAmendment> HeldExtensionAsync(Lease lease) => AsOwner<LeaseExtending, LeaseAmendment>(s => s.QuoteExtensionAsync(lease.Id, 1));
 
     /// <summary>An uploaded batch input file (one embeddings line), uploaded by the Owner.</summary>
     public Task<BatchFile> FileAsync() => AsOwner<BatchFileService, BatchFile>(async s =>

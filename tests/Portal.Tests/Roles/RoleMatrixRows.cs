@@ -20,19 +20,19 @@ public static class RoleMatrixRows
     public static readonly RoleRow[] All =
     [
         // Reads: every role.
-        new("lease.list", Viewer, c => Act(() => c.As<LeaseService>(s => s.ListAsync()))),
+        new("lease.list", Viewer, c => Act(() => c.As<LeaseQueries>(s => s.ListAsync()))),
         new("api.leases.list (key)", Viewer, async c => { var http = await c.KeyAsync(); return () => RoleCase.Expect(http.GetAsync("/api/v1/leases")); }),
         new("v1.batches.list (key)", Viewer, async c => { var http = await c.KeyAsync(); return () => RoleCase.Expect(http.GetAsync("/v1/batches")); }),
         new("v1.files.content (key)", Viewer, async c => { var f = await c.FileAsync(); var http = await c.KeyAsync(); return () => RoleCase.Expect(http.GetAsync($"/v1/files/{f.Id}/content")); }),
 
         // Leases: a Member may quote (a free 10-minute hold) and drop their quote; signing and everything after it is for Admins and Owners.
-        new("lease.quote", Member, c => Act(() => c.As<LeaseService>(s => s.HoldAsync(new LeaseRequest(RoleCase.Region, RoleCase.Sku, 1, c.Factory.ThisHour.AddHours(500), 2))))),
-        new("lease.cancel-quote", Member, async c => { var l = await c.HeldLeaseAsync(); return () => c.As<LeaseService>(s => s.CancelAsync(l.Id)); }),
-        new("lease.sign", TenantRole.Admin, async c => { var l = await c.HeldLeaseAsync(); return () => c.As<LeaseService>(s => s.SignAsync(l.Id, "Ann Actor", true)); }),
-        new("lease.cancel", TenantRole.Admin, async c => { var l = await c.SignedLeaseAsync(); return () => c.As<LeaseService>(s => s.CancelAsync(l.Id)); }),
-        new("lease.extend", TenantRole.Admin, async c => { var l = await c.SignedLeaseAsync(); return () => c.As<LeaseService>(s => s.QuoteExtensionAsync(l.Id, 1)); }),
-        new("lease.sign-extension", TenantRole.Admin, async c => { var l = await c.SignedLeaseAsync(); var a = await c.HeldExtensionAsync(l); return () => c.As<LeaseService>(s => s.SignExtensionAsync(l.Id, a.Id, "Ann Actor", true)); }),
-        new("lease.release", TenantRole.Admin, async c => { var l = await c.ActiveLeaseAsync(); return () => c.As<LeaseService>(s => s.ReleaseAsync(l.Id)); }),
+        new("lease.quote", Member, c => Act(() => c.As<LeaseQuoting>(s => s.HoldAsync(new LeaseRequest(RoleCase.Region, RoleCase.Sku, 1, c.Factory.ThisHour.AddHours(500), 2))))),
+        new("lease.cancel-quote", Member, async c => { var l = await c.HeldLeaseAsync(); return () => c.As<LeaseCancelling>(s => s.CancelAsync(l.Id)); }),
+        new("lease.sign", TenantRole.Admin, async c => { var l = await c.HeldLeaseAsync(); return () => c.As<LeaseSigning>(s => s.SignAsync(l.Id, "Ann Actor", true)); }),
+        new("lease.cancel", TenantRole.Admin, async c => { var l = await c.SignedLeaseAsync(); return () => c.As<LeaseCancelling>(s => s.CancelAsync(l.Id)); }),
+        new("lease.extend", TenantRole.Admin, async c => { var l = await c.SignedLeaseAsync(); return () => c.As<LeaseExtending>(s => s.QuoteExtensionAsync(l.Id, 1)); }),
+        new("lease.sign-extension", TenantRole.Admin, async c => { var l = await c.SignedLeaseAsync(); var a = await c.HeldExtensionAsync(l); return () => c.As<ExtensionSigning>(s => s.SignExtensionAsync(l.Id, a.Id, "Ann Actor", true)); }),
+        new("lease.release", TenantRole.Admin, async c => { var l = await c.ActiveLeaseAsync(); return () => c.As<LeaseCancelling>(s => s.ReleaseAsync(l.Id)); }),
         new("api.leases.quote (cookie)", Member, async c => { var p = await c.CookieAsync(); return () => RoleCase.Post(p.Http, "/api/v1/leases/quote", Quote(c)); }),
         new("api.leases.sign (cookie)", TenantRole.Admin, async c => { var l = await c.HeldLeaseAsync(); var p = await c.CookieAsync(); return () => RoleCase.Post(p.Http, $"/api/v1/leases/{l.Id}/sign", Signature); }),
         new("api.leases.cancel (cookie)", TenantRole.Admin, async c => { var l = await c.SignedLeaseAsync(); var p = await c.CookieAsync(); return () => RoleCase.Post(p.Http, $"/api/v1/leases/{l.Id}/cancel", new { }); }),

@@ -53,19 +53,19 @@ public class SpendForecastTests(LeaseFactory factory) : IClassFixture<LeaseFacto
         await using var owner = await factory.As(tenantId, ownerId);
         var monthEnd = new DateTime(factory.Now.Year, factory.Now.Month, 1, 0, 0, 0, DateTimeKind.Utc).AddMonths(1);
         var across = new LeaseRequest("us-south-1", "a100-80gb", 2, monthEnd.AddHours(-4), 8);
-        var rate = (await owner.Leases.CheckAsync(across)).Price!.MicrosPerGpuHour;
+        var rate = (await owner.Availability.CheckAsync(across)).Price!.MicrosPerGpuHour;
         // Room for 5 h of 2 GPUs a month: the 8 h lease fits, 4 h on each side of the month end.
         await LimitsAsync(factory, tenantId, limit: 5 * 2 * rate);
 
-        var held = await owner.Leases.HoldAsync(across);
+        var held = await owner.Quoting.HoldAsync(across);
         Assert.Equal(8L * 2 * rate, held.PriceMicros);
 
         var nextMonth = await Assert.ThrowsAsync<LeaseException>(() =>
-            owner.Leases.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 2, monthEnd.AddHours(10), 2)));
+            owner.Quoting.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 2, monthEnd.AddHours(10), 2)));
         Assert.Equal("spend_limit_exceeded", nextMonth.Code);
         Assert.Contains($"in {monthEnd:MMMM yyyy}; {Money.Format(2 * rate)} of your {Money.Format(10 * rate)} monthly limit is left for that month",
             nextMonth.Message);
         // This month still has 1 h of 2 GPUs left: one GPU for an hour fits.
-        await owner.Leases.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 1, monthEnd.AddHours(-10), 1));
+        await owner.Quoting.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 1, monthEnd.AddHours(-10), 1));
     }
 }

@@ -25,17 +25,17 @@ public class SpendRefusalTests(LeaseFactory factory) : IClassFixture<LeaseFactor
         await LimitsAsync(factory, tenantId, limit: 100 * Dollar);
         await UsageAsync(factory, tenantId, MonthStart, 60 * Dollar);
         var request = new LeaseRequest("us-south-1", "a100-80gb", 8, factory.ThisHour.AddHours(2), 10);
-        var price = (await owner.Leases.CheckAsync(request)).Price!;
+        var price = (await owner.Availability.CheckAsync(request)).Price!;
 
-        var refused = await Assert.ThrowsAsync<LeaseException>(() => owner.Leases.HoldAsync(request));
+        var refused = await Assert.ThrowsAsync<LeaseException>(() => owner.Quoting.HoldAsync(request));
 
         Assert.Equal("spend_limit_exceeded", refused.Code);
         Assert.StartsWith($"This lease would add {Money.Format(price.TotalMicros)} this month; $40.00 of your $100.00 monthly limit is left.", refused.Message);
-        Assert.Empty(await owner.Leases.ListAsync());
+        Assert.Empty(await owner.Queries.ListAsync());
         // Within what is left, it holds.
         var small = request with { Gpus = 1, Hours = 1 };
-        Assert.True((await owner.Leases.CheckAsync(small)).Price!.TotalMicros < 40 * Dollar);
-        await owner.Leases.HoldAsync(small);
+        Assert.True((await owner.Availability.CheckAsync(small)).Price!.TotalMicros < 40 * Dollar);
+        await owner.Quoting.HoldAsync(small);
     }
 
     [Fact]
@@ -45,12 +45,12 @@ public class SpendRefusalTests(LeaseFactory factory) : IClassFixture<LeaseFactor
         await using var owner = await factory.As(tenantId, ownerId);
         var start = factory.ThisHour.AddHours(4);
         if (start.AddHours(30) >= MonthStart.AddMonths(1)) return; // (the fixture's clock starts on the 1st: never near the end)
-        var lease = await owner.Leases.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 1, start, 10));
-        await owner.Leases.SignAsync(lease.Id, "Ada Owner", accepted: true);
+        var lease = await owner.Quoting.HoldAsync(new LeaseRequest("us-south-1", "a100-80gb", 1, start, 10));
+        await owner.Signing.SignAsync(lease.Id, "Ada Owner", accepted: true);
         var limit = lease.PriceMicros + 1 * Dollar;
         await LimitsAsync(factory, tenantId, limit: limit);
 
-        var refused = await Assert.ThrowsAsync<LeaseException>(() => owner.Leases.QuoteExtensionAsync(lease.Id, 5));
+        var refused = await Assert.ThrowsAsync<LeaseException>(() => owner.Extending.QuoteExtensionAsync(lease.Id, 5));
 
         Assert.Equal("spend_limit_exceeded", refused.Code);
         Assert.Contains(

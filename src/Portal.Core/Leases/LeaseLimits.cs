@@ -1,12 +1,19 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
 using Portal.Core.Spend;
 
 namespace Portal.Core.Leases;
 
-public sealed partial class LeaseService
+/// <summary>
+/// The organisation's limits on a new hold (a quote or an extension quote): open holds, GPU quota and monthly spend,
+/// checked under the tenant's lock inside the caller's pool transaction.
+/// </summary>
+public sealed class LeaseLimits(TimeProvider time, IOptions<LeaseOptions> options, IOptions<SpendOptions> spendOptions)
 {
+    private LeaseOptions Options => options.Value;
+
     /// <summary>
     /// The pool lock serialises one pool only; on PostgreSQL the tenant's row is locked too (always after the pool's,
     /// so no two transactions wait on each other), so quotes of one tenant in two pools at the same instant cannot both
@@ -24,10 +31,10 @@ public sealed partial class LeaseService
     /// leases), and its monthly spend limit: refused when the hours in any month they touch would take that month's
     /// forecast past the limit (<see cref="SpendMonth"/>; a lease into next month counts only its hours in each month).
     /// </summary>
-    private async Task CheckLimitsAsync(PortalDbContext db, Guid tenantId, QuotaQuestion quota, int gpus, SpendAddition add, CancellationToken ct)
+    internal async Task CheckAsync(PortalDbContext db, Guid tenantId, QuotaQuestion quota, int gpus, SpendAddition add, CancellationToken ct)
     {
         await LockTenantAsync(db, tenantId, ct);
-        var now = Now;
+        var now = time.GetUtcNow().UtcDateTime;
         var facts = await SpendFactsQuery.For(db, tenantId, now, add.End, includeHolds: true, quota).AsNoTracking().FirstAsync(ct);
         var what = quota.ExceptLeaseId is null ? "This lease" : "This extension";
 
@@ -39,7 +46,8 @@ public sealed partial class LeaseService
         var maxGpus = Options.QuotaFor(facts.QuotaGpus, facts.Verified);
         if (facts.OverlappingGpus + gpus > maxGpus)
             throw new LeaseException("quota_exceeded",
-                $"{what} would make {facts.OverlappingGpus + gpus} {quota.SkuId} GPUs at once, quotes on hold included; your organisation's quota is {maxGpus} " +
+                $"{what} would make {facts.OverlappingGpus + gpus} {quota.SkuId} GPUs at once, quotes on hold included; " +
+                $"your organisation's quota is {maxGpus} " +
                 $"({Math.Max(0, maxGpus - facts.OverlappingGpus)} left for that window). " +
                 (facts.QuotaGpus is null && !facts.Verified
                     ? "New organisations start with a low quota until Support verifies them: contact Support to verify yours and raise it."
@@ -52,10 +60,12 @@ public sealed partial class LeaseService
             var raise = over.LimitMicros < ceiling
                 ? "An Owner can raise the limit in the organisation's settings."
                 : facts.SpendCeilingMicros is null && !facts.Verified
-                    ? $"That is the {Money.Format(ceiling)} ceiling of organisations Support has not verified yet: contact Support to verify yours and raise it."
+                    ? $"That is the {Money.Format(ceiling)} ceiling of organisations Support has not verified yet: " +
+                      "contact Support to verify yours and raise it."
                     : $"That is your organisation's ceiling ({Money.Format(ceiling)}): contact Support to raise it.";
             throw new LeaseException("spend_limit_exceeded",
-                $"{what} would add {Money.Format(over.AddMicros)} {when}; {Money.Format(over.LeftMicros)} of your {Money.Format(over.LimitMicros)} monthly limit is left{(when == "this month" ? "" : " for that month")}. {raise}");
+                $"{what} would add {Money.Format(over.AddMicros)} {when}; {Money.Format(over.LeftMicros)} of your " +
+                $"{Money.Format(over.LimitMicros)} monthly limit is left{(when == "this month" ? "" : " for that month")}. {raise}");
         }
     }
 }

@@ -1,12 +1,22 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Audit;
 using Portal.Core.Catalog;
-using Portal.Core.Tenancy;
+using Portal.Core.Data;
+using Portal.Core.Notifications;
 using Portal.Core.Pool;
+using Portal.Core.Tenancy;
 
 namespace Portal.Core.Leases;
 
-public sealed partial class LeaseService
+/// <summary>Ends a lease early at the tenant's request: cancelling one that has not started, releasing an active one.</summary>
+public sealed class LeaseCancelling(
+    IDbContextFactory<PortalDbContext> dbFactory, LeaseActor actor, AuditOrigin origin, AuditLog audit, TimeProvider time,
+    IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler)
 {
+    private LeaseOptions Options => options.Value;
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
     /// <summary>
     /// Cancels a lease that has not started: a quote (free, any member who may quote), or a signed lease
     /// (Owners and Admins; the cancellation policy says what it costs). Its capacity is free at once.
@@ -15,7 +25,7 @@ public sealed partial class LeaseService
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
-        await EnsureRoleAsync(found.State == LeaseState.Held ? TenantRole.Member : TenantRole.Admin, "cancel signed leases", ct);
+        await actor.EnsureRoleAsync(found.State == LeaseState.Held ? TenantRole.Member : TenantRole.Admin, "cancel signed leases", ct);
 
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
         var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
@@ -36,14 +46,15 @@ public sealed partial class LeaseService
         LeaseStateMachine.Apply(lease, LeaseAction.Cancel);
         lease.CancelledAt = now;
         lease.HoldExpiresAt = null;
-        lease.Events.Add(Event(lease, now, wasSigned
+        lease.Events.Add(LeaseEvents.New(lease, now, wasSigned
             ? $"Cancelled before start; cancellation fee {Money.Format(lease.CancellationFeeMicros)}."
             : "Quote discarded; capacity released.", origin.UserName));
         if (wasSigned)
         {
             audit.Add(db, "lease.cancelled", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId}", lease.TenantId);
             await notifier.AddAsync(db, lease.TenantId, "lease.cancelled", $"Lease cancelled: {lease.Gpus} × {lease.SkuId}",
-                $"The lease of {lease.Gpus} × {lease.SkuId} in {lease.RegionId} was cancelled by {origin.UserName ?? "a member"}. Cancellation fee: {Money.Format(lease.CancellationFeeMicros)}.",
+                $"The lease of {lease.Gpus} × {lease.SkuId} in {lease.RegionId} was cancelled by {origin.UserName ?? "a member"}. " +
+                $"Cancellation fee: {Money.Format(lease.CancellationFeeMicros)}.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
         }
         await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: true, notified: wasSigned, ct);
@@ -57,7 +68,7 @@ public sealed partial class LeaseService
     /// </summary>
     public async Task<Lease> ReleaseAsync(Guid leaseId, CancellationToken ct = default)
     {
-        await EnsureRoleAsync(TenantRole.Admin, "release leases", ct);
+        await actor.EnsureRoleAsync(TenantRole.Admin, "release leases", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
@@ -69,40 +80,14 @@ public sealed partial class LeaseService
         var now = Now;
         lease.CancellationFeeMicros = CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus,
             lease.Start, lease.End, now);
-        EndAllocationsAt(lease, now);
+        LeaseCapacity.EndAllocationsAt(lease, now);
         lease.ReleasedAt = now;
         LeaseStateMachine.Apply(lease, LeaseAction.Release);
-        lease.Events.Add(Event(lease, now, $"Released early by {origin.UserName ?? "a member"}; early-release fee {Money.Format(lease.CancellationFeeMicros)}.", origin.UserName));
+        lease.Events.Add(LeaseEvents.New(lease, now,
+            $"Released early by {origin.UserName ?? "a member"}; early-release fee {Money.Format(lease.CancellationFeeMicros)}.", origin.UserName));
         audit.Add(db, "lease.released", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId}", lease.TenantId);
         await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: true, notified: false, ct);
         scheduler.ReleaseOnPool(lease.Id);
         return lease;
-    }
-
-    /// <summary>
-    /// Ends every allocation of a lease at the start of the current hour, or releases it if it had not
-    /// begun, and drops held extensions. The current hour becomes free for others at once.
-    /// </summary>
-    internal static void EndAllocationsAt(Lease lease, DateTime now)
-    {
-        var hour = CancellationPolicy.FloorHour(now);
-        foreach (var a in lease.Allocations.Where(a => a.Status != AllocationStatus.Released))
-        {
-            if (a.Status == AllocationStatus.Held || a.Start >= hour) a.Status = AllocationStatus.Released;
-            else if (a.End > hour) a.End = hour;
-        }
-        DropHeldExtensions(lease);
-    }
-
-    /// <summary>Cancels a lease's held extension quotes and releases their held capacity; true when there were any.</summary>
-    internal static bool DropHeldExtensions(Lease lease)
-    {
-        var held = lease.Amendments.Where(a => a.State == AmendmentState.Held).ToList();
-        foreach (var am in held)
-        {
-            am.State = AmendmentState.Cancelled;
-            foreach (var a in lease.Allocations.Where(a => a.AmendmentId == am.Id && a.Status == AllocationStatus.Held)) a.Status = AllocationStatus.Released;
-        }
-        return held.Count > 0;
     }
 }

@@ -4,67 +4,18 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Data;
 using Portal.Core.Leases;
+using static Portal.Web.Leases.LeaseProblems;
 
 namespace Portal.Web.Leases;
 
 /// <summary>
-/// How the lease API says no (RFC 7807): a refused action is a problem whose <c>code</c> (and <c>type</c>,
-/// <c>urn:portal:problem:{code}</c>) is the <see cref="LeaseException.Code"/>; bad input is a validation problem
-/// with an error per field.
+/// Reads what a lease API request sends: the JSON body, the Idempotency-Key, a lease request, a signature; bad input is a
+/// validation problem.
 /// </summary>
-public static partial class LeaseApi
+internal static class LeaseApiInput
 {
-    public const string ProblemTypePrefix = "urn:portal:problem:";
-
-    /// <summary>Turns a <see cref="LeaseException"/> thrown by any lease endpoint into its problem details.</summary>
-    private static async ValueTask<object?> LeaseProblems(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        try
-        {
-            return await next(context);
-        }
-        catch (LeaseException e)
-        {
-            return Problem(e);
-        }
-    }
-
-    internal static IResult Problem(LeaseException e)
-    {
-        var extensions = new Dictionary<string, object?> { ["code"] = e.Code };
-        if (e is NoCapacityException n)
-        {
-            extensions["earlierWindows"] = n.EarlierWindows.Select(WindowJson.From).ToList();
-            extensions["laterWindows"] = n.LaterWindows.Select(WindowJson.From).ToList();
-        }
-        var problem = TypedResults.Problem(detail: e.Message, statusCode: e.Status, title: Title(e.Code), type: ProblemTypePrefix + e.Code,
-            extensions: extensions);
-        return e is QuoteRateLimitedException limited ? new RetryAfterResult(problem, limited.RetryAfterSeconds) : problem;
-    }
-
-    /// <summary>A 429's problem with the Retry-After header saying when the next quote will be taken.</summary>
-    private sealed class RetryAfterResult(IResult inner, int seconds) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
-
-    /// <summary>"hold_expired" → "Hold expired".</summary>
-    private static string Title(string code) => code.Length == 0 ? "Refused" : char.ToUpperInvariant(code[0]) + code[1..].Replace('_', ' ');
-
-    private static IResult Invalid(string field, string message) => TypedResults.ValidationProblem(
-        new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid.", type: ProblemTypePrefix + "invalid_request",
-        extensions: new Dictionary<string, object?> { ["code"] = "invalid_request" });
-
-    private static IResult Invalid(Dictionary<string, List<string>> errors) => TypedResults.ValidationProblem(
-        errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: "The request is not valid.", type: ProblemTypePrefix + "invalid_request",
-        extensions: new Dictionary<string, object?> { ["code"] = "invalid_request" });
-
     /// <summary>The JSON body, or a validation problem naming the field that could not be read.</summary>
-    private static async Task<(T? Body, IResult? Error)> ReadBodyAsync<T>(HttpRequest request, CancellationToken ct) where T : class
+    public static async Task<(T? Body, IResult? Error)> ReadBodyAsync<T>(HttpRequest request, CancellationToken ct) where T : class
     {
         var json = request.HttpContext.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
         try
@@ -84,15 +35,18 @@ public static partial class LeaseApi
     }
 
     /// <summary>An Idempotency-Key header, trimmed; too long is a validation problem.</summary>
-    private static IResult? CheckIdempotencyKey(string? key) => key is { Length: > 0 } k && k.Trim().Length > 100
-        ? Invalid(IdempotencyKeyHeader, "The Idempotency-Key may be at most 100 characters.")
+    public static IResult? CheckIdempotencyKey(string? key) => key is { Length: > 0 } k && k.Trim().Length > 100
+        ? Invalid(LeaseApi.IdempotencyKeyHeader, "The Idempotency-Key may be at most 100 characters.")
         : null;
+
+    /// <summary>The Idempotency-Key as the lease classes take it: trimmed, null when blank.</summary>
+    public static string? Key(string? idempotencyKey) => string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
 
     /// <summary>
     /// The body as a <see cref="LeaseRequest"/>, or field errors: required fields, the start's format, an existing
     /// region and SKU, and the rules of <see cref="LeaseRequest.Validate"/> attributed to the field they are about.
     /// </summary>
-    private static async Task<(LeaseRequest? Request, IResult? Error)> ParseRequestAsync(LeaseRequestBody body, PortalDbContext db,
+    public static async Task<(LeaseRequest? Request, IResult? Error)> ParseRequestAsync(LeaseRequestBody body, PortalDbContext db,
         LeaseOptions options, DateTime now, CancellationToken ct)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -125,7 +79,8 @@ public static partial class LeaseApi
             : (new LeaseRequest(region!, sku!, body.Gpus!.Value, start!.Value, body.Hours!.Value), null);
     }
 
-    private static IResult? CheckSignature(SignBody body)
+    /// <summary>The signer's name and acceptance, checked before the lease classes see them.</summary>
+    public static IResult? CheckSignature(SignBody body)
     {
         var errors = new Dictionary<string, List<string>>();
         var name = body.SignerName?.Trim();

@@ -4,7 +4,8 @@ using Portal.Core.Leases;
 
 namespace Portal.Web.Leases;
 
-public static partial class LeaseApi
+/// <summary>GET /api/v1/leases: the organisation's leases, newest first, a page at a time.</summary>
+internal static class LeaseListEndpoint
 {
     public const int DefaultListLimit = 50;
     public const int MaxListLimit = 200;
@@ -14,7 +15,7 @@ public static partial class LeaseApi
     /// previous page), so that leases created meanwhile neither repeat nor go missing. Query values are read as
     /// text so that a bad one is a validation problem naming it.
     /// </summary>
-    private static async Task<IResult> ListAsync(string? state, string? sku, string? region, string? limit, string? after,
+    public static async Task<IResult> ListAsync(string? state, string? sku, string? region, string? limit, string? after,
         IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, CancellationToken ct)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -33,9 +34,9 @@ public static partial class LeaseApi
             if (Guid.TryParse(after, out var a)) afterId = a;
             else errors["after"] = ["'after' is the id of the last lease of the previous page (nextAfter)."];
         }
-        if (errors.Count > 0) return Invalid(errors);
+        if (errors.Count > 0) return LeaseProblems.Invalid(errors);
 
-        var now = Now(time);
+        var now = time.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var leases = db.Leases.AsNoTracking();
         if (wanted is { } w) leases = w switch
@@ -50,7 +51,7 @@ public static partial class LeaseApi
         {
             // The tenant filter applies: another tenant's id is not a cursor.
             var cursor = await db.Leases.Where(l => l.Id == cursorId).Select(l => new { l.CreatedAt }).FirstOrDefaultAsync(ct);
-            if (cursor is null) return Invalid("after", $"There is no lease {cursorId} in your organisation.");
+            if (cursor is null) return LeaseProblems.Invalid("after", $"There is no lease {cursorId} in your organisation.");
             leases = leases.Where(l => l.CreatedAt < cursor.CreatedAt || (l.CreatedAt == cursor.CreatedAt && l.Id.CompareTo(cursorId) < 0));
         }
         var page = await leases.OrderByDescending(l => l.CreatedAt).ThenByDescending(l => l.Id).Take(take + 1).ToListAsync(ct);

@@ -1,0 +1,94 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Audit;
+using Portal.Core.Catalog;
+using Portal.Core.Data;
+using Portal.Core.Notifications;
+using Portal.Core.Pool;
+using Portal.Core.Tenancy;
+
+namespace Portal.Core.Leases;
+
+/// <summary>Signs a held quote: the click-wrap record, the stored PDF, and the hold made firm, in one <see cref="PoolTransaction"/>.</summary>
+public sealed class LeaseSigning(
+    IDbContextFactory<PortalDbContext> dbFactory, LeaseActor actor, AuditOrigin origin, AuditLog audit, TimeProvider time,
+    IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler, LeaseTerms leaseTerms, AgreementSigner signer)
+{
+    private LeaseOptions Options => options.Value;
+
+    /// <summary>
+    /// Signs a held quote: records who, when, from where and which agreement version, stores the PDF and its
+    /// SHA-256, and makes the hold firm, all in one transaction. The same <paramref name="idempotencyKey"/>
+    /// again returns the signed lease; an expired or already signed hold is refused.
+    /// </summary>
+    public async Task<Lease> SignAsync(Guid leaseId, string? signerName, bool accepted, string? idempotencyKey = null, CancellationToken ct = default)
+    {
+        await actor.EnsureRoleAsync(TenantRole.Admin, "sign leases", ct);
+        idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // One round trip for everything read before the lock: the lease, the organisation's state and the agreement's names.
+        var userId = actor.UserId;
+        var facts = await db.Set<Lease>().AsNoTracking().Where(l => l.Id == leaseId).Select(l => new
+        {
+            Lease = l,
+            TenantName = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => t.Name).FirstOrDefault(),
+            TenantState = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => (TenantState?)t.State).FirstOrDefault(),
+            SuspendedReason = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => t.SuspendedReason).FirstOrDefault(),
+            RegionName = db.Regions.Where(r => r.Id == l.RegionId).Select(r => r.Name).FirstOrDefault(),
+            SkuName = db.GpuSkus.Where(s => s.Id == l.SkuId).Select(s => s.Name).FirstOrDefault(),
+            Email = db.Users.Where(u => u.Id == userId).Select(u => u.Email).FirstOrDefault(),
+        }).FirstOrDefaultAsync(ct) ?? throw LeaseException.NotFound();
+        var lease = facts.Lease;
+        if (idempotencyKey is not null && lease.SignKey == idempotencyKey) return lease; // a retry of a sign that went through
+        var name = AgreementSigner.CheckSignature(signerName, accepted, "agreement");
+        actor.EnsureCanSpend(facts.TenantState, facts.SuspendedReason);
+
+        var now = time.GetUtcNow().UtcDateTime;
+        EnsureSignable(lease, now);
+        // Rendered before the pool lock (it takes milliseconds); the lease's version proves the terms did not change since.
+        var email = facts.Email ?? "";
+        var terms = leaseTerms.Terms(lease, null, facts.TenantName ?? "", facts.RegionName ?? lease.RegionId, facts.SkuName ?? lease.SkuId);
+        var pdf = signer.Render(terms, name, email, now);
+        var renderedVersion = lease.Version;
+        var recipients = await Notifier.RecipientsAsync(db, lease.TenantId, ct: ct);
+
+        await using var tx = await PoolTransaction.BeginAsync(db, lease.RegionId, lease.SkuId, ct);
+        lease = await db.Set<Lease>().Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
+        if (lease.SignKey is not null && lease.SignKey == idempotencyKey) return lease;
+        EnsureSignable(lease, now);
+        if (lease.Version != renderedVersion)
+            throw new LeaseException("lease_changed", "The lease changed while you were signing; review it again.");
+        db.Add(new LeaseDocument
+        {
+            TenantId = lease.TenantId, LeaseId = lease.Id, FileName = $"lease-{lease.Id:N}-agreement.pdf", Sha256 = pdf.Sha256, Content = pdf.Content,
+            CreatedAt = now,
+        });
+
+        LeaseCapacity.MakeFirm(lease.Allocations.Where(a => a.Status == AllocationStatus.Held));
+        signer.Stamp(lease, name, pdf.Sha256, idempotencyKey, now);
+        lease.HoldExpiresAt = null;
+        LeaseStateMachine.Apply(lease, lease.NeedsApproval ? LeaseAction.SignForApproval : LeaseAction.Sign);
+        lease.Events.Add(LeaseEvents.New(lease, now, $"Signed by {name} (agreement {LeaseAgreement.Version}, SHA-256 {pdf.Sha256[..12]}…)", origin.UserName));
+        if (lease.NeedsApproval)
+            lease.Events.Add(LeaseEvents.New(lease, now,
+                $"Waiting for approval by Support (over {Options.ApprovalGpuThreshold} GPUs or {Money.Format(Options.ApprovalMicrosThreshold)}).", "system"));
+        audit.Add(db, "lease.signed", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId} in {lease.RegionId}", lease.TenantId);
+        notifier.Add(db, recipients, lease.TenantId, "lease.signed", $"Lease signed: {lease.Gpus} × {terms.SkuName}",
+            $"{name} signed a lease of {lease.Gpus} × {terms.SkuName} in {terms.RegionName} from {terms.Start:yyyy-MM-dd HH:mm} " +
+            $"to {terms.End:yyyy-MM-dd HH:mm} UTC for {Money.Format(lease.PriceMicros)}."
+            + (lease.NeedsApproval ? " It now waits for Support's approval." : ""), LeaseLinks.Lease(lease.Id));
+        await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: false, notified: true, ct);
+        if (lease.State == LeaseState.Scheduled) scheduler.LeaseSigned(lease);
+        return lease;
+    }
+
+    private static void EnsureSignable(Lease lease, DateTime now)
+    {
+        if (lease.IsSigned)
+            throw new LeaseException("already_signed", $"This lease was already signed by {lease.SignerName} on {lease.SignedAt:yyyy-MM-dd HH:mm} UTC.");
+        if (lease.State == LeaseState.Expired || (lease.State == LeaseState.Held && lease.HoldExpiresAt <= now))
+            throw new LeaseException("hold_expired", $"This quote expired at {lease.HoldExpiresAt:HH:mm} UTC and its capacity was released. Quote again.");
+        if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Sign))
+            throw new LeaseException("not_signable", $"This lease is {lease.State} and cannot be signed.");
+    }
+}
