@@ -15,5 +15,7 @@ public class ActionRefusedException(string code, string message, int status = 40
     public static ActionRefusedException Invalid(string message, string code = "invalid_request") => new(code, message, 400);
     public static ActionRefusedException Forbidden(string message) => new("forbidden", message, 403);
     public static ActionRefusedException NotFound(string message) => new("not_found", message, 404);
+    /// <summary>The state or a rule says no ("already suspended", "only a void invoice is re-issued").</summary>
+    public static ActionRefusedException Refused(string message) => new("refused", message, 409);
     public static ActionRefusedException Conflict(string code, string message) => new(code, message, 409);
 }
