@@ -8,8 +8,8 @@ namespace Portal.Web.Refusals;
 /// <summary>
 /// How the JSON API (/api/v1) says no, for every feature (RFC 7807): a refused action is a problem with its status,
 /// <c>detail</c> (the message), <c>code</c> and <c>type</c> <c>urn:portal:problem:{code}</c>, titled after the code
-/// ("hold_expired" → "Hold expired"). A lease without capacity adds the nearest free windows; too many quotes adds
-/// Retry-After.
+/// ("hold_expired" → "Hold expired"). Bad fields are a validation problem (an error per field, as the lease API's own);
+/// a lease without capacity adds the nearest free windows; too many quotes adds Retry-After.
 /// </summary>
 public static class RefusalProblem
 {
@@ -18,6 +18,9 @@ public static class RefusalProblem
     public static IResult From(ActionRefusedException e)
     {
         var extensions = new Dictionary<string, object?> { ["code"] = e.Code };
+        if (e is FieldsRefusedException fields)
+            return TypedResults.ValidationProblem(fields.Errors.ToDictionary(f => f.Key, f => new[] { f.Value }), title: "The request is not valid.",
+                type: TypePrefix + e.Code, extensions: extensions);
         if (e is NoCapacityException n)
         {
             extensions["earlierWindows"] = n.EarlierWindows.Select(WindowJson.From).ToList();
