@@ -38,7 +38,4 @@ public static class TeamRules
 
     /// <summary>"an Owner", "an Admin", "a Member", "a Viewer".</summary>
     public static string WithArticle(TenantRole role) => (role is TenantRole.Owner or TenantRole.Admin ? "an " : "a ") + role;
-
-    public static string NotAllowed(TenantRole? actor, string what, string? tenantName) =>
-        $"Your role ({actor?.ToString() ?? "none"}) cannot {what}; ask an Owner{(actor == TenantRole.Admin ? "" : " or Admin")} of {tenantName ?? "the organisation"}.";
 }

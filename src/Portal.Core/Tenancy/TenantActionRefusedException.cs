@@ -23,7 +23,11 @@ public sealed class TenantActionRefusedException(string code, string message, in
     public static TenantActionRefusedException RoleTooLow(TenantRole? role, TenantRole needed, string what, string? tenantName, bool apiKey) =>
         new("forbidden", apiKey
             ? $"This API key acts as {role} and cannot {what}: use a key with the {ScopeFor(needed)} scope, made by {TeamRules.WithArticle(needed)} or above."
-            : $"Your role ({role?.ToString() ?? "none"}) cannot {what}; ask {Allowed(needed)} of {tenantName ?? "the organisation"}.");
+            : RoleMessage(role, needed, what, tenantName));
+
+    /// <summary>The words of a member's role refusal, for checks that must read the role inside their own transaction (the team's).</summary>
+    public static string RoleMessage(TenantRole? role, TenantRole needed, string what, string? tenantName) =>
+        $"Your role ({role?.ToString() ?? "none"}) cannot {what}; ask {Allowed(needed)} of {tenantName ?? "the organisation"}.";
 
     /// <summary>Who may: "an Owner", "an Owner or Admin", "an Owner, Admin or Member".</summary>
     private static string Allowed(TenantRole needed) => needed switch
