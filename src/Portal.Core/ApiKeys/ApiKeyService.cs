@@ -68,7 +68,8 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     {
         await EnsureCanManageAsync("revoke API keys", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, ct) ?? throw new ApiKeyException("There is no such API key in this organisation.", "not_found", 404);
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, ct)
+            ?? throw new ApiKeyException("There is no such API key in this organisation.", "not_found", 404);
         if (key.IsRevoked) return;
         key.RevokedAt = time.GetUtcNow().UtcDateTime;
         key.RevokedByUserId = tenant.UserId;

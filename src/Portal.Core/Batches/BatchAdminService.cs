@@ -100,7 +100,8 @@ public sealed class BatchAdminService(IDbContextFactory<PortalDbContext> dbFacto
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw ActionRefusedException.Refused("The batch changed while you were deciding (the runner moved it). Reload it and try again; nothing was changed.");
+            throw ActionRefusedException.Refused(
+                "The batch changed while you were deciding (the runner moved it). Reload it and try again; nothing was changed.");
         }
         notifier.AfterCommit(batch.TenantId);
         changes.Publish(new PortalChange(batch.TenantId, PortalChange.Batch, EntityKey: batch.Id));

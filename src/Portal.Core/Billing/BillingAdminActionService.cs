@@ -74,14 +74,16 @@ public sealed class BillingAdminActionService(IDbContextFactory<PortalDbContext>
             voided = await db.Invoices.AsNoTracking().FirstOrDefaultAsync(i => i.Id == invoiceId, ct);
         if (voided is null) throw NoSuchInvoice();
         if (voided.State != InvoiceState.Void)
-            throw ActionRefusedException.Refused($"{voided.Number} is {voided.State}: only a void invoice is re-issued (void it first, with a reason). Nothing was changed.");
+            throw ActionRefusedException.Refused(
+                $"{voided.Number} is {voided.State}: only a void invoice is re-issued (void it first, with a reason). Nothing was changed.");
         var result = await issuer.IssueAsync(voided.TenantId, voided.PeriodStart, voided, ct, (db, created) =>
             audit.Add(db, BillingAdminActions.InvoiceReissued, BillingAdminActions.InvoiceTarget, created.Id.ToString(),
                 $"{created.Number} replaces {voided.Number}", created.TenantId));
         if (result.Invoice is null)
             throw ActionRefusedException.Refused($"There is nothing to bill for {InvoiceFormat.Period(voided.PeriodStart)} any more. Nothing was issued.");
         if (!result.Created)
-            throw ActionRefusedException.Refused($"{InvoiceFormat.Period(voided.PeriodStart)} already has a live invoice, {result.Invoice.Number}. Nothing was issued.");
+            throw ActionRefusedException.Refused(
+                $"{InvoiceFormat.Period(voided.PeriodStart)} already has a live invoice, {result.Invoice.Number}. Nothing was issued.");
         await issuer.SendPendingEmailsAsync(ct);
         return $"Issued {result.Invoice.Number} ({Money.Format(result.Invoice.TotalMicros)}), replacing {voided.Number}.";
     }

@@ -14,7 +14,8 @@ public sealed class TenantActionRefusedException(string code, string message, in
     public static TenantActionRefusedException NoOrganisation() => new("forbidden", "Choose or create an organisation first.");
 
     public static TenantActionRefusedException Suspended(string? tenantName, string? reason) => new(SuspendedCode,
-        $"{tenantName} is suspended{(reason is { Length: > 0 } r ? $": {r}" : "")}. You can still read everything, but nothing that costs money can start. Contact support.");
+        $"{tenantName} is suspended{(reason is { Length: > 0 } r ? $": {r}" : "")}. " +
+        "You can still read everything, but nothing that costs money can start. Contact support.");
 
     /// <summary>
     /// "Your role (Viewer) cannot create batches; ask an Owner, Admin or Member of Acme." For an API key, which key would

@@ -62,7 +62,8 @@ public sealed class NameRulesTests(LeaseFactory factory) : IClassFixture<LeaseFa
         var organizations = scope.ServiceProvider.GetRequiredService<OrganizationService>();
         await using var owner = await factory.As(tenantId, ownerId);
 
-        var refused = await Assert.ThrowsAsync<FieldsRefusedException>(() => organizations.CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]));
+        var refused = await Assert.ThrowsAsync<FieldsRefusedException>(() =>
+            organizations.CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]));
         var renamed = await owner.Get<OrganizationSettingsService>().RenameAsync(name);
 
         Assert.False(string.IsNullOrWhiteSpace(refused.Errors.GetValueOrDefault("Name")), "no message for the name");
@@ -82,7 +83,8 @@ public sealed class NameRulesTests(LeaseFactory factory) : IClassFixture<LeaseFa
         using var scope = factory.Services.CreateScope();
         await using var owner = await factory.As(tenantId, ownerId);
 
-        var created = await scope.ServiceProvider.GetRequiredService<OrganizationService>().CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]);
+        var created = await scope.ServiceProvider.GetRequiredService<OrganizationService>()
+            .CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]);
         var renamed = await owner.Get<OrganizationSettingsService>().RenameAsync(name);
 
         Assert.Equal(name, created.Name);
