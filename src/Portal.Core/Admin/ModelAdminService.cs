@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Admin;
 
@@ -92,20 +93,20 @@ public sealed class ModelAdminService(IDbContextFactory<PortalDbContext> dbFacto
         return CatalogEditResult.Ok(existingId is null ? $"{name} was created." : $"{name} was saved.");
     }
 
-    public async Task<AdminActionResult> SetModelRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)
+    public async Task<string> SetModelRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var model = await db.Models.FirstOrDefaultAsync(m => m.Id == id, ct);
-        if (model is null) return AdminActionResult.Refused("There is no such model.");
+        if (model is null) throw ActionRefusedException.NotFound("There is no such model.");
         if ((model.RetiredAt is not null) == retire)
-            return AdminActionResult.Refused($"{model.Name} is already {(retire ? "retired" : "on sale")}. Nothing was changed.");
+            throw ActionRefusedException.Refused($"{model.Name} is already {(retire ? "retired" : "on sale")}. Nothing was changed.");
         model.RetiredAt = retire ? time.GetUtcNow().UtcDateTime : null;
         audit.Add(db, retire ? CatalogActions.ModelRetired : CatalogActions.ModelUnretired, CatalogActions.ModelTarget, id, model.Name, reason: why);
         await db.SaveChangesAsync(ct);
-        return AdminActionResult.Ok(retire
+        return retire
             ? $"{model.Name} is retired: it left the catalog but stays on past batches."
-            : $"{model.Name} is back in the catalog.");
+            : $"{model.Name} is back in the catalog.";
     }
 
     private static string? DeploymentsError(List<DeploymentForm> deployments, Dictionary<string, Region> regions)

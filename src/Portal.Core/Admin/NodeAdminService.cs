@@ -5,6 +5,7 @@ using Portal.Core.Catalog;
 using Portal.Core.Data;
 using Portal.Core.Leases;
 using Portal.Core.Pool;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Admin;
 
@@ -44,14 +45,14 @@ public sealed class NodeAdminService(IDbContextFactory<PortalDbContext> dbFactor
     }
 
     /// <summary>Adds <paramref name="count"/> Ready nodes, numbered on from the highest <c>{region}-{skuprefix}-nnn</c> there is.</summary>
-    public async Task<AdminActionResult> AddNodesAsync(string regionId, string skuId, int count, CancellationToken ct = default)
+    public async Task<string> AddNodesAsync(string regionId, string skuId, int count, CancellationToken ct = default)
     {
-        if (count is < 1 or > MaxNodesAtOnce) return AdminActionResult.Refused($"Add between 1 and {MaxNodesAtOnce} nodes at once.");
+        if (count is < 1 or > MaxNodesAtOnce) throw ActionRefusedException.Refused($"Add between 1 and {MaxNodesAtOnce} nodes at once.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var region = await db.Regions.FirstOrDefaultAsync(r => r.Id == regionId, ct);
         var sku = await db.GpuSkus.FirstOrDefaultAsync(s => s.Id == skuId, ct);
-        if (region is null || region.RetiredAt is not null) return AdminActionResult.Refused("Choose a region that is not retired.");
-        if (sku is null || sku.RetiredAt is not null) return AdminActionResult.Refused("Choose a SKU that is not retired.");
+        if (region is null || region.RetiredAt is not null) throw ActionRefusedException.Refused("Choose a region that is not retired.");
+        if (sku is null || sku.RetiredAt is not null) throw ActionRefusedException.Refused("Choose a SKU that is not retired.");
 
         // The prefix is shared by SKUs of one GPU (h100-sxm, h100-pcie), so number across all of them to keep ids unique.
         var prefix = $"{regionId}-{skuId.Split('-')[0]}-";
@@ -62,26 +63,26 @@ public sealed class NodeAdminService(IDbContextFactory<PortalDbContext> dbFactor
         var range = count == 1 ? ids[0] : $"{ids[0]} … {ids[^1]}";
         audit.Add(db, CatalogActions.NodesAdded, CatalogActions.NodeTarget, ids[0], $"{count} × {sku.Name} in {region.Name}: {range}");
         await db.SaveChangesAsync(ct);
-        return AdminActionResult.Ok($"Added {count} {sku.Name} node{(count == 1 ? "" : "s")} in {region.Name}: {range}.");
+        return $"Added {count} {sku.Name} node{(count == 1 ? "" : "s")} in {region.Name}: {range}.";
     }
 
-    public async Task<AdminActionResult> SetNodeStateAsync(string nodeId, NodeState state, string? reason, CancellationToken ct = default)
+    public async Task<string> SetNodeStateAsync(string nodeId, NodeState state, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
-        if (!Enum.IsDefined(state)) return AdminActionResult.Refused("Choose Ready, Maintenance, Draining or Failed.");
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
+        if (!Enum.IsDefined(state)) throw ActionRefusedException.Refused("Choose Ready, Maintenance, Draining or Failed.");
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var node = await db.Nodes.FirstOrDefaultAsync(n => n.Id == nodeId, ct);
-        if (node is null) return AdminActionResult.Refused("There is no such node.");
-        if (node.State == state) return AdminActionResult.Refused($"{node.Id} is already {state}. Nothing was changed.");
+        if (node is null) throw ActionRefusedException.NotFound("There is no such node.");
+        if (node.State == state) throw ActionRefusedException.Refused($"{node.Id} is already {state}. Nothing was changed.");
         var from = node.State;
         // The pool first: it is the source of truth the sync job copies back, so a change made only here would be undone.
         try { await pool.SetNodeStateAsync(node.Id, state, ct); }
-        catch (HttpRequestException e) { return AdminActionResult.Refused($"The GPU pool did not accept the change ({e.Message}). Nothing was changed."); }
+        catch (HttpRequestException e) { throw ActionRefusedException.Refused($"The GPU pool did not accept the change ({e.Message}). Nothing was changed."); }
         node.State = state;
         audit.Add(db, CatalogActions.NodeStateChanged, CatalogActions.NodeTarget, node.Id, $"{node.Id}: {from} → {state}", reason: why);
         await db.SaveChangesAsync(ct);
         // Leases on a failed node are moved or credited at once, not at the next sync.
         if (state == NodeState.Failed) jobs.Enqueue<NodeFailureJob>(j => j.RunAsync(node.Id, CancellationToken.None));
-        return AdminActionResult.Ok($"{node.Id} is now {state}.");
+        return $"{node.Id} is now {state}.";
     }
 }

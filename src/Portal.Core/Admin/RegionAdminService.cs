@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Admin;
 
@@ -45,17 +46,17 @@ public sealed class RegionAdminService(IDbContextFactory<PortalDbContext> dbFact
         return CatalogEditResult.Ok(region is null ? $"Region {id} was created." : $"Region {id} is now called {name}.");
     }
 
-    public async Task<AdminActionResult> SetRegionRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)
+    public async Task<string> SetRegionRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var region = await db.Regions.FirstOrDefaultAsync(r => r.Id == id, ct);
-        if (region is null) return AdminActionResult.Refused("There is no such region.");
+        if (region is null) throw ActionRefusedException.NotFound("There is no such region.");
         if ((region.RetiredAt is not null) == retire)
-            return AdminActionResult.Refused($"{region.Name} is already {(retire ? "retired" : "open")}. Nothing was changed.");
+            throw ActionRefusedException.Refused($"{region.Name} is already {(retire ? "retired" : "open")}. Nothing was changed.");
         region.RetiredAt = retire ? time.GetUtcNow().UtcDateTime : null;
         audit.Add(db, retire ? CatalogActions.RegionRetired : CatalogActions.RegionUnretired, CatalogActions.RegionTarget, id, region.Name, reason: why);
         await db.SaveChangesAsync(ct);
-        return AdminActionResult.Ok(retire ? $"{region.Name} is retired: it takes no new leases." : $"{region.Name} is open again.");
+        return (retire ? $"{region.Name} is retired: it takes no new leases." : $"{region.Name} is open again.");
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Admin;
 
@@ -93,24 +94,24 @@ public sealed class SkuAdminService(IDbContextFactory<PortalDbContext> dbFactory
         return CatalogEditResult.Ok(existingId is null ? $"{name} was created." : $"{name} was saved.");
     }
 
-    public Task<AdminActionResult> RetireSkuAsync(string id, string? reason, CancellationToken ct = default) => SetSkuRetiredAsync(id, true, reason, ct);
+    public Task<string> RetireSkuAsync(string id, string? reason, CancellationToken ct = default) => SetSkuRetiredAsync(id, true, reason, ct);
 
-    public Task<AdminActionResult> UnretireSkuAsync(string id, string? reason, CancellationToken ct = default) => SetSkuRetiredAsync(id, false, reason, ct);
+    public Task<string> UnretireSkuAsync(string id, string? reason, CancellationToken ct = default) => SetSkuRetiredAsync(id, false, reason, ct);
 
-    public async Task<AdminActionResult> SetSkuRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)
+    public async Task<string> SetSkuRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var sku = await db.GpuSkus.FirstOrDefaultAsync(s => s.Id == id, ct);
-        if (sku is null) return AdminActionResult.Refused("There is no such SKU.");
+        if (sku is null) throw ActionRefusedException.NotFound("There is no such SKU.");
         if ((sku.RetiredAt is not null) == retire)
-            return AdminActionResult.Refused($"{sku.Name} is already {(retire ? "retired" : "on sale")}. Nothing was changed.");
+            throw ActionRefusedException.Refused($"{sku.Name} is already {(retire ? "retired" : "on sale")}. Nothing was changed.");
         sku.RetiredAt = retire ? time.GetUtcNow().UtcDateTime : null;
         audit.Add(db, retire ? CatalogActions.SkuRetired : CatalogActions.SkuUnretired, CatalogActions.SkuTarget, id, sku.Name, reason: why);
         await db.SaveChangesAsync(ct);
-        return AdminActionResult.Ok(retire
+        return retire
             ? $"{sku.Name} is retired: it left the catalog but stays on past leases."
-            : $"{sku.Name} is back in the catalog.");
+            : $"{sku.Name} is back in the catalog.";
     }
 
     private static string? TermsError(List<TermForm> terms)

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Tenancy;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Admin;
 
@@ -55,15 +56,15 @@ public sealed class TenantAdminService(IDbContextFactory<PortalDbContext> dbFact
         return detail;
     }
 
-    public Task<AdminActionResult> SuspendAsync(Guid tenantId, string? reason, CancellationToken ct = default) =>
+    public Task<string> SuspendAsync(Guid tenantId, string? reason, CancellationToken ct = default) =>
         ChangeStateAsync(tenantId, TenantState.Suspended, reason, ct);
 
-    public Task<AdminActionResult> ReactivateAsync(Guid tenantId, string? reason, CancellationToken ct = default) =>
+    public Task<string> ReactivateAsync(Guid tenantId, string? reason, CancellationToken ct = default) =>
         ChangeStateAsync(tenantId, TenantState.Active, reason, ct);
 
-    private async Task<AdminActionResult> ChangeStateAsync(Guid tenantId, TenantState to, string? reason, CancellationToken ct)
+    private async Task<string> ChangeStateAsync(Guid tenantId, TenantState to, string? reason, CancellationToken ct)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
 
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -76,9 +77,9 @@ public sealed class TenantAdminService(IDbContextFactory<PortalDbContext> dbFact
                 .SetProperty(t => t.SuspendedReason, to == TenantState.Suspended ? why : null), ct);
         var tenant = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId)
             .Select(t => new { t.Name, t.State }).FirstOrDefaultAsync(ct);
-        if (tenant is null) return AdminActionResult.Refused("There is no such tenant.");
+        if (tenant is null) throw ActionRefusedException.NotFound("There is no such tenant.");
         if (changed == 0)
-            return AdminActionResult.Refused(to == TenantState.Suspended
+            throw ActionRefusedException.Refused(to == TenantState.Suspended
                 ? $"{tenant.Name} is already suspended. Nothing was changed."
                 : $"{tenant.Name} is already active. Nothing was changed.");
 
@@ -86,9 +87,9 @@ public sealed class TenantAdminService(IDbContextFactory<PortalDbContext> dbFact
             AdminActions.TenantTarget, tenantId.ToString(), tenant.Name, tenantId, why);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return AdminActionResult.Ok(to == TenantState.Suspended
+        return to == TenantState.Suspended
             ? $"{tenant.Name} is suspended. Its members can still sign in and read, but nothing that costs money can start."
-            : $"{tenant.Name} is active again.");
+            : $"{tenant.Name} is active again.";
     }
 
     private static async Task<TenantDetail?> LoadAsync(PortalDbContext db, Guid tenantId, CancellationToken ct)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Tenancy;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Admin;
 
@@ -46,45 +47,45 @@ public sealed class UserAdminService(IDbContextFactory<PortalDbContext> dbFactor
     }
 
     /// <summary>Locks the account with no end: the user cannot sign in until Support unlocks it.</summary>
-    public async Task<AdminActionResult> LockAsync(string userId, string? reason, CancellationToken ct = default)
+    public async Task<string> LockAsync(string userId, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
-        if (userId == origin.UserId) return AdminActionResult.Refused("You cannot lock your own account.");
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
+        if (userId == origin.UserId) throw ActionRefusedException.Refused("You cannot lock your own account.");
 
         await using var scope = scopes.CreateAsyncScope();
         var (users, db) = Resolve(scope);
         var user = await users.FindByIdAsync(userId);
-        if (user is null) return AdminActionResult.Refused("There is no such user.");
+        if (user is null) throw ActionRefusedException.NotFound("There is no such user.");
         if (user.LockoutEnabled && user.LockoutEnd is { Year: >= 9999 })
-            return AdminActionResult.Refused($"{user.Email} is already locked. Nothing was changed.");
+            throw ActionRefusedException.Refused($"{user.Email} is already locked. Nothing was changed.");
 
         // Accounts may have been made with lockout off; SetLockoutEndDateAsync refuses those.
         user.LockoutEnabled = true;
         audit.Add(db, AdminActions.UserLocked, AdminActions.UserTarget, user.Id, user.Email, reason: why);
         var result = await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
-        if (!result.Succeeded) return Failed(result);
+        if (!result.Succeeded) throw Failed(result);
         // Sessions already signed in end at their next security-stamp check.
         await users.UpdateSecurityStampAsync(user);
-        return AdminActionResult.Ok($"{user.Email} is locked and cannot sign in.");
+        return $"{user.Email} is locked and cannot sign in.";
     }
 
     /// <summary>Ends a lock, Support's or one after failed passwords, and forgets the failed attempts.</summary>
-    public async Task<AdminActionResult> UnlockAsync(string userId, string? reason, CancellationToken ct = default)
+    public async Task<string> UnlockAsync(string userId, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
 
         await using var scope = scopes.CreateAsyncScope();
         var (users, db) = Resolve(scope);
         var user = await users.FindByIdAsync(userId);
-        if (user is null) return AdminActionResult.Refused("There is no such user.");
+        if (user is null) throw ActionRefusedException.NotFound("There is no such user.");
         if (!IsLocked(user.LockoutEnabled, user.LockoutEnd, time.GetUtcNow()))
-            return AdminActionResult.Refused($"{user.Email} is not locked. Nothing was changed.");
+            throw ActionRefusedException.Refused($"{user.Email} is not locked. Nothing was changed.");
 
         // Set here rather than through ResetAccessFailedCountAsync so that it commits in the one save below.
         user.AccessFailedCount = 0;
         audit.Add(db, AdminActions.UserUnlocked, AdminActions.UserTarget, user.Id, user.Email, reason: why);
         var result = await users.SetLockoutEndDateAsync(user, null);
-        return result.Succeeded ? AdminActionResult.Ok($"{user.Email} is unlocked and can sign in again.") : Failed(result);
+        return result.Succeeded ? $"{user.Email} is unlocked and can sign in again." : throw Failed(result);
     }
 
     private static bool IsLocked(bool enabled, DateTimeOffset? end, DateTimeOffset now) => enabled && end > now;
@@ -96,8 +97,8 @@ public sealed class UserAdminService(IDbContextFactory<PortalDbContext> dbFactor
     private static (UserManager<ApplicationUser>, PortalDbContext) Resolve(IServiceScope scope) =>
         (scope.ServiceProvider.GetRequiredService<UserManager<ApplicationUser>>(), scope.ServiceProvider.GetRequiredService<PortalDbContext>());
 
-    private static AdminActionResult Failed(IdentityResult result) =>
-        AdminActionResult.Refused("Nothing was changed: " + string.Join(" ", result.Errors.Select(e => e.Description)));
+    private static ActionRefusedException Failed(IdentityResult result) =>
+        ActionRefusedException.Refused("Nothing was changed: " + string.Join(" ", result.Errors.Select(e => e.Description)));
 
     private sealed record Projected(string Id, string? Email, bool EmailConfirmed, bool LockoutEnabled, DateTimeOffset? LockoutEnd,
         int AccessFailedCount, DateTime CreatedAt, bool IsSupport, List<UserMembershipRow> Memberships);

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Refusals;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.ApiKeys;
@@ -12,8 +13,8 @@ public sealed record ApiKeyInfo(Guid Id, string Name, string Prefix, ApiKeyScope
 /// <summary>A new key and its secret, which is shown this once and never again.</summary>
 public sealed record CreatedApiKey(ApiKeyInfo Key, string Secret);
 
-/// <summary>Refused (bad input or not allowed); nothing was changed. The message is for the member.</summary>
-public sealed class ApiKeyException(string message) : InvalidOperationException(message);
+/// <summary>An API key change refused (see <see cref="ActionRefusedException"/>): bad input unless said otherwise.</summary>
+public sealed class ApiKeyException(string message, string code = "invalid_request", int status = 400) : ActionRefusedException(code, message, status);
 
 /// <summary>
 /// The organisation's API keys: Owners and Admins create and revoke them, every member sees the list. Every change is
@@ -39,15 +40,14 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
 
     public async Task<CreatedApiKey> CreateAsync(string? name, ApiKeyScopes scopes, CancellationToken ct = default)
     {
-        await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
-        EnsureCanManage("create API keys");
+        await EnsureCanManageAsync("create API keys", ct);
         var trimmed = name?.Trim() ?? "";
         if (trimmed.Length == 0) throw new ApiKeyException("Give the key a name, e.g. the program that will use it.");
         if (trimmed.Length > MaxNameLength) throw new ApiKeyException($"The name may be at most {MaxNameLength} characters.");
         if (scopes == ApiKeyScopes.None || (scopes & ~ApiKeyRoles.All) != 0)
             throw new ApiKeyException("Choose at least one scope: Read, Batches or Leases.");
         if (!tenant.HasRole(ApiKeyRoles.Needed(scopes)))
-            throw new ApiKeyException($"Your role ({tenant.Role}) cannot make a key with the {ApiKeyRoles.Describe(scopes)} scopes.");
+            throw new ApiKeyException($"Your role ({tenant.Role}) cannot make a key with the {ApiKeyRoles.Describe(scopes)} scopes.", "forbidden", 403);
 
         var secret = ApiKeySecret.New();
         var key = new ApiKey
@@ -66,10 +66,10 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     /// <summary>Revokes a key at once (the next request with it is refused). Revoking a revoked key changes nothing.</summary>
     public async Task RevokeAsync(Guid id, CancellationToken ct = default)
     {
-        await tenant.RefreshAsync(dbFactory, ct);
-        EnsureCanManage("revoke API keys");
+        await EnsureCanManageAsync("revoke API keys", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, ct) ?? throw new ApiKeyException("There is no such API key in this organisation.");
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, ct)
+            ?? throw new ApiKeyException("There is no such API key in this organisation.", "not_found", 404);
         if (key.IsRevoked) return;
         key.RevokedAt = time.GetUtcNow().UtcDateTime;
         key.RevokedByUserId = tenant.UserId;
@@ -77,12 +77,10 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         await db.SaveChangesAsync(ct);
     }
 
-    private void EnsureCanManage(string what)
+    private async Task EnsureCanManageAsync(string what, CancellationToken ct)
     {
-        if (tenant.TenantId is null) throw new ApiKeyException("Choose or create an organisation first.");
         // Keys are managed by people on the page; a key cannot mint or revoke keys.
-        if (tenant.ApiKeyId is not null) throw new ApiKeyException($"An API key cannot {what}.");
-        if (!tenant.HasRole(TenantRole.Admin))
-            throw new ApiKeyException($"Your role ({tenant.Role}) cannot {what}; ask an Owner or Admin of {tenant.TenantName}.");
+        tenant.RequirePerson($"An API key cannot {what}.");
+        await tenant.RequireRoleAsync(dbFactory, TenantRole.Admin, what, ct);
     }
 }

@@ -3,6 +3,7 @@ using Portal.Core.Admin;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Notifications;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Batches;
 
@@ -75,15 +76,15 @@ public sealed class BatchAdminService(IDbContextFactory<PortalDbContext> dbFacto
     /// Cancels a validating or running batch of any tenant, with a reason the tenant's Owners, Admins and the batch's
     /// creator are told. It moves to <c>cancelling</c>; the runner finishes the cancel and keeps the lines already done.
     /// </summary>
-    public async Task<AdminActionResult> CancelAsync(string batchId, string? reason, CancellationToken ct = default)
+    public async Task<string> CancelAsync(string batchId, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return AdminActionResult.Refused(error);
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         var batch = await db.Batches.FirstOrDefaultAsync(b => b.Id == batchId, ct);
-        if (batch is null) return AdminActionResult.Refused("There is no such batch.");
-        if (batch.Status == BatchStatus.Cancelling) return AdminActionResult.Refused("This batch is already being cancelled. Nothing was changed.");
+        if (batch is null) throw ActionRefusedException.NotFound("There is no such batch.");
+        if (batch.Status == BatchStatus.Cancelling) throw ActionRefusedException.Refused("This batch is already being cancelled. Nothing was changed.");
         if (!CancellableStatuses.Contains(batch.Status))
-            return AdminActionResult.Refused($"This batch is {BatchService.OpenAiStatus(batch.Status)}: there is nothing to cancel. Nothing was changed.");
+            throw ActionRefusedException.Refused($"This batch is {BatchService.OpenAiStatus(batch.Status)}: there is nothing to cancel. Nothing was changed.");
 
         batch.Status = BatchStatus.Cancelling;
         batch.CancellingAt = Now;
@@ -99,11 +100,12 @@ public sealed class BatchAdminService(IDbContextFactory<PortalDbContext> dbFacto
         }
         catch (DbUpdateConcurrencyException)
         {
-            return AdminActionResult.Refused("The batch changed while you were deciding (the runner moved it). Reload it and try again; nothing was changed.");
+            throw ActionRefusedException.Refused(
+                "The batch changed while you were deciding (the runner moved it). Reload it and try again; nothing was changed.");
         }
         notifier.AfterCommit(batch.TenantId);
         changes.Publish(new PortalChange(batch.TenantId, PortalChange.Batch, EntityKey: batch.Id));
-        return AdminActionResult.Ok("Cancelling. Lines already sent finish or are abandoned shortly; the tenant sees your reason.");
+        return "Cancelling. Lines already sent finish or are abandoned shortly; the tenant sees your reason.";
     }
 
     private static string Describe(Batch b) => $"{b.Endpoint}{(b.Model is null ? "" : $" on {b.Model}")}";

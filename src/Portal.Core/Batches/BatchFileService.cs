@@ -22,13 +22,12 @@ public sealed class BatchFileService(IDbContextFactory<PortalDbContext> dbFactor
     public const int MaxFilenameLength = 255;
 
     /// <summary>Refuses a caller who may not upload, before any byte is read.</summary>
-    public void EnsureCanWrite() => BatchService.EnsureMember(tenant, "upload or delete files");
+    public void EnsureCanWrite() => tenant.RequireRole(TenantRole.Member, "upload or delete files");
 
     /// <summary>Streams <paramref name="content"/> into the store; too big: nothing is kept and a 413 <see cref="BatchException"/>.</summary>
     public async Task<StoredUpload> StoreAsync(Stream content, CancellationToken ct = default)
     {
-        await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
-        EnsureCanWrite();
+        await tenant.RequireRoleAsync(dbFactory, TenantRole.Member, "upload or delete files", ct);
         var id = BatchFileStore.NewId("file-");
         var counting = new CountingStream(content, options.Value.MaxFileBytes);
         await store.SaveAsync(id, counting, ct);
@@ -121,8 +120,7 @@ public sealed class BatchFileService(IDbContextFactory<PortalDbContext> dbFactor
     /// <summary>Deletes the bytes and marks the row. The input of a batch still running cannot be deleted.</summary>
     public async Task<BatchFile> DeleteAsync(string id, CancellationToken ct = default)
     {
-        await tenant.RefreshAsync(dbFactory, ct);
-        EnsureCanWrite();
+        await tenant.RequireRoleAsync(dbFactory, TenantRole.Member, "upload or delete files", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var file = await db.BatchFiles.FirstOrDefaultAsync(f => f.Id == id && f.DeletedAt == null, ct) ?? throw BatchException.FileNotFound(id);
         if (await db.Batches.AnyAsync(b => b.InputFileId == id && BatchService.RunningStatuses.Contains(b.Status), ct))

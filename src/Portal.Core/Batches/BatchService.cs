@@ -25,8 +25,7 @@ public sealed class BatchService(IDbContextFactory<PortalDbContext> dbFactory, C
 
     public async Task<Batch> CreateAsync(BatchRequest request, CancellationToken ct = default)
     {
-        await tenant.RefreshAsync(dbFactory, ct); // an open page acts with the role its member has now
-        EnsureMember(tenant, "create batches");
+        await tenant.RequireRoleAsync(dbFactory, TenantRole.Member, "create batches", ct);
         var metadata = BatchRequestRules.Check(request);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var input = await db.BatchFiles.AsNoTracking().FirstOrDefaultAsync(f => f.Id == request.InputFileId && f.DeletedAt == null, ct)
@@ -81,8 +80,7 @@ public sealed class BatchService(IDbContextFactory<PortalDbContext> dbFactory, C
     /// </summary>
     public async Task<Batch> CancelAsync(string id, CancellationToken ct = default)
     {
-        await tenant.RefreshAsync(dbFactory, ct);
-        EnsureMember(tenant, "cancel batches");
+        await tenant.RequireRoleAsync(dbFactory, TenantRole.Member, "cancel batches", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         for (var attempt = 0; ; attempt++)
         {
@@ -111,14 +109,4 @@ public sealed class BatchService(IDbContextFactory<PortalDbContext> dbFactory, C
 
     /// <summary>OpenAI's spelling of a status: <c>in_progress</c>.</summary>
     public static string OpenAiStatus(BatchStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
-
-    internal static void EnsureMember(CurrentTenant tenant, string what)
-    {
-        if (tenant.TenantId is null) throw new BatchException(403, "Choose or create an organisation first.", code: "no_organization");
-        if (!tenant.HasRole(TenantRole.Member))
-            throw new BatchException(403, tenant.ApiKeyId is null
-                ? $"Your role ({tenant.Role}) cannot {what}; ask an Owner, Admin or Member of {tenant.TenantName}."
-                : $"This API key acts as {tenant.Role} and cannot {what}: use a key with the Batches scope, made by a Member or above.",
-                code: "insufficient_permissions");
-    }
 }

@@ -15,8 +15,7 @@ public sealed class BatchSpendGate(CurrentTenant tenant, TimeProvider time, IOpt
 {
     public async Task EnsureCanStartAsync(PortalDbContext db, CancellationToken ct)
     {
-        try { await tenant.EnsureCanSpendAsync(db, ct); }
-        catch (TenantActionRefusedException e) { throw new BatchException(403, e.Message, code: "tenant_suspended"); }
+        await tenant.EnsureCanSpendAsync(db, ct); // a TenantActionRefusedException, "tenant_suspended" on /v1 as on pages
 
         var month = await MonthSpendReader.ReadAsync(db, tenant.TenantId!.Value, time.GetUtcNow().UtcDateTime, spendOptions.Value, ct);
         if (month.LeftMicros <= 0)

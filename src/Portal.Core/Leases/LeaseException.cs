@@ -1,19 +1,14 @@
 using Portal.Core.Capacity;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Leases;
 
-/// <summary>
-/// A lease action refused with a message for the user; nothing was changed. <see cref="Code"/> is
-/// machine-readable (API problem details carry it), <see cref="Status"/> the HTTP status it maps to.
-/// </summary>
-public class LeaseException(string code, string message, int status = 409) : Exception(message)
+/// <summary>A lease action refused (see <see cref="ActionRefusedException"/>); 409 unless said otherwise.</summary>
+public class LeaseException(string code, string message, int status = 409) : ActionRefusedException(code, message, status)
 {
-    public string Code { get; } = code;
-    public int Status { get; } = status;
-
     public static LeaseException Invalid(string message) => new("invalid_request", message, 400);
     public static LeaseException NotFound() => new("not_found", "No such lease.", 404);
-    public static LeaseException Forbidden(string message) => new("forbidden", message, 403);
+    public static new LeaseException Forbidden(string message) => new("forbidden", message, 403);
 }
 
 /// <summary>The capacity is not there (any more): with the nearest windows that are.</summary>

@@ -44,7 +44,7 @@ public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFact
 
     public async Task<UsageReport> ReadAsync(UsageFilter filter, CancellationToken ct = default)
     {
-        if (tenant.TenantId is null) throw new TenantActionRefusedException("Choose or create an organisation first.");
+        if (tenant.TenantId is null) throw TenantActionRefusedException.NoOrganisation();
         if (filter.To <= filter.From) filter = filter with { To = filter.From.AddDays(1) };
         if (filter.To.DayNumber - filter.From.DayNumber > MaxDays) filter = filter with { To = filter.From.AddDays(MaxDays) };
         var (from, to) = (filter.FromUtc, filter.ToUtc);

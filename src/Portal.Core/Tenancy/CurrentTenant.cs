@@ -123,12 +123,31 @@ public sealed class CurrentTenant
     /// </summary>
     public void EnsureCanSpend()
     {
-        if (TenantId is null)
-            throw new TenantActionRefusedException("Choose or create an organisation first.");
-        if (IsSuspended)
-            throw new TenantActionRefusedException(
-                $"{TenantName} is suspended{(SuspendedReason is { Length: > 0 } r ? $": {r}" : "")}. You can still read everything, but nothing that costs money can start. Contact support.");
+        if (TenantId is null) throw TenantActionRefusedException.NoOrganisation();
+        if (IsSuspended) throw TenantActionRefusedException.Suspended(TenantName, SuspendedReason);
+    }
+
+    /// <summary>
+    /// The one role check before a change: re-reads the member's role (an open page acts with the role its member has
+    /// now), then refuses when there is no organisation or the role is below <paramref name="role"/>.
+    /// <paramref name="what"/> completes "cannot …", e.g. "create batches".
+    /// </summary>
+    public async Task RequireRoleAsync(IDbContextFactory<PortalDbContext> dbFactory, TenantRole role, string what, CancellationToken ct = default)
+    {
+        await RefreshAsync(dbFactory, ct);
+        RequireRole(role, what);
+    }
+
+    /// <summary>The same check on the role read when the request began or last refreshed.</summary>
+    public void RequireRole(TenantRole role, string what)
+    {
+        if (TenantId is null) throw TenantActionRefusedException.NoOrganisation();
+        if (!HasRole(role)) throw TenantActionRefusedException.RoleTooLow(Role, role, what, TenantName, ApiKeyId is not null);
+    }
+
+    /// <summary>Refuses API keys: what people do on pages (managing keys and members) a key cannot do.</summary>
+    public void RequirePerson(string refusal)
+    {
+        if (ApiKeyId is not null) throw new TenantActionRefusedException("forbidden", refusal);
     }
 }
-
-public sealed class TenantActionRefusedException(string message) : InvalidOperationException(message);

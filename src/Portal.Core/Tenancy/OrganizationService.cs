@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Tenancy;
 
@@ -45,11 +46,14 @@ public sealed partial class OrganizationService(IDbContextFactory<PortalDbContex
         return errors;
     }
 
-    /// <summary>Creates an organisation with <paramref name="userId"/> as its Owner and makes it their current one.</summary>
-    public async Task<(Tenant? Tenant, Dictionary<string, string> Errors)> CreateAsync(string userId, string? name, string? slug, CancellationToken ct = default)
+    /// <summary>
+    /// Creates an organisation with <paramref name="userId"/> as its Owner and makes it their current one; bad values are
+    /// a <see cref="FieldsRefusedException"/> (see <see cref="ValidateAsync"/>).
+    /// </summary>
+    public async Task<Tenant> CreateAsync(string userId, string? name, string? slug, CancellationToken ct = default)
     {
         var errors = await ValidateAsync(name, slug, ct);
-        if (errors.Count > 0) return (null, errors);
+        if (errors.Count > 0) throw new FieldsRefusedException(errors);
 
         var now = time.GetUtcNow().UtcDateTime;
         var tenant = new Tenant { Name = name!.Trim(), Slug = slug!.Trim(), CreatedAt = now };
@@ -68,9 +72,9 @@ public sealed partial class OrganizationService(IDbContextFactory<PortalDbContex
         {
             // Most likely lost a race for the slug with another sign-up; say so only if that is what happened.
             if (!await SlugTakenAsync(slug!, ct)) throw;
-            return (null, new() { ["Slug"] = $"\"{slug}\" is taken. Choose another." });
+            throw new FieldsRefusedException(new Dictionary<string, string> { ["Slug"] = $"\"{slug}\" is taken. Choose another." });
         }
-        return (tenant, errors);
+        return tenant;
     }
 
     private async Task<bool> SlugTakenAsync(string slug, CancellationToken ct)

@@ -37,7 +37,7 @@ public sealed class TeamGate(IDbContextFactory<PortalDbContext> dbFactory, Curre
             if (managing && !TeamRules.ManagesPeople(actor.Role))
             {
                 await tx.DisposeAsync();
-                throw TeamException.Forbidden(TeamRules.NotAllowed(actor.Role, what, tenant.TenantName));
+                throw TeamException.Forbidden(TenantActionRefusedException.RoleMessage(actor.Role, TenantRole.Admin, what, tenant.TenantName));
             }
             return (db, tx, actor);
         }

@@ -1,15 +1,13 @@
+using Portal.Core.Refusals;
+
 namespace Portal.Core.Tenancy;
 
-/// <summary>Refused (not allowed, bad input or a rule); nothing was changed. The message is for the member.</summary>
-public sealed class TeamException(string code, string message, int status) : InvalidOperationException(message)
+/// <summary>A team change refused (see <see cref="ActionRefusedException"/>): 400, 403, 404 or 409.</summary>
+public sealed class TeamException(string code, string message, int status) : ActionRefusedException(code, message, status)
 {
-    public string Code { get; } = code;
-    /// <summary>The HTTP status an API answers with: 400, 403, 404 or 409.</summary>
-    public int Status { get; } = status;
-
-    public static TeamException Forbidden(string message) => new("forbidden", message, 403);
-    public static TeamException NotFound(string message) => new("not_found", message, 404);
-    public static TeamException Conflict(string code, string message) => new(code, message, 409);
+    public static new TeamException Forbidden(string message) => new("forbidden", message, 403);
+    public static new TeamException NotFound(string message) => new("not_found", message, 404);
+    public static new TeamException Conflict(string code, string message) => new(code, message, 409);
     public static TeamException Invalid(string message) => new("invalid", message, 400);
 }
 
@@ -40,7 +38,4 @@ public static class TeamRules
 
     /// <summary>"an Owner", "an Admin", "a Member", "a Viewer".</summary>
     public static string WithArticle(TenantRole role) => (role is TenantRole.Owner or TenantRole.Admin ? "an " : "a ") + role;
-
-    public static string NotAllowed(TenantRole? actor, string what, string? tenantName) =>
-        $"Your role ({actor?.ToString() ?? "none"}) cannot {what}; ask an Owner{(actor == TenantRole.Admin ? "" : " or Admin")} of {tenantName ?? "the organisation"}.";
 }

@@ -3,6 +3,7 @@ using MudBlazor;
 using Portal.Core.Admin;
 using Portal.Core.Batches;
 using Portal.Core.Notifications;
+using Portal.Web.Refusals;
 
 namespace Portal.Web.Admin;
 
@@ -65,8 +66,7 @@ public partial class AdminBatchPage
         busy = true;
         try
         {
-            var outcome = await Batches.CancelAsync(Id, reason);
-            Snackbar.Add(outcome.Message, outcome.Succeeded ? Severity.Success : Severity.Error);
+            await Snackbar.ReportAsync(() => Batches.CancelAsync(Id, reason));
             await LoadAsync();
         }
         finally { busy = false; }

@@ -4,6 +4,7 @@ using MudBlazor;
 using Portal.Core.Batches;
 using Portal.Core.Data;
 using Portal.Core.Tenancy;
+using Portal.Web.Refusals;
 
 namespace Portal.Web.Batches;
 
@@ -98,10 +99,9 @@ public partial class BatchPage
         actionError = null;
         try
         {
-            await Batches.CancelAsync(Id);
-            Snackbar.Add("Cancelling the batch.", Severity.Success);
+            actionError = await PageRefusals.RefusalAsync(() => Batches.CancelAsync(Id));
+            if (actionError is null) Snackbar.Add("Cancelling the batch.", Severity.Success);
         }
-        catch (BatchException e) { actionError = e.Message; }
         finally { busy = false; }
         await ReloadAsync();
     }

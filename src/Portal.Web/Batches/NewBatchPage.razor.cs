@@ -8,6 +8,7 @@ using Portal.Core.Batches;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
 using Portal.Core.Tenancy;
+using Portal.Web.Refusals;
 
 namespace Portal.Web.Batches;
 
@@ -111,9 +112,8 @@ public partial class NewBatchPage
         {
             await using var content = new ProgressStream(file.OpenReadStream(maxAllowedSize: max), Math.Max(64 * 1024, file.Size / 50),
                 read => InvokeAsync(() => { uploadedBytes = read; StateHasChanged(); }));
-            stored = await Files.StoreAsync(content);
+            error = await PageRefusals.RefusalAsync(async () => stored = await Files.StoreAsync(content));
         }
-        catch (BatchException e) { error = e.Message; }
         catch (IOException e) { error = $"The upload of {file.Name} stopped: {e.Message} Try again."; }
         finally { uploading = false; }
         if (stored is not null) await CheckAsync();
@@ -139,21 +139,25 @@ public partial class NewBatchPage
         (creating, error) = (true, null);
         try
         {
-            BatchFile file;
-            if (source == UploadTab)
-            {
-                // Recorded once: a batch refused after that (e.g. the spend limit) can be tried again on the same file.
-                uploaded ??= await Files.CreateAsync(stored!, uploadName, BatchFileService.BatchPurpose);
-                stored = null; // the file owns the bytes now
-                file = uploaded;
-            }
-            else file = await Files.UploadAsync(new MemoryStream(Encoding.UTF8.GetBytes(pasted ?? "")), "pasted.jsonl", BatchFileService.BatchPurpose);
-            var batch = await Batches.CreateAsync(new BatchRequest(file.Id, endpoint, BatchService.CompletionWindow, null));
-            created = true;
-            Navigation.NavigateTo($"/batches/{batch.Id}");
+            error = await PageRefusals.RefusalAsync(CreateBatchAsync);
         }
-        catch (BatchException e) { error = e.Message; }
         finally { creating = false; }
+    }
+
+    private async Task CreateBatchAsync()
+    {
+        BatchFile file;
+        if (source == UploadTab)
+        {
+            // Recorded once: a batch refused after that (e.g. the spend limit) can be tried again on the same file.
+            uploaded ??= await Files.CreateAsync(stored!, uploadName, BatchFileService.BatchPurpose);
+            stored = null; // the file owns the bytes now
+            file = uploaded;
+        }
+        else file = await Files.UploadAsync(new MemoryStream(Encoding.UTF8.GetBytes(pasted ?? "")), "pasted.jsonl", BatchFileService.BatchPurpose);
+        var batch = await Batches.CreateAsync(new BatchRequest(file.Id, endpoint, BatchService.CompletionWindow, null));
+        created = true;
+        Navigation.NavigateTo($"/batches/{batch.Id}");
     }
 
     private void DiscardUpload()

@@ -1,4 +1,5 @@
 using Portal.Core.Batches;
+using Portal.Core.Refusals;
 
 namespace Portal.Web.Batches;
 
@@ -12,7 +13,13 @@ public static class OpenAiError
     public static IResult Create(int status, string message, string? param = null, string? code = null, string type = BatchException.InvalidRequest) =>
         TypedResults.Json(new OpenAiErrorJson(new OpenAiErrorDetailJson(message, type, param, code)), OpenAiJson.Options, statusCode: status);
 
-    public static IResult From(BatchException e) => Create(e.Status, e.Message, e.Param, e.Code, e.Type);
+    /// <summary>
+    /// A refusal in OpenAI's shape: a batch refusal carries its own fields; any other (a role too low, a suspended
+    /// organisation) has no parameter, its code, and OpenAI's <c>insufficient_permissions</c> for "forbidden".
+    /// </summary>
+    public static IResult From(ActionRefusedException e) => e is BatchException b
+        ? Create(b.Status, b.Message, b.Param, b.OpenAiCode, b.Type)
+        : Create(e.Status, e.Message, code: e.Code == "forbidden" ? "insufficient_permissions" : e.Code);
 
     /// <summary>OpenAI's answer to a body that is not JSON.</summary>
     public static IResult UnparsableBody() =>

@@ -3,6 +3,7 @@ using MudBlazor;
 using Portal.Core.Admin;
 using Portal.Core.Billing;
 using Portal.Web.Admin;
+using Portal.Web.Refusals;
 
 namespace Portal.Web.Billing;
 
@@ -60,23 +61,25 @@ public partial class AdminInvoicePage
         busy = true;
         try
         {
-            var outcome = await Actions.ReissueAsync(Id);
-            Snackbar.Add(outcome.Message, outcome.Succeeded ? Severity.Success : Severity.Error);
+            var reissued = await Snackbar.ReportAsync(() => Actions.ReissueAsync(Id));
             await LoadAsync();
-            if (outcome.Succeeded && detail?.ReplacedBy is { } created) Navigation.NavigateTo($"/admin/billing/invoices/{created.Id}");
+            if (reissued && detail?.ReplacedBy is { } created) Navigation.NavigateTo($"/admin/billing/invoices/{created.Id}");
         }
         finally { busy = false; }
     }
 
     private Task AddCreditAsync() => ActAsync(() => AddCreditDialog.ShowAsync(Dialogs, detail!.Invoice.TenantId));
 
-    private async Task ActAsync(Func<Task<AdminActionResult?>> action)
+    /// <summary>An action behind a dialog: null when the dialog was cancelled, else what was done.</summary>
+    private async Task ActAsync(Func<Task<string?>> action)
     {
         busy = true;
         try
         {
-            if (await action() is not { } outcome) return;
-            Snackbar.Add(outcome.Message, outcome.Succeeded ? Severity.Success : Severity.Error);
+            string? done = null;
+            var refusal = await PageRefusals.RefusalAsync(async () => done = await action());
+            if (refusal is null && done is null) return;
+            Snackbar.Add(refusal ?? done!, refusal is null ? Severity.Success : Severity.Error);
             await LoadAsync();
         }
         finally { busy = false; }

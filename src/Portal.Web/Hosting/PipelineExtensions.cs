@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 using Portal.Web.Components;
+using Portal.Web.Refusals;
 using Portal.Web.Tenancy;
 
 namespace Portal.Web.Hosting;
@@ -47,6 +48,7 @@ public static class PipelineExtensions
         app.UseTenantResolution();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRefusalResponses();
         return app;
     }
 

@@ -75,7 +75,7 @@ public partial class LeasePage
 
     private Task ReleaseAsync() => ConfirmWithFeeAsync("Release this lease early?",
         $"Your {LeaseUi.Gpus(lease!.Gpus)} go back to the pool at once and the lease ends; this cannot be undone.",
-        "Release early", () => Leases.ReleaseAsync(Id), "Lease released.");
+        "Release early", () => Cancelling.ReleaseAsync(Id), "Lease released.");
 
     /// <summary>Cancelling and releasing early both end the lease now and may cost a fee: show it, and act only if confirmed.</summary>
     private async Task ConfirmWithFeeAsync(string title, string message, string confirm, Func<Task<Lease>> action, string done)

@@ -42,10 +42,8 @@ public static class TenancyWebExtensions
             Results.Ok(await service.ListForUserAsync(tenant.UserId!)));
         orgs.MapPost("", async (CreateOrganizationRequest request, CurrentTenant tenant, OrganizationService service) =>
         {
-            var (created, errors) = await service.CreateAsync(tenant.UserId!, request.Name, request.Slug);
-            return created is null
-                ? Results.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }))
-                : Results.Created($"/api/v1/organization", new { id = created.Id, name = created.Name, slug = created.Slug });
+            var created = await service.CreateAsync(tenant.UserId!, request.Name, request.Slug);
+            return Results.Created($"/api/v1/organization", new { id = created.Id, name = created.Name, slug = created.Slug });
         });
         orgs.MapPost("/{id:guid}/switch", async (Guid id, CurrentTenant tenant, OrganizationService service) =>
             await service.SwitchAsync(tenant.UserId!, id)

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Admin;
 using Portal.Core.Catalog;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Admin;
 
@@ -17,8 +18,8 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
         var before = await db.Nodes.CountAsync(n => n.RegionId == "us-south-1" && n.SkuId == "a100-80gb");
         Assert.Equal(30, before);
 
-        var first = await service.AddNodesAsync("us-south-1", "a100-80gb", 2);
-        var second = await service.AddNodesAsync("us-south-1", "a100-80gb", 1);
+        var first = await Outcome.Of(service.AddNodesAsync("us-south-1", "a100-80gb", 2));
+        var second = await Outcome.Of(service.AddNodesAsync("us-south-1", "a100-80gb", 1));
 
         Assert.True(first.Succeeded && second.Succeeded, first.Message + second.Message);
         var added = await db.Nodes.Where(n => n.RegionId == "us-south-1" && n.SkuId == "a100-80gb").OrderBy(n => n.Id).Skip(30).ToListAsync();
@@ -41,7 +42,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
         await using var db = factory.CreateDbContext(scope);
         var nodes = await db.Nodes.CountAsync();
 
-        Assert.False((await scope.Get<NodeAdminService>().AddNodesAsync(region, sku, count)).Succeeded);
+        Assert.False((await Outcome.Of(scope.Get<NodeAdminService>().AddNodesAsync(region, sku, count))).Succeeded);
         Assert.Equal(nodes, await db.Nodes.CountAsync());
     }
 
@@ -52,9 +53,9 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
         await using var scope = await SupportScope.CreateAsync(factory);
         var service = scope.Get<NodeAdminService>();
 
-        Assert.False((await service.SetNodeStateAsync(id, NodeState.Draining, " ")).Succeeded);
-        var outcome = await service.SetNodeStateAsync(id, NodeState.Draining, "Firmware update tonight");
-        var again = await service.SetNodeStateAsync(id, NodeState.Draining, "Twice");
+        Assert.False((await Outcome.Of(service.SetNodeStateAsync(id, NodeState.Draining, " "))).Succeeded);
+        var outcome = await Outcome.Of(service.SetNodeStateAsync(id, NodeState.Draining, "Firmware update tonight"));
+        var again = await Outcome.Of(service.SetNodeStateAsync(id, NodeState.Draining, "Twice"));
 
         Assert.True(outcome.Succeeded, outcome.Message);
         Assert.False(again.Succeeded);
@@ -72,7 +73,7 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
     {
         const string id = "us-east-2-h200-004";
         await using var scope = await SupportScope.CreateAsync(factory);
-        var outcome = await scope.Get<NodeAdminService>().SetNodeStateAsync(id, NodeState.Maintenance, "Replacing a fan");
+        var outcome = await Outcome.Of(scope.Get<NodeAdminService>().SetNodeStateAsync(id, NodeState.Maintenance, "Replacing a fan"));
         Assert.True(outcome.Succeeded, outcome.Message);
 
         var pool = scope.Get<Portal.Core.Pool.IGpuPoolDriver>();
@@ -110,10 +111,10 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
         Assert.True((await service.SaveRegionAsync(id, "ignored", "Test Park, Utah")).Succeeded);
         Assert.Contains(await catalog.ListRegionsAsync(), r => r.Id == id && r.Name == "Test Park, Utah");
 
-        Assert.True((await service.SetRegionRetiredAsync(id, true, "Lease ended")).Succeeded);
+        Assert.True((await Outcome.Of(service.SetRegionRetiredAsync(id, true, "Lease ended"))).Succeeded);
 
         Assert.DoesNotContain(await catalog.ListRegionsAsync(), r => r.Id == id);
-        Assert.False((await scope.Get<NodeAdminService>().AddNodesAsync(id, "a100-80gb", 1)).Succeeded);
+        Assert.False((await Outcome.Of(scope.Get<NodeAdminService>().AddNodesAsync(id, "a100-80gb", 1))).Succeeded);
         await using var db = factory.CreateDbContext(scope);
         Assert.NotNull((await db.Regions.SingleAsync(r => r.Id == id)).RetiredAt);
         Assert.Equal(["catalog.region.created", "catalog.region.renamed", "catalog.region.retired"],

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Admin;
 using Portal.Core.Catalog;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Admin;
 
@@ -34,7 +35,7 @@ public sealed class CatalogAdminModelTests(PortalFactory factory) : IClassFixtur
         Assert.True((await service.UpdateModelAsync(id, form)).Succeeded);
         Assert.Equal(["us-south-1"], (await catalog.GetModelAsync(id))!.Deployments.Select(d => d.RegionId));
 
-        Assert.True((await service.SetModelRetiredAsync(id, true, "Superseded")).Succeeded);
+        Assert.True((await Outcome.Of(service.SetModelRetiredAsync(id, true, "Superseded"))).Succeeded);
         Assert.Null(await catalog.GetModelAsync(id));
         await using var db = factory.CreateDbContext(scope);
         Assert.NotNull((await db.Models.SingleAsync(m => m.Id == id)).RetiredAt);
@@ -64,7 +65,7 @@ public sealed class CatalogAdminModelTests(PortalFactory factory) : IClassFixtur
             case ("ServingSkuId", "retired"):
                 var sku = "r" + Guid.NewGuid().ToString("N")[..6] + "-gpu";
                 Assert.True((await scope.Get<SkuAdminService>().CreateSkuAsync(new SkuForm { Id = sku, Name = sku, GpuModel = "G", Interconnect = "PCIe", PricePerGpuHour = "1" })).Succeeded);
-                Assert.True((await scope.Get<SkuAdminService>().SetSkuRetiredAsync(sku, true, "Gone")).Succeeded);
+                Assert.True((await Outcome.Of(scope.Get<SkuAdminService>().SetSkuRetiredAsync(sku, true, "Gone"))).Succeeded);
                 form.ServingSkuId = sku;
                 break;
             case ("ServingSkuId", _): form.ServingSkuId = value; break;

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Admin;
 using Portal.Core.Catalog;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Admin;
 
@@ -122,8 +123,8 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
         using var client = factory.CreatePortalClient();
         Assert.Contains(id, await ApiSkuIdsAsync(client));
 
-        Assert.False((await service.SetSkuRetiredAsync(id, true, "")).Succeeded); // a reason is required
-        var retired = await service.SetSkuRetiredAsync(id, true, "End of life");
+        Assert.False((await Outcome.Of(service.SetSkuRetiredAsync(id, true, ""))).Succeeded); // a reason is required
+        var retired = await Outcome.Of(service.SetSkuRetiredAsync(id, true, "End of life"));
 
         Assert.True(retired.Succeeded, retired.Message);
         Assert.DoesNotContain(await catalog.ListSkusAsync(new SkuFilter()), s => s.Id == id);
@@ -139,10 +140,10 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
             Assert.Equal("End of life", e.Reason);
             Assert.Equal("GpuSku", e.TargetType);
         }
-        Assert.False((await service.SetSkuRetiredAsync(id, true, "Again")).Succeeded);
+        Assert.False((await Outcome.Of(service.SetSkuRetiredAsync(id, true, "Again"))).Succeeded);
         Assert.Contains(await service.ListSkusAsync(), s => s.Id == id && s.RetiredAt != null);
 
-        Assert.True((await service.SetSkuRetiredAsync(id, false, "Back by demand")).Succeeded);
+        Assert.True((await Outcome.Of(service.SetSkuRetiredAsync(id, false, "Back by demand"))).Succeeded);
         Assert.Contains(await catalog.ListSkusAsync(new SkuFilter()), s => s.Id == id);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Admin;
 using Portal.Core.Tenancy;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Admin;
 
@@ -15,7 +16,7 @@ public sealed class TenantAdminServiceTests(PortalFactory factory) : IClassFixtu
         var tenant = await NewTenantAsync();
         await using var scope = await SupportScope.CreateAsync(factory);
 
-        var outcome = await scope.Get<TenantAdminService>().SuspendAsync(tenant.Id, "  Unpaid invoice INV-1042  ");
+        var outcome = await Outcome.Of(scope.Get<TenantAdminService>().SuspendAsync(tenant.Id, "  Unpaid invoice INV-1042  "));
 
         Assert.True(outcome.Succeeded, outcome.Message);
         await using var db = factory.CreateDbContext(scope);
@@ -46,7 +47,7 @@ public sealed class TenantAdminServiceTests(PortalFactory factory) : IClassFixtu
         var tenant = await NewTenantAsync();
         await using var scope = await SupportScope.CreateAsync(factory);
 
-        var outcome = await scope.Get<TenantAdminService>().SuspendAsync(tenant.Id, reason);
+        var outcome = await Outcome.Of(scope.Get<TenantAdminService>().SuspendAsync(tenant.Id, reason));
 
         Assert.False(outcome.Succeeded);
         Assert.Contains("reason", outcome.Message, StringComparison.OrdinalIgnoreCase);
@@ -61,9 +62,9 @@ public sealed class TenantAdminServiceTests(PortalFactory factory) : IClassFixtu
         var tenant = await NewTenantAsync();
         await using var scope = await SupportScope.CreateAsync(factory);
         var service = scope.Get<TenantAdminService>();
-        Assert.True((await service.SuspendAsync(tenant.Id, "First reason")).Succeeded);
+        Assert.True((await Outcome.Of(service.SuspendAsync(tenant.Id, "First reason"))).Succeeded);
 
-        var again = await service.SuspendAsync(tenant.Id, "Second reason");
+        var again = await Outcome.Of(service.SuspendAsync(tenant.Id, "Second reason"));
 
         Assert.False(again.Succeeded);
         Assert.Contains("already suspended", again.Message);
@@ -79,12 +80,12 @@ public sealed class TenantAdminServiceTests(PortalFactory factory) : IClassFixtu
         await using var scope = await SupportScope.CreateAsync(factory);
         var service = scope.Get<TenantAdminService>();
 
-        var early = await service.ReactivateAsync(tenant.Id, "Nothing to undo");
+        var early = await Outcome.Of(service.ReactivateAsync(tenant.Id, "Nothing to undo"));
         Assert.False(early.Succeeded);
         Assert.Contains("already active", early.Message);
 
-        Assert.True((await service.SuspendAsync(tenant.Id, "Card declined")).Succeeded);
-        var outcome = await service.ReactivateAsync(tenant.Id, "Paid by wire");
+        Assert.True((await Outcome.Of(service.SuspendAsync(tenant.Id, "Card declined"))).Succeeded);
+        var outcome = await Outcome.Of(service.ReactivateAsync(tenant.Id, "Paid by wire"));
 
         Assert.True(outcome.Succeeded, outcome.Message);
         await using var db = factory.CreateDbContext(scope);

@@ -4,6 +4,7 @@ using Portal.Core.Admin;
 using Portal.Core.Data;
 using Portal.Core.Tenancy;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Admin;
 
@@ -17,7 +18,7 @@ public sealed class UserAdminServiceTests(PortalFactory factory) : IClassFixture
         await using var scope = await SupportScope.CreateAsync(factory);
         var service = scope.Get<UserAdminService>();
 
-        var locked = await service.LockAsync(user.Id, "Chargeback fraud report");
+        var locked = await Outcome.Of(service.LockAsync(user.Id, "Chargeback fraud report"));
         Assert.True(locked.Succeeded, locked.Message);
 
         using (var client = factory.CreatePortalClient())
@@ -27,7 +28,7 @@ public sealed class UserAdminServiceTests(PortalFactory factory) : IClassFixture
             Assert.Contains("Account/Lockout", refused.Headers.Location!.OriginalString);
         }
 
-        var unlocked = await service.UnlockAsync(user.Id, "Customer verified by phone");
+        var unlocked = await Outcome.Of(service.UnlockAsync(user.Id, "Customer verified by phone"));
         Assert.True(unlocked.Succeeded, unlocked.Message);
 
         using (var client = factory.CreatePortalClient())
@@ -61,7 +62,7 @@ public sealed class UserAdminServiceTests(PortalFactory factory) : IClassFixture
         Assert.True(before!.IsLocked);
         Assert.False(before.IsLockedIndefinitely);
 
-        Assert.True((await service.UnlockAsync(user.Id, "Forgot password, verified")).Succeeded);
+        Assert.True((await Outcome.Of(service.UnlockAsync(user.Id, "Forgot password, verified"))).Succeeded);
 
         using (var client = factory.CreatePortalClient())
             await SignIn.SucceedsAsync(client, user.Email!);
@@ -74,7 +75,7 @@ public sealed class UserAdminServiceTests(PortalFactory factory) : IClassFixture
         await using var scope = await SupportScope.CreateAsync(factory);
         var self = (await scope.Get<UserAdminService>().SearchAsync(PortalFactory.SupportEmail)).Items.Single();
 
-        var outcome = await scope.Get<UserAdminService>().LockAsync(self.Id, "Testing myself");
+        var outcome = await Outcome.Of(scope.Get<UserAdminService>().LockAsync(self.Id, "Testing myself"));
 
         Assert.False(outcome.Succeeded);
         Assert.Contains("your own account", outcome.Message);
@@ -89,12 +90,12 @@ public sealed class UserAdminServiceTests(PortalFactory factory) : IClassFixture
         await using var scope = await SupportScope.CreateAsync(factory);
         var service = scope.Get<UserAdminService>();
 
-        Assert.False((await service.LockAsync(user.Id, " ")).Succeeded);
-        Assert.False((await service.UnlockAsync(user.Id, "Not locked anyway")).Succeeded);
+        Assert.False((await Outcome.Of(service.LockAsync(user.Id, " "))).Succeeded);
+        Assert.False((await Outcome.Of(service.UnlockAsync(user.Id, "Not locked anyway"))).Succeeded);
         Assert.False((await service.GetAsync(user.Id))!.IsLocked);
 
-        Assert.True((await service.LockAsync(user.Id, "Abuse report")).Succeeded);
-        var again = await service.LockAsync(user.Id, "Second time");
+        Assert.True((await Outcome.Of(service.LockAsync(user.Id, "Abuse report"))).Succeeded);
+        var again = await Outcome.Of(service.LockAsync(user.Id, "Second time"));
         Assert.False(again.Succeeded);
         Assert.Contains("already locked", again.Message);
 

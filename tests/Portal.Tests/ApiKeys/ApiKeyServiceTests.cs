@@ -46,9 +46,9 @@ public class ApiKeyServiceTests(LeaseFactory factory) : IClassFixture<LeaseFacto
             var listed = Assert.Single(await keys.ListAsync());
             Assert.Equal(("reporting", secret[..14], ApiKeyScopes.Read), (listed.Name, listed.Prefix, listed.Scopes));
             Assert.False(keys.CanManage);
-            var refused = await Assert.ThrowsAsync<ApiKeyException>(() => keys.CreateAsync("mine", ApiKeyScopes.Read));
+            var refused = await Assert.ThrowsAsync<TenantActionRefusedException>(() => keys.CreateAsync("mine", ApiKeyScopes.Read));
             Assert.Contains($"Your role ({role}) cannot create API keys", refused.Message);
-            await Assert.ThrowsAsync<ApiKeyException>(() => keys.RevokeAsync(listed.Id));
+            await Assert.ThrowsAsync<TenantActionRefusedException>(() => keys.RevokeAsync(listed.Id));
         }
         await using var owner = await factory.As(tenantId, ownerId);
         Assert.Single(await owner.Get<ApiKeyService>().ListAsync());

@@ -9,6 +9,7 @@ using Portal.Core.Batches;
 using Portal.Core.Notifications;
 using Portal.Tests.Admin;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 using Portal.Web.Admin;
 using static Portal.Tests.Batches.BatchPagesKit;
 
@@ -83,7 +84,7 @@ public sealed class BatchAdminTests(LeaseFactory factory) : IClassFixture<LeaseF
         var batch = await NewBatchAsync(factory, ada);
         await FinishAsync(factory, batch.Id, BatchStatus.InProgress, completed: 1, failed: 0, null, null);
 
-        var outcome = await support.Get<BatchAdminService>().CancelAsync(batch.Id, "Hammering the model servers");
+        var outcome = await Outcome.Of(support.Get<BatchAdminService>().CancelAsync(batch.Id, "Hammering the model servers"));
 
         Assert.True(outcome.Succeeded, outcome.Message);
         var cancelled = await ReloadAsync(factory, batch.Id);
@@ -106,9 +107,9 @@ public sealed class BatchAdminTests(LeaseFactory factory) : IClassFixture<LeaseF
         await FinishAsync(factory, finished.Id, BatchStatus.Completed, completed: 3, failed: 0, OutputLine("x"), null);
         var admin = support.Get<BatchAdminService>();
 
-        var noReason = await admin.CancelAsync(running.Id, "  ");
-        var done = await admin.CancelAsync(finished.Id, "Too late");
-        var missing = await admin.CancelAsync("batch_nosuchbatch", "Whatever");
+        var noReason = await Outcome.Of(admin.CancelAsync(running.Id, "  "));
+        var done = await Outcome.Of(admin.CancelAsync(finished.Id, "Too late"));
+        var missing = await Outcome.Of(admin.CancelAsync("batch_nosuchbatch", "Whatever"));
 
         Assert.False(noReason.Succeeded);
         Assert.Contains("Give a reason", noReason.Message);

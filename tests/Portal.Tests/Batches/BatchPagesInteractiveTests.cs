@@ -153,7 +153,7 @@ public sealed class BatchPagesInteractiveTests(LeaseFactory factory) : IClassFix
         page.WaitForAssertion(() => Assert.Contains("Your role (Viewer) can look at batches", page.Find("[data-testid=batch-read-only]").TextContent));
         Assert.Empty(page.FindComponents<InputFile>());
         Assert.Empty(page.FindAll("[data-testid=create-batch]"));
-        await Assert.ThrowsAsync<BatchException>(() => member!.Get<BatchFileService>().StoreAsync(new MemoryStream([1])));
+        await Assert.ThrowsAsync<TenantActionRefusedException>(() => member!.Get<BatchFileService>().StoreAsync(new MemoryStream([1])));
     }
 
     [Fact]

@@ -177,7 +177,7 @@ public class OpenAiBatchesApiTests(LeaseFactory factory) : IClassFixture<LeaseFa
         Assert.Equal("validating", (await JsonAsync(await read.GetAsync($"/v1/batches/{id}"))).GetProperty("status").GetString());
 
         await using var viewer = await factory.As(tenant, await NewMemberAsync(factory, tenant, TenantRole.Viewer));
-        var refused = await Assert.ThrowsAsync<BatchException>(() =>
+        var refused = await Assert.ThrowsAsync<TenantActionRefusedException>(() =>
             viewer.Get<BatchService>().CreateAsync(new BatchRequest(fileId, "/v1/embeddings", "24h", null)));
         Assert.Equal(403, refused.Status);
         Assert.Contains("Your role (Viewer) cannot create batches", refused.Message);

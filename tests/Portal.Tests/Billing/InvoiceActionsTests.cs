@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Billing;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Billing;
 
@@ -56,18 +57,18 @@ public class InvoiceActionsTests(LeaseFactory factory) : IClassFixture<LeaseFact
         await using var support = await SupportAsync();
         var billing = support.Get<BillingAdminActionService>();
 
-        Assert.False((await billing.VoidAsync(original.Id, " ")).Succeeded); // a reason is required
-        Assert.False((await billing.ReissueAsync(original.Id)).Succeeded); // only a void invoice is re-issued
-        var voided = await billing.VoidAsync(original.Id, "Wrong rate applied");
+        Assert.False((await Outcome.Of(billing.VoidAsync(original.Id, " "))).Succeeded); // a reason is required
+        Assert.False((await Outcome.Of(billing.ReissueAsync(original.Id))).Succeeded); // only a void invoice is re-issued
+        var voided = await Outcome.Of(billing.VoidAsync(original.Id, "Wrong rate applied"));
         Assert.True(voided.Succeeded, voided.Message);
-        Assert.False((await billing.MarkPaidAsync(original.Id, "TX-1")).Succeeded);
-        Assert.True((await billing.AddCreditAsync(tenantId, 1_500_000, CreditKind.Goodwill, "Apology for the wrong invoice")).Succeeded);
-        Assert.False((await billing.AddCreditAsync(tenantId, 1_500_000, CreditKind.Goodwill, "")).Succeeded);
-        Assert.False((await billing.AddCreditAsync(tenantId, -1, CreditKind.Goodwill, "negative")).Succeeded);
+        Assert.False((await Outcome.Of(billing.MarkPaidAsync(original.Id, "TX-1"))).Succeeded);
+        Assert.True((await Outcome.Of(billing.AddCreditAsync(tenantId, 1_500_000, CreditKind.Goodwill, "Apology for the wrong invoice"))).Succeeded);
+        Assert.False((await Outcome.Of(billing.AddCreditAsync(tenantId, 1_500_000, CreditKind.Goodwill, ""))).Succeeded);
+        Assert.False((await Outcome.Of(billing.AddCreditAsync(tenantId, -1, CreditKind.Goodwill, "negative"))).Succeeded);
 
-        var reissued = await billing.ReissueAsync(original.Id);
+        var reissued = await Outcome.Of(billing.ReissueAsync(original.Id));
         Assert.True(reissued.Succeeded, reissued.Message);
-        Assert.False((await billing.ReissueAsync(original.Id)).Succeeded); // already replaced
+        Assert.False((await Outcome.Of(billing.ReissueAsync(original.Id))).Succeeded); // already replaced
         var invoices = await kit.InvoicesAsync(tenantId);
         var replacement = invoices.Single(i => i.Id != original.Id);
         Assert.Equal((InvoiceState.Void, "Wrong rate applied"),
@@ -75,8 +76,8 @@ public class InvoiceActionsTests(LeaseFactory factory) : IClassFixture<LeaseFact
         Assert.Equal((original.Id, 8_500_000L, InvoiceState.Issued), (replacement.ReplacesInvoiceId, replacement.TotalMicros, replacement.State));
         Assert.NotEqual(original.Number, replacement.Number);
 
-        Assert.True((await billing.MarkPaidAsync(replacement.Id, "Bank transfer 4471")).Succeeded);
-        var refused = await billing.VoidAsync(replacement.Id, "Changed my mind");
+        Assert.True((await Outcome.Of(billing.MarkPaidAsync(replacement.Id, "Bank transfer 4471"))).Succeeded);
+        var refused = await Outcome.Of(billing.VoidAsync(replacement.Id, "Changed my mind"));
         Assert.False(refused.Succeeded);
         Assert.Contains("add a credit", refused.Message);
 

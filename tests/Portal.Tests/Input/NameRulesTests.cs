@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Leases;
+using Portal.Core.Refusals;
 using Portal.Core.Spend;
 using Portal.Core.Tenancy;
 using Portal.Tests.Admin;
@@ -61,11 +62,11 @@ public sealed class NameRulesTests(LeaseFactory factory) : IClassFixture<LeaseFa
         var organizations = scope.ServiceProvider.GetRequiredService<OrganizationService>();
         await using var owner = await factory.As(tenantId, ownerId);
 
-        var (created, errors) = await organizations.CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]);
+        var refused = await Assert.ThrowsAsync<FieldsRefusedException>(() =>
+            organizations.CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]));
         var renamed = await owner.Get<OrganizationSettingsService>().RenameAsync(name);
 
-        Assert.Null(created);
-        Assert.False(string.IsNullOrWhiteSpace(errors.GetValueOrDefault("Name")), "no message for the name");
+        Assert.False(string.IsNullOrWhiteSpace(refused.Errors.GetValueOrDefault("Name")), "no message for the name");
         Assert.False(renamed.Succeeded);
         Assert.False(string.IsNullOrWhiteSpace(renamed.Errors.GetValueOrDefault("Name")));
         await using var db = factory.CreateDbContext(scope);
@@ -82,11 +83,10 @@ public sealed class NameRulesTests(LeaseFactory factory) : IClassFixture<LeaseFa
         using var scope = factory.Services.CreateScope();
         await using var owner = await factory.As(tenantId, ownerId);
 
-        var (created, errors) = await scope.ServiceProvider.GetRequiredService<OrganizationService>()
+        var created = await scope.ServiceProvider.GetRequiredService<OrganizationService>()
             .CreateAsync(user.Id, name, "x" + Guid.NewGuid().ToString("N")[..12]);
         var renamed = await owner.Get<OrganizationSettingsService>().RenameAsync(name);
 
-        Assert.True(created is not null, string.Join("; ", errors.Values));
         Assert.Equal(name, created.Name);
         Assert.True(renamed.Succeeded, string.Join("; ", renamed.Errors.Values));
     }

@@ -31,6 +31,7 @@ public static class RoleRefusals
         BatchException b => b.Status == 403 && b.Code == "insufficient_permissions",
         ApiKeyException k => k.Message.Contains("cannot", StringComparison.Ordinal),
         TeamException t => t.Status == 403,
+        TenantActionRefusedException r => r.Status == 403 && r.Code == "forbidden",
         HttpForbiddenException => true,
         SettingsRefusedException => true,
         _ => false,
