@@ -102,7 +102,8 @@ public sealed class BillingAdminActionService(IDbContextFactory<PortalDbContext>
         invoice.PaidAt = Now;
         invoice.PaymentReference = string.IsNullOrEmpty(note) ? null : note;
         invoice.Version++;
-        audit.Add(db, BillingAdminActions.InvoicePaid, BillingAdminActions.InvoiceTarget, invoice.Id.ToString(), invoice.Number, invoice.TenantId, invoice.PaymentReference);
+        audit.Add(db, BillingAdminActions.InvoicePaid, BillingAdminActions.InvoiceTarget, invoice.Id.ToString(), invoice.Number, invoice.TenantId,
+            invoice.PaymentReference);
         if (!await TrySaveAsync(db, ct)) throw ChangedMeanwhile();
         return $"{invoice.Number} is marked paid ({Money.Format(invoice.TotalMicros)}).";
     }

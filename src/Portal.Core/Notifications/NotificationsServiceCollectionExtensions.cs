@@ -8,6 +8,7 @@ public static class NotificationsServiceCollectionExtensions
     public static IServiceCollection AddPortalNotifications(this IServiceCollection services)
     {
         services.AddSingleton<PortalChanges>();
+        services.AddSingleton<DeliveryRunThrottle>();
         services.AddScoped<Notifier>();
         services.AddTransient<DeliverNotificationEmailsJob>();
         return services;

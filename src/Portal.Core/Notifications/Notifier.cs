@@ -10,7 +10,7 @@ namespace Portal.Core.Notifications;
 /// caller's context, so they commit with the change they report; <see cref="AfterCommit"/> then
 /// wakes open pages and queues the e-mails.
 /// </summary>
-public sealed class Notifier(TimeProvider time, PortalChanges changes, IBackgroundJobClient jobs)
+public sealed class Notifier(TimeProvider time, PortalChanges changes, IBackgroundJobClient jobs, DeliveryRunThrottle deliveryRuns)
 {
     public async Task AddAsync(PortalDbContext db, Guid tenantId, string kind, string title, string body, string? link,
         string? alsoUserId = null, CancellationToken ct = default) =>
@@ -41,11 +41,7 @@ public sealed class Notifier(TimeProvider time, PortalChanges changes, IBackgrou
         changes.Publish(new PortalChange(tenantId, PortalChange.Notifications));
         // One delivery run sends everything pending, so a burst of changes needs one job, not one each;
         // anything a skipped enqueue leaves behind goes with the next run or the minutely one.
-        var now = Environment.TickCount64;
-        var last = Interlocked.Read(ref lastEnqueue);
-        if (now - last < 1000 || Interlocked.CompareExchange(ref lastEnqueue, now, last) != last) return;
-        jobs.Enqueue<DeliverNotificationEmailsJob>(j => j.RunAsync(CancellationToken.None));
+        if (deliveryRuns.TryTake())
+            jobs.Enqueue<DeliverNotificationEmailsJob>(j => j.RunAsync(CancellationToken.None));
     }
-
-    private static long lastEnqueue = long.MinValue / 2;
 }

@@ -17,8 +17,10 @@ public sealed record InvitationView(InvitationStatus Status, Guid? TenantId, str
     public string? Problem => Status switch
     {
         InvitationStatus.NotFound => "This invitation link is not valid. Check that you opened the whole link from the e-mail, or ask for a new invitation.",
-        InvitationStatus.Expired => $"This invitation to {TenantName} expired on {ExpiresAt:d MMM yyyy, HH:mm} UTC. Ask {InvitedBy ?? "an Owner or Admin"} to send a new one.",
-        InvitationStatus.Accepted => $"This invitation to {TenantName} was already used. Links work once; if you joined, open the portal and choose {TenantName}.",
+        InvitationStatus.Expired =>
+            $"This invitation to {TenantName} expired on {ExpiresAt:d MMM yyyy, HH:mm} UTC. Ask {InvitedBy ?? "an Owner or Admin"} to send a new one.",
+        InvitationStatus.Accepted =>
+            $"This invitation to {TenantName} was already used. Links work once; if you joined, open the portal and choose {TenantName}.",
         InvitationStatus.Revoked => $"This invitation to {TenantName} was withdrawn. Ask an Owner or Admin of {TenantName} if you still need access.",
         InvitationStatus.Replaced => $"A newer invitation to {TenantName} replaced this one: use the link in the latest e-mail.",
         _ => null,
@@ -68,7 +70,8 @@ public sealed class InvitationAcceptance(IDbContextFactory<PortalDbContext> dbFa
 
         var user = await db.Users.FirstOrDefaultAsync(u => u.Id == userId, ct) ?? throw TeamException.Forbidden("Sign in first.");
         if (!string.Equals(user.Email, invitation!.Email, StringComparison.OrdinalIgnoreCase))
-            throw TeamException.Forbidden($"This invitation is for {invitation.Email}, but you are signed in as {user.Email}. Sign out and sign in (or create an account) with {invitation.Email}.");
+            throw TeamException.Forbidden($"This invitation is for {invitation.Email}, but you are signed in as {user.Email}. " +
+                $"Sign out and sign in (or create an account) with {invitation.Email}.");
         if (!user.EmailConfirmed)
             throw TeamException.Forbidden($"Confirm your e-mail address ({user.Email}) first: open the link we sent you, then this invitation again.");
         if (await db.Memberships.AnyAsync(m => m.UserId == userId, ct))

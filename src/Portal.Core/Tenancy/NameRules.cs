@@ -22,7 +22,8 @@ public static class NameRules
         foreach (var rune in runes)
         {
             if (IsDirectionControl(rune.Value))
-                return "Remove the text-direction characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F): they make a name read differently from what it is.";
+                return "Remove the text-direction characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F): " +
+                    "they make a name read differently from what it is.";
             var category = Rune.GetUnicodeCategory(rune);
             if (category is UnicodeCategory.Control or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
                 return "Remove the control characters (such as tabs or line breaks) from the name.";
@@ -35,7 +36,8 @@ public static class NameRules
         if (!visible) return "Enter a name with letters, digits or symbols you can see, not only spaces or invisible characters.";
         // Names are printed on lease agreements and invoices: refuse what the embedded fonts would print as empty boxes.
         return PdfFonts.Unprintable(name) is { Count: > 0 } missing
-            ? $"Agreements and invoices cannot print {string.Join(" ", missing.Take(5))} yet. Write the name with other characters (Latin, Greek, Cyrillic, Chinese, Japanese, Korean and emoji all work)."
+            ? $"Agreements and invoices cannot print {string.Join(" ", missing.Take(5))} yet. " +
+              "Write the name with other characters (Latin, Greek, Cyrillic, Chinese, Japanese, Korean and emoji all work)."
             : null;
     }
 

@@ -9,7 +9,8 @@ using Portal.Core.Email;
 namespace Portal.Core.Tenancy;
 
 public sealed record PendingInvitation(Guid Id, string Email,
-    [property: JsonConverter(typeof(JsonStringEnumConverter<TenantRole>))] TenantRole Role, string? InvitedBy, DateTime CreatedAt, DateTime ExpiresAt, bool Expired);
+    [property: JsonConverter(typeof(JsonStringEnumConverter<TenantRole>))] TenantRole Role, string? InvitedBy, DateTime CreatedAt,
+    DateTime ExpiresAt, bool Expired);
 
 /// <summary>
 /// Invitations to the organisation: send, resend, revoke and the list of open ones. Every change goes through
@@ -64,7 +65,8 @@ public sealed class TeamInvitations(IDbContextFactory<PortalDbContext> dbFactory
         var open = await db.Invitations.FirstOrDefaultAsync(i => i.Email == normalized && i.AcceptedAt == null && i.RevokedAt == null, ct);
         if (open is not null && !open.IsExpired(now))
             throw TeamException.Conflict("already_invited",
-                $"{normalized} was already invited on {open.CreatedAt:d MMM yyyy} (link valid until {open.ExpiresAt:d MMM yyyy HH:mm} UTC). Resend or revoke that invitation instead.");
+                $"{normalized} was already invited on {open.CreatedAt:d MMM yyyy} (link valid until {open.ExpiresAt:d MMM yyyy HH:mm} UTC). " +
+                "Resend or revoke that invitation instead.");
 
         var (invitation, token) = NewInvitation(normalized, role, actor.UserId, now);
         if (open is not null)
@@ -89,7 +91,9 @@ public sealed class TeamInvitations(IDbContextFactory<PortalDbContext> dbFactory
         await using var __ = tx;
         var old = await db.Invitations.FirstOrDefaultAsync(i => i.Id == invitationId, ct)
                   ?? throw TeamException.NotFound("There is no such invitation in this organisation.");
-        if (!old.IsOpen) throw TeamException.Conflict("invitation_closed", $"The invitation for {old.Email} was already {(old.AcceptedAt is null ? "revoked" : "accepted")}.");
+        if (!old.IsOpen)
+            throw TeamException.Conflict("invitation_closed",
+                $"The invitation for {old.Email} was already {(old.AcceptedAt is null ? "revoked" : "accepted")}.");
         if (!TeamRules.CanGrant(actor.Role, old.Role))
             throw TeamException.Forbidden($"Admins cannot invite Owners; ask an Owner of {tenant.TenantName} to resend it.");
         var now = Now;
@@ -158,7 +162,8 @@ public sealed class TeamInvitations(IDbContextFactory<PortalDbContext> dbFactory
         var link = baseUri.TrimEnd('/') + "/" + InvitationToken.PathFor(token);
         var org = WebUtility.HtmlEncode(tenant.TenantName);
         var body =
-            $"<p>{WebUtility.HtmlEncode(inviter ?? "A member")} invited you to join <strong>{org}</strong> on Portal as {TeamRules.WithArticle(invitation.Role)}.</p>" +
+            $"<p>{WebUtility.HtmlEncode(inviter ?? "A member")} invited you to join <strong>{org}</strong> " +
+            $"on Portal as {TeamRules.WithArticle(invitation.Role)}.</p>" +
             $"<p><a href=\"{WebUtility.HtmlEncode(link)}\">Accept the invitation</a></p>" +
             $"<p>The link works once and expires on {invitation.ExpiresAt:d MMM yyyy, HH:mm} UTC. If you have no Portal account yet, " +
             $"create one with this address ({WebUtility.HtmlEncode(invitation.Email)}) and open the link again.</p>";

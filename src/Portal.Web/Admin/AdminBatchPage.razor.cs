@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Core.Admin;
 using Portal.Core.Batches;
-using Portal.Core.Notifications;
 using Portal.Web.Refusals;
 
 namespace Portal.Web.Admin;
@@ -14,7 +13,6 @@ public partial class AdminBatchPage
     [CascadingParameter] private HttpContext? HttpContext { get; set; }
 
     [Inject] private BatchAdminService Batches { get; set; } = default!;
-    [Inject] private PortalChanges Changes { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -22,11 +20,6 @@ public partial class AdminBatchPage
     private bool loaded;
     private bool busy;
     private List<BreadcrumbItem> breadcrumbs = [];
-
-    protected override void OnInitialized()
-    {
-        if (RendererInfo.IsInteractive) Changes.Changed += OnChanged;
-    }
 
     protected override async Task OnParametersSetAsync()
     {
@@ -42,18 +35,15 @@ public partial class AdminBatchPage
         loaded = true;
         breadcrumbs = detail is null
             ? [new("Batches", "/admin/batches"), new("Batch", null, disabled: true)]
-            : [new("Batches", "/admin/batches"), new(detail.TenantName, $"/admin/tenants/{detail.Batch.TenantId}"), new(detail.Batch.Id, null, disabled: true)];
+            : [new("Batches", "/admin/batches"), new(detail.TenantName, $"/admin/tenants/{detail.Batch.TenantId}"),
+               new(detail.Batch.Id, null, disabled: true)];
     }
 
-    // The runner moved this batch (progress, finished): show it without a reload.
-    private void OnChanged(PortalChange change)
+    // The runner moved this batch (progress, finished): LiveUpdates calls this, so it shows without a reload.
+    // A cancel in progress reloads by itself when it is done.
+    private async Task ReloadAsync()
     {
-        if (change.Kind != PortalChange.Batch || change.EntityKey != Id || busy) return;
-        _ = InvokeAsync(async () =>
-        {
-            await LoadAsync();
-            StateHasChanged();
-        });
+        if (!busy) await LoadAsync();
     }
 
     private async Task CancelAsync()
@@ -71,6 +61,4 @@ public partial class AdminBatchPage
         }
         finally { busy = false; }
     }
-
-    public void Dispose() => Changes.Changed -= OnChanged;
 }

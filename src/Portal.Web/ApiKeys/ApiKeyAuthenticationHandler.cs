@@ -47,18 +47,22 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
         {
             // OpenAI: a missing key has no code, a wrong one is invalid_api_key; both 401.
             var error = shown.Length == 0
-                ? OpenAiError.Create(401, "You didn't provide an API key. Send it in an Authorization header using Bearer auth (Authorization: Bearer sk-portal-...). Owners and Admins create keys at /settings/api-keys.", code: null)
-                : OpenAiError.Create(401, $"Incorrect API key provided: {Redact(shown)}. It is unknown or was revoked; find or create your keys at /settings/api-keys.", code: "invalid_api_key");
+                ? OpenAiError.Create(401, "You didn't provide an API key. Send it in an Authorization header using Bearer auth " +
+                    "(Authorization: Bearer sk-portal-...). Owners and Admins create keys at /settings/api-keys.", code: null)
+                : OpenAiError.Create(401, $"Incorrect API key provided: {Redact(shown)}. " +
+                    "It is unknown or was revoked; find or create your keys at /settings/api-keys.", code: "invalid_api_key");
             await error.ExecuteAsync(Context);
             return;
         }
-        await Results.Problem(statusCode: 401, title: "Unauthorized", detail: shown.Length == 0 ? "Sign in first, or send an API key." : "The API key is unknown or was revoked.")
+        await Results.Problem(statusCode: 401, title: "Unauthorized",
+                detail: shown.Length == 0 ? "Sign in first, or send an API key." : "The API key is unknown or was revoked.")
             .ExecuteAsync(Context);
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
-        const string message = "This API key's scopes do not allow this request. Owners and Admins can make a key with the scopes it needs at /settings/api-keys.";
+        const string message = "This API key's scopes do not allow this request. " +
+            "Owners and Admins can make a key with the scopes it needs at /settings/api-keys.";
         if (OpenAiApi.IsOpenAiPath(Request.Path))
             await OpenAiError.Create(403, message, code: "insufficient_permissions").ExecuteAsync(Context);
         else

@@ -38,7 +38,8 @@ public partial class AdminInvoicePage
         credits = detail is null ? [] : await Billing.CreditsAsync(detail.Invoice.TenantId);
         breadcrumbs = detail is null
             ? [new("Billing", "/admin/billing"), new("Invoice", null, disabled: true)]
-            : [new("Billing", "/admin/billing"), new(detail.TenantName, $"/admin/tenants/{detail.Invoice.TenantId}"), new(detail.Invoice.Number, null, disabled: true)];
+            : [new("Billing", "/admin/billing"), new(detail.TenantName, $"/admin/tenants/{detail.Invoice.TenantId}"),
+               new(detail.Invoice.Number, null, disabled: true)];
     }
 
     private Task MarkPaidAsync() => ActAsync(async () =>

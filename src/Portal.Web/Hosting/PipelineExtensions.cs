@@ -35,7 +35,8 @@ public static class PipelineExtensions
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.Use((context, next) =>
         {
-            if ((context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v1")) && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
+            if ((context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v1"))
+                && context.Features.Get<IStatusCodePagesFeature>() is { } pages)
                 pages.Enabled = false;
             return next(context);
         });

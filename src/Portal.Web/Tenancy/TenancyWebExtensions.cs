@@ -54,7 +54,10 @@ public static class TenancyWebExtensions
 
         api.MapGet("", (CurrentTenant tenant) => tenant.TenantId is null
             ? Results.Problem(statusCode: 404, title: "No organisation", detail: "You do not belong to an organisation yet.")
-            : Results.Ok(new { id = tenant.TenantId, name = tenant.TenantName, slug = tenant.TenantSlug, state = tenant.State.ToString(), role = tenant.Role.ToString() }));
+            : Results.Ok(new
+            {
+                id = tenant.TenantId, name = tenant.TenantName, slug = tenant.TenantSlug, state = tenant.State.ToString(), role = tenant.Role.ToString(),
+            }));
 
         api.MapGet("/members", async (IDbContextFactory<PortalDbContext> dbFactory) =>
         {

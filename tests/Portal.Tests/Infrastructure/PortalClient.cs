@@ -25,7 +25,8 @@ public sealed partial class PortalClient(HttpClient http) : IDisposable
     {
         var html = await GetPageAsync(url);
         var form = FindForm(html, formName) ?? throw new InvalidOperationException($"No form '{formName}' on {url}.");
-        var values = HiddenInput().Matches(form).ToDictionary(m => WebUtility.HtmlDecode(m.Groups["name"].Value), m => WebUtility.HtmlDecode(m.Groups["value"].Value));
+        var values = HiddenInput().Matches(form)
+            .ToDictionary(m => WebUtility.HtmlDecode(m.Groups["name"].Value), m => WebUtility.HtmlDecode(m.Groups["value"].Value));
         foreach (var (k, v) in fields) values[k] = v;
         var action = ActionAttribute().Match(form) is { Success: true } a && a.Groups[1].Value.Length > 0
             ? WebUtility.HtmlDecode(a.Groups[1].Value)

@@ -38,7 +38,8 @@ public sealed class InvitationTests(LeaseFactory factory) : IClassFixture<LeaseF
         Assert.Contains(team.TenantName, await client.GetPageAsync("/"));
         Assert.Equal(["invitation.created", "invitation.accepted"], (await factory.AuditActions(team.TenantId)).Where(a => a.StartsWith("invitation.")));
         // The Owner hears about it.
-        Assert.True(await factory.Read(db => db.Notifications.AnyAsync(n => n.TenantId == team.TenantId && n.UserId == team["owner"].Id && n.Kind == "member.joined")));
+        Assert.True(await factory.Read(db => db.Notifications.AnyAsync(n => n.TenantId == team.TenantId && n.UserId == team["owner"].Id
+            && n.Kind == "member.joined")));
 
         // A second use is refused and changes nothing.
         var again = await client.GetPageAsync($"/invitations/{token}");
@@ -152,9 +153,12 @@ public sealed class InvitationTests(LeaseFactory factory) : IClassFixture<LeaseF
     {
         var team = await factory.NewTeamAsync(("admin", TenantRole.Admin), ("member", TenantRole.Member));
 
-        var ownerByAdmin = await Assert.ThrowsAsync<TeamException>(() => factory.AsMember(team, "admin", t => t.InviteAsync(NewEmail(), TenantRole.Owner, BaseUri)));
-        var byMember = await Assert.ThrowsAsync<TeamException>(() => factory.AsMember(team, "member", t => t.InviteAsync(NewEmail(), TenantRole.Viewer, BaseUri)));
-        var bad = await Assert.ThrowsAsync<TeamException>(() => factory.AsMember(team, "owner", t => t.InviteAsync("not an address", TenantRole.Viewer, BaseUri)));
+        var ownerByAdmin = await Assert.ThrowsAsync<TeamException>(() =>
+            factory.AsMember(team, "admin", t => t.InviteAsync(NewEmail(), TenantRole.Owner, BaseUri)));
+        var byMember = await Assert.ThrowsAsync<TeamException>(() =>
+            factory.AsMember(team, "member", t => t.InviteAsync(NewEmail(), TenantRole.Viewer, BaseUri)));
+        var bad = await Assert.ThrowsAsync<TeamException>(() =>
+            factory.AsMember(team, "owner", t => t.InviteAsync("not an address", TenantRole.Viewer, BaseUri)));
         await factory.AsMember(team, "admin", t => t.InviteAsync(NewEmail(), TenantRole.Admin, BaseUri));
 
         Assert.Equal(403, ownerByAdmin.Status);

@@ -97,8 +97,16 @@ public sealed class MemberManagementTests(LeaseFactory factory) : IClassFixture<
             var (a, b) = round % 2 == 0 ? ("owner", "owner2") : ("owner2", "owner");
             using var start = new ManualResetEventSlim();
             var results = await Task.WhenAll(
-                Task.Run(() => { start.Wait(); return Outcome(() => factory.AsMember(team, a, t => t.ChangeRoleAsync(team.Memberships[b], TenantRole.Admin))); }),
-                Task.Run(() => { start.Wait(); return Outcome(() => factory.AsMember(team, b, t => t.ChangeRoleAsync(team.Memberships[a], TenantRole.Admin))); }),
+                Task.Run(() =>
+                {
+                    start.Wait();
+                    return Outcome(() => factory.AsMember(team, a, t => t.ChangeRoleAsync(team.Memberships[b], TenantRole.Admin)));
+                }),
+                Task.Run(() =>
+                {
+                    start.Wait();
+                    return Outcome(() => factory.AsMember(team, b, t => t.ChangeRoleAsync(team.Memberships[a], TenantRole.Admin)));
+                }),
                 Task.Run(() => { start.Set(); return Task.FromResult<TeamException?>(null); }));
 
             var owners = await factory.Read(db => db.Memberships.CountAsync(m => m.TenantId == team.TenantId && m.Role == TenantRole.Owner));

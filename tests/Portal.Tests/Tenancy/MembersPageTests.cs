@@ -110,7 +110,8 @@ public sealed class MembersPageTests(LeaseFactory factory) : IClassFixture<Lease
         ownerCtx.JSInterop.Mode = JSRuntimeMode.Loose;
         ownerCtx.Services.AddMudServices();
         await using var owner = await factory.As(team.TenantId, team["owner"].Id);
-        ownerCtx.Services.AddSingleton(owner.Get<CurrentTenant>()).AddSingleton(owner.Get<TeamGate>()).AddSingleton(owner.Get<TeamMembers>()).AddSingleton(owner.Get<TeamInvitations>());
+        ownerCtx.Services.AddSingleton(owner.Get<CurrentTenant>()).AddSingleton(owner.Get<TeamGate>())
+            .AddSingleton(owner.Get<TeamMembers>()).AddSingleton(owner.Get<TeamInvitations>());
         ownerCtx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         ownerCtx.Render<MudPopoverProvider>();
         var dialogs = ownerCtx.Render<MudDialogProvider>();
@@ -126,7 +127,8 @@ public sealed class MembersPageTests(LeaseFactory factory) : IClassFixture<Lease
     private async Task<(IRenderedComponent<MembersPage> Page, IRenderedComponent<MudDialogProvider> Dialogs)> RenderAsAsync(TeamTestKit.Team team, string user)
     {
         member = await factory.As(team.TenantId, team[user].Id);
-        ctx.Services.AddSingleton(member.Get<CurrentTenant>()).AddSingleton(member.Get<TeamGate>()).AddSingleton(member.Get<TeamMembers>()).AddSingleton(member.Get<TeamInvitations>());
+        ctx.Services.AddSingleton(member.Get<CurrentTenant>()).AddSingleton(member.Get<TeamGate>())
+            .AddSingleton(member.Get<TeamMembers>()).AddSingleton(member.Get<TeamInvitations>());
         ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         popovers = ctx.Render<MudPopoverProvider>();
         var dialogs = ctx.Render<MudDialogProvider>();
