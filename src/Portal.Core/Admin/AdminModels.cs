@@ -10,13 +10,6 @@ public sealed record PagedResult<T>(IReadOnlyList<T> Items, int TotalCount, int 
     internal static (int Page, int PageSize) Clamp(int page, int pageSize) => (Math.Max(1, page), Math.Clamp(pageSize, 1, 100));
 }
 
-/// <summary>What an admin action did, in words Support can read in a snackbar.</summary>
-public sealed record AdminActionResult(bool Succeeded, string Message)
-{
-    public static AdminActionResult Ok(string message) => new(true, message);
-    public static AdminActionResult Refused(string message) => new(false, message);
-}
-
 public static class AdminReason
 {
     public const int MinLength = 3;

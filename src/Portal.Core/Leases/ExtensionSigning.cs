@@ -17,7 +17,7 @@ public sealed class ExtensionSigning(
     public async Task<Lease> SignExtensionAsync(Guid leaseId, Guid amendmentId, string? signerName, bool accepted,
         string? idempotencyKey = null, CancellationToken ct = default)
     {
-        await actor.EnsureRoleAsync(TenantRole.Admin, "sign extensions", ct);
+        await actor.RequireRoleAsync(TenantRole.Admin, "sign extensions", ct);
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();

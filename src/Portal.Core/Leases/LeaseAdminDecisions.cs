@@ -5,12 +5,14 @@ using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Notifications;
 using Portal.Core.Pool;
+using Portal.Core.Refusals;
 
 namespace Portal.Core.Leases;
 
 /// <summary>
 /// Support's decisions on a tenant's lease: approve or reject one waiting for approval, terminate one that holds
-/// capacity. Each is made under the pool lock, audited, notified to the tenant and committed in one transaction.
+/// capacity. Each is made under the pool lock, audited, notified to the tenant and committed in one transaction; each
+/// returns what it did, in words for Support, or throws the refusal (<see cref="ActionRefusedException"/>), changing nothing.
 /// </summary>
 public sealed class LeaseAdminDecisions(
     IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, AuditOrigin origin, TimeProvider time, Notifier notifier, LeaseScheduler scheduler)
@@ -22,34 +24,33 @@ public sealed class LeaseAdminDecisions(
     /// Approves a lease waiting for Support: it becomes Scheduled and its provisioning is scheduled (at once
     /// when its start has passed). The tenant is notified.
     /// </summary>
-    public Task<AdminActionResult> ApproveAsync(Guid leaseId, CancellationToken ct = default) =>
+    public Task<string> ApproveAsync(Guid leaseId, CancellationToken ct = default) =>
         DecideAsync(leaseId, capacityChanged: false, async (db, lease, now) =>
         {
-            if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Approve)) return NotPending(lease);
+            if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Approve)) throw NotPending(lease);
             if (lease.End <= now)
-                return AdminActionResult.Refused("This lease's window has already passed: reject it instead. Nothing was changed.");
+                throw ActionRefusedException.Refused("This lease's window has already passed: reject it instead. Nothing was changed.");
 
             Record(db, lease, LeaseAction.Approve, now, reason: null, LeaseAdminActions.Approved, "Approved by Support.");
             var sku = await SkuNameAsync(db, lease, ct);
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease approved: {lease.Gpus} × {sku}",
                 $"Support approved your lease of {lease.Gpus} × {sku} in {lease.RegionId} from {Time(lease.Start)} to {Time(lease.End)}. It is scheduled.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
-            return null;
         }, (lease, now) =>
         {
             scheduler.LeaseSigned(lease);
-            return AdminActionResult.Ok(lease.Start <= now
+            return lease.Start <= now
                 ? "Approved. Its start has passed, so provisioning starts now."
-                : $"Approved. It is scheduled to start {Time(lease.Start)}.");
+                : $"Approved. It is scheduled to start {Time(lease.Start)}.";
         }, ct);
 
     /// <summary>Rejects a lease waiting for Support, with a reason the tenant sees; its capacity is free again at once.</summary>
-    public Task<AdminActionResult> RejectAsync(Guid leaseId, string? reason, CancellationToken ct = default)
+    public async Task<string> RejectAsync(Guid leaseId, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return Task.FromResult(AdminActionResult.Refused(error));
-        return DecideAsync(leaseId, capacityChanged: true, async (db, lease, now) =>
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
+        return await DecideAsync(leaseId, capacityChanged: true, async (db, lease, now) =>
         {
-            if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Reject)) return NotPending(lease);
+            if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Reject)) throw NotPending(lease);
 
             foreach (var a in lease.Allocations) a.Status = AllocationStatus.Released;
             foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
@@ -58,11 +59,10 @@ public sealed class LeaseAdminDecisions(
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease rejected: {lease.Gpus} × {sku}",
                 $"Support rejected your lease of {lease.Gpus} × {sku} in {lease.RegionId} from {Time(lease.Start)} to {Time(lease.End)}: {why} "
                 + "Its capacity was released and nothing is charged.", LeaseLinks.Lease(lease.Id), ct: ct);
-            return null;
         }, (lease, _) =>
         {
             if (lease.Allocations.Any(a => a.ReservedAt is not null)) scheduler.ReleaseOnPool(lease.Id);
-            return AdminActionResult.Ok("Rejected. The tenant sees your reason; the capacity is free again.");
+            return "Rejected. The tenant sees your reason; the capacity is free again.";
         }, ct);
     }
 
@@ -70,14 +70,14 @@ public sealed class LeaseAdminDecisions(
     /// Ends any signed lease that holds capacity, with a reason the tenant sees: an active one ends at the current
     /// hour (Ending), one that has not started is cancelled; no fee either way. Its capacity is free at once.
     /// </summary>
-    public Task<AdminActionResult> TerminateAsync(Guid leaseId, string? reason, CancellationToken ct = default)
+    public async Task<string> TerminateAsync(Guid leaseId, string? reason, CancellationToken ct = default)
     {
-        if (AdminReason.Validate(reason, out var why) is { } error) return Task.FromResult(AdminActionResult.Refused(error));
+        if (AdminReason.Validate(reason, out var why) is { } error) throw ActionRefusedException.Invalid(error);
         var wasActive = false;
-        return DecideAsync(leaseId, capacityChanged: true, async (db, lease, now) =>
+        return await DecideAsync(leaseId, capacityChanged: true, async (db, lease, now) =>
         {
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Terminate))
-                return AdminActionResult.Refused(lease.State switch
+                throw ActionRefusedException.Refused(lease.State switch
                 {
                     LeaseState.Held => "This is an unsigned quote: it holds nothing once it expires. Nothing was changed.",
                     LeaseState.Ending => "This lease is already ending. Nothing was changed.",
@@ -95,32 +95,33 @@ public sealed class LeaseAdminDecisions(
                 $"Support terminated your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {why} "
                 + (wasActive ? "Its GPUs are being released now." : "It will not start.") + " No cancellation fee is charged.",
                 LeaseLinks.Lease(lease.Id), ct: ct);
-            return null;
         }, (lease, _) =>
         {
             scheduler.ReleaseOnPool(lease.Id);
-            return AdminActionResult.Ok(wasActive
+            return wasActive
                 ? "Terminated. The lease is ending and its GPUs are being released; the tenant sees your reason."
-                : "Terminated. The lease is cancelled and will not start; the tenant sees your reason.");
+                : "Terminated. The lease is cancelled and will not start; the tenant sees your reason.";
         }, ct);
     }
 
     /// <summary>
-    /// One decision's frame: reads the lease under its pool's lock, lets <paramref name="decide"/> change it (or refuse,
-    /// changing nothing), commits, and only after the commit runs <paramref name="committed"/> (the pool work and the answer).
+    /// One decision's frame: reads the lease under its pool's lock, lets <paramref name="decide"/> change it (or throw its
+    /// refusal, changing nothing), commits, and only after the commit runs <paramref name="committed"/> (the pool work and the answer).
     /// </summary>
-    private async Task<AdminActionResult> DecideAsync(Guid leaseId, bool capacityChanged,
-        Func<PortalDbContext, Lease, DateTime, Task<AdminActionResult?>> decide, Func<Lease, DateTime, AdminActionResult> committed, CancellationToken ct)
+    private async Task<string> DecideAsync(Guid leaseId, bool capacityChanged,
+        Func<PortalDbContext, Lease, DateTime, Task> decide, Func<Lease, DateTime, string> committed, CancellationToken ct)
     {
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
-        if (await PoolOfAsync(db, leaseId, ct) is not { } pool) return NoSuchLease;
+        if (await PoolOfAsync(db, leaseId, ct) is not { } pool) throw ActionRefusedException.NotFound("There is no such lease.");
         var now = time.GetUtcNow().UtcDateTime;
         Lease lease;
         await using (var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct))
         {
             lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
-            if (await decide(db, lease, now) is { } refused) return refused;
-            if (!await TryCommitAsync(db, tx, lease, capacityChanged, ct)) return ChangedMeanwhile;
+            await decide(db, lease, now);
+            if (!await TryCommitAsync(db, tx, lease, capacityChanged, ct))
+                throw ActionRefusedException.Conflict("lease_changed",
+                    "The lease changed while you were deciding (a background job moved it). Reload it and try again; nothing was changed.");
         }
         return committed(lease, now);
     }
@@ -163,15 +164,11 @@ public sealed class LeaseAdminDecisions(
         }
     }
 
-    private static AdminActionResult NotPending(Lease lease) => AdminActionResult.Refused(lease.State switch
+    private static ActionRefusedException NotPending(Lease lease) => ActionRefusedException.Refused(lease.State switch
     {
         LeaseState.Held => "This quote has not been signed yet, so there is nothing to decide. Nothing was changed.",
         _ => $"This lease is {lease.State}, not waiting for approval{(lease.DecidedAt is { } at ? $" (decided {Time(at)})" : "")}. Nothing was changed.",
     });
-
-    private static readonly AdminActionResult NoSuchLease = AdminActionResult.Refused("There is no such lease.");
-    private static readonly AdminActionResult ChangedMeanwhile =
-        AdminActionResult.Refused("The lease changed while you were deciding (a background job moved it). Reload it and try again; nothing was changed.");
 
     private static string Time(DateTime utc) => LeaseAgreement.FormatTime(utc);
 }

@@ -25,7 +25,7 @@ public sealed class LeaseCancelling(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
-        await actor.EnsureRoleAsync(found.State == LeaseState.Held ? TenantRole.Member : TenantRole.Admin, "cancel signed leases", ct);
+        await actor.RequireRoleAsync(found.State == LeaseState.Held ? TenantRole.Member : TenantRole.Admin, "cancel signed leases", ct);
 
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
         var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
@@ -68,7 +68,7 @@ public sealed class LeaseCancelling(
     /// </summary>
     public async Task<Lease> ReleaseAsync(Guid leaseId, CancellationToken ct = default)
     {
-        await actor.EnsureRoleAsync(TenantRole.Admin, "release leases", ct);
+        await actor.RequireRoleAsync(TenantRole.Admin, "release leases", ct);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var found = await db.Set<Lease>().AsNoTracking().FirstOrDefaultAsync(l => l.Id == leaseId, ct) ?? throw LeaseException.NotFound();
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);

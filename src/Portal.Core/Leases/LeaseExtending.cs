@@ -54,7 +54,7 @@ public sealed class LeaseExtending(
     /// <summary>Quotes an extension by <paramref name="hours"/> on the same nodes and holds it like a quote.</summary>
     public async Task<LeaseAmendment> QuoteExtensionAsync(Guid leaseId, int hours, string? idempotencyKey = null, CancellationToken ct = default)
     {
-        await actor.EnsureRoleAsync(TenantRole.Admin, "extend leases", ct);
+        await actor.RequireRoleAsync(TenantRole.Admin, "extend leases", ct);
         if (hours < 1 || hours > Options.MaxHours) throw LeaseException.Invalid($"Extend by 1 to {Options.MaxHours} hours.");
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);

@@ -15,17 +15,6 @@ public sealed class LeaseLimits(TimeProvider time, IOptions<LeaseOptions> option
     private LeaseOptions Options => options.Value;
 
     /// <summary>
-    /// The pool lock serialises one pool only; on PostgreSQL the tenant's row is locked too (always after the pool's,
-    /// so no two transactions wait on each other), so quotes of one tenant in two pools at the same instant cannot both
-    /// fit under its quota, open holds and spend limit. SQLite's single writer already serialises them.
-    /// </summary>
-    private static async Task LockTenantAsync(PortalDbContext db, Guid tenantId, CancellationToken ct)
-    {
-        if (db.Database.IsNpgsql())
-            await db.Database.SqlQuery<int>($"SELECT 1 AS \"Value\" FROM \"Tenants\" WHERE \"Id\" = {tenantId} FOR UPDATE").ToListAsync(ct);
-    }
-
-    /// <summary>
     /// A new hold (a quote or an extension quote) against the organisation's limits, in one query under the tenant's lock:
     /// its open holds (<see cref="LeaseOptions.MaxOpenHolds"/>), its GPU quota for the SKU (live holds count like signed
     /// leases), and its monthly spend limit: refused when the hours in any month they touch would take that month's
@@ -33,7 +22,9 @@ public sealed class LeaseLimits(TimeProvider time, IOptions<LeaseOptions> option
     /// </summary>
     internal async Task CheckAsync(PortalDbContext db, Guid tenantId, QuotaQuestion quota, int gpus, SpendAddition add, CancellationToken ct)
     {
-        await LockTenantAsync(db, tenantId, ct);
+        // The pool lock serialises one pool only; the tenant's turn (always taken after the pool's, so no two transactions
+        // wait on each other) makes quotes of one tenant in two pools at once unable to both fit under its limits.
+        await db.Locks.LockTenantAsync(db, tenantId, ct);
         var now = time.GetUtcNow().UtcDateTime;
         var facts = await SpendFactsQuery.For(db, tenantId, now, add.End, includeHolds: true, quota).AsNoTracking().FirstAsync(ct);
         var what = quota.ExceptLeaseId is null ? "This lease" : "This extension";

@@ -26,7 +26,7 @@ public sealed class LeaseQuoting(
     /// </summary>
     public async Task<Lease> HoldAsync(LeaseRequest request, string? idempotencyKey = null, CancellationToken ct = default)
     {
-        await actor.EnsureRoleAsync(TenantRole.Member, "quote leases", ct);
+        await actor.RequireRoleAsync(TenantRole.Member, "quote leases", ct);
         var tenantId = actor.TenantId!.Value;
         var now = time.GetUtcNow().UtcDateTime;
         var errors = request.Validate(Options, now);

@@ -23,7 +23,7 @@ public sealed class LeaseSigning(
     /// </summary>
     public async Task<Lease> SignAsync(Guid leaseId, string? signerName, bool accepted, string? idempotencyKey = null, CancellationToken ct = default)
     {
-        await actor.EnsureRoleAsync(TenantRole.Admin, "sign leases", ct);
+        await actor.RequireRoleAsync(TenantRole.Admin, "sign leases", ct);
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // One round trip for everything read before the lock: the lease, the organisation's state and the agreement's names.

@@ -4,13 +4,15 @@ using Portal.Core.Admin;
 using Portal.Core.Audit;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Refusals;
 using Portal.Core.Spend;
 
 namespace Portal.Core.Leases;
 
 /// <summary>
 /// Support's settings of what a tenant may lease: whether it is verified (which defaults apply), its spend ceiling and
-/// its GPU quota per SKU, each change audited. Leases already signed stay as they are.
+/// its GPU quota per SKU, each change audited. Leases already signed stay as they are. Each setter returns what it did,
+/// in words for Support, or throws the refusal (<see cref="ActionRefusedException"/>), changing nothing.
 /// </summary>
 public sealed class TenantLimitsAdmin(
     IDbContextFactory<PortalDbContext> dbFactory, AuditLog audit, TimeProvider time, IOptions<LeaseOptions> options, IOptions<SpendOptions> spendOptions)
@@ -41,15 +43,15 @@ public sealed class TenantLimitsAdmin(
     /// Sets the tenant's spend ceiling: the highest monthly spend limit its Owners may set (their limit, when higher, is
     /// capped at it); null returns it to the default. Leases already signed stay.
     /// </summary>
-    public async Task<AdminActionResult> SetSpendCeilingAsync(Guid tenantId, long? micros, CancellationToken ct = default)
+    public async Task<string> SetSpendCeilingAsync(Guid tenantId, long? micros, CancellationToken ct = default)
     {
         if (micros is < 0 or > SpendOptions.MaxCeilingMicros)
-            return AdminActionResult.Refused($"A spend ceiling is between $0 and {Money.Format(SpendOptions.MaxCeilingMicros)}. Nothing was changed.");
+            throw ActionRefusedException.Invalid($"A spend ceiling is between $0 and {Money.Format(SpendOptions.MaxCeilingMicros)}. Nothing was changed.");
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == tenantId, ct);
-        if (tenant is null) return AdminActionResult.Refused("There is no such tenant.");
+        if (tenant is null) throw ActionRefusedException.NotFound("There is no such tenant.");
         if (tenant.SpendCeilingMicros == micros)
-            return AdminActionResult.Ok($"The spend ceiling of {tenant.Name} is already {Ceiling(micros, tenant.Verified)}.");
+            return $"The spend ceiling of {tenant.Name} is already {Ceiling(micros, tenant.Verified)}.";
 
         var change = $"Spend ceiling {Ceiling(tenant.SpendCeilingMicros, tenant.Verified)} → {Ceiling(micros, tenant.Verified)}";
         tenant.SpendCeilingMicros = micros;
@@ -57,42 +59,42 @@ public sealed class TenantLimitsAdmin(
         await db.SaveChangesAsync(ct);
         var capped = tenant.SpendLimitMicros > spendOptions.Value.CeilingFor(micros, tenant.Verified)
             ? $" The Owners' monthly limit of {Money.Format(tenant.SpendLimitMicros.Value)} is capped at it." : "";
-        return AdminActionResult.Ok($"{tenant.Name}: {change}.{capped} Leases already signed are not affected.");
+        return $"{tenant.Name}: {change}.{capped} Leases already signed are not affected.";
     }
 
     /// <summary>Sets the most GPUs of a SKU the tenant may hold at once; null removes the quota so the default applies.</summary>
-    public async Task<AdminActionResult> SetGpuQuotaAsync(Guid tenantId, string skuId, int? maxGpus, CancellationToken ct = default)
+    public async Task<string> SetGpuQuotaAsync(Guid tenantId, string skuId, int? maxGpus, CancellationToken ct = default)
     {
         if (maxGpus is < 0 or > MaxGpuQuota)
-            return AdminActionResult.Refused($"A GPU quota is between 0 and {MaxGpuQuota:N0}. Nothing was changed.");
+            throw ActionRefusedException.Invalid($"A GPU quota is between 0 and {MaxGpuQuota:N0}. Nothing was changed.");
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         var found = await db.Tenants.Where(t => t.Id == tenantId).Select(t => new { t.Name, t.Verified }).FirstOrDefaultAsync(ct);
-        if (found is null) return AdminActionResult.Refused("There is no such tenant.");
+        if (found is null) throw ActionRefusedException.NotFound("There is no such tenant.");
         var (tenantName, verified) = (found.Name, found.Verified);
-        if (!await db.GpuSkus.AnyAsync(s => s.Id == skuId, ct)) return AdminActionResult.Refused($"There is no GPU SKU '{skuId}'.");
+        if (!await db.GpuSkus.AnyAsync(s => s.Id == skuId, ct)) throw ActionRefusedException.NotFound($"There is no GPU SKU '{skuId}'.");
 
         var row = await db.Set<GpuQuota>().FirstOrDefaultAsync(q => q.TenantId == tenantId && q.SkuId == skuId, ct);
-        if (row?.MaxGpus == maxGpus) return AdminActionResult.Ok($"The {skuId} quota of {tenantName} is already {Quota(maxGpus, verified)}.");
+        if (row?.MaxGpus == maxGpus) return $"The {skuId} quota of {tenantName} is already {Quota(maxGpus, verified)}.";
         var change = $"{skuId} quota {Quota(row?.MaxGpus, verified)} → {Quota(maxGpus, verified)}";
         if (maxGpus is null) db.Remove(row!);
         else if (row is null) db.Add(new GpuQuota { TenantId = tenantId, SkuId = skuId, MaxGpus = maxGpus.Value });
         else row.MaxGpus = maxGpus.Value;
         audit.Add(db, LeaseAdminActions.GpuQuotaSet, LeaseAdminActions.TenantTarget, tenantId.ToString(), tenantName, tenantId, change);
         await db.SaveChangesAsync(ct);
-        return AdminActionResult.Ok($"{tenantName}: {change}. Leases already signed are not affected.");
+        return $"{tenantName}: {change}. Leases already signed are not affected.";
     }
 
     /// <summary>
     /// Marks a tenant verified (Support checked who it is: the default GPU quota and spend ceiling apply) or takes that back
     /// (the low unverified defaults apply again). A quota or ceiling Support set stays either way. Audited.
     /// </summary>
-    public async Task<AdminActionResult> SetVerifiedAsync(Guid tenantId, bool verified, CancellationToken ct = default)
+    public async Task<string> SetVerifiedAsync(Guid tenantId, bool verified, CancellationToken ct = default)
     {
         await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
         var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.Id == tenantId, ct);
-        if (tenant is null) return AdminActionResult.Refused("There is no such tenant.");
+        if (tenant is null) throw ActionRefusedException.NotFound("There is no such tenant.");
         if (tenant.Verified == verified)
-            return AdminActionResult.Ok($"{tenant.Name} is already {(verified ? "verified" : "unverified")}.");
+            return $"{tenant.Name} is already {(verified ? "verified" : "unverified")}.";
 
         tenant.Verified = verified;
         var ceiling = Money.Format(spendOptions.Value.CeilingFor(null, verified));
@@ -100,8 +102,8 @@ public sealed class TenantLimitsAdmin(
         audit.Add(db, verified ? LeaseAdminActions.Verified : LeaseAdminActions.Unverified, LeaseAdminActions.TenantTarget,
             tenantId.ToString(), tenant.Name, tenantId, $"{(verified ? "Verified" : "Unverified")}: {defaults}");
         await db.SaveChangesAsync(ct);
-        return AdminActionResult.Ok($"{tenant.Name} is {(verified ? "verified" : "no longer verified")}: {defaults} " +
-            "(quotas and a ceiling set here still win). Leases already signed are not affected.");
+        return $"{tenant.Name} is {(verified ? "verified" : "no longer verified")}: {defaults} " +
+            "(quotas and a ceiling set here still win). Leases already signed are not affected.";
     }
 
     private string Ceiling(long? micros, bool verified) =>

@@ -3,6 +3,7 @@ using MudBlazor;
 using Portal.Core.Admin;
 using Portal.Core.Leases;
 using Portal.Core.Notifications;
+using Portal.Web.Refusals;
 
 namespace Portal.Web.Admin;
 
@@ -83,13 +84,12 @@ public partial class AdminLeasePage
         if (reason is not null) await ActAsync(() => Decisions.TerminateAsync(Id, reason));
     }
 
-    private async Task ActAsync(Func<Task<AdminActionResult>> act)
+    private async Task ActAsync(Func<Task<string>> act)
     {
         busy = true;
         try
         {
-            var outcome = await act();
-            Snackbar.Add(outcome.Message, outcome.Succeeded ? Severity.Success : Severity.Error);
+            await Snackbar.ReportAsync(act);
             await LoadAsync();
         }
         finally

@@ -1,4 +1,3 @@
-using Portal.Core.Batches;
 using Portal.Web.ApiKeys;
 
 namespace Portal.Web.Batches;
@@ -6,7 +5,8 @@ namespace Portal.Web.Batches;
 /// <summary>
 /// The OpenAI-compatible API under /v1 (Files, Batches, Models), so the official OpenAI SDKs work by changing only
 /// the base URL to the portal's <c>/v1</c>. API keys only (<c>Authorization: Bearer sk-portal-...</c>): Read keys
-/// read, Batches keys also upload, create and cancel. Errors use OpenAI's shape; another organisation's ids are 404.
+/// read, Batches keys also upload, create and cancel. Refusals are answered in OpenAI's shape by the refusal middleware
+/// (<see cref="Portal.Web.Refusals.RefusalResponses"/>); another organisation's ids are 404.
 /// </summary>
 public static class OpenAiApi
 {
@@ -16,8 +16,7 @@ public static class OpenAiApi
 
     public static WebApplication MapOpenAiApi(this WebApplication app)
     {
-        var api = app.MapGroup(Base).RequireAuthorization(ApiKeysWebExtensions.OpenAiPolicy).WithTags("OpenAI-compatible")
-            .AddEndpointFilter(Errors);
+        var api = app.MapGroup(Base).RequireAuthorization(ApiKeysWebExtensions.OpenAiPolicy).WithTags("OpenAI-compatible");
 
         api.MapPost("/files", OpenAiFileEndpoints.UploadAsync)
             .WithSummary("Upload a batch input file (multipart: file, purpose=batch)")
@@ -46,17 +45,5 @@ public static class OpenAiApi
         // OpenAI's answer to a path or method it does not serve.
         api.MapFallback("{**path}", (HttpRequest r) => OpenAiError.Create(404, $"Invalid URL ({r.Method} {r.Path})")).ExcludeFromDescription();
         return app;
-    }
-
-    private static async ValueTask<object?> Errors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        try
-        {
-            return await next(context);
-        }
-        catch (BatchException e)
-        {
-            return OpenAiError.From(e);
-        }
     }
 }

@@ -3,8 +3,8 @@ namespace Portal.Web.Leases;
 /// <summary>
 /// The REST API under /api/v1/leases, for the signed-in member's organisation (cookie), or an API key's
 /// (<c>Authorization: Bearer sk-portal-...</c>: the Read scope reads, the Leases scope also acts as an Admin). Another tenant's
-/// lease is a 404 like one that does not exist; refusals are problem details (<see cref="LeaseProblems"/>) carrying the
-/// <see cref="Portal.Core.Leases.LeaseException"/>'s code. POSTs that create something honour an
+/// lease is a 404 like one that does not exist; refusals are problem details (<see cref="Portal.Web.Refusals.RefusalProblem"/>) carrying the
+/// refusal's code. POSTs that create something honour an
 /// <c>Idempotency-Key</c> header: the same key again answers with what the first request made. This class only maps the
 /// routes and describes them; the handlers are in the <c>Lease…Endpoints</c> classes.
 /// </summary>
@@ -19,7 +19,7 @@ public static class LeaseApi
 
     public static WebApplication MapLeaseApi(this WebApplication app)
     {
-        var api = app.MapGroup(Base).RequireAuthorization(ApiKeys.ApiKeysWebExtensions.LeasesPolicy).WithTags("Leases").AddEndpointFilter(LeaseProblems.Filter)
+        var api = app.MapGroup(Base).RequireAuthorization(ApiKeys.ApiKeysWebExtensions.LeasesPolicy).WithTags("Leases")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
         api.MapPost("/quote", LeaseQuoteEndpoints.QuoteAsync)

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 using MudBlazor;
 using Portal.Core.Capacity;
 using Portal.Core.Leases;
+using Portal.Core.Refusals;
 using Portal.Core.Tenancy;
+using Portal.Web.Refusals;
 
 namespace Portal.Web.Leases;
 
@@ -29,7 +31,7 @@ public partial class LeasePage
     private Lease? lease;
     private AgreementTerms? terms;
     private DateTime? extendableUntil;
-    private LeaseException? actionError;
+    private ActionRefusedException? actionError;
     private bool busy;
     private List<BreadcrumbItem> breadcrumbs = [];
 
@@ -101,10 +103,12 @@ public partial class LeasePage
         actionError = null;
         try
         {
-            await action();
-            Snackbar.Add(done, Severity.Success);
+            actionError = await PageRefusals.RefusedAsync(async () =>
+            {
+                await action();
+                Snackbar.Add(done, Severity.Success);
+            });
         }
-        catch (LeaseException e) { actionError = e; }
         finally { busy = false; }
         await ReloadAsync();
     }

@@ -3,7 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 using Portal.Core.Data;
 using Portal.Core.Leases;
+using Portal.Core.Refusals;
 using Portal.Core.Tenancy;
+using Portal.Web.Refusals;
 
 namespace Portal.Web.Leases;
 
@@ -28,7 +30,7 @@ public partial class LeaseReviewPage
     private AgreementTerms? terms;
     private List<string> signers = [];
     private bool busy, leaving;
-    private LeaseException? error;
+    private ActionRefusedException? error;
     private Timer? ticker;
     private List<BreadcrumbItem> breadcrumbs = [];
 
@@ -78,15 +80,14 @@ public partial class LeaseReviewPage
         error = null;
         try
         {
-            await Signing.SignAsync(Id, signature.FullName, signature.Accepted, signKey);
-            Snackbar.Add("Signed.", Severity.Success);
-            leaving = true;
-            Navigation.NavigateTo($"/leases/{Id}");
-        }
-        catch (LeaseException e)
-        {
-            error = e;
-            if (e.Code is "hold_expired" or "already_signed" or "lease_changed") await LoadAsync();
+            error = await PageRefusals.RefusedAsync(async () =>
+            {
+                await Signing.SignAsync(Id, signature.FullName, signature.Accepted, signKey);
+                Snackbar.Add("Signed.", Severity.Success);
+                leaving = true;
+                Navigation.NavigateTo($"/leases/{Id}");
+            });
+            if (error?.Code is "hold_expired" or "already_signed" or "lease_changed") await LoadAsync();
         }
         finally { busy = false; }
     }
@@ -98,15 +99,14 @@ public partial class LeaseReviewPage
         error = null;
         try
         {
-            await Cancelling.CancelAsync(Id);
-            Snackbar.Add("Quote discarded; its capacity is free again.", Severity.Info);
-            leaving = true;
-            Navigation.NavigateTo("/leases");
-        }
-        catch (LeaseException e)
-        {
-            error = e;
-            await LoadAsync();
+            error = await PageRefusals.RefusedAsync(async () =>
+            {
+                await Cancelling.CancelAsync(Id);
+                Snackbar.Add("Quote discarded; its capacity is free again.", Severity.Info);
+                leaving = true;
+                Navigation.NavigateTo("/leases");
+            });
+            if (error is not null) await LoadAsync();
         }
         finally { busy = false; }
     }

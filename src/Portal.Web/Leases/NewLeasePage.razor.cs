@@ -5,8 +5,10 @@ using MudBlazor;
 using Portal.Core.Capacity;
 using Portal.Core.Catalog;
 using Portal.Core.Leases;
+using Portal.Core.Refusals;
 using Portal.Core.Tenancy;
 using Portal.Web.Components;
+using Portal.Web.Refusals;
 
 namespace Portal.Web.Leases;
 
@@ -51,7 +53,7 @@ public partial class NewLeasePage
     private FitCheck? check;
     private List<LeaseAlternative> alternatives = [];
     private bool checking, holding, checkFailed;
-    private LeaseException? holdError;
+    private ActionRefusedException? holdError;
     private CancellationTokenSource? pending;
     private OrganizationLimitsPanel? limitsPanel;
 
@@ -202,14 +204,14 @@ public partial class NewLeasePage
         holdError = null;
         try
         {
-            var lease = await Quoting.HoldAsync(Request, quoteKey);
-            Navigation.NavigateTo($"/leases/{lease.Id}/review");
-        }
-        catch (LeaseException e)
-        {
-            holdError = e;
+            holdError = await PageRefusals.RefusedAsync(async () =>
+            {
+                var lease = await Quoting.HoldAsync(Request, quoteKey);
+                Navigation.NavigateTo($"/leases/{lease.Id}/review");
+            });
+            if (holdError is null) return;
             if (limitsPanel is not null) await limitsPanel.ReloadAsync();
-            if (e is NoCapacityException none)
+            if (holdError is NoCapacityException none)
             {
                 // Someone took it meanwhile: offer the windows the refusal names, and what else there is.
                 check = new FitCheck(false, check?.Price, none.Message, none.EarlierWindows, none.LaterWindows, []);

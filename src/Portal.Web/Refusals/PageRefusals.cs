@@ -10,7 +10,13 @@ namespace Portal.Web.Refusals;
 public static class PageRefusals
 {
     /// <summary>Runs <paramref name="action"/>: null when it was done, else the refusal's message (for an inline alert).</summary>
-    public static async Task<string?> RefusalAsync(Func<Task> action)
+    public static async Task<string?> RefusalAsync(Func<Task> action) => (await RefusedAsync(action))?.Message;
+
+    /// <summary>
+    /// Runs <paramref name="action"/>: null when it was done, else the refusal itself, for a page that shows its code or
+    /// acts on it (a lease's quote that expired is quoted again; a lease without capacity offers the free windows).
+    /// </summary>
+    public static async Task<ActionRefusedException?> RefusedAsync(Func<Task> action)
     {
         try
         {
@@ -19,7 +25,7 @@ public static class PageRefusals
         }
         catch (ActionRefusedException e)
         {
-            return e.Message;
+            return e;
         }
     }
 

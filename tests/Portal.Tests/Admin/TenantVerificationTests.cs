@@ -2,9 +2,11 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Catalog;
 using Portal.Core.Leases;
+using Portal.Core.Refusals;
 using Portal.Core.Spend;
 using Portal.Tests.Infrastructure;
 using Portal.Tests.Leases;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Admin;
 
@@ -28,7 +30,8 @@ public sealed class TenantVerificationTests(QuoteLimitsFactory factory) : IClass
         Assert.Equal("quota_exceeded", refused.Code);
         Assert.Contains("quota is 8", refused.Message);
         Assert.Contains("contact Support to verify yours and raise it", refused.Message);
-        var limit = await member.Get<OrganizationSettingsService>().SetSpendLimitAsync(5_000 * Money.MicrosPerDollar);
+        var limit = await Assert.ThrowsAsync<FieldsRefusedException>(() =>
+            member.Get<OrganizationSettingsService>().SetSpendLimitAsync(5_000 * Money.MicrosPerDollar));
         Assert.Contains("at most $1,000.00", limit.Errors["SpendLimit"]);
         Assert.Contains("contact Support to verify", limit.Errors["SpendLimit"]);
 
@@ -39,17 +42,17 @@ public sealed class TenantVerificationTests(QuoteLimitsFactory factory) : IClass
         Assert.Equal(8, before.DefaultGpuQuota);
         Assert.Equal(1_000 * Money.MicrosPerDollar, before.EffectiveSpendCeilingMicros);
 
-        Assert.True((await admin.SetVerifiedAsync(tenantId, true)).Succeeded);
+        Assert.True((await Outcome.Of(admin.SetVerifiedAsync(tenantId, true))).Succeeded);
         var after = await admin.LimitsAsync(tenantId);
         Assert.True(after!.Verified);
         Assert.Equal(256, after.DefaultGpuQuota);
         Assert.Equal(500_000 * Money.MicrosPerDollar, after.EffectiveSpendCeilingMicros);
         Assert.Equal(LeaseState.Held, (await member.Quoting.HoldAsync(sixteen)).State);
-        Assert.True((await member.Get<OrganizationSettingsService>().SetSpendLimitAsync(5_000 * Money.MicrosPerDollar)).Succeeded);
+        Assert.True((await Outcome.Of(member.Get<OrganizationSettingsService>().SetSpendLimitAsync(5_000 * Money.MicrosPerDollar))).Succeeded);
 
         // A quota Support sets wins over the defaults, verified or not; unverifying brings the low defaults back.
-        Assert.True((await admin.SetGpuQuotaAsync(tenantId, A100, 20)).Succeeded);
-        Assert.True((await admin.SetVerifiedAsync(tenantId, false)).Succeeded);
+        Assert.True((await Outcome.Of(admin.SetGpuQuotaAsync(tenantId, A100, 20))).Succeeded);
+        Assert.True((await Outcome.Of(admin.SetVerifiedAsync(tenantId, false))).Succeeded);
         Assert.Equal(20, (await admin.LimitsAsync(tenantId))!.Quotas.Single(q => q.SkuId == A100).EffectiveMaxGpus);
         Assert.Equal(4, (await member.Quoting.HoldAsync(sixteen with { Gpus = 4 })).Gpus);
         var overQuota = await Assert.ThrowsAsync<LeaseException>(() => member.Quoting.HoldAsync(sixteen with { Gpus = 1, Start = sixteen.Start.AddHours(1) }));

@@ -1,6 +1,7 @@
 using Portal.Core.Catalog;
 using Portal.Core.Leases;
 using Portal.Tests.Admin;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Leases;
 
@@ -18,7 +19,7 @@ public sealed class HoldLimitsTests(QuoteLimitsFactory factory) : IClassFixture<
     {
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         await using (var support = await SupportScope.CreateAsync(factory))
-            Assert.True((await support.Get<TenantLimitsAdmin>().SetGpuQuotaAsync(tenantId, A100, 8)).Succeeded);
+            Assert.True((await Outcome.Of(support.Get<TenantLimitsAdmin>().SetGpuQuotaAsync(tenantId, A100, 8))).Succeeded);
         await using var member = await factory.As(tenantId, ownerId);
         var start = factory.ThisHour.AddHours(200);
         var lease = await member.Quoting.HoldAsync(new LeaseRequest(Region, A100, 8, start, 3));

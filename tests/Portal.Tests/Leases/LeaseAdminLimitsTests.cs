@@ -5,6 +5,7 @@ using Portal.Core.Catalog;
 using Portal.Core.Leases;
 using Portal.Tests.Admin;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Leases;
 
@@ -48,11 +49,11 @@ public class LeaseAdminLimitsTests(LeaseFactory factory) : IClassFixture<LeaseFa
         var (client, tenantId, _) = await LeaseApiCalls.NewOwnerAsync(factory);
         await using var support = await SupportScope.CreateAsync(factory);
         var admin = support.Get<TenantLimitsAdmin>();
-        Assert.True((await admin.SetGpuQuotaAsync(tenantId, "h200-141gb", 8)).Succeeded);
-        Assert.True((await admin.SetSpendCeilingAsync(tenantId, 100 * Money.MicrosPerDollar)).Succeeded);
-        Assert.False((await admin.SetGpuQuotaAsync(tenantId, "h200-141gb", -1)).Succeeded);
-        Assert.False((await admin.SetGpuQuotaAsync(tenantId, "tpu-v9", 8)).Succeeded);
-        Assert.False((await admin.SetSpendCeilingAsync(tenantId, -5)).Succeeded);
+        Assert.True((await Outcome.Of(admin.SetGpuQuotaAsync(tenantId, "h200-141gb", 8))).Succeeded);
+        Assert.True((await Outcome.Of(admin.SetSpendCeilingAsync(tenantId, 100 * Money.MicrosPerDollar))).Succeeded);
+        Assert.False((await Outcome.Of(admin.SetGpuQuotaAsync(tenantId, "h200-141gb", -1))).Succeeded);
+        Assert.False((await Outcome.Of(admin.SetGpuQuotaAsync(tenantId, "tpu-v9", 8))).Succeeded);
+        Assert.False((await Outcome.Of(admin.SetSpendCeilingAsync(tenantId, -5))).Succeeded);
         var start = factory.ThisHour.AddHours(80);
         await LeaseApiCalls.QuoteAsync(client, LeaseApiTests.Body("h200-141gb", 4, start, 4)); // $52.64
 
@@ -72,8 +73,8 @@ public class LeaseAdminLimitsTests(LeaseFactory factory) : IClassFixture<LeaseFa
         Assert.Null(limits.Quotas.Single(q => q.SkuId == "h100-sxm-80gb").MaxGpus);
 
         // Back to the defaults: the same quote goes through.
-        Assert.True((await admin.SetGpuQuotaAsync(tenantId, "h200-141gb", null)).Succeeded);
-        Assert.True((await admin.SetSpendCeilingAsync(tenantId, null)).Succeeded);
+        Assert.True((await Outcome.Of(admin.SetGpuQuotaAsync(tenantId, "h200-141gb", null))).Succeeded);
+        Assert.True((await Outcome.Of(admin.SetSpendCeilingAsync(tenantId, null))).Succeeded);
         await LeaseApiCalls.QuoteAsync(client, LeaseApiTests.Body("h200-141gb", 8, start, 4));
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);

@@ -5,6 +5,7 @@ using Portal.Core.Catalog;
 using Portal.Core.Leases;
 using Portal.Tests.Admin;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Leases;
 
@@ -28,8 +29,8 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var queries = support.Get<LeaseAdminQueries>();
         Assert.Contains(await queries.ApprovalQueueAsync(), r => r.Id == signed.Id && r.Gpus == 72);
 
-        var approved = await admin.ApproveAsync(signed.Id);
-        var again = await admin.ApproveAsync(signed.Id);
+        var approved = await Outcome.Of(admin.ApproveAsync(signed.Id));
+        var again = await Outcome.Of(admin.ApproveAsync(signed.Id));
 
         Assert.True(approved.Succeeded, approved.Message);
         Assert.False(again.Succeeded);
@@ -61,8 +62,8 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
 
         await using var support = await SupportScope.CreateAsync(factory);
         var admin = support.Get<LeaseAdminDecisions>();
-        var withoutReason = await admin.RejectAsync(id, "  ");
-        var rejected = await admin.RejectAsync(id, "Over the credit line agreed with sales");
+        var withoutReason = await Outcome.Of(admin.RejectAsync(id, "  "));
+        var rejected = await Outcome.Of(admin.RejectAsync(id, "Over the credit line agreed with sales"));
 
         Assert.False(withoutReason.Succeeded);
         Assert.True(rejected.Succeeded, rejected.Message);
@@ -91,7 +92,7 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.False(await OthersFitAsync(rest));
 
         await using var support = await SupportScope.CreateAsync(factory);
-        var terminated = await support.Get<LeaseAdminDecisions>().TerminateAsync(id, "Abuse report #4711: crypto mining");
+        var terminated = await Outcome.Of(support.Get<LeaseAdminDecisions>().TerminateAsync(id, "Abuse report #4711: crypto mining"));
 
         Assert.True(terminated.Succeeded, terminated.Message);
         Assert.True(await OthersFitAsync(rest));
@@ -118,9 +119,9 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
 
         await using var support = await SupportScope.CreateAsync(factory);
         var admin = support.Get<LeaseAdminDecisions>();
-        var noReason = await admin.TerminateAsync(id, null);
-        var terminated = await admin.TerminateAsync(id, "Customer asked support to stop it");
-        var twice = await admin.TerminateAsync(id, "Customer asked support to stop it");
+        var noReason = await Outcome.Of(admin.TerminateAsync(id, null));
+        var terminated = await Outcome.Of(admin.TerminateAsync(id, "Customer asked support to stop it"));
+        var twice = await Outcome.Of(admin.TerminateAsync(id, "Customer asked support to stop it"));
 
         Assert.False(noReason.Succeeded);
         Assert.True(terminated.Succeeded, terminated.Message);
@@ -142,7 +143,7 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         if (signed.State == LeaseState.PendingApproval)
         {
             await using var support = await SupportScope.CreateAsync(factory);
-            var approved = await support.Get<LeaseAdminDecisions>().ApproveAsync(held.Id);
+            var approved = await Outcome.Of(support.Get<LeaseAdminDecisions>().ApproveAsync(held.Id));
             Assert.True(approved.Succeeded, approved.Message);
         }
         return held.Id;

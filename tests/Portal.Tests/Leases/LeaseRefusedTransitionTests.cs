@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Leases;
 using Portal.Tests.Admin;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Refusals;
 
 namespace Portal.Tests.Leases;
 
@@ -59,7 +60,7 @@ public class LeaseRefusedTransitionTests(LeaseFactory factory) : IClassFixture<L
         await PutAsync(id, LeaseState.Scheduled);
         var scheduled = await ReadAsync(id);
         await using var support = await SupportScope.CreateAsync(factory);
-        var approved = await support.Get<LeaseAdminDecisions>().ApproveAsync(id);
+        var approved = await Outcome.Of(support.Get<LeaseAdminDecisions>().ApproveAsync(id));
         Assert.False(approved.Succeeded);
         Assert.Contains("not waiting for approval", approved.Message);
         Assert.Equal(scheduled, await ReadAsync(id));
@@ -74,9 +75,9 @@ public class LeaseRefusedTransitionTests(LeaseFactory factory) : IClassFixture<L
             var admin = support.Get<LeaseAdminDecisions>();
             var result = action switch
             {
-                LeaseAction.Approve => await admin.ApproveAsync(id),
-                LeaseAction.Reject => await admin.RejectAsync(id, "Not in this state"),
-                _ => await admin.TerminateAsync(id, "Not in this state"),
+                LeaseAction.Approve => await Outcome.Of(admin.ApproveAsync(id)),
+                LeaseAction.Reject => await Outcome.Of(admin.RejectAsync(id, "Not in this state")),
+                _ => await Outcome.Of(admin.TerminateAsync(id, "Not in this state")),
             };
             return result.Succeeded;
         }

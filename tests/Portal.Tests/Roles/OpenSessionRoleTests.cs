@@ -21,7 +21,7 @@ public sealed class OpenSessionRoleTests(RoleMatrixFactory factory) : IClassFixt
         session.Get<CurrentTenant>().MarkLongLived(); // as the circuit handler does
 
         await factory.AsMember(team, "owner", t => t.ChangeRoleAsync(team.Memberships["admin"], TenantRole.Viewer));
-        var refused = await Assert.ThrowsAsync<LeaseException>(() => session.Signing.SignAsync(held.Id, "Ann Admin", accepted: true));
+        var refused = await Assert.ThrowsAsync<TenantActionRefusedException>(() => session.Signing.SignAsync(held.Id, "Ann Admin", accepted: true));
 
         Assert.Equal(403, refused.Status);
         Assert.Contains("Viewer", refused.Message);
@@ -39,7 +39,7 @@ public sealed class OpenSessionRoleTests(RoleMatrixFactory factory) : IClassFixt
         Assert.Single(await session.Queries.ListAsync());
 
         await factory.AsMember(team, "owner", t => t.RemoveAsync(team.Memberships["member"]));
-        var refused = await Assert.ThrowsAsync<LeaseException>(() =>
+        var refused = await Assert.ThrowsAsync<TenantActionRefusedException>(() =>
             session.Quoting.HoldAsync(new LeaseRequest(RoleCase.Region, RoleCase.Sku, 1, factory.ThisHour.AddHours(700), 2)));
 
         Assert.Equal(403, refused.Status);

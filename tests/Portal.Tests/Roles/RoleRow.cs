@@ -33,7 +33,6 @@ public static class RoleRefusals
         TeamException t => t.Status == 403,
         TenantActionRefusedException r => r.Status == 403 && r.Code == "forbidden",
         HttpForbiddenException => true,
-        SettingsRefusedException => true,
         _ => false,
     };
 
