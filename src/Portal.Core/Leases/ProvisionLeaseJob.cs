@@ -147,7 +147,9 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
         var nodes = string.Join(", ", running.Select(a => a.NodeId).Distinct().Order());
         // A lease that lost GPUs to a failed node before it started runs on what is left (the rest is credited).
         var gpus = Math.Min(l.Gpus, running.Sum(a => a.Gpus));
-        c.Event(gpus == l.Gpus ? $"Active: {l.Gpus} GPUs ready on {nodes}." : $"Active on {gpus} of its {l.Gpus} GPUs{(nodes.Length > 0 ? $" ({nodes})" : "")}.");
+        c.Event(gpus == l.Gpus
+            ? $"Active: {l.Gpus} GPUs ready on {nodes}."
+            : $"Active on {gpus} of its {l.Gpus} GPUs{(nodes.Length > 0 ? $" ({nodes})" : "")}.");
         var sku = await c.SkuNameAsync(ct);
         await c.NotifyAsync("lease.active", $"Lease active: {l.Gpus} × {sku}",
             $"Your lease of {l.Gpus} × {sku} in {l.RegionId} is active on {nodes} until {l.End:yyyy-MM-dd HH:mm} UTC.", ct);

@@ -60,7 +60,8 @@ public partial class AdminLeasePage
     {
         var lease = detail!.Lease;
         var confirmed = await Dialogs.ShowMessageBoxAsync($"Approve {lease.Gpus} × {detail.SkuName} for {detail.TenantName}?",
-            $"The lease is scheduled at once{(lease.Start <= Time.GetUtcNow().UtcDateTime ? " and, since its start has passed, provisioning begins now" : "")}. The tenant is notified.",
+            "The lease is scheduled at once"
+            + $"{(lease.Start <= Time.GetUtcNow().UtcDateTime ? " and, since its start has passed, provisioning begins now" : "")}. The tenant is notified.",
             yesText: "Approve", cancelText: "Cancel");
         if (confirmed == true) await ActAsync(() => Decisions.ApproveAsync(Id));
     }

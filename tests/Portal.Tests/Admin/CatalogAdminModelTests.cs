@@ -64,7 +64,8 @@ public sealed class CatalogAdminModelTests(PortalFactory factory) : IClassFixtur
             case ("OutputPrice", _): form.OutputPrice = value; break;
             case ("ServingSkuId", "retired"):
                 var sku = "r" + Guid.NewGuid().ToString("N")[..6] + "-gpu";
-                Assert.True((await scope.Get<SkuAdminService>().CreateSkuAsync(new SkuForm { Id = sku, Name = sku, GpuModel = "G", Interconnect = "PCIe", PricePerGpuHour = "1" })).Succeeded);
+                Assert.True((await scope.Get<SkuAdminService>().CreateSkuAsync(
+                    new SkuForm { Id = sku, Name = sku, GpuModel = "G", Interconnect = "PCIe", PricePerGpuHour = "1" })).Succeeded);
                 Assert.True((await Outcome.Of(scope.Get<SkuAdminService>().SetSkuRetiredAsync(sku, true, "Gone"))).Succeeded);
                 form.ServingSkuId = sku;
                 break;

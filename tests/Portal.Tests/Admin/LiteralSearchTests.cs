@@ -108,7 +108,10 @@ public sealed class LiteralSearchTests(LeaseFactory factory) : IClassFixture<Lea
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
         var now = factory.Now;
-        var file = new BatchFile { Id = "file-" + Guid.NewGuid().ToString("N")[..20], TenantId = tenantId, Filename = "in.jsonl", Purpose = "batch", CreatedAt = now };
+        var file = new BatchFile
+        {
+            Id = "file-" + Guid.NewGuid().ToString("N")[..20], TenantId = tenantId, Filename = "in.jsonl", Purpose = "batch", CreatedAt = now
+        };
         var batch = new Batch
         {
             Id = "batch_" + Guid.NewGuid().ToString("N")[..24], TenantId = tenantId, Endpoint = "/v1/chat/completions", InputFileId = file.Id,

@@ -10,7 +10,8 @@ public sealed record AllocationReport(int Leases, int Allocations, int NodeHours
     public bool Clean => Overbooked.Count == 0 && Inconsistent.Count == 0;
 
     public string Describe(int max = 25) =>
-        $"{Overbooked.Count} overbooked node-hours, {Inconsistent.Count} inconsistent leases (of {Leases} leases, {Allocations} allocations, {NodeHours} node-hours):\n  "
+        $"{Overbooked.Count} overbooked node-hours, {Inconsistent.Count} inconsistent leases "
+        + $"(of {Leases} leases, {Allocations} allocations, {NodeHours} node-hours):\n  "
         + string.Join("\n  ", Overbooked.Concat(Inconsistent).Take(max));
 }
 
@@ -71,7 +72,8 @@ public static class AllocationChecker
             var capacity = nodes.TryGetValue(nodeId, out var node) ? node.GpuCount : 0;
             var liveGpus = live.GetValueOrDefault((nodeId, hour));
             if (liveGpus > capacity) overbooked.Add($"node {nodeId} at {new DateTime(hour):u}: {liveGpus} GPUs allocated, {capacity} exist");
-            else if (gpus > capacity) overbooked.Add($"node {nodeId} at {new DateTime(hour):u}: {gpus} GPUs unreleased (expired holds included), {capacity} exist");
+            else if (gpus > capacity)
+                overbooked.Add($"node {nodeId} at {new DateTime(hour):u}: {gpus} GPUs unreleased (expired holds included), {capacity} exist");
         }
 
         var byLease = rows.ToLookup(a => a.LeaseId);

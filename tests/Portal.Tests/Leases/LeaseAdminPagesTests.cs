@@ -117,7 +117,8 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
-        Assert.True(await db.AuditEvents.AnyAsync(e => e.Action == "lease.viewed" && e.TargetId == leaseId.ToString() && e.ActorName == PortalFactory.SupportEmail));
+        Assert.True(await db.AuditEvents.AnyAsync(e =>
+            e.Action == "lease.viewed" && e.TargetId == leaseId.ToString() && e.ActorName == PortalFactory.SupportEmail));
     }
 
     [Fact]

@@ -105,7 +105,8 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.All(lease.Allocations, a => Assert.Equal(factory.ThisHour, a.End));
         Assert.Contains(lease.Events, e => e.Actor == "Support" && e.Message.Contains("Abuse report #4711"));
         Assert.True(await db.Notifications.AnyAsync(n => n.UserId == ownerId && n.Kind == "lease.terminated" && n.Body.Contains("Abuse report #4711")));
-        Assert.True(await db.AuditEvents.AnyAsync(e => e.Action == "lease.terminated" && e.TargetId == id.ToString() && e.Reason == "Abuse report #4711: crypto mining"));
+        Assert.True(await db.AuditEvents.AnyAsync(e =>
+            e.Action == "lease.terminated" && e.TargetId == id.ToString() && e.Reason == "Abuse report #4711: crypto mining"));
     }
 
     [Fact]
@@ -156,7 +157,8 @@ public class LeaseAdminTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         await using var db = factory.CreateDbContext(scope);
         var now = factory.Now;
         await db.Allocations.Where(a => a.LeaseId == leaseId).ExecuteUpdateAsync(s => s.SetProperty(a => a.ReservedAt, now));
-        await db.Leases.Where(l => l.Id == leaseId).ExecuteUpdateAsync(s => s.SetProperty(l => l.State, LeaseState.Active).SetProperty(l => l.ActivatedAt, now));
+        await db.Leases.Where(l => l.Id == leaseId)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.State, LeaseState.Active).SetProperty(l => l.ActivatedAt, now));
     }
 
     private async Task<int> ReadyGpusAsync(string region, string sku)

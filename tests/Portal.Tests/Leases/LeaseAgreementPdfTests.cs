@@ -131,7 +131,10 @@ public sealed class LeaseAgreementPdfTests
     public void A_very_long_user_agent_and_name_wrap_instead_of_failing()
     {
         var longAgent = "Mozilla/5.0 " + string.Concat(Enumerable.Repeat("VeryLongTokenWithoutAnySpaces", 40)) + " " + new string('x', 600);
-        var signature = Signature with { SignerName = string.Join(' ', Enumerable.Repeat("Maximiliane-Alexandra", 12)), UserAgent = longAgent, IpAddress = null };
+        var signature = Signature with
+        {
+            SignerName = string.Join(' ', Enumerable.Repeat("Maximiliane-Alexandra", 12)), UserAgent = longAgent, IpAddress = null
+        };
         var pdf = LeaseAgreementPdf.Render(Terms, signature);
         Assert.Equal("%PDF", Encoding.ASCII.GetString(pdf, 0, 4));
 

@@ -35,7 +35,8 @@ public class LeaseApiRefusalTests(LeaseFactory factory) : IClassFixture<LeaseFac
         Assert.NotEqual(LeaseState.Scheduled, lease.State);
         Assert.DoesNotContain(lease.Allocations, a => a.Status == AllocationStatus.Firm);
         Assert.False(await db.Set<LeaseDocument>().AnyAsync(d => d.LeaseId == id));
-        Assert.Equal("Expired", (await LeaseApiCalls.JsonAsync(await client.GetAsync($"/api/v1/leases/{id}"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        Assert.Equal("Expired", (await LeaseApiCalls.JsonAsync(await client.GetAsync($"/api/v1/leases/{id}"), HttpStatusCode.OK))
+            .GetProperty("state").GetString());
     }
 
     [Fact]
@@ -66,7 +67,8 @@ public class LeaseApiRefusalTests(LeaseFactory factory) : IClassFixture<LeaseFac
 
         var problem = await LeaseApiCalls.ProblemAsync(response, HttpStatusCode.Forbidden, "forbidden");
         Assert.Contains("Owner or Admin", problem.GetProperty("detail").GetString());
-        Assert.Equal("Held", (await LeaseApiCalls.JsonAsync(await client.GetAsync($"/api/v1/leases/{id}"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        Assert.Equal("Held", (await LeaseApiCalls.JsonAsync(await client.GetAsync($"/api/v1/leases/{id}"), HttpStatusCode.OK))
+            .GetProperty("state").GetString());
     }
 
     [Fact]
@@ -74,7 +76,8 @@ public class LeaseApiRefusalTests(LeaseFactory factory) : IClassFixture<LeaseFac
     {
         var (alice, _, _) = await LeaseApiCalls.NewOwnerAsync(factory);
         var id = await LeaseApiCalls.QuoteAsync(alice, Body("a100-80gb", 1, factory.ThisHour.AddHours(22), 3));
-        await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(alice, $"/api/v1/leases/{id}/sign", new { signerName = "Alice Owner", accept = true }), HttpStatusCode.OK);
+        await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(alice, $"/api/v1/leases/{id}/sign", new { signerName = "Alice Owner", accept = true }), HttpStatusCode.OK);
         var (mallory, _, _) = await LeaseApiCalls.NewOwnerAsync(factory);
 
         await LeaseApiCalls.ProblemAsync(await mallory.GetAsync($"/api/v1/leases/{id}"), HttpStatusCode.NotFound, "not_found");
@@ -85,7 +88,8 @@ public class LeaseApiRefusalTests(LeaseFactory factory) : IClassFixture<LeaseFac
         await LeaseApiCalls.ProblemAsync(await LeaseApiCalls.PostAsync(mallory, $"/api/v1/leases/{id}/cancel", new { }), HttpStatusCode.NotFound, "not_found");
         Assert.DoesNotContain(id, await ListIdsAsync(mallory, ""));
         Assert.Equal(HttpStatusCode.BadRequest, (await mallory.GetAsync($"/api/v1/leases?after={id}")).StatusCode);
-        Assert.Equal("Scheduled", (await LeaseApiCalls.JsonAsync(await alice.GetAsync($"/api/v1/leases/{id}"), HttpStatusCode.OK)).GetProperty("state").GetString());
+        Assert.Equal("Scheduled", (await LeaseApiCalls.JsonAsync(await alice.GetAsync($"/api/v1/leases/{id}"), HttpStatusCode.OK))
+            .GetProperty("state").GetString());
     }
 
     [Fact]
@@ -95,15 +99,19 @@ public class LeaseApiRefusalTests(LeaseFactory factory) : IClassFixture<LeaseFac
         int whole;
         using (var scope = factory.Services.CreateScope())
         await using (var db = factory.CreateDbContext(scope))
-            whole = await db.Nodes.Where(n => n.RegionId == region && n.SkuId == sku && n.State == Portal.Core.Catalog.NodeState.Ready).SumAsync(n => n.GpuCount);
+            whole = await db.Nodes
+                .Where(n => n.RegionId == region && n.SkuId == sku && n.State == Portal.Core.Catalog.NodeState.Ready)
+                .SumAsync(n => n.GpuCount);
         var start = factory.ThisHour.AddHours(70);
         var (alice, _, _) = await LeaseApiCalls.NewOwnerAsync(factory);
         await LeaseApiCalls.QuoteAsync(alice, Body(sku, whole, start, 4, region));
         var (bob, _, _) = await LeaseApiCalls.NewOwnerAsync(factory);
 
-        var check = await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(bob, "/api/v1/leases/check", Body(sku, 4, start, 4, region)), HttpStatusCode.OK);
+        var check = await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(bob, "/api/v1/leases/check", Body(sku, 4, start, 4, region)), HttpStatusCode.OK);
         var quote = await LeaseApiCalls.PostAsync(bob, "/api/v1/leases/quote", Body(sku, 4, start, 4, region));
-        var later = await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(bob, "/api/v1/leases/check", Body(sku, 4, start.AddHours(4), 4, region)), HttpStatusCode.OK);
+        var later = await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(bob, "/api/v1/leases/check", Body(sku, 4, start.AddHours(4), 4, region)), HttpStatusCode.OK);
 
         Assert.False(check.GetProperty("fits").GetBoolean());
         Assert.NotEmpty(check.GetProperty("laterWindows").EnumerateArray());

@@ -37,15 +37,18 @@ public class LeaseApiTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.Equal(8L * 168 * (2_490_000 - 2_365_500), price.GetProperty("discountMicros").GetInt64());
 
         // The same request again (a retry) answers with the same hold and holds nothing more.
-        var again = await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(client, "/api/v1/leases/quote", Body(Sku, 8, start, 168), key), HttpStatusCode.OK);
+        var again = await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(client, "/api/v1/leases/quote", Body(Sku, 8, start, 168), key), HttpStatusCode.OK);
         Assert.Equal(id, again.GetProperty("id").GetGuid());
         Assert.Equal(1, await CountAsync(db => db.Leases.CountAsync(l => l.QuoteKey == key)));
 
         var signBody = new { signerName = "Ada Lovelace", accept = true };
-        var signed = await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/sign", signBody, "sign-" + id), HttpStatusCode.OK);
+        var signed = await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/sign", signBody, "sign-" + id), HttpStatusCode.OK);
         Assert.Equal("Scheduled", signed.GetProperty("state").GetString());
         Assert.Equal("Ada Lovelace", signed.GetProperty("signature").GetProperty("signerName").GetString());
-        var resigned = await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/sign", signBody, "sign-" + id), HttpStatusCode.OK);
+        var resigned = await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/sign", signBody, "sign-" + id), HttpStatusCode.OK);
         Assert.Equal(signed.GetProperty("signature").GetProperty("agreementSha256").GetString(),
             resigned.GetProperty("signature").GetProperty("agreementSha256").GetString());
         Assert.Equal(1, await CountAsync(db => db.Set<LeaseDocument>().CountAsync(d => d.LeaseId == id)));
@@ -74,13 +77,16 @@ public class LeaseApiTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var (client, _, _) = await LeaseApiCalls.NewOwnerAsync(factory);
         var start = factory.ThisHour.AddHours(40);
         var id = await LeaseApiCalls.QuoteAsync(client, Body("a100-80gb", 8, start, 10));
-        await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/sign", new { signerName = "Ada Lovelace", accept = true }), HttpStatusCode.OK);
+        await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/sign", new { signerName = "Ada Lovelace", accept = true }), HttpStatusCode.OK);
 
         var extendable = await LeaseApiCalls.JsonAsync(await client.GetAsync($"/api/v1/leases/{id}/extendable-until"), HttpStatusCode.OK);
         Assert.True(extendable.GetProperty("maxExtensionHours").GetInt32() >= 5);
         var key = "extend-" + id;
-        var amendment = await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/extend", new { hours = 5 }, key), HttpStatusCode.Created);
-        var again = await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/extend", new { hours = 5 }, key), HttpStatusCode.OK);
+        var amendment = await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/extend", new { hours = 5 }, key), HttpStatusCode.Created);
+        var again = await LeaseApiCalls.JsonAsync(
+            await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/extend", new { hours = 5 }, key), HttpStatusCode.OK);
         var amendmentId = amendment.GetProperty("id").GetGuid();
         Assert.Equal(amendmentId, again.GetProperty("id").GetGuid());
         Assert.Equal("Held", amendment.GetProperty("state").GetString());
@@ -95,7 +101,8 @@ public class LeaseApiTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var cancelled = await LeaseApiCalls.JsonAsync(await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/cancel", new { }), HttpStatusCode.OK);
         Assert.Equal("Cancelled", cancelled.GetProperty("state").GetString());
         Assert.All(cancelled.GetProperty("allocations").EnumerateArray(), a => Assert.Equal("Released", a.GetProperty("status").GetString()));
-        await LeaseApiCalls.ProblemAsync(await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/release", new { }), HttpStatusCode.Conflict, "not_releasable");
+        await LeaseApiCalls.ProblemAsync(
+            await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/release", new { }), HttpStatusCode.Conflict, "not_releasable");
     }
 
     [Fact]
@@ -188,7 +195,8 @@ internal static class LeaseApiCalls
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response, HttpStatusCode expected)
     {
         var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri} → {(int)response.StatusCode}: {text}");
+        Assert.True(response.StatusCode == expected,
+            $"{response.RequestMessage!.Method} {response.RequestMessage.RequestUri} → {(int)response.StatusCode}: {text}");
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 

@@ -42,7 +42,8 @@ internal sealed class LeaseSoak(LeaseFactory factory, int seed)
     public IEnumerable<string> Summary() =>
         outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key} × {o.Value}")
             .Concat(unavailable.Keys.Select(k => $"{k}: not implemented yet, left out"))
-            .Concat(timings.OrderBy(t => t.Key).Select(t => $"{t.Key}: {t.Value.Count} ops, mean {t.Value.TotalMs / t.Value.Count:F0} ms, max {t.Value.MaxMs:F0} ms"));
+            .Concat(timings.OrderBy(t => t.Key)
+                .Select(t => $"{t.Key}: {t.Value.Count} ops, mean {t.Value.TotalMs / t.Value.Count:F0} ms, max {t.Value.MaxMs:F0} ms"));
 
     public async Task RunBatchAsync(int size)
     {

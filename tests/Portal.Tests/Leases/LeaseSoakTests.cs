@@ -35,7 +35,8 @@ public class LeaseSoakTests(QuietLeaseFactory factory, ITestOutputHelper output)
             }
         }
 
-        output.WriteLine($"{Operations} operations in {clock.Elapsed.TotalSeconds:F1} s, {(Environment.CpuUsage.TotalTime - cpu).TotalSeconds:F1} s CPU of the test process (other test classes included)");
+        output.WriteLine($"{Operations} operations in {clock.Elapsed.TotalSeconds:F1} s, "
+            + $"{(Environment.CpuUsage.TotalTime - cpu).TotalSeconds:F1} s CPU of the test process (other test classes included)");
         var report = await CheckAsync();
         foreach (var line in soak.Summary()) output.WriteLine(line);
         output.WriteLine($"checked {report.Leases} leases, {report.Allocations} allocations, {report.NodeHours} node-hours");

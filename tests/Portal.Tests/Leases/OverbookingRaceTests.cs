@@ -46,7 +46,8 @@ public class OverbookingRaceTests(QuietLeaseFactory factory) : IClassFixture<Qui
 
             var winners = results.Where(r => r.Lease is not null).Select(r => r.Lease!).ToList();
             var refusals = results.Where(r => r.Refusal is not null).Select(r => r.Refusal!).ToList();
-            Assert.True(winners.Count == 1, $"round {round}: {winners.Count} holds won; refusals: {string.Join(" | ", refusals.Select(r => r.Code).Distinct())}");
+            Assert.True(winners.Count == 1,
+                $"round {round}: {winners.Count} holds won; refusals: {string.Join(" | ", refusals.Select(r => r.Code).Distinct())}");
             Assert.Equal(49, refusals.Count);
             Assert.All(refusals, r =>
             {

@@ -122,7 +122,9 @@ public sealed class RoleCase(LeaseFactory factory, Guid tenantId, string ownerId
     {
         using var response = await sending;
         if (response.StatusCode == HttpStatusCode.Forbidden) throw new HttpForbiddenException(await response.Content.ReadAsStringAsync());
-        Assert.True(response.IsSuccessStatusCode, $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} -> {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.True(response.IsSuccessStatusCode,
+            $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} -> {(int)response.StatusCode}: "
+            + await response.Content.ReadAsStringAsync());
     }
 }
 

@@ -49,5 +49,6 @@ public static class RoleRefusals
         string.Join(",", await db.BatchFiles.Where(f => f.TenantId == tenantId).OrderBy(f => f.Id).Select(f => f.Id + f.DeletedAt).ToListAsync()),
         string.Join(",", await db.ApiKeys.Where(k => k.TenantId == tenantId).OrderBy(k => k.Id).Select(k => k.Id.ToString() + k.RevokedAt).ToListAsync()),
         string.Join(",", await db.Memberships.Where(m => m.TenantId == tenantId).OrderBy(m => m.Id).Select(m => m.UserId + m.Role).ToListAsync()),
-        string.Join(",", await db.Invitations.Where(i => i.TenantId == tenantId).OrderBy(i => i.Id).Select(i => i.Id.ToString() + i.RevokedAt + i.AcceptedAt).ToListAsync())));
+        string.Join(",", await db.Invitations.Where(i => i.TenantId == tenantId).OrderBy(i => i.Id)
+            .Select(i => i.Id.ToString() + i.RevokedAt + i.AcceptedAt).ToListAsync())));
 }
