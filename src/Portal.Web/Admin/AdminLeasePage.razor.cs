@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Core.Admin;
 using Portal.Core.Leases;
-using Portal.Core.Notifications;
 using Portal.Web.Refusals;
 
 namespace Portal.Web.Admin;
@@ -15,7 +14,6 @@ public partial class AdminLeasePage
 
     [Inject] private LeaseAdminQueries Leases { get; set; } = default!;
     [Inject] private LeaseAdminDecisions Decisions { get; set; } = default!;
-    [Inject] private PortalChanges Changes { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
@@ -24,8 +22,6 @@ public partial class AdminLeasePage
     private bool loaded;
     private bool busy;
     private List<BreadcrumbItem> breadcrumbs = [];
-
-    protected override void OnInitialized() => Changes.Changed += OnChanged;
 
     protected override async Task OnParametersSetAsync()
     {
@@ -45,15 +41,11 @@ public partial class AdminLeasePage
                new($"{detail.Lease.Gpus} × {detail.Lease.SkuId}", null, disabled: true)];
     }
 
-    // A job moved this lease (provisioning, ending): show it without a reload.
-    private void OnChanged(PortalChange change)
+    // A job moved this lease (provisioning, ending): LiveUpdates calls this, so it shows without a reload.
+    // An action in progress reloads by itself when it is done.
+    private async Task ReloadAsync()
     {
-        if (change.Kind != PortalChange.Lease || change.EntityId != Id || busy) return;
-        _ = InvokeAsync(async () =>
-        {
-            await LoadAsync();
-            StateHasChanged();
-        });
+        if (!busy) await LoadAsync();
     }
 
     private async Task ApproveAsync()
@@ -98,6 +90,4 @@ public partial class AdminLeasePage
             busy = false;
         }
     }
-
-    public void Dispose() => Changes.Changed -= OnChanged;
 }
