@@ -1,3 +1,5 @@
+using Portal.Web.Refusals;
+
 namespace Portal.Web.Leases;
 
 /// <summary>
@@ -7,13 +9,11 @@ namespace Portal.Web.Leases;
 /// </summary>
 internal static class LeaseProblems
 {
-    public const string ProblemTypePrefix = "urn:portal:problem:";
-
     /// <summary>A validation problem with one message for one field.</summary>
     public static IResult Invalid(string field, string message) => Invalid(new Dictionary<string, List<string>> { [field] = [message] });
 
     /// <summary>A validation problem with the messages for each field.</summary>
     public static IResult Invalid(Dictionary<string, List<string>> errors) => TypedResults.ValidationProblem(
-        errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: "The request is not valid.", type: ProblemTypePrefix + "invalid_request",
+        errors.ToDictionary(e => e.Key, e => e.Value.ToArray()), title: "The request is not valid.", type: RefusalProblem.TypePrefix + "invalid_request",
         extensions: new Dictionary<string, object?> { ["code"] = "invalid_request" });
 }
