@@ -73,6 +73,22 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         Assert.Equal(LeaseState.Scheduled, await StateAsync(leaseId));
     }
     [Fact]
+    public async Task Support_sees_a_change_made_elsewhere_to_the_open_lease_without_a_reload()
+    {
+        var (leaseId, _) = await PendingLeaseAsync();
+        var page = ctx.Render<AdminLeasePage>(p => p.Add(x => x.Id, leaseId));
+        page.WaitForElement("[data-testid=approve-lease]");
+
+        // Another Support circuit approves it; the change is announced the way jobs announce theirs.
+        await support.Get<LeaseAdminDecisions>().ApproveAsync(leaseId);
+        var tenantId = await TenantOfAsync(leaseId);
+        factory.Services.GetRequiredService<PortalChanges>().Publish(new PortalChange(tenantId, PortalChange.Lease, leaseId));
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=approve-lease]")));
+        Assert.NotEqual(LeaseState.PendingApproval, await StateAsync(leaseId));
+    }
+
+    [Fact]
     public async Task A_tenant_member_gets_no_access_to_the_lease_admin_pages()
     {
         var (leaseId, tenantName) = await PendingLeaseAsync();
@@ -147,6 +163,13 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
         return await db.Leases.Where(l => l.Id == leaseId).Select(l => l.State).FirstAsync();
+    }
+
+    private async Task<Guid> TenantOfAsync(Guid leaseId)
+    {
+        using var scope = factory.Services.CreateScope();
+        await using var db = factory.CreateDbContext(scope);
+        return await db.Leases.Where(l => l.Id == leaseId).Select(l => l.TenantId).FirstAsync();
     }
 
     /// <summary>A signed lease of a new tenant over the approval threshold.</summary>
