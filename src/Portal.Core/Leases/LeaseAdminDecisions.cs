@@ -52,8 +52,7 @@ public sealed class LeaseAdminDecisions(
         {
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Reject)) throw NotPending(lease);
 
-            foreach (var a in lease.Allocations) a.Status = AllocationStatus.Released;
-            foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
+            LeaseCapacity.ReleaseAll(lease);
             Record(db, lease, LeaseAction.Reject, now, why, LeaseAdminActions.Rejected, $"Rejected by Support: {why}");
             var sku = await SkuNameAsync(db, lease, ct);
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease rejected: {lease.Gpus} × {sku}",

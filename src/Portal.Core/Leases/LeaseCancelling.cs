@@ -41,8 +41,7 @@ public sealed class LeaseCancelling(
         lease.CancellationFeeMicros = wasSigned
             ? CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, now)
             : 0;
-        foreach (var a in lease.Allocations) a.Status = AllocationStatus.Released;
-        foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
+        LeaseCapacity.ReleaseAll(lease);
         LeaseStateMachine.Apply(lease, LeaseAction.Cancel);
         lease.CancelledAt = now;
         lease.HoldExpiresAt = null;

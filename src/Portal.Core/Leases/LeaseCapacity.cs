@@ -27,6 +27,13 @@ internal static class LeaseCapacity
         DropHeldExtensions(lease);
     }
 
+    /// <summary>Gives back everything a lease holds (its allocations and held extension quotes): it ends before it ran.</summary>
+    public static void ReleaseAll(Lease lease)
+    {
+        foreach (var a in lease.Allocations.Where(a => a.Status != AllocationStatus.Released)) a.Status = AllocationStatus.Released;
+        DropHeldExtensions(lease);
+    }
+
     /// <summary>Cancels a lease's held extension quotes and releases their held capacity; true when there were any.</summary>
     public static bool DropHeldExtensions(Lease lease)
     {

@@ -70,8 +70,7 @@ public sealed class LeaseTransitions(
     public async Task FailAsync(LeaseChange c, string reason, CancellationToken ct)
     {
         var lease = c.Lease;
-        foreach (var a in lease.Allocations.Where(a => a.Status != AllocationStatus.Released)) a.Status = AllocationStatus.Released;
-        foreach (var am in lease.Amendments.Where(a => a.State == AmendmentState.Held)) am.State = AmendmentState.Cancelled;
+        LeaseCapacity.ReleaseAll(lease);
         LeaseStateMachine.Apply(lease, LeaseAction.Fail);
         lease.FailureReason = reason.Length > 500 ? reason[..500] : reason;
         lease.NextProvisionAttemptAt = null;

@@ -42,13 +42,7 @@ public partial class NewLeasePage
     private readonly string quoteKey = "ui-" + Guid.NewGuid().ToString("N");
     private readonly List<BreadcrumbItem> breadcrumbs = [new("Leases", "/leases"), new("New lease", null, disabled: true)];
     private List<SkuView> skus = [];
-    private string? skuId, regionId;
-    private int gpus = 8;
-    private bool startNow = true;
-    private DateTime? startDate;
-    private int startHour;
-    private int durationValue = 1;
-    private bool inDays = true;
+    private LeaseRequestForm form = default!;
 
     private FitCheck? check;
     private List<LeaseAlternative> alternatives = [];
@@ -57,98 +51,46 @@ public partial class NewLeasePage
     private CancellationTokenSource? pending;
     private OrganizationLimitsPanel? limitsPanel;
 
-    private DateTime ThisHour => CancellationPolicy.FloorHour(Time.GetUtcNow().UtcDateTime);
-    private DateTime LastStart => ThisHour.AddDays(Options.Value.MaxStartWeeksAhead * 7);
-    private SkuView? Sku => skus.FirstOrDefault(s => s.Id == skuId);
+    private DateTime ThisHour => form.ThisHour;
+    private SkuView? Sku => skus.FirstOrDefault(s => s.Id == form.SkuId);
     private IEnumerable<RegionCapacity> Regions => Sku?.Regions.Where(r => r.Nodes > 0) ?? [];
-    private int DurationHours => inDays ? durationValue * 24 : durationValue;
     private bool CanHold => RendererInfo.IsInteractive && Tenant.HasRole(TenantRole.Member) && check is { Fits: true } && !holding;
-
-    private DateTime Start => startNow || startDate is null
-        ? ThisHour
-        : new DateTime(startDate.Value.Year, startDate.Value.Month, startDate.Value.Day, startHour, 0, 0, DateTimeKind.Utc);
-
-    private LeaseRequest Request => new(regionId ?? "", skuId ?? "", gpus, Start, DurationHours);
-
-    /// <summary>Hours of the chosen day that are in the future and within the booking horizon.</summary>
-    private IEnumerable<int> Hours => Enumerable.Range(0, 24).Where(h =>
-    {
-        if (startDate is not { } d) return true;
-        var t = new DateTime(d.Year, d.Month, d.Day, h, 0, 0, DateTimeKind.Utc);
-        return t > ThisHour && t <= LastStart;
-    });
+    private LeaseRequest Request => form.Request;
 
     protected override async Task OnInitializedAsync()
     {
+        form = new LeaseRequestForm(() => CancellationPolicy.FloorHour(Time.GetUtcNow().UtcDateTime), Options.Value);
         skus = await Catalog.ListSkusAsync(new SkuFilter());
-        skuId = skus.FirstOrDefault(s => s.Id == SkuParam)?.Id ?? skus.FirstOrDefault(s => s.Regions.Any(r => r.Nodes > 0))?.Id;
-        regionId = Regions.FirstOrDefault(r => r.RegionId == RegionParam)?.RegionId ?? Regions.FirstOrDefault()?.RegionId;
-        gpus = GpusParam is > 0 and <= 4096 ? GpusParam.Value : Sku?.GpusPerNode ?? 8;
-        if (HoursParam is { } h && h >= Options.Value.MinHours && h <= Options.Value.MaxHours)
-            (inDays, durationValue) = h % 24 == 0 ? (true, h / 24) : (false, h);
+        form.SkuId = skus.FirstOrDefault(s => s.Id == SkuParam)?.Id ?? skus.FirstOrDefault(s => s.Regions.Any(r => r.Nodes > 0))?.Id;
+        form.RegionId = Regions.FirstOrDefault(r => r.RegionId == RegionParam)?.RegionId ?? Regions.FirstOrDefault()?.RegionId;
+        form.Gpus = GpusParam is > 0 and <= 4096 ? GpusParam.Value : Sku?.GpusPerNode ?? 8;
+        if (HoursParam is { } h && h >= Options.Value.MinHours && h <= Options.Value.MaxHours) form.SetLength(h);
         if (DateTime.TryParse(StartParam, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var s)
-            && CapacityTime.IsWholeUtcHour(s) && s > ThisHour && s <= LastStart)
-            SetStart(DateTime.SpecifyKind(s, DateTimeKind.Utc));
+            && CapacityTime.IsWholeUtcHour(s) && s > ThisHour && s <= form.LastStart)
+            form.SetStart(DateTime.SpecifyKind(s, DateTimeKind.Utc));
         await CheckNowAsync(CancellationToken.None);
-    }
-
-    private void SetStart(DateTime start)
-    {
-        startNow = start <= ThisHour;
-        startDate = start.Date;
-        startHour = start.Hour;
     }
 
     private void SkuChanged(string id)
     {
-        skuId = id;
-        if (Regions.All(r => r.RegionId != regionId)) regionId = Regions.FirstOrDefault()?.RegionId;
+        form.SkuId = id;
+        if (Regions.All(r => r.RegionId != form.RegionId)) form.RegionId = Regions.FirstOrDefault()?.RegionId;
         Changed();
     }
 
-    private void RegionChanged(string id) { regionId = id; Changed(); }
-    private void GpusChanged(int value) { gpus = value; Changed(); }
-    private void DurationChanged(int value) { durationValue = value; Changed(); }
-    private void HourChanged(int hour) { startHour = hour; Changed(); }
-
-    private void UnitChanged(bool days)
-    {
-        // Keep the length when switching units where it divides evenly; otherwise convert what is typed.
-        if (days && !inDays) durationValue = Math.Max(1, durationValue / 24);
-        else if (!days && inDays) durationValue *= 24;
-        inDays = days;
-        Changed();
-    }
-
-    private void StartNowChanged(bool now)
-    {
-        startNow = now;
-        if (!now && startDate is null)
-        {
-            var next = ThisHour.AddHours(1);
-            (startDate, startHour) = (next.Date, next.Hour);
-        }
-        Changed();
-    }
-
-    private void DateChanged(DateTime? date)
-    {
-        startDate = date;
-        var hours = Hours.ToList();
-        if (hours.Count > 0 && !hours.Contains(startHour)) startHour = hours[0];
-        Changed();
-    }
-
-    private void ApplyWindow(HourWindow window)
-    {
-        SetStart(window.Start);
-        Changed();
-    }
+    private void RegionChanged(string id) { form.RegionId = id; Changed(); }
+    private void GpusChanged(int value) { form.Gpus = value; Changed(); }
+    private void DurationChanged(int value) { form.DurationValue = value; Changed(); }
+    private void HourChanged(int hour) { form.StartHour = hour; Changed(); }
+    private void UnitChanged(bool days) { form.SetUnit(days); Changed(); }
+    private void StartNowChanged(bool now) { form.SetStartNow(now); Changed(); }
+    private void DateChanged(DateTime? date) { form.SetDate(date); Changed(); }
+    private void ApplyWindow(HourWindow window) { form.SetStart(window.Start); Changed(); }
 
     private void ApplyAlternative(LeaseAlternative alternative)
     {
-        skuId = alternative.SkuId;
-        regionId = alternative.RegionId;
+        form.SkuId = alternative.SkuId;
+        form.RegionId = alternative.RegionId;
         Changed();
     }
 
