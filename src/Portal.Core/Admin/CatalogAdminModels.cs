@@ -4,18 +4,6 @@ using Portal.Core.Catalog;
 
 namespace Portal.Core.Admin;
 
-/// <summary>What a catalog edit did: a message for the snackbar and, when refused, one message per field.</summary>
-public sealed record CatalogEditResult(bool Succeeded, string Message, IReadOnlyDictionary<string, string> Errors)
-{
-    public static CatalogEditResult Ok(string message) => new(true, message, new Dictionary<string, string>());
-    public static CatalogEditResult Refused(string message) => new(false, message, new Dictionary<string, string>());
-
-    public static CatalogEditResult Invalid(Dictionary<string, string> errors) =>
-        new(false, "Nothing was saved: " + string.Join(" ", errors.Values), errors);
-
-    public string? this[string field] => Errors.GetValueOrDefault(field);
-}
-
 /// <summary>A SKU as the form edits it. Prices are dollars as typed ("2.49"); the service turns them into micro-dollars.</summary>
 public sealed class SkuForm
 {

@@ -35,11 +35,11 @@ public sealed class ModelAdminService(IDbContextFactory<PortalDbContext> dbFacto
         }, m.RetiredAt);
     }
 
-    public Task<CatalogEditResult> CreateModelAsync(ModelForm form, CancellationToken ct = default) => SaveModelAsync(null, form, ct);
+    public Task<string> CreateModelAsync(ModelForm form, CancellationToken ct = default) => SaveModelAsync(null, form, ct);
 
-    public Task<CatalogEditResult> UpdateModelAsync(string id, ModelForm form, CancellationToken ct = default) => SaveModelAsync(id, form, ct);
+    public Task<string> UpdateModelAsync(string id, ModelForm form, CancellationToken ct = default) => SaveModelAsync(id, form, ct);
 
-    private async Task<CatalogEditResult> SaveModelAsync(string? existingId, ModelForm form, CancellationToken ct)
+    private async Task<string> SaveModelAsync(string? existingId, ModelForm form, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
         var id = existingId ?? form.Id.Trim();
@@ -60,7 +60,7 @@ public sealed class ModelAdminService(IDbContextFactory<PortalDbContext> dbFacto
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var model = existingId is null ? null : await db.Models.Include(m => m.Deployments).FirstOrDefaultAsync(m => m.Id == existingId, ct);
-        if (existingId is not null && model is null) return CatalogEditResult.Refused("There is no such model.");
+        if (existingId is not null && model is null) throw ActionRefusedException.NotFound("There is no such model.");
         if (existingId is null && !errors.ContainsKey(nameof(ModelForm.Id)) && await db.Models.AnyAsync(m => m.Id == id, ct))
             errors[nameof(ModelForm.Id)] = $"A model with the id {id} already exists (perhaps retired).";
         var sku = await db.GpuSkus.AsNoTracking().FirstOrDefaultAsync(s => s.Id == form.ServingSkuId, ct);
@@ -69,7 +69,7 @@ public sealed class ModelAdminService(IDbContextFactory<PortalDbContext> dbFacto
             errors[nameof(ModelForm.ServingSkuId)] = "Choose a GPU SKU that is on sale.";
         var regions = await db.Regions.AsNoTracking().ToDictionaryAsync(r => r.Id, ct);
         if (DeploymentsError(form.Deployments, regions) is { } deploymentsError) errors[nameof(ModelForm.Deployments)] = deploymentsError;
-        if (errors.Count > 0) return CatalogEditResult.Invalid(errors);
+        if (errors.Count > 0) throw new FieldsRefusedException(errors);
 
         model ??= db.Models.Add(new HostedModel { Id = id, Name = name, Description = description, Licence = licence, ServingSkuId = sku!.Id }).Entity;
         model.Name = name;
@@ -90,7 +90,7 @@ public sealed class ModelAdminService(IDbContextFactory<PortalDbContext> dbFacto
         }
         audit.Add(db, existingId is null ? CatalogActions.ModelCreated : CatalogActions.ModelUpdated, CatalogActions.ModelTarget, id, name);
         await db.SaveChangesAsync(ct);
-        return CatalogEditResult.Ok(existingId is null ? $"{name} was created." : $"{name} was saved.");
+        return existingId is null ? $"{name} was created." : $"{name} was saved.";
     }
 
     public async Task<string> SetModelRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)

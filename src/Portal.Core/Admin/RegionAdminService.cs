@@ -22,7 +22,7 @@ public sealed class RegionAdminService(IDbContextFactory<PortalDbContext> dbFact
     }
 
     /// <summary>Creates a region when <paramref name="existingId"/> is null, otherwise renames it.</summary>
-    public async Task<CatalogEditResult> SaveRegionAsync(string? existingId, string id, string name, CancellationToken ct = default)
+    public async Task<string> SaveRegionAsync(string? existingId, string id, string name, CancellationToken ct = default)
     {
         var errors = new Dictionary<string, string>();
         id = existingId ?? id.Trim();
@@ -32,10 +32,10 @@ public sealed class RegionAdminService(IDbContextFactory<PortalDbContext> dbFact
         CatalogFormErrors.Text(errors, "Name", name, "name", 120);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var region = existingId is null ? null : await db.Regions.FirstOrDefaultAsync(r => r.Id == existingId, ct);
-        if (existingId is not null && region is null) return CatalogEditResult.Refused("There is no such region.");
+        if (existingId is not null && region is null) throw ActionRefusedException.NotFound("There is no such region.");
         if (existingId is null && !errors.ContainsKey("Id") && await db.Regions.AnyAsync(r => r.Id == id, ct))
             errors["Id"] = $"A region with the code {id} already exists (perhaps retired).";
-        if (errors.Count > 0) return CatalogEditResult.Invalid(errors);
+        if (errors.Count > 0) throw new FieldsRefusedException(errors);
 
         var oldName = region?.Name;
         if (region is null) db.Regions.Add(new Region { Id = id, Name = name });
@@ -43,7 +43,7 @@ public sealed class RegionAdminService(IDbContextFactory<PortalDbContext> dbFact
         audit.Add(db, region is null ? CatalogActions.RegionCreated : CatalogActions.RegionRenamed, CatalogActions.RegionTarget, id,
             oldName is null || oldName == name ? name : $"{oldName} → {name}");
         await db.SaveChangesAsync(ct);
-        return CatalogEditResult.Ok(region is null ? $"Region {id} was created." : $"Region {id} is now called {name}.");
+        return region is null ? $"Region {id} was created." : $"Region {id} is now called {name}.";
     }
 
     public async Task<string> SetRegionRetiredAsync(string id, bool retire, string? reason, CancellationToken ct = default)

@@ -38,11 +38,11 @@ public sealed class SkuAdminService(IDbContextFactory<PortalDbContext> dbFactory
         }, s.RetiredAt);
     }
 
-    public Task<CatalogEditResult> CreateSkuAsync(SkuForm form, CancellationToken ct = default) => SaveSkuAsync(null, form, ct);
+    public Task<string> CreateSkuAsync(SkuForm form, CancellationToken ct = default) => SaveSkuAsync(null, form, ct);
 
-    public Task<CatalogEditResult> UpdateSkuAsync(string id, SkuForm form, CancellationToken ct = default) => SaveSkuAsync(id, form, ct);
+    public Task<string> UpdateSkuAsync(string id, SkuForm form, CancellationToken ct = default) => SaveSkuAsync(id, form, ct);
 
-    private async Task<CatalogEditResult> SaveSkuAsync(string? existingId, SkuForm form, CancellationToken ct)
+    private async Task<string> SaveSkuAsync(string? existingId, SkuForm form, CancellationToken ct)
     {
         var errors = new Dictionary<string, string>();
         var id = existingId ?? form.Id.Trim();
@@ -64,13 +64,13 @@ public sealed class SkuAdminService(IDbContextFactory<PortalDbContext> dbFactory
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var sku = existingId is null ? null : await db.GpuSkus.FirstOrDefaultAsync(s => s.Id == existingId, ct);
-        if (existingId is not null && sku is null) return CatalogEditResult.Refused("There is no such SKU.");
+        if (existingId is not null && sku is null) throw ActionRefusedException.NotFound("There is no such SKU.");
         if (existingId is null && !errors.ContainsKey(nameof(SkuForm.Id)) && await db.GpuSkus.AnyAsync(s => s.Id == id, ct))
             errors[nameof(SkuForm.Id)] = $"A SKU with the id {id} already exists (perhaps retired).";
         // Nodes are sized by their SKU and allocations by the nodes: the size of a SKU with nodes is fixed.
         if (sku is not null && sku.GpusPerNode != form.GpusPerNode && await db.Nodes.AnyAsync(n => n.SkuId == sku.Id, ct))
             errors[nameof(SkuForm.GpusPerNode)] = "This SKU has nodes, so its GPUs per node cannot change. Create a new SKU instead.";
-        if (errors.Count > 0) return CatalogEditResult.Invalid(errors);
+        if (errors.Count > 0) throw new FieldsRefusedException(errors);
 
         sku ??= db.GpuSkus.Add(new GpuSku { Id = id, Name = name, GpuModel = gpu, Interconnect = link }).Entity;
         sku.Name = name;
@@ -91,7 +91,7 @@ public sealed class SkuAdminService(IDbContextFactory<PortalDbContext> dbFactory
         audit.Add(db, existingId is null ? CatalogActions.SkuCreated : CatalogActions.SkuUpdated, CatalogActions.SkuTarget, id,
             $"{name} ({Money.Format(sku.OnDemandMicrosPerGpuHour)}/GPU-hour)");
         await db.SaveChangesAsync(ct);
-        return CatalogEditResult.Ok(existingId is null ? $"{name} was created." : $"{name} was saved.");
+        return existingId is null ? $"{name} was created." : $"{name} was saved.";
     }
 
     public Task<string> RetireSkuAsync(string id, string? reason, CancellationToken ct = default) => SetSkuRetiredAsync(id, true, reason, ct);

@@ -3,6 +3,7 @@ using Portal.Core.Admin;
 using Portal.Core.Catalog;
 using Portal.Tests.Infrastructure;
 using Portal.Tests.Refusals;
+using Portal.Core.Refusals;
 
 namespace Portal.Tests.Admin;
 
@@ -104,11 +105,12 @@ public sealed class CatalogAdminFleetTests(PortalFactory factory) : IClassFixtur
         var service = scope.Get<RegionAdminService>();
         var catalog = scope.Get<CatalogService>();
 
-        var bad = await service.SaveRegionAsync(null, "US_West", "");
+        var bad = await Assert.ThrowsAsync<FieldsRefusedException>(() => service.SaveRegionAsync(null, "US_West", ""));
         Assert.Equal(["Id", "Name"], bad.Errors.Keys.Order());
-        Assert.Equal("Id", Assert.Single((await service.SaveRegionAsync(null, "us-south-1", "Duplicate")).Errors.Keys));
-        Assert.True((await service.SaveRegionAsync(null, id, "Test Park, Nevada")).Succeeded);
-        Assert.True((await service.SaveRegionAsync(id, "ignored", "Test Park, Utah")).Succeeded);
+        var duplicate = await Assert.ThrowsAsync<FieldsRefusedException>(() => service.SaveRegionAsync(null, "us-south-1", "Duplicate"));
+        Assert.Equal("Id", Assert.Single(duplicate.Errors.Keys));
+        Assert.True((await Outcome.Of(service.SaveRegionAsync(null, id, "Test Park, Nevada"))).Succeeded);
+        Assert.True((await Outcome.Of(service.SaveRegionAsync(id, "ignored", "Test Park, Utah"))).Succeeded);
         Assert.Contains(await catalog.ListRegionsAsync(), r => r.Id == id && r.Name == "Test Park, Utah");
 
         Assert.True((await Outcome.Of(service.SetRegionRetiredAsync(id, true, "Lease ended"))).Succeeded);

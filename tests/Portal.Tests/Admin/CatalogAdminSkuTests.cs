@@ -5,6 +5,7 @@ using Portal.Core.Admin;
 using Portal.Core.Catalog;
 using Portal.Tests.Infrastructure;
 using Portal.Tests.Refusals;
+using Portal.Core.Refusals;
 
 namespace Portal.Tests.Admin;
 
@@ -27,7 +28,7 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
         await using var scope = await SupportScope.CreateAsync(factory);
         var service = scope.Get<SkuAdminService>();
 
-        var created = await service.CreateSkuAsync(Form(id));
+        var created = await Outcome.Of(service.CreateSkuAsync(Form(id)));
         Assert.True(created.Succeeded, created.Message);
         var (form, retired) = (await service.GetSkuAsync(id))!.Value;
         Assert.Null(retired);
@@ -37,7 +38,7 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
         form.Name = "Renamed " + id;
         form.PricePerGpuHour = "$3.5";
         form.Terms = [new() { MinHours = 720, BasisPoints = 1800 }, new() { MinHours = 2160, BasisPoints = 2500 }];
-        var updated = await service.UpdateSkuAsync(id, form);
+        var updated = await Outcome.Of(service.UpdateSkuAsync(id, form));
         Assert.True(updated.Succeeded, updated.Message);
 
         await using var db = factory.CreateDbContext(scope);
@@ -88,11 +89,10 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
         var eventsBefore = await db.AuditEvents.CountAsync();
         var seededPrice = (await db.GpuSkus.AsNoTracking().SingleAsync(s => s.Id == "h100-sxm-80gb")).OnDemandMicrosPerGpuHour;
 
-        var outcome = await scope.Get<SkuAdminService>().CreateSkuAsync(form);
+        var refused = await Assert.ThrowsAsync<FieldsRefusedException>(() => scope.Get<SkuAdminService>().CreateSkuAsync(form));
 
-        Assert.False(outcome.Succeeded);
-        Assert.Equal([field], outcome.Errors.Keys);
-        Assert.False(string.IsNullOrWhiteSpace(outcome[field]));
+        Assert.Equal([field], refused.Errors.Keys);
+        Assert.False(string.IsNullOrWhiteSpace(refused.Errors[field]));
         Assert.False(await db.GpuSkus.AnyAsync(s => s.Id == id || s.Id == form.Id && s.Id != "h100-sxm-80gb"));
         Assert.Equal(seededPrice, (await db.GpuSkus.AsNoTracking().SingleAsync(s => s.Id == "h100-sxm-80gb")).OnDemandMicrosPerGpuHour);
         Assert.Equal(eventsBefore, await db.AuditEvents.CountAsync());
@@ -106,10 +106,9 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
         var (form, _) = (await service.GetSkuAsync("l40s-48gb"))!.Value;
         form.GpusPerNode = 8;
 
-        var outcome = await service.UpdateSkuAsync("l40s-48gb", form);
+        var refused = await Assert.ThrowsAsync<FieldsRefusedException>(() => service.UpdateSkuAsync("l40s-48gb", form));
 
-        Assert.False(outcome.Succeeded);
-        Assert.Contains("nodes", outcome["GpusPerNode"]);
+        Assert.Contains("nodes", refused.Errors["GpusPerNode"]);
     }
 
     [Fact]
@@ -119,7 +118,7 @@ public sealed class CatalogAdminSkuTests(PortalFactory factory) : IClassFixture<
         await using var scope = await SupportScope.CreateAsync(factory);
         var service = scope.Get<SkuAdminService>();
         var catalog = scope.Get<CatalogService>();
-        Assert.True((await service.CreateSkuAsync(Form(id))).Succeeded);
+        Assert.True((await Outcome.Of(service.CreateSkuAsync(Form(id)))).Succeeded);
         using var client = factory.CreatePortalClient();
         Assert.Contains(id, await ApiSkuIdsAsync(client));
 
