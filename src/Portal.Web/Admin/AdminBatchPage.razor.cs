@@ -10,55 +10,31 @@ namespace Portal.Web.Admin;
 public partial class AdminBatchPage
 {
     [Parameter] public string Id { get; set; } = "";
-    [CascadingParameter] private HttpContext? HttpContext { get; set; }
 
     [Inject] private BatchAdminService Batches { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
-    private AdminBatchDetail? detail;
-    private bool loaded;
-    private bool busy;
-    private List<BreadcrumbItem> breadcrumbs = [];
+    protected override (string Name, string Href, string Item) List => ("Batches", "/admin/batches", "Batch");
 
-    protected override async Task OnParametersSetAsync()
-    {
-        await LoadAsync();
-        if (detail is null && HttpContext is not null)
-            HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
-    }
+    // Opening it is recorded (once per visit) by the service: Support has crossed into a tenant.
+    protected override Task<AdminBatchDetail?> OpenAsync() => Batches.OpenAsync(Id);
 
-    private async Task LoadAsync()
-    {
-        // Opening a batch is recorded (once per visit) by the service: Support has crossed into a tenant.
-        detail = await Batches.OpenAsync(Id);
-        loaded = true;
-        breadcrumbs = detail is null
-            ? [new("Batches", "/admin/batches"), new("Batch", null, disabled: true)]
-            : [new("Batches", "/admin/batches"), new(detail.TenantName, $"/admin/tenants/{detail.Batch.TenantId}"),
-               new(detail.Batch.Id, null, disabled: true)];
-    }
-
-    // The runner moved this batch (progress, finished): LiveUpdates calls this, so it shows without a reload.
-    // A cancel in progress reloads by itself when it is done.
-    private async Task ReloadAsync()
-    {
-        if (!busy) await LoadAsync();
-    }
+    protected override (string TenantName, Guid TenantId, string Title) Crumb(AdminBatchDetail d) => (d.TenantName, d.Batch.TenantId, d.Batch.Id);
 
     private async Task CancelAsync()
     {
-        var reason = await ReasonDialog.AskAsync(Dialogs, $"Cancel this batch of {detail!.TenantName}?",
+        var reason = await ReasonDialog.AskAsync(Dialogs, $"Cancel this batch of {Detail!.TenantName}?",
             "It stops sending requests: lines already finished stay in its output and are charged; the rest go to its error file as " +
             "batch_cancelled and cost nothing. The tenant's Owners and Admins, and whoever created it, see your reason.",
             "Cancel batch", Color.Error, "Shown to the tenant, and kept in the audit log.");
         if (reason is null) return;
-        busy = true;
+        Busy = true;
         try
         {
             await Snackbar.ReportAsync(() => Batches.CancelAsync(Id, reason));
             await LoadAsync();
         }
-        finally { busy = false; }
+        finally { Busy = false; }
     }
 }

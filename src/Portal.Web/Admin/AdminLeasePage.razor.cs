@@ -10,7 +10,6 @@ namespace Portal.Web.Admin;
 public partial class AdminLeasePage
 {
     [Parameter] public Guid Id { get; set; }
-    [CascadingParameter] private HttpContext? HttpContext { get; set; }
 
     [Inject] private LeaseAdminQueries Leases { get; set; } = default!;
     [Inject] private LeaseAdminDecisions Decisions { get; set; } = default!;
@@ -18,40 +17,18 @@ public partial class AdminLeasePage
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
 
-    private AdminLeaseDetail? detail;
-    private bool loaded;
-    private bool busy;
-    private List<BreadcrumbItem> breadcrumbs = [];
+    protected override (string Name, string Href, string Item) List => ("Leases", "/admin/leases", "Lease");
 
-    protected override async Task OnParametersSetAsync()
-    {
-        await LoadAsync();
-        if (detail is null && HttpContext is not null)
-            HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
-    }
+    // Opening it is recorded (once per visit) by the service: Support has crossed into a tenant.
+    protected override Task<AdminLeaseDetail?> OpenAsync() => Leases.OpenAsync(Id);
 
-    private async Task LoadAsync()
-    {
-        // Opening a lease is recorded (once per visit) by the service: Support has crossed into a tenant.
-        detail = await Leases.OpenAsync(Id);
-        loaded = true;
-        breadcrumbs = detail is null
-            ? [new("Leases", "/admin/leases"), new("Lease", null, disabled: true)]
-            : [new("Leases", "/admin/leases"), new(detail.TenantName, $"/admin/tenants/{detail.Lease.TenantId}"),
-               new($"{detail.Lease.Gpus} × {detail.Lease.SkuId}", null, disabled: true)];
-    }
-
-    // A job moved this lease (provisioning, ending): LiveUpdates calls this, so it shows without a reload.
-    // An action in progress reloads by itself when it is done.
-    private async Task ReloadAsync()
-    {
-        if (!busy) await LoadAsync();
-    }
+    protected override (string TenantName, Guid TenantId, string Title) Crumb(AdminLeaseDetail d) =>
+        (d.TenantName, d.Lease.TenantId, $"{d.Lease.Gpus} × {d.Lease.SkuId}");
 
     private async Task ApproveAsync()
     {
-        var lease = detail!.Lease;
-        var confirmed = await Dialogs.ShowMessageBoxAsync($"Approve {lease.Gpus} × {detail.SkuName} for {detail.TenantName}?",
+        var lease = Detail!.Lease;
+        var confirmed = await Dialogs.ShowMessageBoxAsync($"Approve {lease.Gpus} × {Detail.SkuName} for {Detail.TenantName}?",
             "The lease is scheduled at once"
             + $"{(lease.Start <= Time.GetUtcNow().UtcDateTime ? " and, since its start has passed, provisioning begins now" : "")}. The tenant is notified.",
             yesText: "Approve", cancelText: "Cancel");
@@ -60,7 +37,7 @@ public partial class AdminLeasePage
 
     private async Task RejectAsync()
     {
-        var reason = await ReasonDialog.AskAsync(Dialogs, $"Reject this lease of {detail!.TenantName}?",
+        var reason = await ReasonDialog.AskAsync(Dialogs, $"Reject this lease of {Detail!.TenantName}?",
             "Its capacity is released at once and nothing is charged. The tenant sees your reason.",
             "Reject", Color.Error, "Shown to the tenant's members, and kept in the audit log.");
         if (reason is not null) await ActAsync(() => Decisions.RejectAsync(Id, reason));
@@ -68,8 +45,8 @@ public partial class AdminLeasePage
 
     private async Task TerminateAsync()
     {
-        var active = detail!.State == LeaseState.Active;
-        var reason = await ReasonDialog.AskAsync(Dialogs, $"Terminate this lease of {detail.TenantName}?",
+        var active = Detail!.State == LeaseState.Active;
+        var reason = await ReasonDialog.AskAsync(Dialogs, $"Terminate this lease of {Detail.TenantName}?",
             active
                 ? "It ends at the current hour: its GPUs are released now. No early-release fee is charged. The tenant sees your reason."
                 : "It is cancelled and will not start; its capacity is released now. No cancellation fee is charged. The tenant sees your reason.",
@@ -79,7 +56,7 @@ public partial class AdminLeasePage
 
     private async Task ActAsync(Func<Task<string>> act)
     {
-        busy = true;
+        Busy = true;
         try
         {
             await Snackbar.ReportAsync(act);
@@ -87,7 +64,7 @@ public partial class AdminLeasePage
         }
         finally
         {
-            busy = false;
+            Busy = false;
         }
     }
 }
