@@ -6,6 +6,8 @@ using Portal.Core.Billing;
 using Portal.Core.Capacity;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
+using Portal.Core.Email;
+using Portal.Core.Identity;
 using Portal.Core.Jobs;
 using Portal.Core.Leases;
 using Portal.Core.Notifications;
@@ -34,10 +36,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 });
 
 builder.Services.AddPortalData(builder.Configuration, builder.Environment.ContentRootPath);
+builder.Services.AddPortalAccounts();
 builder.Services.AddPortalIdentity();
 builder.Services.AddPortalApiKeys();
 builder.Services.AddPortalApiKeyAuthentication();
 builder.Services.AddPortalEmail(builder.Configuration);
+builder.Services.AddPortalEmailUi();
 builder.Services.AddPortalAudit();
 builder.Services.AddPortalTenancy();
 builder.Services.AddPortalTenancyUi();

@@ -58,9 +58,6 @@ public static class AccountServiceCollectionExtensions
 
         // PBKDF2 at 210,000 iterations (OWASP, HMAC-SHA512); hashes made with fewer are re-hashed at the next sign-in.
         services.Configure<PasswordHasherOptions>(o => o.IterationCount = 210_000);
-        services.AddScoped<SupportAccountSeeder>();
-        services.AddSingleton<UnknownAccountLockout>();
-        services.AddScoped<AccountDeletion>();
         services.AddScoped<IEmailSender<ApplicationUser>, IdentityEmailSender>();
         services.AddScoped<AlreadyRegisteredEmail>();
         return services;

@@ -1,13 +1,14 @@
-using Portal.Core.Email;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace Portal.Web.Email;
+namespace Portal.Core.Email;
 
 public static class EmailServiceCollectionExtensions
 {
+    /// <summary>E-mail goes to the outbox unless SMTP is configured (<c>Email:*</c>).</summary>
     public static IServiceCollection AddPortalEmail(this IServiceCollection services, IConfiguration config)
     {
         services.Configure<EmailOptions>(config.GetSection(EmailOptions.Section));
-        services.AddScoped<OutboxAccess>();
         var options = config.GetSection(EmailOptions.Section).Get<EmailOptions>() ?? new EmailOptions();
         if (options.UsesOutbox)
             services.AddScoped<IEmailSender, OutboxEmailSender>();
