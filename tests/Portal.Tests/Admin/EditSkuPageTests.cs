@@ -35,17 +35,9 @@ public sealed class EditSkuPageTests(PortalFactory factory) : IClassFixture<Port
     [Fact]
     public async Task A_bad_price_is_shown_under_its_field_and_in_the_snackbar_and_nothing_is_saved()
     {
-        var id = "t" + Guid.NewGuid().ToString("N")[..6] + "-gpu";
+        var id = NewId();
         var snackbar = ctx.Services.GetRequiredService<ISnackbar>();
-        ctx.Render<MudPopoverProvider>();
-        var page = ctx.Render<EditSkuPage>();
-
-        page.Find("#sku-id").Change(id);
-        page.Find("#sku-name").Change("Test GPU");
-        page.Find("#sku-gpu").Change("Test G1");
-        page.Find("#sku-link").Change("PCIe");
-        page.Find("#sku-price").Change("-3");
-        await page.Find("[data-testid=sku-save]").ClickAsync(new());
+        var page = await SaveNewSkuAsync(id, price: "-3");
 
         page.WaitForAssertion(() => Assert.Contains("mud-input-error", page.Markup));
         var shown = Assert.Single(snackbar.ShownSnackbars);
@@ -59,21 +51,29 @@ public sealed class EditSkuPageTests(PortalFactory factory) : IClassFixture<Port
     [Fact]
     public async Task A_good_form_is_saved_and_returns_to_the_catalog()
     {
-        var id = "t" + Guid.NewGuid().ToString("N")[..6] + "-gpu";
+        var id = NewId();
         var snackbar = ctx.Services.GetRequiredService<ISnackbar>();
-        ctx.Render<MudPopoverProvider>();
-        var page = ctx.Render<EditSkuPage>();
-
-        page.Find("#sku-id").Change(id);
-        page.Find("#sku-name").Change("Test GPU");
-        page.Find("#sku-gpu").Change("Test G1");
-        page.Find("#sku-price").Change("3.25");
-        page.Find("#sku-link").Change("PCIe");
-        await page.Find("[data-testid=sku-save]").ClickAsync(new());
+        var page = await SaveNewSkuAsync(id, price: "3.25");
 
         page.WaitForAssertion(() => Assert.EndsWith("/admin/catalog", ctx.Services.GetRequiredService<NavigationManager>().Uri));
         Assert.Equal("Test GPU was created.", Assert.Single(snackbar.ShownSnackbars).Message);
         await using var db = factory.CreateDbContext(support);
         Assert.Equal(3_250_000, (await db.GpuSkus.SingleAsync(s => s.Id == id)).OnDemandMicrosPerGpuHour);
+    }
+
+    private static string NewId() => "t" + Guid.NewGuid().ToString("N")[..6] + "-gpu";
+
+    /// <summary>Fills the new-SKU form as Support would, with the given price, and presses Create.</summary>
+    private async Task<IRenderedComponent<EditSkuPage>> SaveNewSkuAsync(string id, string price)
+    {
+        ctx.Render<MudPopoverProvider>();
+        var page = ctx.Render<EditSkuPage>();
+        page.Find("#sku-id").Change(id);
+        page.Find("#sku-name").Change("Test GPU");
+        page.Find("#sku-gpu").Change("Test G1");
+        page.Find("#sku-link").Change("PCIe");
+        page.Find("#sku-price").Change(price);
+        await page.Find("[data-testid=sku-save]").ClickAsync(new());
+        return page;
     }
 }
