@@ -1199,24 +1199,6 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         });
                 });
 
-            modelBuilder.Entity("Portal.Core.Pool.CapacityPool", b =>
-                {
-                    b.Property<string>("RegionId")
-                        .HasMaxLength(40)
-                        .HasColumnType("character varying(40)");
-
-                    b.Property<string>("SkuId")
-                        .HasMaxLength(40)
-                        .HasColumnType("character varying(40)");
-
-                    b.Property<long>("Version")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("RegionId", "SkuId");
-
-                    b.ToTable("CapacityPools", (string)null);
-                });
-
             modelBuilder.Entity("Portal.Core.Leases.GpuQuota", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -1616,6 +1598,292 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.HasIndex("TenantId", "UserId", "ReadAt");
 
                     b.ToTable("Notifications");
+                });
+
+            modelBuilder.Entity("Portal.Core.Pool.CapacityPool", b =>
+                {
+                    b.Property<string>("RegionId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("SkuId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("RegionId", "SkuId");
+
+                    b.ToTable("CapacityPools", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("CancelledByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("CancelledByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedByUserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("ExitCode")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("GpuSeconds")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("GpusPerTask")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("IdleGpus")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("InputFilesJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("KeepUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LaunchKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("LeaseEndSignalledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("LeaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("LogBytes")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("LogTruncated")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("MaxRetries")
+                        .HasColumnType("integer");
+
+                    b.Property<double?>("MeanGpuUtil")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<double?>("PeakFbUsedMiB")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Profile")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<DateTime?>("PurgedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("RetryExitCodes")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int?>("SampledGpus")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Script")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("SecretsProtected")
+                        .HasColumnType("text");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<int>("TaskCount")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("TimeLimitMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("VariablesJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeepUntil");
+
+                    b.HasIndex("LeaseId", "LaunchKey")
+                        .IsUnique();
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.HasIndex("LeaseId", "State", "Priority", "Sequence");
+
+                    b.ToTable("ScriptJobs");
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJobSample", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double>("FbUsedMiB")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("GpuIndex")
+                        .HasColumnType("integer");
+
+                    b.Property<double>("GpuUtil")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<double>("PowerUsageWatts")
+                        .HasColumnType("double precision");
+
+                    b.Property<int>("TaskIndex")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("JobId", "At");
+
+                    b.ToTable("ScriptJobSamples");
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJobTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("ExitCode")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("GpuIndexes")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<long>("GpuSeconds")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Gpus")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("LeaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("MetricsThrough")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("PoolTaskId")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<Guid?>("ReservationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<long>("StderrOffset")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("StdoutOffset")
+                        .HasColumnType("bigint");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.HasIndex("JobId", "Index")
+                        .IsUnique();
+
+                    b.HasIndex("LeaseId", "State");
+
+                    b.ToTable("ScriptJobTasks");
                 });
 
             modelBuilder.Entity("Portal.Core.Spend.SpendWarning", b =>
@@ -2107,6 +2375,33 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJob", b =>
+                {
+                    b.HasOne("Portal.Core.Leases.Lease", null)
+                        .WithMany()
+                        .HasForeignKey("LeaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJobSample", b =>
+                {
+                    b.HasOne("Portal.Core.ScriptJobs.ScriptJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJobTask", b =>
+                {
+                    b.HasOne("Portal.Core.ScriptJobs.ScriptJob", null)
+                        .WithMany("Tasks")
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Spend.SpendWarning", b =>
                 {
                     b.HasOne("Portal.Core.Tenancy.Tenant", null)
@@ -2173,6 +2468,11 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.Navigation("Amendments");
 
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJob", b =>
+                {
+                    b.Navigation("Tasks");
                 });
 
             modelBuilder.Entity("Portal.Core.Tenancy.Tenant", b =>

@@ -1176,24 +1176,6 @@ namespace Portal.Migrations.Sqlite.Migrations
                         });
                 });
 
-            modelBuilder.Entity("Portal.Core.Pool.CapacityPool", b =>
-                {
-                    b.Property<string>("RegionId")
-                        .HasMaxLength(40)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("SkuId")
-                        .HasMaxLength(40)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("Version")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("RegionId", "SkuId");
-
-                    b.ToTable("CapacityPools", (string)null);
-                });
-
             modelBuilder.Entity("Portal.Core.Leases.GpuQuota", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -1589,6 +1571,290 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId", "UserId", "ReadAt");
 
                     b.ToTable("Notifications");
+                });
+
+            modelBuilder.Entity("Portal.Core.Pool.CapacityPool", b =>
+                {
+                    b.Property<string>("RegionId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SkuId")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("RegionId", "SkuId");
+
+                    b.ToTable("CapacityPools", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CancelledByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CancelledByUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedByUserId")
+                        .IsRequired()
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ExitCode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("GpuSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("GpusPerTask")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("IdleGpus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("InputFilesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("KeepUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LaunchKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LeaseEndSignalledAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LeaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LogBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("LogTruncated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxRetries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("MeanGpuUtil")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("PeakFbUsedMiB")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Profile")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PurgedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RetryExitCodes")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("SampledGpus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Script")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SecretsProtected")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TaskCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("TimeLimitMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("VariablesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeepUntil");
+
+                    b.HasIndex("LeaseId", "LaunchKey")
+                        .IsUnique();
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.HasIndex("LeaseId", "State", "Priority", "Sequence");
+
+                    b.ToTable("ScriptJobs");
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJobSample", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("FbUsedMiB")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("GpuIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("GpuUtil")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("PowerUsageWatts")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("TaskIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("JobId", "At");
+
+                    b.ToTable("ScriptJobSamples");
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJobTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ExitCode")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("GpuIndexes")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GpuSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Gpus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("LeaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("MetricsThrough")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PoolTaskId")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ReservationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StderrOffset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StdoutOffset")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("State");
+
+                    b.HasIndex("JobId", "Index")
+                        .IsUnique();
+
+                    b.HasIndex("LeaseId", "State");
+
+                    b.ToTable("ScriptJobTasks");
                 });
 
             modelBuilder.Entity("Portal.Core.Spend.SpendWarning", b =>
@@ -2078,6 +2344,33 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJob", b =>
+                {
+                    b.HasOne("Portal.Core.Leases.Lease", null)
+                        .WithMany()
+                        .HasForeignKey("LeaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJobSample", b =>
+                {
+                    b.HasOne("Portal.Core.ScriptJobs.ScriptJob", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJobTask", b =>
+                {
+                    b.HasOne("Portal.Core.ScriptJobs.ScriptJob", null)
+                        .WithMany("Tasks")
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Spend.SpendWarning", b =>
                 {
                     b.HasOne("Portal.Core.Tenancy.Tenant", null)
@@ -2144,6 +2437,11 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Navigation("Amendments");
 
                     b.Navigation("Events");
+                });
+
+            modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJob", b =>
+                {
+                    b.Navigation("Tasks");
                 });
 
             modelBuilder.Entity("Portal.Core.Tenancy.Tenant", b =>

@@ -15,6 +15,8 @@ public enum ApiKeyScopes
     Batches = 2,
     /// <summary>Quote, sign, extend and cancel leases.</summary>
     Leases = 4,
+    /// <summary>Launch and cancel script jobs on leases, read their logs and metrics.</summary>
+    Jobs = 8,
 }
 
 /// <summary>

@@ -54,6 +54,9 @@ public class PortalDbContext : IdentityDbContext<ApplicationUser>, IDataProtecti
     public DbSet<Billing.InvoiceLine> InvoiceLines => Set<Billing.InvoiceLine>();
     public DbSet<Billing.Credit> Credits => Set<Billing.Credit>();
     public DbSet<Billing.CreditApplication> CreditApplications => Set<Billing.CreditApplication>();
+    public DbSet<ScriptJobs.ScriptJob> ScriptJobs => Set<ScriptJobs.ScriptJob>();
+    public DbSet<ScriptJobs.ScriptJobTask> ScriptJobTasks => Set<ScriptJobs.ScriptJobTask>();
+    public DbSet<ScriptJobs.ScriptJobSample> ScriptJobSamples => Set<ScriptJobs.ScriptJobSample>();
     public DbSet<Spend.SpendWarning> SpendWarnings => Set<Spend.SpendWarning>();
     /// <summary>Cookie and token keys, shared by every web process of a deployment.</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -32,6 +32,27 @@ public interface IGpuPoolDriver
     /// </summary>
     Task<bool> SetNodeStateAsync(string nodeId, NodeState state, CancellationToken ct = default);
 
+    /// <summary>Starts a task on a reservation's GPUs; idempotent by <see cref="PoolTaskSpec.TaskId"/>.</summary>
+    Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default);
+
+    /// <summary>A task as the pool sees it now; null when the pool does not know it (never submitted, or forgotten).</summary>
+    Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default);
+
+    /// <summary>Every task the pool knows (running and ended), its own view: what runs where on which GPU indexes.</summary>
+    Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// Stops a task: SIGTERM to all its processes, SIGKILL after <paramref name="grace"/>; it ends Cancelled unless it
+    /// ended first. Idempotent; false when the pool does not know the task.
+    /// </summary>
+    Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default);
+
+    /// <summary>Up to <paramref name="maxBytes"/> of a task's stdout or stderr from a byte offset. Null when the task is unknown.</summary>
+    Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default);
+
+    /// <summary>The task's GPU samples taken after <paramref name="after"/> (all when null), oldest first.</summary>
+    Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default);
+
     /// <summary>The OpenAI-compatible base URL (ending in <c>/v1/</c>) for a deployment's configured base URL.</summary>
     Uri ResolveModelBaseUrl(string deploymentBaseUrl);
 }

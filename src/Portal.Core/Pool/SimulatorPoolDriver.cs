@@ -45,6 +45,16 @@ public sealed class SimulatorPoolDriver(HttpClient http, PoolEndpoint endpoint) 
         return true;
     }
 
+    // Script-job tasks: the simulator's /pool/tasks API (issue 14, helper "sim" implements these).
+    public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default) => throw new NotImplementedException();
+    public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => throw new NotImplementedException();
+    public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => throw new NotImplementedException();
+    public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => throw new NotImplementedException();
+    public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default) =>
+        throw new NotImplementedException();
+    public Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default) =>
+        throw new NotImplementedException();
+
     public Uri ResolveModelBaseUrl(string deploymentBaseUrl) =>
         deploymentBaseUrl.StartsWith("simulator:", StringComparison.OrdinalIgnoreCase) ? Url("v1/") : new Uri(deploymentBaseUrl);
 

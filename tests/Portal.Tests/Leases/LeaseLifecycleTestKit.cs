@@ -165,6 +165,14 @@ internal sealed class ScriptedPoolDriver(IGpuPoolDriver inner, PoolScript script
     public Task<bool> SetNodeStateAsync(string nodeId, Portal.Core.Catalog.NodeState state, CancellationToken ct = default) =>
         inner.SetNodeStateAsync(nodeId, state, ct);
     public Uri ResolveModelBaseUrl(string deploymentBaseUrl) => inner.ResolveModelBaseUrl(deploymentBaseUrl);
+    public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default) => inner.SubmitTaskAsync(spec, ct);
+    public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => inner.GetTaskAsync(taskId, ct);
+    public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => inner.ListTasksAsync(ct);
+    public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => inner.CancelTaskAsync(taskId, grace, ct);
+    public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default) =>
+        inner.ReadLogAsync(taskId, stream, offset, maxBytes, ct);
+    public Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default) =>
+        inner.ReadMetricsAsync(taskId, after, ct);
 
     private void Die()
     {

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Portal.Core.ScriptJobs;
+
+public static class ScriptJobsServiceCollectionExtensions
+{
+    /// <summary>Script jobs on leases: launching, the queue, the supervisor that follows the pool, logs and metrics.</summary>
+    public static IServiceCollection AddPortalScriptJobs(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddOptions<ScriptJobOptions>().Bind(config.GetSection("ScriptJobs"));
+        // launch
+        services.AddScoped<ScriptJobLaunching>();
+        services.AddScoped<ScriptJobCancelling>();
+        services.AddScoped<ScriptJobQueries>();
+        // supervisor
+        services.AddScoped<ScriptJobQueue>();
+        // logs
+        services.AddScoped<ScriptJobLogs>();
+        services.AddScoped<ScriptJobMetrics>();
+        return services;
+    }
+}
