@@ -9,6 +9,8 @@ public static class ScriptJobsServiceCollectionExtensions
     public static IServiceCollection AddPortalScriptJobs(this IServiceCollection services, IConfiguration config)
     {
         services.AddOptions<ScriptJobOptions>().Bind(config.GetSection("ScriptJobs"));
+        services.AddSingleton<ScriptJobSignal>();
+        services.AddSingleton<ScriptJobSecrets>();
         // launch
         services.AddScoped<ScriptJobLaunching>();
         services.AddScoped<ScriptJobCancelling>();
@@ -18,6 +20,7 @@ public static class ScriptJobsServiceCollectionExtensions
         // logs
         services.AddScoped<ScriptJobLogs>();
         services.AddScoped<ScriptJobMetrics>();
+        services.AddTransient<ScriptJobOutputCollector>();
         return services;
     }
 }
