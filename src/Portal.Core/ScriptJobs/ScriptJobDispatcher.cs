@@ -80,7 +80,7 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
             PoolSubmitOutcome.Failed => SubmitOutcome.Failed,
             _ => SubmitOutcome.Waits,
         };
-        await RecordSubmitAsync(task.Id, result, outcome, ct);
+        await RecordSubmitAsync(task.Id, result, outcome, lease.End, ct);
         return outcome;
     }
 
@@ -102,7 +102,7 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
         return (task, job);
     }
 
-    private async Task RecordSubmitAsync(Guid taskId, PoolSubmitResult result, SubmitOutcome outcome, CancellationToken ct)
+    private async Task RecordSubmitAsync(Guid taskId, PoolSubmitResult result, SubmitOutcome outcome, DateTime leaseEnd, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ActAsSupport();
@@ -113,8 +113,12 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
         switch (outcome)
         {
             case SubmitOutcome.Accepted:
-                if (result.Task is { GpuIndexes.Length: > 0 } t) task.GpuIndexes = string.Join(",", t.GpuIndexes);
-                if (job.State == Queued) { ScriptJobStateMachine.Move(job, Starting, $"Starting on node {task.NodeId}", now); job.Version++; }
+                // Running at once on the pool: say so now rather than at the next pass (launch to Running is measured).
+                if (result.Task is { IsFinal: false } t) ScriptJobFollowing.Follow(job, task, t, leaseEnd, now);
+                if (task.State == Running)
+                    ScriptJobOutcome.Aggregate(job, await db.ScriptJobTasks.Where(x => x.JobId == job.Id).ToListAsync(ct), now);
+                else if (job.State == Queued) ScriptJobStateMachine.Move(job, Starting, $"Starting on node {task.NodeId}", now);
+                if (db.Entry(job).State == EntityState.Modified) job.Version++;
                 break;
             case SubmitOutcome.Waits:
                 // Not a retry: the same attempt waits in line again, and may start on another reservation.

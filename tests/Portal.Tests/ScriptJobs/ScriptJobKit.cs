@@ -42,6 +42,9 @@ public sealed class ScriptJobKit(ScriptJobFactory factory)
         return await Leases.ActiveAsync(tenantId, ownerId, new LeaseRequest(region, sku, gpus, factory.ThisHour, hours));
     }
 
+    /// <summary>Moves the clock to the next whole hour, so a lease from this hour has all its hours ahead.</summary>
+    public void ToNextHour() => factory.Clock.Advance(factory.ThisHour.AddHours(1) - factory.Now);
+
     public async Task<ScriptJob> AddJobAsync(Lease lease, int gpusPerTask, int tasks = 1, int priority = 0, int retries = 0,
         string? retryCodes = null, int? timeLimitMinutes = null, string name = "train")
     {
