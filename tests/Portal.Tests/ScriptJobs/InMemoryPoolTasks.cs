@@ -49,8 +49,16 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
         }
     }
 
+    /// <summary>The next task list the portal asks for fails (the pool is unreachable for a moment).</summary>
+    public int FailLists;
+
     public PoolTaskStatus? Get(string id) { lock (gate) return tasks.GetValueOrDefault(id); }
-    public IReadOnlyList<PoolTaskStatus> List() { lock (gate) return [.. tasks.Values]; }
+
+    public IReadOnlyList<PoolTaskStatus> List()
+    {
+        if (Interlocked.Decrement(ref FailLists) >= 0) throw new HttpRequestException("The pool's control API is unreachable (test).");
+        lock (gate) return [.. tasks.Values];
+    }
 
     public bool Cancel(string id, TimeSpan grace)
     {

@@ -11,7 +11,7 @@ using Portal.Tests.Leases;
 namespace Portal.Tests.ScriptJobs;
 
 /// <summary>The portal on a fake clock whose pool runs tasks in memory (<see cref="InMemoryPoolTasks"/>); reservations are the simulator's.</summary>
-public sealed class ScriptJobFactory : LeaseFactory
+public class ScriptJobFactory : LeaseFactory
 {
     public InMemoryPoolTasks Pool { get; }
 
