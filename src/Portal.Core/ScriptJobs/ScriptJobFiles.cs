@@ -31,6 +31,7 @@ public sealed class ScriptJobFiles
     public async Task<string?> StageAsync(IReadOnlyList<JobInputFile> files, CancellationToken ct)
     {
         if (files.Count == 0) return null;
+        SweepStaleStaging();
         var staging = Path.Combine(Root, StagingFolder, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(staging);
         try
@@ -49,6 +50,17 @@ public sealed class ScriptJobFiles
             Discard(staging);
             throw;
         }
+    }
+
+    // A launch stages for seconds; a folder this old was left by a process that died mid-launch (its rows never committed).
+    private static readonly TimeSpan StaleStaging = TimeSpan.FromHours(1);
+
+    private void SweepStaleStaging()
+    {
+        var folder = Path.Combine(Root, StagingFolder);
+        if (!Directory.Exists(folder)) return;
+        foreach (var dir in Directory.EnumerateDirectories(folder))
+            if (Directory.GetLastWriteTimeUtc(dir) < DateTime.UtcNow - StaleStaging) Discard(dir); // file times are the machine's clock
     }
 
     /// <summary>Moves a staged folder into place as the job's inputs.</summary>

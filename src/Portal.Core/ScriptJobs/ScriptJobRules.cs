@@ -21,9 +21,12 @@ public static partial class ScriptJobRules
     public const int MinPriority = -100, MaxPriority = 100;
     public static readonly string[] Profiles = ["busy", "idle", "oom"];
 
-    /// <summary>Names the pool sets for every task (or the shell needs): a job cannot override them.</summary>
+    /// <summary>
+    /// Names the pool sets for every task (which GPUs, who, where): a job cannot override them. Not a sandbox: the script
+    /// itself can still export anything; this keeps a job's settings from silently fighting the pool's.
+    /// </summary>
     public static readonly string[] ReservedNames =
-        ["CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "PATH", "HOME", "USER", "LOGNAME", "SHELL", "PWD", "TMPDIR", "LD_PRELOAD", "LD_LIBRARY_PATH"];
+        ["CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "PATH", "HOME", "USER", "LOGNAME", "SHELL", "PWD"];
     public static readonly string[] ReservedPrefixes = ["PORTAL_", "SLURM_"];
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -88,6 +91,7 @@ public static partial class ScriptJobRules
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var v in variables)
         {
+            if (v is null) { add(field, "A variable is empty: give it a name and a value."); continue; }
             var name = v.Name ?? "";
             if (!VariableName().IsMatch(name))
                 add(field, $"\"{Clip(name)}\" is not a variable name: letters, digits and _, not starting with a digit.");
@@ -107,11 +111,12 @@ public static partial class ScriptJobRules
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var f in files)
         {
+            if (f is null) { add(field, "An input file is empty: give it a name and content."); continue; }
             if (!IsPlainFileName(f.Name)) add(field, $"\"{Clip(f.Name ?? "")}\" is not a plain file name (no folders, no leading dot, no control characters).");
             else if (!seen.Add(f.Name)) add(field, $"Two input files are named {f.Name}.");
             else if (f.Content is null) add(field, $"{f.Name} has no content.");
         }
-        var total = files.Sum(f => (long)(f.Content?.Length ?? 0));
+        var total = files.Sum(f => (long)(f?.Content?.Length ?? 0));
         if (total > options.MaxInputBytes) add(field, $"The input files are {total} bytes together; at most {Size(options.MaxInputBytes)} ({options.MaxInputBytes} bytes).");
     }
 

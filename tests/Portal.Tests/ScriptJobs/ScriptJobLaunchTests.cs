@@ -69,6 +69,20 @@ public class ScriptJobLaunchTests(ScriptJobFactory factory) : IClassFixture<Scri
         Assert.Equal(360, fits.TimeLimitMinutes);
     }
 
+    [Fact]
+    public async Task A_lease_being_provisioned_takes_jobs_like_a_scheduled_one()
+    {
+        var (tenantId, ownerId, lease) = await kit.ScheduledLeaseAsync();
+        await kit.ArrangeAsync(db => db.Leases.Where(l => l.Id == lease.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.State, LeaseState.Provisioning)));
+
+        // A variable the pool does not set is the job's own, even one a shell cares about.
+        var job = await kit.LaunchAsync(tenantId, ownerId, lease.Id, ScriptJobKit.Request() with { Variables = [new("LD_LIBRARY_PATH", "/opt/cuda/lib64")] });
+
+        Assert.Equal(ScriptJobState.Queued, job.State);
+        Assert.Equal([new JobVariable("LD_LIBRARY_PATH", "/opt/cuda/lib64")], ScriptJobVariables.ForDisplay(job));
+    }
+
     [Theory]
     [InlineData(LeaseState.Ended)]
     [InlineData(LeaseState.Cancelled)]

@@ -31,6 +31,8 @@ public class ScriptJobValidationTests(ScriptJobFactory factory) : IClassFixture<
         { "duplicate variable", R with { Variables = [Var("SEED"), new("SEED", "x", true)] }, "Variables", "SEED is set twice" },
         { "value over 32 KB", R with { Variables = [Var("BIG", new string('x', 32 * 1024 + 1))] }, "Variables", "The value of BIG is over 32 KB" },
         { "too many variables", R with { Variables = [.. Enumerable.Range(0, 101).Select(i => Var($"V{i}"))] }, "Variables", "At most 100 variables" },
+        { "empty variable (a JSON null)", R with { Variables = [null!] }, "Variables", "A variable is empty" },
+        { "empty file (a JSON null)", R with { Files = [null!] }, "Files", "An input file is empty" },
         { "zero time limit", R with { TimeLimitMinutes = 0 }, "TimeLimitMinutes", "at least 1 minute" },
         { "file in a folder", R with { Files = [Data, new("sub/x.txt", [1])] }, "Files", "\"sub/x.txt\" is not a plain file name" },
         { "file climbing out", R with { Files = [new("../../etc/passwd", [1])] }, "Files", "is not a plain file name" },
