@@ -89,7 +89,7 @@ public sealed class ScriptJobCancelling(
             {
                 await pool.CancelTaskAsync(id, grace, ct);
             }
-            catch (Exception e) when (e is HttpRequestException or TimeoutException or IOException or InvalidOperationException)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 // The cancel is recorded on the job: the supervisor asks the pool again until the task stops.
                 log.LogWarning(e, "The pool did not take the cancel of task {PoolTaskId} of job {JobId}; the supervisor retries.", id, job.Id);

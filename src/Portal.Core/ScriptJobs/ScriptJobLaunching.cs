@@ -71,7 +71,8 @@ public sealed class ScriptJobLaunching(
             // Lost a race for the key (the unique index on LeaseId + LaunchKey): the winner's job is the answer.
             Discard(staging, moved, job.Id);
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            return await FindByKeyAsync(db, leaseId, key, ct) ?? throw new InvalidOperationException("Launch key conflict without a winner.");
+            if (await FindByKeyAsync(db, leaseId, key, ct) is not { } winner) throw; // another failure: not ours to hide
+            return winner;
         }
         catch
         {

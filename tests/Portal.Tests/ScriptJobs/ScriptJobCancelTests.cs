@@ -80,6 +80,32 @@ public class ScriptJobCancelTests(ScriptJobFactory factory) : IClassFixture<Scri
     }
 
     [Fact]
+    public async Task A_pool_that_does_not_answer_the_cancel_still_leaves_the_cancel_recorded_for_the_supervisor()
+    {
+        var (tenantId, ownerId, lease) = await kit.ActiveLeaseAsync();
+        var job = await kit.LaunchAsync(tenantId, ownerId, lease.Id, ScriptJobKit.Request());
+        await kit.ArrangeAsync(async db =>
+        {
+            var task = await db.ScriptJobTasks.FindAsync(job.Tasks[0].Id);
+            ScriptJobStateMachine.Move(task!, ScriptJobState.Starting, null, factory.Now);
+            task!.PoolTaskId = $"{task.Id:N}-1";
+            ScriptJobStateMachine.Move((await db.ScriptJobs.FindAsync(job.Id))!, ScriptJobState.Starting, null, factory.Now);
+        });
+        factory.PoolCancelFails = true;
+        try
+        {
+            var cancelling = await kit.CancelAsync(tenantId, ownerId, job.Id);
+
+            Assert.Equal((ScriptJobState.Starting, ownerId), (cancelling.State, cancelling.CancelledByUserId));
+            Assert.Equal(ownerId, Assert.Single(await kit.JobsAsync(lease.Id)).CancelledByUserId);
+        }
+        finally
+        {
+            factory.PoolCancelFails = false;
+        }
+    }
+
+    [Fact]
     public async Task A_job_that_is_not_there_is_not_found()
     {
         var (tenantId, ownerId, _) = await kit.ActiveLeaseAsync();

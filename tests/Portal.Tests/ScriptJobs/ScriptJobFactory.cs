@@ -23,6 +23,9 @@ public sealed class ScriptJobFactory : LeaseFactory
 
     public ConcurrentQueue<(string TaskId, TimeSpan Grace)> PoolCancels { get; } = new();
 
+    /// <summary>When set, the pool's cancel call fails (unreachable) after being recorded.</summary>
+    public bool PoolCancelFails { get; set; }
+
     private readonly ConcurrentDictionary<string, Lazy<Task<object>>> once = new();
 
     /// <summary>Something arranged once for every test of the class that shares this factory (a lease the validation rows reuse).</summary>
@@ -39,7 +42,7 @@ public sealed class ScriptJobFactory : LeaseFactory
         {
             var real = services.Last(d => d.ServiceType == typeof(IGpuPoolDriver));
             services.Remove(real);
-            services.AddTransient<IGpuPoolDriver>(sp => new CancelRecordingPool((IGpuPoolDriver)real.ImplementationFactory!(sp), PoolCancels));
+            services.AddTransient<IGpuPoolDriver>(sp => new CancelRecordingPool((IGpuPoolDriver)real.ImplementationFactory!(sp), this));
         });
     }
 }
@@ -126,11 +129,12 @@ public sealed class ScriptJobKit(ScriptJobFactory factory)
 }
 
 /// <summary>The real pool driver, but cancels are recorded and answered "asked" without reaching the pool.</summary>
-internal sealed class CancelRecordingPool(IGpuPoolDriver inner, ConcurrentQueue<(string, TimeSpan)> cancels) : IGpuPoolDriver
+internal sealed class CancelRecordingPool(IGpuPoolDriver inner, ScriptJobFactory factory) : IGpuPoolDriver
 {
     public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default)
     {
-        cancels.Enqueue((taskId, grace));
+        factory.PoolCancels.Enqueue((taskId, grace));
+        if (factory.PoolCancelFails) throw new HttpRequestException("The pool's control API is unreachable.");
         return Task.FromResult(true);
     }
 
