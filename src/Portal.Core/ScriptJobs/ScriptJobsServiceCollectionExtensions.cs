@@ -15,6 +15,7 @@ public static class ScriptJobsServiceCollectionExtensions
         services.AddScoped<ScriptJobLaunching>();
         services.AddScoped<ScriptJobCancelling>();
         services.AddScoped<ScriptJobQueries>();
+        services.AddSingleton<ScriptJobFiles>();
         // supervisor
         services.AddScoped<ScriptJobQueue>();
         services.AddTransient<ScriptJobTaskSpecs>(); services.AddTransient<ScriptJobNotices>(); services.AddTransient<ScriptJobDispatcher>();
@@ -24,6 +25,9 @@ public static class ScriptJobsServiceCollectionExtensions
         services.AddScoped<ScriptJobLogs>();
         services.AddScoped<ScriptJobMetrics>();
         services.AddTransient<ScriptJobOutputCollector>();
+        services.AddSingleton<ScriptJobLogStore>();
+        services.AddSingleton<ScriptJobOutputHooks>();
+        services.AddTransient<PurgeScriptJobOutputJob>();
         return services;
     }
 }
