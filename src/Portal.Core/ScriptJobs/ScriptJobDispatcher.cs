@@ -59,7 +59,7 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
         PoolSubmitResult result;
         try
         {
-            var spec = specs.Build(job, task, task.NodeId!, task.ReservationId!.Value, lease.End, Now);
+            var spec = await specs.BuildAsync(job, task, task.NodeId!, task.ReservationId!.Value, lease.End, Now, ct);
             result = await pool.SubmitTaskAsync(spec, ct);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException
@@ -90,7 +90,7 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
         db.ActAsSupport();
         var task = await db.ScriptJobTasks.FirstOrDefaultAsync(t => t.Id == p.TaskId, ct);
         var job = await db.ScriptJobs.FirstOrDefaultAsync(j => j.Id == p.JobId, ct);
-        if (task?.State != Queued || job is null || ScriptJobStateMachine.IsFinal(job.State)) return null;
+        if (task?.State != Queued || job is null || ScriptJobStateMachine.IsFinal(job.State) || job.CancelledByUserId is not null) return null;
         var now = Now;
         ScriptJobStateMachine.Move(task, Starting, $"Starting on node {p.Reservation.NodeId}", now);
         task.PoolTaskId = ScriptJobTaskSpecs.PoolTaskId(task);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portal.Core.Data;
 using Portal.Core.Leases;
 using Portal.Core.Pool;
@@ -13,7 +14,8 @@ namespace Portal.Core.ScriptJobs;
 /// transaction: tasks the pool never got are submitted again (same id), and new output is copied from the pool.
 /// </summary>
 public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobDispatcher dispatcher,
-    ScriptJobNotices notices, ScriptJobOutputCollector collector, TimeProvider time, ILogger<ScriptJobFollower> logger)
+    ScriptJobNotices notices, ScriptJobOutputCollector collector, TimeProvider time, IOptions<ScriptJobOptions> options,
+    ILogger<ScriptJobFollower> logger)
 {
     public async Task FollowAsync(Guid jobId, Lease lease, LeaseStop? stop, IReadOnlyDictionary<string, PoolTaskStatus> onPool,
         CancellationToken ct)
@@ -28,7 +30,13 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
         if (job is null || ScriptJobStateMachine.IsFinal(job.State)) return;
         var tasks = await db.ScriptJobTasks.Where(t => t.JobId == jobId).OrderBy(t => t.Index).ToListAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
-        if (stop is not null) await StopAsync(job, tasks, stop, now, ct);
+        if (stop is not null) StopForLeaseEnd(job, tasks, now);
+        // Stopped jobs' tasks are asked to stop on every pass until the pool ends them: the pool's cancel is idempotent and
+        // only ever shortens the grace, and a task submitted by a pass that raced the stop is caught by the next one.
+        var grace = stop?.Grace ?? (job.CancelledByUserId is not null ? TimeSpan.FromSeconds(options.Value.CancelGraceSeconds) : null);
+        if (grace is not null)
+            foreach (var task in tasks.Where(t => t.State is Starting or Running && t.PoolTaskId is not null))
+                await pool.CancelTaskAsync(task.PoolTaskId!, grace.Value, ct);
 
         var resubmit = new List<ScriptJobTask>();
         foreach (var task in tasks.Where(t => t.State is Starting or Running))
@@ -37,6 +45,7 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
                 : onPool.GetValueOrDefault(task.PoolTaskId) ?? await pool.GetTaskAsync(task.PoolTaskId, ct); // the list may predate a submit
             if (status is not null) ScriptJobFollowing.Follow(job, task, status, lease.End, now);
             else if (task.State == Running) ScriptJobFollowing.Lost(job, task, lease.End, now); // the pool lost it: its node, in effect
+            else if (job.CancelledByName is { } by) ScriptJobStateMachine.Move(task, Cancelled, $"Cancelled by {by}", now);
             else if (stop is not null) ScriptJobStateMachine.Move(task, LeaseEnded, ScriptJobFollowing.LeaseEndedReason(job.LeaseEndSignalledAt!.Value), now);
             else if (task.PoolTaskId is not null) resubmit.Add(task); // recorded Starting, but the submit never reached the pool
             else ScriptJobStateMachine.Move(task, Queued, "Waiting for GPUs", now);
@@ -72,18 +81,10 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
             await TryAsync(() => collector.CollectAsync(taskId, ct), "copying the output of task {0}", taskId);
     }
 
-    /// <summary>
-    /// The lease's end: the first time, SIGTERM to the running tasks through the pool (before the signal is recorded, so a
-    /// crash in between signals again, which the pool's idempotent cancel absorbs), and queued tasks end at once.
-    /// </summary>
-    private async Task StopAsync(ScriptJob job, List<ScriptJobTask> tasks, LeaseStop stop, DateTime now, CancellationToken ct)
+    /// <summary>The lease's end: recorded once (the time of the SIGTERM, in every task's reason), and queued tasks end at once.</summary>
+    private static void StopForLeaseEnd(ScriptJob job, List<ScriptJobTask> tasks, DateTime now)
     {
-        if (job.LeaseEndSignalledAt is null)
-        {
-            foreach (var task in tasks.Where(t => t.State is Starting or Running && t.PoolTaskId is not null))
-                await pool.CancelTaskAsync(task.PoolTaskId!, stop.Grace, ct);
-            job.LeaseEndSignalledAt = now;
-        }
+        job.LeaseEndSignalledAt ??= now;
         var reason = ScriptJobFollowing.LeaseEndedReason(job.LeaseEndSignalledAt.Value);
         foreach (var task in tasks.Where(t => t.State == Queued))
             ScriptJobStateMachine.Move(task, LeaseEnded, reason, now);

@@ -59,14 +59,14 @@ public static class ScriptJobFollowing
     public static (ScriptJobState State, string Reason) Outcome(ScriptJob job, ScriptJobTask task, PoolTaskState poolState,
         int? exitCode, DateTime? startedAt, DateTime leaseEnd)
     {
-        // Once the lease's end was signalled, whatever ends the task is the lease's end.
+        if (poolState == PoolTaskState.Succeeded) return (Succeeded, "Exited with code 0"); // it finished before any stop reached it
+        // Once stopped (by a member, or for the lease's end), whatever ends the task is that stop.
+        if (job.CancelledByName is { } by) return (Cancelled, $"Cancelled by {by}");
         if (job.LeaseEndSignalledAt is { } signalled) return (LeaseEnded, LeaseEndedReason(signalled));
         return poolState switch
         {
-            PoolTaskState.Succeeded => (Succeeded, "Exited with code 0"),
             PoolTaskState.Failed => (Failed, $"Exited with code {exitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}"),
             PoolTaskState.NodeFailed => (NodeFailed, $"Node {task.NodeId} failed; no retries left"),
-            PoolTaskState.Cancelled when job.CancelledByName is { } name => (Cancelled, $"Cancelled by {name}"),
             PoolTaskState.Cancelled => (Cancelled, "Cancelled by the pool"),
             // The pool stopped it at its time limit: the job's own, or the lease's end when that came first.
             PoolTaskState.TimedOut when job.TimeLimitMinutes is not { } m || (startedAt is { } s && s.AddMinutes(m) >= leaseEnd)
@@ -81,7 +81,8 @@ public static class ScriptJobFollowing
     /// <summary>A failure with attempts left: any node failure, or an exit code the job retries (every non-zero when none listed).</summary>
     public static bool Retries(ScriptJob job, ScriptJobTask task, ScriptJobState ended, int? exitCode)
     {
-        if (task.Attempt > job.MaxRetries || job.LeaseEndSignalledAt is not null) return false;
+        // A stopped job is never run again.
+        if (task.Attempt > job.MaxRetries || job.LeaseEndSignalledAt is not null || job.CancelledByUserId is not null) return false;
         if (ended == NodeFailed) return true;
         if (ended != Failed || exitCode is not { } code || code == 0) return false;
         var listed = RetryCodes(job.RetryExitCodes);

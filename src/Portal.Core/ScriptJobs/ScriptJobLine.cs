@@ -22,7 +22,7 @@ public sealed record ScriptJobLine(Lease Lease, IReadOnlyList<LeaseReservation> 
             .Select(t => new { t.JobId, t.Id, t.Index, t.NodeId }).ToListAsync(ct);
         var jobIds = queuedTasks.Select(t => t.JobId).Distinct().ToList();
         var jobs = await db.ScriptJobs.AsNoTracking()
-            .Where(j => j.LeaseId == leaseId && jobIds.Contains(j.Id) && OpenStates.Contains(j.State))
+            .Where(j => j.LeaseId == leaseId && jobIds.Contains(j.Id) && OpenStates.Contains(j.State) && j.CancelledByUserId == null)
             .Select(j => new { j.Id, j.Priority, j.Sequence, j.GpusPerTask }).ToListAsync(ct);
         var byJob = queuedTasks.ToLookup(t => t.JobId);
         var queued = jobs.Select(j => new QueuedJob(j.Id, j.Priority, j.Sequence, j.GpusPerTask,

@@ -16,7 +16,8 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
     private readonly Dictionary<string, PoolTaskStatus> tasks = [];
 
     public ConcurrentQueue<PoolTaskSpec> Submits { get; } = new();
-    public ConcurrentQueue<(string TaskId, TimeSpan Grace)> Cancels { get; } = new();
+    /// <summary>Every cancel asked for, with when the pool would SIGKILL (the time asked plus the grace).</summary>
+    public ConcurrentQueue<(string TaskId, TimeSpan Grace, DateTime KillAt)> Cancels { get; } = new();
     public bool HoldStarting { get; set; }
     /// <summary>The next submit throws before it reaches the pool (the process dies, the network drops).</summary>
     public bool ThrowOnNextSubmit { get; set; }
@@ -62,7 +63,7 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
 
     public bool Cancel(string id, TimeSpan grace)
     {
-        Cancels.Enqueue((id, grace));
+        Cancels.Enqueue((id, grace, now() + grace));
         lock (gate)
         {
             if (!tasks.ContainsKey(id)) return false;
@@ -95,7 +96,7 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
     /// <summary>SIGKILL after the grace: every signalled task still running ends Cancelled.</summary>
     public void KillSignalled()
     {
-        foreach (var (id, _) in Cancels) End(id, PoolTaskState.Cancelled, null);
+        foreach (var (id, _, _) in Cancels) End(id, PoolTaskState.Cancelled, null);
     }
 
     public void FailNode(string node)

@@ -6,9 +6,9 @@ using static Portal.Core.ScriptJobs.ScriptJobState;
 namespace Portal.Tests.ScriptJobs;
 
 /// <summary>Jobs and their lease's life: a Scheduled lease's jobs wait, the lease's end stops them, the queue says why a job waits.</summary>
-public class ScriptJobLeaseTests(ScriptJobFactory factory) : IClassFixture<ScriptJobFactory>
+public class ScriptJobLeaseTests(SupervisorFactory factory) : IClassFixture<SupervisorFactory>
 {
-    private readonly ScriptJobKit kit = new(factory);
+    private readonly SupervisorKit kit = new(factory);
     private InMemoryPoolTasks Pool => factory.Pool;
 
     [Fact]
@@ -26,17 +26,20 @@ public class ScriptJobLeaseTests(ScriptJobFactory factory) : IClassFixture<Scrip
         var signalledAt = factory.Now;
         await kit.SweepAsync();
         var id = await kit.PoolTaskIdAsync(running.Id);
-        Assert.Equal((id, TimeSpan.FromMinutes(4)), Assert.Single(Pool.Cancels, c => c.TaskId == id));
+        var sigterm = Assert.Single(Pool.Cancels, c => c.TaskId == id);
+        Assert.Equal((TimeSpan.FromMinutes(4), lease.End), (sigterm.Grace, sigterm.KillAt));
         var reason = $"Stopped at the lease's end: SIGTERM at {signalledAt:HH:mm} UTC";
         var stopped = await kit.JobAsync(queued.Id);
         Assert.Equal((LeaseEnded, reason), (stopped.State, stopped.Reason));
         var signalled = await kit.JobAsync(running.Id);
         Assert.Equal((Running, signalledAt), (signalled.State, signalled.LeaseEndSignalledAt));
 
-        await kit.SweepAsync(); // SIGTERM once
-        Assert.Single(Pool.Cancels, c => c.TaskId == id);
+        factory.Clock.Advance(TimeSpan.FromMinutes(1));
+        await kit.SweepAsync(); // asked again while it runs, SIGKILL still at the lease's end
+        Assert.All(Pool.Cancels.Where(c => c.TaskId == id), c => Assert.Equal(lease.End, c.KillAt));
+        Assert.Equal(Running, (await kit.JobAsync(running.Id)).State);
 
-        factory.Clock.Advance(TimeSpan.FromMinutes(4));
+        factory.Clock.Advance(TimeSpan.FromMinutes(3));
         Pool.KillSignalled(); // SIGKILL at the lease's end
         await kit.SweepAsync();
         var ended = await kit.JobAsync(running.Id);
@@ -102,7 +105,7 @@ public class ScriptJobLeaseTests(ScriptJobFactory factory) : IClassFixture<Scrip
             await member.Cancelling.ReleaseAsync(lease.Id);
         await kit.SweepAsync();
         var id = await kit.PoolTaskIdAsync(job.Id);
-        Assert.Equal(TimeSpan.FromSeconds(new ScriptJobOptions().CancelGraceSeconds), Assert.Single(Pool.Cancels, c => c.TaskId == id).Grace);
+        Assert.Equal(TimeSpan.FromSeconds(new ScriptJobOptions().CancelGraceSeconds), Pool.Cancels.First(c => c.TaskId == id).Grace);
         Assert.Equal(LeaseEnded, (await kit.JobAsync(waiting.Id)).State);
         Pool.KillSignalled();
         await kit.SweepAsync();

@@ -7,7 +7,7 @@ using static Portal.Core.ScriptJobs.ScriptJobState;
 namespace Portal.Tests.ScriptJobs;
 
 /// <summary>The portal as it runs by default: its job server, and with it the supervisor following jobs every 50 ms.</summary>
-public sealed class SupervisedScriptJobFactory : ScriptJobFactory
+public sealed class SupervisedScriptJobFactory : SupervisorFactory
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [new("Jobs:RunServer", "true"), new("ScriptJobs:PollIntervalMs", "50")];
@@ -15,7 +15,7 @@ public sealed class SupervisedScriptJobFactory : ScriptJobFactory
 
 public class ScriptJobSupervisorTests(SupervisedScriptJobFactory factory) : IClassFixture<SupervisedScriptJobFactory>
 {
-    private readonly ScriptJobKit kit = new(factory);
+    private readonly SupervisorKit kit = new(factory);
 
     [Fact]
     public async Task The_supervisor_starts_and_ends_jobs_with_no_one_running_a_pass_and_outlives_a_pool_outage()

@@ -5,9 +5,9 @@ using static Portal.Core.ScriptJobs.ScriptJobState;
 namespace Portal.Tests.ScriptJobs;
 
 /// <summary>The supervisor's pass against a pool in memory: jobs start, run and end with their true outcome, once.</summary>
-public class ScriptJobSweepTests(ScriptJobFactory factory) : IClassFixture<ScriptJobFactory>
+public class ScriptJobSweepTests(SupervisorFactory factory) : IClassFixture<SupervisorFactory>
 {
-    private readonly ScriptJobKit kit = new(factory);
+    private readonly SupervisorKit kit = new(factory);
     private InMemoryPoolTasks Pool => factory.Pool;
 
     [Fact]
@@ -169,5 +169,29 @@ public class ScriptJobSweepTests(ScriptJobFactory factory) : IClassFixture<Scrip
             Assert.Equal(Succeeded, (await kit.JobAsync(job.Id)).State);
             Assert.Equal(1, await kit.JobNoticesAsync(job.Id));
         }
+    }
+
+    [Fact]
+    public async Task A_job_a_member_cancels_ends_cancelled_by_them_and_is_never_run_again()
+    {
+        var lease = await kit.ActiveLeaseAsync(2);
+        var job = await kit.AddJobAsync(lease, 1, tasks: 2, retries: 3);
+        await kit.SweepAsync();
+        var ids = (await kit.JobAsync(job.Id)).Tasks.Select(t => t.PoolTaskId!).ToList();
+        await using (var member = await factory.As(lease.TenantId, lease.CreatedByUserId!))
+            await member.Get<ScriptJobCancelling>().CancelAsync(job.Id);
+        Pool.Exit(ids[0], 143); // the first stops on SIGTERM with an exit code; the second is killed after the grace
+        await kit.SweepAsync();
+        Assert.Equal(Running, (await kit.JobAsync(job.Id)).State);
+        Pool.KillSignalled();
+        await kit.SweepAsync();
+        await kit.SweepAsync();
+
+        var cancelled = await kit.JobAsync(job.Id);
+        Assert.Equal(Cancelled, cancelled.State);
+        Assert.StartsWith("Cancelled by ", cancelled.Reason);
+        Assert.All(cancelled.Tasks, t => Assert.Equal((Cancelled, 1), (t.State, t.Attempt))); // retries left, but none for a cancel
+        Assert.Equal(2, Pool.Submits.Count(s => s.Environment["PORTAL_JOB_ID"] == job.Id.ToString()));
+        Assert.Equal(1, await kit.JobNoticesAsync(job.Id));
     }
 }

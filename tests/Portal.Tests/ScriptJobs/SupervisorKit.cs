@@ -11,11 +11,11 @@ using Portal.Tests.Leases;
 namespace Portal.Tests.ScriptJobs;
 
 /// <summary>The portal on a fake clock whose pool runs tasks in memory (<see cref="InMemoryPoolTasks"/>); reservations are the simulator's.</summary>
-public class ScriptJobFactory : LeaseFactory
+public class SupervisorFactory : LeaseFactory
 {
     public InMemoryPoolTasks Pool { get; }
 
-    public ScriptJobFactory() => Pool = new InMemoryPoolTasks(() => Now);
+    public SupervisorFactory() => Pool = new InMemoryPoolTasks(() => Now);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -30,7 +30,7 @@ public class ScriptJobFactory : LeaseFactory
 }
 
 /// <summary>Leases and jobs for the supervisor's tests: jobs are written as rows (as a launch stores them), passes run as the supervisor runs them.</summary>
-public sealed class ScriptJobKit(ScriptJobFactory factory)
+public sealed class SupervisorKit(SupervisorFactory factory)
 {
     private static long sequence;
     public LifecycleKit Leases { get; } = new(factory);
