@@ -59,7 +59,10 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
             db.ActAsSupport();
             lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
             if (lease is null) return;
-            jobIds = await db.ScriptJobs.Where(j => j.LeaseId == leaseId && Open.Contains(j.State))
+            var stopping = Stop(lease, Now) is not null;
+            // A job whose tasks all wait in line has nothing to follow (the dispatcher starts it): a long queue costs one query.
+            jobIds = await db.ScriptJobs.Where(j => j.LeaseId == leaseId && Open.Contains(j.State)
+                    && (stopping || db.ScriptJobTasks.Any(t => t.JobId == j.Id && t.State != Queued)))
                 .OrderByDescending(j => j.Priority).ThenBy(j => j.Sequence).ThenBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
         }
         var stop = Stop(lease, Now);
