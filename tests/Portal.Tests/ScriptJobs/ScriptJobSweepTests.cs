@@ -40,6 +40,7 @@ public class ScriptJobSweepTests(SupervisorFactory factory) : IClassFixture<Supe
 
         factory.Clock.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(2 * 600, ScriptJobUsage.GpuSecondsSoFar(running.Tasks[0], factory.Now));
+        Assert.Equal(2 * 600, await kit.LeaseGpuSecondsAsync(lease.Id));
         Pool.Exit(task.PoolTaskId!, 0);
         await kit.SweepAsync();
         var done = await kit.JobAsync(job.Id);
@@ -47,6 +48,8 @@ public class ScriptJobSweepTests(SupervisorFactory factory) : IClassFixture<Supe
         Assert.Equal((2L * 600, 2L * 600), (done.GpuSeconds, done.Tasks[0].GpuSeconds));
         Assert.Equal(factory.Now, done.EndedAt);
         Assert.Equal(1, await kit.JobNoticesAsync(job.Id));
+        factory.Clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(2 * 600, await kit.LeaseGpuSecondsAsync(lease.Id)); // what ran, not what time passed since
 
         await kit.SweepAsync(); // a second pass changes nothing twice
         var again = await kit.JobAsync(job.Id);

@@ -75,6 +75,13 @@ public sealed class SupervisorKit(SupervisorFactory factory)
         return await db.ScriptJobs.AsNoTracking().Include(j => j.Tasks.OrderBy(t => t.Index)).SingleAsync(j => j.Id == id);
     }
 
+    public async Task<long> LeaseGpuSecondsAsync(Guid leaseId)
+    {
+        using var scope = factory.Services.CreateScope();
+        await using var db = factory.CreateDbContext(scope);
+        return await ScriptJobUsage.LeaseGpuSecondsAsync(db, leaseId, factory.Now);
+    }
+
     public async Task<int> JobNoticesAsync(Guid jobId)
     {
         using var scope = factory.Services.CreateScope();
