@@ -114,6 +114,8 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
         {
             case SubmitOutcome.Accepted:
                 // Running at once on the pool: say so now rather than at the next pass (launch to Running is measured).
+                // The pool's word on where it runs (a submit repeated after a race returns the task where it first went).
+                if (result.Task is { } placed) (task.NodeId, task.ReservationId) = (placed.NodeId, placed.ReservationId);
                 if (result.Task is { IsFinal: false } t) ScriptJobFollowing.Follow(job, task, t, leaseEnd, now);
                 if (task.State == Running)
                     ScriptJobOutcome.Aggregate(job, await db.ScriptJobTasks.Where(x => x.JobId == job.Id).ToListAsync(ct), now);
