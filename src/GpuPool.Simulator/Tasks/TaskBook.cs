@@ -24,7 +24,9 @@ public sealed class TaskBook
         _nodes = nodes;
         Directory.CreateDirectory(options.TaskRoot);
         foreach (var folder in TaskFolder.All(options.TaskRoot)) Reattach(folder);
-        nodes.NodeFailed += node => StopWhere(t => t.NodeId == node, TaskState.NodeFailed, $"Node {node} failed.", TimeSpan.Zero);
+        nodes.NodeFailed += StopOnFailedNode;
+        // A node that is Failed when this pool starts takes down the tasks re-attached on it.
+        foreach (var node in nodes.List().Where(n => n.State == NodeState.Failed)) StopOnFailedNode(node.Id);
         nodes.ReservationReleased += (node, reservation) => StopWhere(
             t => t.NodeId == node && string.Equals(t.ReservationId, reservation, StringComparison.OrdinalIgnoreCase),
             TaskState.Cancelled, "reservation released", options.TaskStopGrace);
@@ -155,6 +157,8 @@ public sealed class TaskBook
         TaskProcesses.SignalGroup(record.Pid, grace > TimeSpan.Zero ? TaskProcesses.SigTerm : TaskProcesses.SigKill);
         entry.Save();
     }
+
+    void StopOnFailedNode(string node) => StopWhere(t => t.NodeId == node, TaskState.NodeFailed, $"Node {node} failed.", TimeSpan.Zero);
 
     void StopWhere(Func<TaskRecord, bool> matches, TaskState verdict, string reason, TimeSpan grace)
     {

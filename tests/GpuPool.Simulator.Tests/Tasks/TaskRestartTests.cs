@@ -70,4 +70,19 @@ public class TaskRestartTests
         Assert.Equal([5], reservations["alloc-2"]);
         Assert.Equal("insufficient_gpus", (string)(await TestSimulator.JsonAsync(third))["error"]!["code"]!);
     }
+
+    [Fact]
+    public async Task A_pool_that_starts_with_the_node_failed_kills_the_tasks_it_reattaches_there()
+    {
+        await using var pool = await TaskTestPool.StartAsync();
+        await pool.ReserveAsync("alloc-1", 1);
+        await pool.StartAsync("on-failed-node", "echo $$\nsleep 300\n");
+        var pid = (await pool.WaitStdoutLinesAsync("on-failed-node", 1))[0];
+
+        await pool.RestartAsync(o => o.Nodes.Single(n => n.Id == "node-a").State = NodeState.Failed);
+        var ended = await pool.WaitEndedAsync("on-failed-node");
+
+        Assert.Equal("NodeFailed", (string)ended["state"]!);
+        Assert.False(TaskTestPool.Runs(pid));
+    }
 }
