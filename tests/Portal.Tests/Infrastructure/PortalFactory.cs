@@ -48,6 +48,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Support:Password", SupportPassword);
         builder.UseSetting("Jobs:RunServer", "false");
         builder.UseSetting("Files:Root", Path.Combine(folder, "files"));
+        builder.UseSetting("ScriptJobs:Root", Path.Combine(folder, "jobs"));
         // The embedded pool answers at once in tests: no provisioning delay, no simulated latency.
         builder.UseSetting("Pool:ReservationDelayMs", "0");
         builder.UseSetting("Pool:LatencyMultiplier", "0");
