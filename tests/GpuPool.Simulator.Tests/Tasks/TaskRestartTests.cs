@@ -85,4 +85,20 @@ public class TaskRestartTests
         Assert.Equal("NodeFailed", (string)ended["state"]!);
         Assert.False(TaskTestPool.Runs(pid));
     }
+
+    [Fact]
+    public async Task A_sample_line_cut_short_by_a_killed_pool_does_not_stop_the_next_one_from_starting()
+    {
+        await using var pool = await TaskTestPool.StartAsync();
+        await pool.ReserveAsync("alloc-1", 1);
+        await pool.StartAsync("cut-1", "sleep 300\n");
+        await TaskTestPool.WaitAsync(async () => (await pool.Sim.GetJsonAsync("pool/tasks/cut-1/metrics")).AsArray().Count > 0 ? "" : null);
+
+        await pool.Sim.DisposeAsync();
+        await File.AppendAllTextAsync(Path.Combine(pool.Root, "cut-1", "samples.jsonl"), "{\"at\":\"2026-");
+        await pool.RestartAsync();
+
+        Assert.Equal("Running", (string)(await pool.TaskAsync("cut-1"))["state"]!);
+        Assert.NotEmpty((await pool.Sim.GetJsonAsync("pool/tasks/cut-1/metrics")).AsArray());
+    }
 }
