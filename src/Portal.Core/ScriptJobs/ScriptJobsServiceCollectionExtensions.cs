@@ -22,6 +22,9 @@ public static class ScriptJobsServiceCollectionExtensions
         services.AddScoped<ScriptJobLogs>();
         services.AddScoped<ScriptJobMetrics>();
         services.AddTransient<ScriptJobOutputCollector>();
+        services.AddSingleton<ScriptJobLogStore>();
+        services.AddSingleton<ScriptJobOutputHooks>();
+        services.AddTransient<PurgeScriptJobOutputJob>();
         return services;
     }
 }
