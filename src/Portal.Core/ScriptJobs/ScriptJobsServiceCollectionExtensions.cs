@@ -15,6 +15,7 @@ public static class ScriptJobsServiceCollectionExtensions
         services.AddScoped<ScriptJobLaunching>();
         services.AddScoped<ScriptJobCancelling>();
         services.AddScoped<ScriptJobQueries>();
+        services.AddSingleton<ScriptJobFiles>();
         // supervisor
         services.AddScoped<ScriptJobQueue>();
         // logs
