@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+using Portal.Core.Leases;
+using Portal.Core.Refusals;
+using Portal.Core.ScriptJobs;
+using Portal.Core.Tenancy;
+using Portal.Web.Leases;
+
+namespace Portal.Web.ScriptJobs;
+
+/// <summary>POST launch on a lease and POST cancel of a job; both answer with the job as it is now.</summary>
+internal static class ScriptJobLaunchEndpoints
+{
+    public static async Task<IResult> LaunchAsync(Guid id, HttpRequest http, [FromHeader(Name = LeaseApi.IdempotencyKeyHeader)] string? idempotencyKey,
+        ScriptJobLaunching launching, ScriptJobQueries queries, ScriptJobQueue queue, CurrentTenant tenant,
+        IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, IOptions<ScriptJobOptions> options, CancellationToken ct)
+    {
+        // Kestrel's own cap (30 MB) would cut a launch with 50 MB of files: this route takes what its metadata says.
+        if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = ScriptJobApi.LaunchBodyLimit(options.Value);
+        if (LeaseApiInput.CheckIdempotencyKey(idempotencyKey) is { } badKey) return badKey;
+        var (body, error) = await LeaseApiInput.ReadBodyAsync<LaunchJobBody>(http, ct);
+        if (error is not null) return error;
+        var (request, invalid) = ScriptJobApiInput.ToRequest(body!, idempotencyKey);
+        if (invalid is not null) return invalid;
+
+        var key = request!.IdempotencyKey;
+        bool replay;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            // The tenant filter applies: another tenant's lease is not found, like one that does not exist.
+            var lease = await db.Leases.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct) ?? throw LeaseException.NotFound();
+            // Whoever may not launch at all hears that first (from the launcher), not about the time limit.
+            if (tenant.HasRole(TenantRole.Member) && ScriptJobApiInput.PastLeaseEnd(lease, request.TimeLimitMinutes, time.GetUtcNow().UtcDateTime) is { } past)
+                return past;
+            replay = key is not null && await db.ScriptJobs.AnyAsync(j => j.LeaseId == id && j.LaunchKey == key, ct);
+        }
+
+        ScriptJob job;
+        try
+        {
+            job = await launching.LaunchAsync(id, request, ct);
+        }
+        catch (FieldsRefusedException e)
+        {
+            throw ScriptJobApiInput.Renamed(e);
+        }
+        catch (DbUpdateException) when (key is not null)
+        {
+            // The same key raced in twice and the other request's job was saved first: answer with that one.
+            job = await launching.LaunchAsync(id, request, ct);
+            replay = true;
+        }
+        var json = await ScriptJobReadEndpoints.JsonAsync(job.Id, queries, queue, ct);
+        return replay ? TypedResults.Ok(json) : TypedResults.Created(ScriptJobApi.Job(job.Id), json);
+    }
+
+    public static async Task<IResult> CancelAsync(Guid id, ScriptJobCancelling cancelling, ScriptJobQueries queries, ScriptJobQueue queue,
+        CancellationToken ct)
+    {
+        await cancelling.CancelAsync(id, ct);
+        return TypedResults.Ok(await ScriptJobReadEndpoints.JsonAsync(id, queries, queue, ct));
+    }
+}

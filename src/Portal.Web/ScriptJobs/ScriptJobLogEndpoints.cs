@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.IO.Compression;
+using Microsoft.Net.Http.Headers;
+using Portal.Core.Pool;
+using Portal.Core.ScriptJobs;
+using Portal.Web.Leases;
+
+namespace Portal.Web.ScriptJobs;
+
+/// <summary>GET a task's log from a byte offset (polling, or Server-Sent Events), and the whole kept log as a download.</summary>
+internal static class ScriptJobLogEndpoints
+{
+    public const string NextOffsetHeader = "X-Log-Next-Offset";
+    public const string CompleteHeader = "X-Log-Complete";
+    public const string TruncatedHeader = "X-Log-Truncated";
+    public const int DefaultLimit = 1024 * 1024;
+    public const int MaxLimit = 8 * 1024 * 1024;
+
+    public const string Description =
+        "Query: `task` (index, default 0), `stream` (`stdout` default, or `stderr`), `offset` (bytes already read, default 0). " +
+        "Offsets count bytes of the kept log; a chunk never ends inside a UTF-8 character (unless the log ends there).\n\n" +
+        "**Polling** (any `Accept` but `text/event-stream`): the bytes from `offset` (up to `limit`, default 1 MiB) as " +
+        "`text/plain; charset=utf-8`, with headers `X-Log-Next-Offset` (the `offset` to ask for next), `X-Log-Complete` (`true` when the " +
+        "task has ended and nothing follows) and `X-Log-Truncated` (`true` when the job's log cap cut it; the log says where).\n\n" +
+        "**Live** (`Accept: text/event-stream`): follows the log until the task ends. Each chunk is an event `log` whose `id:` is the " +
+        "byte offset after it and whose single `data:` line is JSON `{\"offset\": start, \"next_offset\": end, \"text\": \"...\"}` " +
+        "(`text` is the chunk decoded as UTF-8; when the bytes are not valid UTF-8, `bytes_base64` carries them exactly). Lines " +
+        "starting with `:` are heartbeats. The stream closes after `event: end` with `data: {\"offset\": end, \"complete\": true, " +
+        "\"truncated\": bool}`. To resume after a dropped connection send `Last-Event-ID` (EventSource does) or `?offset=` with the " +
+        "last `id`: nothing is lost or repeated.";
+
+    public static async Task<IResult> ReadAsync(Guid id, HttpContext http, string? task, string? stream, string? offset, string? limit,
+        ScriptJobLogs logs, ScriptJobQueries queries, CancellationToken ct)
+    {
+        var (query, error) = await ParseAsync(id, task, stream, queries, ct);
+        if (error is not null) return error;
+        var start = 0L;
+        var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
+        if (lastEventId.Length > 0 && (!long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out start)))
+            return LeaseProblems.Invalid("Last-Event-ID", "Last-Event-ID is the byte offset of the last event received (its id).");
+        if (lastEventId.Length == 0 && !string.IsNullOrWhiteSpace(offset) && !long.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out start))
+            return LeaseProblems.Invalid("offset", "The offset is a number of bytes from 0.");
+        var max = DefaultLimit;
+        if (!string.IsNullOrWhiteSpace(limit) && (!int.TryParse(limit, out max) || max < 1 || max > MaxLimit))
+            return LeaseProblems.Invalid("limit", $"The limit is a number of bytes from 1 to {MaxLimit}.");
+
+        if (WantsEventStream(http.Request))
+        {
+            await ScriptJobLogStream.FollowAsync(http, logs, id, query.Task, query.Stream, start, ct);
+            return Results.Empty;
+        }
+
+        var chunk = await logs.ReadAsync(id, query.Task, query.Stream, start, max, ct) ?? throw ScriptJobException.NotFound();
+        var (length, complete) = LogChunks.Whole(chunk, max);
+        http.Response.Headers[NextOffsetHeader] = (chunk.Offset + length).ToString(CultureInfo.InvariantCulture);
+        http.Response.Headers[CompleteHeader] = complete ? "true" : "false";
+        http.Response.Headers[TruncatedHeader] = chunk.Truncated ? "true" : "false";
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Bytes(chunk.Data.AsMemory(0, length).ToArray(), "text/plain; charset=utf-8");
+    }
+
+    public static async Task<IResult> DownloadAsync(Guid id, HttpContext http, string? task, string? stream, ScriptJobLogs logs,
+        ScriptJobQueries queries, CancellationToken ct)
+    {
+        var job = await queries.GetAsync(id, ct) ?? throw ScriptJobException.NotFound();
+        var (query, error) = await ParseAsync(id, task ?? "0", stream, queries, ct, job);
+        if (error is not null) return error;
+        var shortId = id.ToString("N")[..8];
+        if (!string.IsNullOrWhiteSpace(task) && !string.IsNullOrWhiteSpace(stream))
+        {
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment")
+            { FileName = $"job-{shortId}-task{query.Task}-{Name(query.Stream)}.log" }.ToString();
+            await CopyAsync(logs, id, query.Task, query.Stream, http.Response.Body, ct);
+            return Results.Empty;
+        }
+
+        // A zip of every stream; written to a temporary file first, since ZipArchive writes synchronously.
+        var tasks = string.IsNullOrWhiteSpace(task) ? Enumerable.Range(0, job.TaskCount) : [query.Task];
+        var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
+        using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var index in tasks)
+                foreach (var s in new[] { PoolLogStream.Stdout, PoolLogStream.Stderr })
+                {
+                    await using var entry = zip.CreateEntry($"task-{index}/{Name(s)}.log", CompressionLevel.Fastest).Open();
+                    await CopyAsync(logs, id, index, s, entry, ct);
+                }
+        file.Position = 0;
+        return TypedResults.File(file, "application/zip", $"job-{shortId}-logs.zip");
+    }
+
+    /// <summary>The whole kept log of one task's stream, read a megabyte at a time.</summary>
+    private static async Task CopyAsync(ScriptJobLogs logs, Guid id, int task, PoolLogStream stream, Stream to, CancellationToken ct)
+    {
+        var offset = 0L;
+        while (await logs.ReadAsync(id, task, stream, offset, DefaultLimit, ct) is { } chunk && chunk.Data.Length > 0)
+        {
+            await to.WriteAsync(chunk.Data, ct);
+            offset = chunk.Offset + chunk.Data.Length;
+            if (chunk.Complete) break;
+        }
+    }
+
+    private static async Task<((int Task, PoolLogStream Stream) Query, IResult? Error)> ParseAsync(Guid id, string? task, string? stream,
+        ScriptJobQueries queries, CancellationToken ct, ScriptJob? job = null)
+    {
+        job ??= await queries.GetAsync(id, ct) ?? throw ScriptJobException.NotFound();
+        var index = 0;
+        if (!string.IsNullOrWhiteSpace(task) && (!int.TryParse(task, NumberStyles.None, CultureInfo.InvariantCulture, out index) || index >= job.TaskCount))
+            return (default, LeaseProblems.Invalid("task", $"The task is an index from 0 to {job.TaskCount - 1}."));
+        PoolLogStream? which = stream?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "stdout" => PoolLogStream.Stdout,
+            "stderr" => PoolLogStream.Stderr,
+            _ => null,
+        };
+        return which is { } w ? ((index, w), null) : (default, LeaseProblems.Invalid("stream", "The stream is stdout or stderr."));
+    }
+
+    private static string Name(PoolLogStream stream) => stream == PoolLogStream.Stdout ? "stdout" : "stderr";
+
+    private static bool WantsEventStream(HttpRequest request) =>
+        request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));
+}
