@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.IO.Compression;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Net.Http.Headers;
+using Portal.Core.Data;
 using Portal.Core.Pool;
 using Portal.Core.ScriptJobs;
 using Portal.Web.Leases;
@@ -30,9 +32,9 @@ internal static class ScriptJobLogEndpoints
         "last `id`: nothing is lost or repeated.";
 
     public static async Task<IResult> ReadAsync(Guid id, HttpContext http, string? task, string? stream, string? offset, string? limit,
-        ScriptJobLogs logs, ScriptJobQueries queries, CancellationToken ct)
+        ScriptJobLogs logs, IDbContextFactory<PortalDbContext> dbFactory, CancellationToken ct)
     {
-        var (query, error) = await ParseAsync(id, task, stream, queries, ct);
+        var (query, error) = Parse(await TaskCountAsync(id, dbFactory, ct), task, stream);
         if (error is not null) return error;
         var start = 0L;
         var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
@@ -60,10 +62,10 @@ internal static class ScriptJobLogEndpoints
     }
 
     public static async Task<IResult> DownloadAsync(Guid id, HttpContext http, string? task, string? stream, ScriptJobLogs logs,
-        ScriptJobQueries queries, CancellationToken ct)
+        IDbContextFactory<PortalDbContext> dbFactory, CancellationToken ct)
     {
-        var job = await queries.GetAsync(id, ct) ?? throw ScriptJobException.NotFound();
-        var (query, error) = await ParseAsync(id, task ?? "0", stream, queries, ct, job);
+        var taskCount = await TaskCountAsync(id, dbFactory, ct);
+        var (query, error) = Parse(taskCount, task, stream);
         if (error is not null) return error;
         var shortId = id.ToString("N")[..8];
         if (!string.IsNullOrWhiteSpace(task) && !string.IsNullOrWhiteSpace(stream))
@@ -76,7 +78,7 @@ internal static class ScriptJobLogEndpoints
         }
 
         // A zip of every stream; written to a temporary file first, since ZipArchive writes synchronously.
-        var tasks = string.IsNullOrWhiteSpace(task) ? Enumerable.Range(0, job.TaskCount) : [query.Task];
+        var tasks = string.IsNullOrWhiteSpace(task) ? Enumerable.Range(0, taskCount) : [query.Task];
         var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
         using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
             foreach (var index in tasks)
@@ -101,13 +103,18 @@ internal static class ScriptJobLogEndpoints
         }
     }
 
-    private static async Task<((int Task, PoolLogStream Stream) Query, IResult? Error)> ParseAsync(Guid id, string? task, string? stream,
-        ScriptJobQueries queries, CancellationToken ct, ScriptJob? job = null)
+    /// <summary>The job's number of tasks; a job not visible (another tenant's) is a 404.</summary>
+    private static async Task<int> TaskCountAsync(Guid id, IDbContextFactory<PortalDbContext> dbFactory, CancellationToken ct)
     {
-        job ??= await queries.GetAsync(id, ct) ?? throw ScriptJobException.NotFound();
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ScriptJobs.Where(j => j.Id == id).Select(j => (int?)j.TaskCount).FirstOrDefaultAsync(ct) ?? throw ScriptJobException.NotFound();
+    }
+
+    private static ((int Task, PoolLogStream Stream) Query, IResult? Error) Parse(int taskCount, string? task, string? stream)
+    {
         var index = 0;
-        if (!string.IsNullOrWhiteSpace(task) && (!int.TryParse(task, NumberStyles.None, CultureInfo.InvariantCulture, out index) || index >= job.TaskCount))
-            return (default, LeaseProblems.Invalid("task", $"The task is an index from 0 to {job.TaskCount - 1}."));
+        if (!string.IsNullOrWhiteSpace(task) && (!int.TryParse(task, NumberStyles.None, CultureInfo.InvariantCulture, out index) || index >= taskCount))
+            return (default, LeaseProblems.Invalid("task", $"The task is an index from 0 to {taskCount - 1}."));
         PoolLogStream? which = stream?.Trim().ToLowerInvariant() switch
         {
             null or "" or "stdout" => PoolLogStream.Stdout,
