@@ -35,7 +35,9 @@ public static class ScriptJobApi
                              "metric profile: busy, idle, oom). The job queues inside its lease. 201 with the job and its Location; 200 " +
                              "when the `Idempotency-Key` (up to 100 characters) was seen before in this lease: the same key creates one job. " +
                              "400 names the field at fault and creates nothing; a time limit past the lease's end is 400 `past_lease_end` " +
-                             "with `lease_end` and `links.extend`. A Scheduled lease's jobs wait for it to start.")
+                             "with `lease_end` and `links.extend`. A Scheduled lease's jobs wait for it to start.\n\n" +
+                             "Or `multipart/form-data` (e.g. `curl -F job='{\"name\":\"train\",\"gpus_per_task\":1}' -F script=@train.sh " +
+                             "-F files=@data.csv`): a `job` part with the JSON above, a `script` file, and `files` parts added to `files`.")
             .Accepts<LaunchJobBody>("application/json")
             .Produces<JobJson>(StatusCodes.Status201Created).Produces<JobJson>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)

@@ -22,7 +22,9 @@ internal static class ScriptJobLaunchEndpoints
         if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             size.MaxRequestBodySize = ScriptJobApi.LaunchBodyLimit(options.Value);
         if (LeaseApiInput.CheckIdempotencyKey(idempotencyKey) is { } badKey) return badKey;
-        var (body, error) = await LeaseApiInput.ReadBodyAsync<LaunchJobBody>(http, ct);
+        var (body, error) = http.HasFormContentType
+            ? await ScriptJobLaunchForm.ReadAsync(http, ct)
+            : await LeaseApiInput.ReadBodyAsync<LaunchJobBody>(http, ct);
         if (error is not null) return error;
         var (request, invalid) = ScriptJobApiInput.ToRequest(body!, idempotencyKey);
         if (invalid is not null) return invalid;

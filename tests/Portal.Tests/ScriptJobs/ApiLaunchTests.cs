@@ -145,4 +145,38 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var stored = await db.ScriptJobs.AsNoTracking().SingleAsync(j => j.Id == id);
         Assert.DoesNotContain(secret, stored.VariablesJson + stored.SecretsProtected + stored.Script);
     }
+
+    [Fact]
+    public async Task Only_the_launch_route_takes_a_body_over_the_apis_default_cap()
+    {
+        var org = await NewOrgAsync(factory);
+        var big = new string('#', 2 * 1024 * 1024);
+        var cancel = await org.Jobs.PostAsync($"/api/v1/jobs/{Guid.NewGuid()}/cancel", new StringContent(big, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, cancel.StatusCode);
+
+        // 2 MB of input files (base64 in JSON: about 2.7 MB) are taken and checked, not cut off at 1 MiB.
+        var body = Body();
+        body["files"] = new[] { new { name = "weights.bin", content_base64 = Convert.ToBase64String(new byte[2 * 1024 * 1024]) } };
+        var job = await JsonAsync(await LaunchAsync(org.Jobs, org.Lease.Id, body), HttpStatusCode.Created);
+        Assert.Equal(2L * 1024 * 1024, job.GetProperty("files")[0].GetProperty("bytes").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_launch_as_a_form_takes_the_script_and_input_files_as_uploaded()
+    {
+        var org = await NewOrgAsync(factory);
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent("""{"name":"from-form","gpus_per_task":1,"tasks":2}"""), "job" },
+            { new ByteArrayContent("#!/bin/bash\necho form\n"u8.ToArray()), "script", "train.sh" },
+            { new ByteArrayContent(new byte[1000]), "files", "a.bin" },
+            { new ByteArrayContent(new byte[10]), "files", "b.csv" },
+        };
+        var job = await JsonAsync(await org.Jobs.PostAsync($"/api/v1/leases/{org.Lease.Id}/jobs", form), HttpStatusCode.Created);
+        Assert.Equal("from-form", job.GetProperty("name").GetString());
+        Assert.Equal("#!/bin/bash\necho form\n", job.GetProperty("script").GetString());
+        Assert.Equal(2, job.GetProperty("task_count").GetInt32());
+        Assert.Equal([("a.bin", 1000L), ("b.csv", 10L)],
+            job.GetProperty("files").EnumerateArray().Select(f => (f.GetProperty("name").GetString(), f.GetProperty("bytes").GetInt64())));
+    }
 }
