@@ -44,17 +44,12 @@ internal static class ScriptJobLaunchEndpoints
         ScriptJob job;
         try
         {
+            // The launcher answers a key it has seen with the job that key made, even when two requests race.
             job = await launching.LaunchAsync(id, request, ct);
         }
         catch (FieldsRefusedException e)
         {
             throw ScriptJobApiInput.Renamed(e);
-        }
-        catch (DbUpdateException) when (key is not null)
-        {
-            // The same key raced in twice and the other request's job was saved first: answer with that one.
-            job = await launching.LaunchAsync(id, request, ct);
-            replay = true;
         }
         var json = await ScriptJobReadEndpoints.JsonAsync(job.Id, queries, queue, ct);
         return replay ? TypedResults.Ok(json) : TypedResults.Created(ScriptJobApi.Job(job.Id), json);
