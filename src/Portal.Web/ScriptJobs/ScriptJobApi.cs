@@ -34,7 +34,7 @@ public static class ScriptJobApi
                              "`retry_exit_codes` (empty: any non-zero code), `priority` (higher runs first), `profile` (the simulator's " +
                              "metric profile: busy, idle, oom). The job queues inside its lease. 201 with the job and its Location; 200 " +
                              "when the `Idempotency-Key` (up to 100 characters) was seen before in this lease: the same key creates one job. " +
-                             "400 names the field at fault and creates nothing; a time limit past the lease's end is 400 `past_lease_end` " +
+                             "400 names the field at fault and creates nothing; a time limit past the lease's end is 400 `time_limit_past_lease_end` " +
                              "with `lease_end` and `links.extend`. A Scheduled lease's jobs wait for it to start.\n\n" +
                              "Or `multipart/form-data` (e.g. `curl -F job='{\"name\":\"train\",\"gpus_per_task\":1}' -F script=@train.sh " +
                              "-F files=@data.csv`): a `job` part with the JSON above, a `script` file, and `files` parts added to `files`.")
@@ -73,9 +73,9 @@ public static class ScriptJobApi
 
         jobs.MapGet("/{id:guid}/logs/download", ScriptJobLogEndpoints.DownloadAsync)
             .WithSummary("Download the kept log: one task's stream as text, or every task's stdout and stderr as a zip")
-            .WithDescription("With `task` and `stream`: that log as `text/plain`. Without them: a zip with `task-{index}/stdout.log` and " +
-                             "`task-{index}/stderr.log` of every task (only that task's two with `task`). A log cut by the cap says so " +
-                             "where it was cut.")
+            .WithDescription("With `task` and/or `stream` (defaults 0 and stdout): that log as `text/plain`. Without either: a zip with " +
+                             "`task-{index}.stdout.log` and `task-{index}.stderr.log` of every task. A log cut by the cap says so where it " +
+                             "was cut; logs deleted after their retention download as a note saying so.")
             .Produces(StatusCodes.Status200OK, contentType: "text/plain")
             .Produces(StatusCodes.Status200OK, contentType: "application/zip")
             .ProducesValidationProblem();

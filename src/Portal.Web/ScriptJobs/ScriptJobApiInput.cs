@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Portal.Core.Leases;
 using Portal.Core.Refusals;
 using Portal.Core.ScriptJobs;
 using Portal.Web.Leases;
@@ -50,32 +49,23 @@ internal static partial class ScriptJobApiInput
     }
 
     /// <summary>
-    /// A time limit that would run past the lease's end (counted from now, or from the lease's start when it has not
-    /// started): a validation problem with the lease's end and where to extend it. Null when it fits or there is no limit.
+    /// A time limit that would run past the lease's end: a validation problem on <c>time_limit_minutes</c> carrying the
+    /// lease's end and where to extend it (the API's extension endpoints and the lease's page).
     /// </summary>
-    public static IResult? PastLeaseEnd(Lease lease, int? timeLimitMinutes, DateTime now)
-    {
-        if (timeLimitMinutes is not > 0 || lease.State is not (LeaseState.Active or LeaseState.Scheduled or LeaseState.Provisioning)) return null;
-        var earliest = lease.Start > now ? lease.Start : now;
-        if (earliest.AddMinutes(timeLimitMinutes.Value) <= lease.End) return null;
-        var left = (int)Math.Floor((lease.End - earliest).TotalMinutes);
-        var message = $"A time limit of {timeLimitMinutes} minutes would run past the lease's end ({lease.End:yyyy-MM-dd HH:mm} UTC): " +
-                      $"at most {Math.Max(left, 0)} minutes are left. Extend the lease first, or leave the limit out to run until the lease ends.";
-        return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["time_limit_minutes"] = [message] },
-            detail: message, title: "The request is not valid.", type: RefusalProblem.TypePrefix + "past_lease_end",
+    public static IResult PastLeaseEnd(Guid leaseId, ScriptJobTimeLimitException e) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["time_limit_minutes"] = [e.Message] },
+            detail: e.Message, title: "The request is not valid.", type: RefusalProblem.TypePrefix + e.Code,
             extensions: new Dictionary<string, object?>
             {
-                ["code"] = "past_lease_end",
-                ["lease_end"] = lease.End,
-                ["max_time_limit_minutes"] = Math.Max(left, 0),
+                ["code"] = e.Code,
+                ["lease_end"] = e.LeaseEnd,
                 ["links"] = new Dictionary<string, string>
                 {
-                    ["extend"] = $"{LeaseApi.Base}/{lease.Id}/extend",
-                    ["extendable_until"] = $"{LeaseApi.Base}/{lease.Id}/extendable-until",
-                    ["lease_page"] = LeaseLinks.Lease(lease.Id),
+                    ["extend"] = $"{LeaseApi.Base}/{leaseId}/extend",
+                    ["extendable_until"] = $"{LeaseApi.Base}/{leaseId}/extendable-until",
+                    ["lease_page"] = e.ExtendUrl,
                 },
             });
-    }
 
     /// <summary>The launcher's field errors under the API's field names ("GpusPerTask" → "gpus_per_task", "Variables[2].Name" → "environment[2].name").</summary>
     public static FieldsRefusedException Renamed(FieldsRefusedException e) =>

@@ -3,10 +3,8 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Data;
-using Portal.Core.Leases;
 using Portal.Core.Refusals;
 using Portal.Core.ScriptJobs;
-using Portal.Core.Tenancy;
 using Portal.Web.Leases;
 
 namespace Portal.Web.ScriptJobs;
@@ -15,8 +13,8 @@ namespace Portal.Web.ScriptJobs;
 internal static class ScriptJobLaunchEndpoints
 {
     public static async Task<IResult> LaunchAsync(Guid id, HttpRequest http, [FromHeader(Name = LeaseApi.IdempotencyKeyHeader)] string? idempotencyKey,
-        ScriptJobLaunching launching, ScriptJobQueries queries, ScriptJobQueue queue, CurrentTenant tenant,
-        IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, IOptions<ScriptJobOptions> options, CancellationToken ct)
+        ScriptJobLaunching launching, ScriptJobQueries queries, ScriptJobQueue queue, IDbContextFactory<PortalDbContext> dbFactory,
+        IOptions<ScriptJobOptions> options, CancellationToken ct)
     {
         // Kestrel's own cap (30 MB) would cut a launch with 50 MB of files: this route takes what its metadata says.
         if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
@@ -30,15 +28,12 @@ internal static class ScriptJobLaunchEndpoints
         if (invalid is not null) return invalid;
 
         var key = request!.IdempotencyKey;
-        bool replay;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        var replay = false;
+        if (key is not null)
         {
-            // The tenant filter applies: another tenant's lease is not found, like one that does not exist.
-            var lease = await db.Leases.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct) ?? throw LeaseException.NotFound();
-            // Whoever may not launch at all hears that first (from the launcher), not about the time limit.
-            if (tenant.HasRole(TenantRole.Member) && ScriptJobApiInput.PastLeaseEnd(lease, request.TimeLimitMinutes, time.GetUtcNow().UtcDateTime) is { } past)
-                return past;
-            replay = key is not null && await db.ScriptJobs.AnyAsync(j => j.LeaseId == id && j.LaunchKey == key, ct);
+            // Tenant-filtered: only a job this organisation launched with the key makes the answer a replay (200).
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            replay = await db.ScriptJobs.AnyAsync(j => j.LeaseId == id && j.LaunchKey == key, ct);
         }
 
         ScriptJob job;
@@ -50,6 +45,10 @@ internal static class ScriptJobLaunchEndpoints
         catch (FieldsRefusedException e)
         {
             throw ScriptJobApiInput.Renamed(e);
+        }
+        catch (ScriptJobTimeLimitException e)
+        {
+            return ScriptJobApiInput.PastLeaseEnd(id, e);
         }
         var json = await ScriptJobReadEndpoints.JsonAsync(job.Id, queries, queue, ct);
         return replay ? TypedResults.Ok(json) : TypedResults.Created(ScriptJobApi.Job(job.Id), json);

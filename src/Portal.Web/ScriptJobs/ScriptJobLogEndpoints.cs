@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.IO.Compression;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Net.Http.Headers;
 using Portal.Core.Data;
 using Portal.Core.Pool;
 using Portal.Core.ScriptJobs;
@@ -15,6 +13,7 @@ internal static class ScriptJobLogEndpoints
     public const string NextOffsetHeader = "X-Log-Next-Offset";
     public const string CompleteHeader = "X-Log-Complete";
     public const string TruncatedHeader = "X-Log-Truncated";
+    public const string NoteHeader = "X-Log-Note";
     public const int DefaultLimit = 1024 * 1024;
     public const int MaxLimit = 8 * 1024 * 1024;
 
@@ -23,12 +22,13 @@ internal static class ScriptJobLogEndpoints
         "Offsets count bytes of the kept log; a chunk never ends inside a UTF-8 character (unless the log ends there).\n\n" +
         "**Polling** (any `Accept` but `text/event-stream`): the bytes from `offset` (up to `limit`, default 1 MiB) as " +
         "`text/plain; charset=utf-8`, with headers `X-Log-Next-Offset` (the `offset` to ask for next), `X-Log-Complete` (`true` when the " +
-        "task has ended and nothing follows) and `X-Log-Truncated` (`true` when the job's log cap cut it; the log says where).\n\n" +
+        "task has ended and nothing follows), `X-Log-Truncated` (`true` when the job's log cap cut it; the log says where) and " +
+        "`X-Log-Note` (why there is nothing: the logs were deleted after their retention).\n\n" +
         "**Live** (`Accept: text/event-stream`): follows the log until the task ends. Each chunk is an event `log` whose `id:` is the " +
         "byte offset after it and whose single `data:` line is JSON `{\"offset\": start, \"next_offset\": end, \"text\": \"...\"}` " +
         "(`text` is the chunk decoded as UTF-8; when the bytes are not valid UTF-8, `bytes_base64` carries them exactly). Lines " +
         "starting with `:` are heartbeats. The stream closes after `event: end` with `data: {\"offset\": end, \"complete\": true, " +
-        "\"truncated\": bool}`. To resume after a dropped connection send `Last-Event-ID` (EventSource does) or `?offset=` with the " +
+        "\"truncated\": bool, \"note\": null or why there is nothing}`. To resume after a dropped connection send `Last-Event-ID` (EventSource does) or `?offset=` with the " +
         "last `id`: nothing is lost or repeated.";
 
     public static async Task<IResult> ReadAsync(Guid id, HttpContext http, string? task, string? stream, string? offset, string? limit,
@@ -58,49 +58,36 @@ internal static class ScriptJobLogEndpoints
         http.Response.Headers[CompleteHeader] = complete ? "true" : "false";
         http.Response.Headers[TruncatedHeader] = chunk.Truncated ? "true" : "false";
         http.Response.Headers.CacheControl = "no-store";
+        // Why there is nothing (the logs were deleted after retention): ASCII, so it fits a header.
+        if (chunk.Note is { } note && note.All(char.IsAscii)) http.Response.Headers[NoteHeader] = note;
         return TypedResults.Bytes(chunk.Data.AsMemory(0, length).ToArray(), "text/plain; charset=utf-8");
     }
 
-    public static async Task<IResult> DownloadAsync(Guid id, HttpContext http, string? task, string? stream, ScriptJobLogs logs,
+    public static async Task<IResult> DownloadAsync(Guid id, string? task, string? stream, ScriptJobLogs logs,
         IDbContextFactory<PortalDbContext> dbFactory, CancellationToken ct)
     {
-        var taskCount = await TaskCountAsync(id, dbFactory, ct);
-        var (query, error) = Parse(taskCount, task, stream);
+        var (query, error) = Parse(await TaskCountAsync(id, dbFactory, ct), task, stream);
         if (error is not null) return error;
-        var shortId = id.ToString("N")[..8];
-        if (!string.IsNullOrWhiteSpace(task) && !string.IsNullOrWhiteSpace(stream))
+        if (!string.IsNullOrWhiteSpace(task) || !string.IsNullOrWhiteSpace(stream))
         {
-            http.Response.ContentType = "text/plain; charset=utf-8";
-            http.Response.Headers.ContentDisposition = new ContentDispositionHeaderValue("attachment")
-            { FileName = $"job-{shortId}-task{query.Task}-{Name(query.Stream)}.log" }.ToString();
-            await CopyAsync(logs, id, query.Task, query.Stream, http.Response.Body, ct);
-            return Results.Empty;
+            var file = await logs.OpenDownloadAsync(id, query.Task, query.Stream, ct) ?? throw ScriptJobException.NotFound();
+            return TypedResults.File(file.Content, "text/plain; charset=utf-8", file.FileName);
         }
-
-        // A zip of every stream; written to a temporary file first, since ZipArchive writes synchronously.
-        var tasks = string.IsNullOrWhiteSpace(task) ? Enumerable.Range(0, taskCount) : [query.Task];
-        var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
-        using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
-            foreach (var index in tasks)
-                foreach (var s in new[] { PoolLogStream.Stdout, PoolLogStream.Stderr })
-                {
-                    await using var entry = zip.CreateEntry($"task-{index}/{Name(s)}.log", CompressionLevel.Fastest).Open();
-                    await CopyAsync(logs, id, index, s, entry, ct);
-                }
-        file.Position = 0;
-        return TypedResults.File(file, "application/zip", $"job-{shortId}-logs.zip");
-    }
-
-    /// <summary>The whole kept log of one task's stream, read a megabyte at a time.</summary>
-    private static async Task CopyAsync(ScriptJobLogs logs, Guid id, int task, PoolLogStream stream, Stream to, CancellationToken ct)
-    {
-        var offset = 0L;
-        while (await logs.ReadAsync(id, task, stream, offset, DefaultLimit, ct) is { } chunk && chunk.Data.Length > 0)
+        var archive = await logs.OpenArchiveAsync(id, ct) ?? throw ScriptJobException.NotFound();
+        // The zip writer still makes a synchronous write or two, which the server's response stream refuses: a temporary file takes them.
+        var zip = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920,
+            FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
         {
-            await to.WriteAsync(chunk.Data, ct);
-            offset = chunk.Offset + chunk.Data.Length;
-            if (chunk.Complete) break;
+            await archive.WriteToAsync(zip, ct);
         }
+        catch
+        {
+            await zip.DisposeAsync();
+            throw;
+        }
+        zip.Position = 0;
+        return TypedResults.File(zip, "application/zip", archive.FileName);
     }
 
     /// <summary>The job's number of tasks; a job not visible (another tenant's) is a 404.</summary>
@@ -123,8 +110,6 @@ internal static class ScriptJobLogEndpoints
         };
         return which is { } w ? ((index, w), null) : (default, LeaseProblems.Invalid("stream", "The stream is stdout or stderr."));
     }
-
-    private static string Name(PoolLogStream stream) => stream == PoolLogStream.Stdout ? "stdout" : "stderr";
 
     private static bool WantsEventStream(HttpRequest request) =>
         request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase));

@@ -47,7 +47,7 @@ internal static class ScriptJobLogStream
                 }
                 if (complete)
                 {
-                    var end = JsonSerializer.Serialize(new { offset, complete = true, truncated = chunk?.Truncated ?? false });
+                    var end = JsonSerializer.Serialize(new { offset, complete = true, truncated = chunk?.Truncated ?? false, note = chunk?.Note });
                     await WriteAsync(body, $"event: end\nid: {offset.ToString(CultureInfo.InvariantCulture)}\ndata: {end}\n\n", ct);
                     return;
                 }

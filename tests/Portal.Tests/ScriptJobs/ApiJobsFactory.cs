@@ -1,18 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Pool;
+using Portal.Core.ScriptJobs;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.ScriptJobs;
 
-/// <summary>The portal on a fake clock with its job logs kept in a folder of its own, which tests write into as the collector would.</summary>
+/// <summary>The portal on a fake clock whose tests write job logs into the portal's keep as the output collector does.</summary>
 public sealed class ApiJobsFactory : LeaseFactory
 {
-    private readonly string root = Directory.CreateTempSubdirectory("portal-job-logs-").FullName;
-
-    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("ScriptJobs:Root", root)];
-
-    /// <summary>Appends to a task's kept log (stream "stdout" or "stderr") as the output collector does.</summary>
+    /// <summary>Appends to a task's kept log (stream "stdout" or "stderr"), where the log store reads it.</summary>
     public async Task AppendLogAsync(Guid jobId, int task, string stream, byte[] bytes)
     {
-        var path = Path.Combine(root, jobId.ToString("D"), "logs", $"task-{task}.{stream}");
+        var store = Services.GetRequiredService<ScriptJobLogStore>();
+        var path = store.PathOf(jobId, task, stream == "stdout" ? PoolLogStream.Stdout : PoolLogStream.Stderr);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         await file.WriteAsync(bytes);

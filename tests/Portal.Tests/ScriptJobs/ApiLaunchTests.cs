@@ -98,7 +98,7 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         body["time_limit_minutes"] = 3 * 60;
         var response = await LaunchAsync(org.Jobs, org.Lease.Id, body);
         var problem = await JsonAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal("past_lease_end", problem.GetProperty("code").GetString());
+        Assert.Equal("time_limit_past_lease_end", problem.GetProperty("code").GetString());
         Assert.Equal(org.Lease.End, problem.GetProperty("lease_end").GetDateTime().ToUniversalTime());
         Assert.Equal($"/api/v1/leases/{org.Lease.Id}/extend", problem.GetProperty("links").GetProperty("extend").GetString());
         Assert.True(problem.GetProperty("errors").TryGetProperty("time_limit_minutes", out _));
