@@ -14,7 +14,7 @@ namespace Portal.Web.ScriptJobs;
 /// One job: its state with the true reason, why it waits, its facts, tasks, live log and GPU metrics, and Cancel.
 /// Another tenant's job is not found (the tenant filter hides it), as on the lease page.
 /// </summary>
-public partial class ScriptJobPage
+public partial class JobDetailsPage
 {
     [Inject] private IDbContextFactory<PortalDbContext> DbFactory { get; set; } = default!;
     [Inject] private ScriptJobQueue Queue { get; set; } = default!;
