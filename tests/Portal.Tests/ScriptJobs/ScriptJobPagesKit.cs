@@ -27,10 +27,12 @@ public sealed class ScriptJobPagesKit(LeaseFactory factory) : IAsyncDisposable
     public MemberScope Member { get; private set; } = null!;
     public Guid TenantId { get; private set; }
     public string OwnerId { get; private set; } = "";
+    public string OwnerEmail { get; private set; } = "";
 
     public async Task StartAsync()
     {
-        (TenantId, OwnerId) = await factory.NewTenantAsync();
+        var owner = await factory.CreateUserAsync();
+        (TenantId, OwnerId, OwnerEmail) = ((await factory.CreateOrganizationAsync(owner)).Id, owner.Id, owner.Email!);
         Ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         Ctx.Services.AddMudServices();
         Ctx.Services.AddSingleton(factory.Services.GetRequiredService<PortalChanges>());
