@@ -22,6 +22,8 @@ public sealed class JobLogTail
     public bool Complete { get; private set; }
     /// <summary>The store's cap cut this log (the job wrote more than it keeps).</summary>
     public bool Truncated { get; private set; }
+    /// <summary>Why there is nothing to show (the logs were deleted after their retention).</summary>
+    public string? Note { get; private set; }
     public IEnumerable<Segment> Segments => segments;
     public bool IsEmpty => chars == 0;
 
@@ -30,6 +32,7 @@ public sealed class JobLogTail
     {
         Complete = chunk.Complete;
         Truncated |= chunk.Truncated;
+        Note = chunk.Note ?? Note;
         if (chunk.Data.Length == 0) return false;
         Offset = chunk.Offset + chunk.Data.Length;
         var buffer = new char[decoder.GetCharCount(chunk.Data, 0, chunk.Data.Length, flush: false)];

@@ -109,6 +109,12 @@ public partial class LaunchJobPage
             errors = new LaunchJobErrors(e.Errors);
             error = "Nothing was launched: " + (errors.Unclaimed ?? "fix the fields marked in red.");
         }
+        catch (ScriptJobTimeLimitException e)
+        {
+            // Shown under the time limit with the lease's end and a link to extend it.
+            errors = new LaunchJobErrors().With("timelimitminutes", e.Message);
+            error = "Nothing was launched: the time limit runs past the lease's end.";
+        }
         catch (ActionRefusedException e)
         {
             error = e.Message;

@@ -83,7 +83,7 @@ public sealed class JobDetailsPageTests(LeaseFactory factory) : IClassFixture<Le
 
         var page = kit.Ctx.Render<JobDetailsPage>(p => p.Add(x => x.Id, job.Id));
 
-        page.WaitForAssertion(() => Assert.Equal("Mean utilisation 42 %, peak memory 61.2 GB, 3.20 GPU-hours; 2 of 4 GPUs were idle.",
+        page.WaitForAssertion(() => Assert.Equal("Mean utilisation 42 %, peak memory 61.2 GB, 3.2 GPU-hours; 2 of 4 GPUs were idle.",
             page.Find("[data-testid=job-summary]").TextContent.Trim()));
         Assert.Contains("warning", page.Find("[data-testid=job-summary]").ClassName);
     }
