@@ -20,8 +20,19 @@ public sealed class ScriptJobKillFactory : PortalFactory
 
     public string KeptJobs => Path.Combine(folder, "jobs");
     public string TaskRoot => Path.Combine(folder, "tasks");
-    /// <summary>Where the test's script leaves its marks (starts, its pid) and finds the test's go-ahead.</summary>
-    public string Marks => Directory.CreateDirectory(Path.Combine(folder, "marks")).FullName;
+    /// <summary>
+    /// Where the test's script leaves its marks (starts, its pid) and finds the test's go-ahead; open to all, since a pool
+    /// running as root runs tasks as an unprivileged user where it can.
+    /// </summary>
+    public string Marks
+    {
+        get
+        {
+            var marks = Directory.CreateDirectory(Path.Combine(folder, "marks")).FullName;
+            File.SetUnixFileMode(marks, (UnixFileMode)0b111_111_111); // rwx for all, whatever the umask
+            return marks;
+        }
+    }
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
     [
