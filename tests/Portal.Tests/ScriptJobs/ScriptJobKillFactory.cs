@@ -29,7 +29,7 @@ public sealed class ScriptJobKillFactory : PortalFactory
         get
         {
             var marks = Directory.CreateDirectory(Path.Combine(folder, "marks")).FullName;
-            File.SetUnixFileMode(marks, (UnixFileMode)0b111_111_111); // rwx for all, whatever the umask
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(marks, (UnixFileMode)0b111_111_111); // rwx for all, whatever the umask
             return marks;
         }
     }
