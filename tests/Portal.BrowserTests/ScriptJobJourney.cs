@@ -28,7 +28,7 @@ public sealed partial class ScriptJobJourney(IPage page, StepScreenshots screens
     {
         await page.GetByTestId("lease-jobs").GetByTestId("launch-job").ClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex($"/leases/{leaseId}/jobs/new$"));
-        await Expect(page.GetByTestId("launch-job-submit")).ToBeEnabledAsync();
+        await Expect(page.GetByTestId("launch-submit")).ToBeEnabledAsync();
     }
 
     /// <summary>Fills the form as a person would: a name, the script typed in, GPUs per task.</summary>
@@ -43,9 +43,9 @@ public sealed partial class ScriptJobJourney(IPage page, StepScreenshots screens
     /// <summary>Launches; lands on the new job's page and returns its id.</summary>
     public async Task<Guid> LaunchAsync(string name)
     {
-        await page.GetByTestId("launch-job-submit").ClickAsync();
+        await page.GetByTestId("launch-submit").ClickAsync();
         await Expect(page).ToHaveURLAsync(JobUrl());
-        await Expect(page.GetByTestId("job-name")).ToContainTextAsync(name);
+        await Expect(page.GetByTestId("job-title")).ToContainTextAsync(name);
         return Guid.Parse(JobUrl().Match(page.Url).Groups["id"].Value);
     }
 
@@ -62,16 +62,18 @@ public sealed partial class ScriptJobJourney(IPage page, StepScreenshots screens
     /// The open job page follows the job by itself: it turns Running, the log lines arrive one by one in order, the metrics
     /// chart draws, and it ends Succeeded, all without a reload.
     /// </summary>
-    public async Task ExpectLogLinesArriveLiveAndSucceedAsync(int lines, Func<Task> whileRunning)
+    public async Task ExpectLogLinesArriveLiveAndSucceedAsync(int lines, string launchedBy, Func<Task> whileRunning)
     {
+        await Expect(page.GetByTestId("job-facts")).ToContainTextAsync($"by {launchedBy}");
         // A reload or a full navigation would drop this mark.
         await page.EvaluateAsync("() => window.__jobJourneyMark = 'still here'");
         var log = page.GetByTestId("job-log");
         await Expect(State).ToHaveAttributeAsync("data-state", "Running", new() { Timeout = JobTimeoutMs });
         await Expect(log).ToContainTextAsync("line 1", new() { Timeout = JobTimeoutMs });
-        await Expect(page.GetByTestId("job-metrics-chart")).ToBeVisibleAsync(new() { Timeout = JobTimeoutMs });
-        // The lines so far, and still running: what the screenshots show is a job in progress.
-        await Expect(log).ToContainTextAsync("line 3", new() { Timeout = JobTimeoutMs });
+        // The chart draws once the pool's first GPU samples are kept (the browser tests sample every second).
+        await Expect(page.GetByTestId("job-metrics").GetByTestId("chart-util")).ToBeVisibleAsync(new() { Timeout = JobTimeoutMs });
+        // Lines and a few of the chart's 10-second points so far, and still running: the screenshots show a job in progress.
+        await Expect(log).ToContainTextAsync("line 24", new() { Timeout = JobTimeoutMs });
         await whileRunning();
 
         await Expect(log).ToContainTextAsync($"line {lines}", new() { Timeout = JobTimeoutMs });
@@ -95,12 +97,12 @@ public sealed partial class ScriptJobJourney(IPage page, StepScreenshots screens
     public async Task CancelRunningAsync(string byWhom)
     {
         await Expect(State).ToHaveAttributeAsync("data-state", "Running", new() { Timeout = JobTimeoutMs });
-        await Expect(page.GetByTestId("cancel-job")).ToBeEnabledAsync();
-        await page.GetByTestId("cancel-job").ClickAsync();
+        await Expect(page.GetByTestId("job-cancel")).ToBeEnabledAsync();
+        await page.GetByTestId("job-cancel").ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog);
-        await Expect(dialog).ToContainTextAsync("Cancel");
+        await Expect(dialog).ToContainTextAsync("SIGTERM");
         await screenshots.TakeAsync(page, "cancel-confirm");
-        await dialog.GetByTestId("confirm-yes").ClickAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel job" }).ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0);
         await Expect(State).ToHaveAttributeAsync("data-state", "Cancelled", new() { Timeout = JobTimeoutMs });
         await Expect(page.GetByTestId("job-reason")).ToContainTextAsync($"Cancelled by {byWhom}");
@@ -118,7 +120,6 @@ public sealed partial class ScriptJobJourney(IPage page, StepScreenshots screens
             await Expect(row.GetByTestId("job-state")).ToHaveAttributeAsync("data-state", state);
             if (why.Length > 0) await Expect(row.GetByTestId("job-why")).ToContainTextAsync(why);
         }
-        await page.GetByTestId("lease-jobs").ScrollIntoViewIfNeededAsync();
         await screenshots.TakeAsync(page, "lease-jobs");
     }
 

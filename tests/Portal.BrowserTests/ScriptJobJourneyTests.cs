@@ -10,7 +10,7 @@ namespace Portal.BrowserTests;
 public sealed class ScriptJobJourneyTests(PortalInChromium portal)
 {
     private const int PhoneWidth = 390;
-    private const int Lines = 20;
+    private const int Lines = 40;
 
     [Fact]
     public async Task Member_launches_a_job_from_an_active_lease_watches_it_live_then_sees_a_failure_with_its_exit_code_and_cancels_a_third()
@@ -40,12 +40,12 @@ public sealed class ScriptJobJourneyTests(PortalInChromium portal)
 
             // 1. Numbered lines, one a second: they arrive on the job page as the script prints them.
             await jobs.OpenLaunchFormAsync(leaseId);
-            await jobs.FillLaunchFormAsync("count to twenty", $"for i in $(seq 1 {Lines}); do echo \"line $i\"; sleep 1; done", gpusPerTask: 1,
+            await jobs.FillLaunchFormAsync("count to forty", $"for i in $(seq 1 {Lines}); do echo \"line $i\"; sleep 1; done", gpusPerTask: 1,
                 screenshot: "launch-form");
-            Assert.True(await jobs.ScreenshotNarrowAsync(PhoneWidth, "launch-job-submit", "launch-form") <= PhoneWidth,
+            Assert.True(await jobs.ScreenshotNarrowAsync(PhoneWidth, "launch-submit", "launch-form") <= PhoneWidth,
                 "The launch form is wider than a phone.");
-            var counted = await jobs.LaunchAsync("count to twenty");
-            await jobs.ExpectLogLinesArriveLiveAndSucceedAsync(Lines, whileRunning: async () =>
+            var counted = await jobs.LaunchAsync("count to forty");
+            await jobs.ExpectLogLinesArriveLiveAndSucceedAsync(Lines, launchedBy: email, whileRunning: async () =>
             {
                 await screenshots.TakeAsync(page, "job-running-log-and-chart");
                 Assert.True(await jobs.ScreenshotNarrowAsync(PhoneWidth, "job-log", "job-running") <= PhoneWidth,
@@ -55,7 +55,7 @@ public sealed class ScriptJobJourneyTests(PortalInChromium portal)
             // 2. A script that fails: Failed, with its exit code.
             var failed = await jobs.LaunchFromLeaseAsync(leaseId, "exits with 3", "echo about to fail; exit 3");
             await jobs.ExpectFailedWithExitCodeAsync(3);
-            Assert.True(await jobs.ScreenshotNarrowAsync(PhoneWidth, "job-state", "job-failed") <= PhoneWidth,
+            Assert.True(await jobs.ScreenshotNarrowAsync(PhoneWidth, "job-title", "job-failed") <= PhoneWidth,
                 "The failed job's page is wider than a phone.");
 
             // 3. A long one, cancelled by the member while it runs.
