@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using GpuPool.Simulator.Faults;
 using GpuPool.Simulator.Inference;
 using GpuPool.Simulator.Nodes;
+using GpuPool.Simulator.Tasks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace GpuPool.Simulator;
 
@@ -18,6 +20,10 @@ public static class SimulatorApp
         services.AddSingleton<EmbeddingEncoder>();
         services.AddSingleton<ChatTextGenerator>();
         services.AddSingleton<InferenceGate>();
+        services.AddSingleton<TaskBook>();
+        services.AddHostedService<TaskWatcher>();
+        // A task's input files may be 50 MB together, base64 in JSON.
+        services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 128 * 1024 * 1024);
         // The pool API speaks camelCase with enum names as written (Ready, Maintenance...).
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
     }
@@ -26,6 +32,7 @@ public static class SimulatorApp
     {
         app.MapNodeEndpoints();
         app.MapFaultEndpoints();
+        app.MapTaskEndpoints();
         app.MapModelEndpoints();
         app.MapChatEndpoints();
         app.MapCompletionEndpoints();

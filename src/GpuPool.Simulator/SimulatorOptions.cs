@@ -12,6 +12,21 @@ public sealed class SimulatorOptions
     /// <summary>Scales simulated inference latency; 0 turns it off (benchmarks, tests).</summary>
     public double LatencyMultiplier { get; set; } = 1.0;
 
+    /// <summary>
+    /// Where tasks (script jobs) run: a folder per task with its files, logs, state and samples. A new simulator on the
+    /// same folder re-attaches to the tasks still running there.
+    /// </summary>
+    public string TaskRoot { get; set; } = Path.Combine(Path.GetTempPath(), "gpupool-simulator-tasks");
+
+    /// <summary>How often each running task's GPUs are sampled (DCGM fields); 10 s like DCGM's default export.</summary>
+    public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the pool looks at its running tasks (exit, time limit, kill deadlines).</summary>
+    public TimeSpan TaskPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Between SIGTERM and SIGKILL when the pool stops a task itself (time limit, released reservation).</summary>
+    public TimeSpan TaskStopGrace { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Loopback port for <see cref="SimulatorHost.StartAsync"/>; 0 picks a free one.</summary>
     public int Port { get; set; }
 

@@ -2,7 +2,8 @@ using GpuPool.Simulator.Faults;
 
 namespace GpuPool.Simulator.Nodes;
 
-public sealed record ReservationView(string NodeId, string AllocationId, int Gpus, DateTime CreatedAtUtc);
+/// <summary>A reservation; <see cref="GpuIndexes"/> are the node's GPUs it holds (the lowest free ones when it was made).</summary>
+public sealed record ReservationView(string NodeId, string AllocationId, int Gpus, DateTime CreatedAtUtc, int[] GpuIndexes);
 
 public sealed record NodeView(
     string Id, string Region, string Sku, int GpuCount, NodeState State,
@@ -30,6 +31,12 @@ public sealed class NodePool
     readonly TimeSpan _reservationDelay;
     readonly TimeProvider _time;
 
+    /// <summary>Raised (outside the lock) when a node is set Failed: its tasks die with it.</summary>
+    public event Action<string>? NodeFailed;
+
+    /// <summary>Raised (outside the lock) when a reservation is released: its tasks are stopped.</summary>
+    public event Action<string, string>? ReservationReleased;
+
     public NodePool(SimulatorOptions options, FaultBook faults, TimeProvider? time = null)
     {
         _nodes = options.Nodes.ToDictionary(n => n.Id, n => new Node(n), StringComparer.Ordinal);
@@ -50,13 +57,16 @@ public sealed class NodePool
 
     public NodeView? SetState(string nodeId, NodeState state)
     {
+        NodeView view;
         lock (_gate)
         {
             if (!_nodes.TryGetValue(nodeId, out var node)) return null;
             // Reservations survive a state change: the portal decides what a lost node means for a lease.
             node.State = state;
-            return View(node);
+            view = View(node);
         }
+        if (state == NodeState.Failed) NodeFailed?.Invoke(nodeId);
+        return view;
     }
 
     /// <summary>Idempotent by allocation id: asking again with the same GPUs returns the same reservation.</summary>
@@ -77,7 +87,9 @@ public sealed class NodePool
             if (_faults.TryTakeReservationFailure())
                 return new(ReserveStatus.InjectedFailure, Detail: "injected reservation failure");
 
-            var view = new ReservationView(nodeId, allocationId, gpus, _time.GetUtcNow().UtcDateTime);
+            var taken = node.Reservations.Values.SelectMany(r => r.View.GpuIndexes).ToHashSet();
+            int[] indexes = [.. Enumerable.Range(0, node.Options.GpuCount).Where(i => !taken.Contains(i)).Take(gpus)];
+            var view = new ReservationView(nodeId, allocationId, gpus, _time.GetUtcNow().UtcDateTime, indexes);
             // The GPUs count as taken from now; the caller waits for Ready (provisioning time).
             var ready = _reservationDelay > TimeSpan.Zero ? Task.Delay(_reservationDelay, _time) : Task.CompletedTask;
             node.Reservations[allocationId] = (view, ready);
@@ -88,11 +100,15 @@ public sealed class NodePool
     /// <summary>Idempotent: releasing twice, or something never reserved, is fine. Null if no such node.</summary>
     public bool? Release(string nodeId, string allocationId)
     {
+        bool removed;
         lock (_gate)
         {
             if (!_nodes.TryGetValue(nodeId, out var node)) return null;
-            return node.Reservations.Remove(allocationId);
+            removed = node.Reservations.Remove(allocationId);
         }
+        // Also when nothing was removed: a pool restarted since (reservations are in memory) may still run its tasks.
+        ReservationReleased?.Invoke(nodeId, allocationId);
+        return removed;
     }
 
     static NodeView View(Node node)

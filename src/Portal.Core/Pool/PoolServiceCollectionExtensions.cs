@@ -10,6 +10,7 @@ public static class PoolServiceCollectionExtensions
         services.AddSingleton<PoolEndpoint>();
         // Retries are safe: every pool call is idempotent by allocation id.
         services.AddHttpClient<IGpuPoolDriver, SimulatorPoolDriver>().AddStandardResilienceHandler();
+        services.AddHttpClient(SimulatorTaskClient.SubmitClientName, client => client.Timeout = TimeSpan.FromMinutes(5));
         services.AddTransient<SyncNodeStatesJob>();
         return services;
     }

@@ -6,9 +6,15 @@ using Portal.Core.Catalog;
 
 namespace Portal.Core.Pool;
 
-/// <summary>Talks to <c>GpuPool.Simulator</c>'s control API over HTTP, exactly as to a remote pool.</summary>
-public sealed class SimulatorPoolDriver(HttpClient http, PoolEndpoint endpoint) : IGpuPoolDriver
+/// <summary>
+/// Talks to <c>GpuPool.Simulator</c>'s control API over HTTP, exactly as to a remote pool. Task calls go through
+/// <see cref="SimulatorTaskClient"/>; submits use the factory's <see cref="SimulatorTaskClient.SubmitClientName"/> client
+/// when there is one (large bodies, no resilience timeouts).
+/// </summary>
+public sealed class SimulatorPoolDriver(HttpClient http, PoolEndpoint endpoint, IHttpClientFactory? clients = null) : IGpuPoolDriver
 {
+    private readonly SimulatorTaskClient tasks = new(http, clients?.CreateClient(SimulatorTaskClient.SubmitClientName) ?? http, endpoint);
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     public async Task<IReadOnlyList<PoolNode>> ListNodesAsync(CancellationToken ct = default)
@@ -45,15 +51,15 @@ public sealed class SimulatorPoolDriver(HttpClient http, PoolEndpoint endpoint) 
         return true;
     }
 
-    // Script-job tasks: the simulator's /pool/tasks API (issue 14, helper "sim" implements these).
-    public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default) => throw new NotImplementedException();
-    public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => throw new NotImplementedException();
-    public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => throw new NotImplementedException();
+    // Script-job tasks: the simulator's /pool/tasks API.
+    public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default) => tasks.SubmitAsync(spec, ct);
+    public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => tasks.GetAsync(taskId, ct);
+    public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => tasks.ListAsync(ct);
+    public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => tasks.CancelAsync(taskId, grace, ct);
     public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default) =>
-        throw new NotImplementedException();
+        tasks.ReadLogAsync(taskId, stream, offset, maxBytes, ct);
     public Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default) =>
-        throw new NotImplementedException();
+        tasks.ReadMetricsAsync(taskId, after, ct);
 
     public Uri ResolveModelBaseUrl(string deploymentBaseUrl) =>
         deploymentBaseUrl.StartsWith("simulator:", StringComparison.OrdinalIgnoreCase) ? Url("v1/") : new Uri(deploymentBaseUrl);

@@ -1,11 +1,115 @@
+using System.IO.Compression;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
 using Portal.Core.Pool;
 
 namespace Portal.Core.ScriptJobs;
 
-/// <summary>The kept logs of jobs (stdout, stderr per task), read by byte offset. (Stub: helper "logs".)</summary>
-public sealed class ScriptJobLogs
+/// <summary>A task's kept log as a file to download: its name and its bytes (the caller disposes the stream).</summary>
+public sealed record JobLogFile(string FileName, Stream Content);
+
+/// <summary>All of a job's kept logs as one zip (one entry per task and stream), written on demand into any stream.</summary>
+public sealed record JobLogArchive(string FileName, Func<Stream, CancellationToken, Task> WriteToAsync);
+
+/// <summary>
+/// The kept logs of the current tenant's jobs (stdout, stderr per task), read by byte offset; another tenant's job is
+/// not there (null). Live readers follow a running task by asking again from where they got to.
+/// </summary>
+public sealed class ScriptJobLogs(IDbContextFactory<PortalDbContext> dbFactory, ScriptJobLogStore store, IOptions<ScriptJobOptions> options)
 {
+    /// <summary>What one read may return at most, whatever the caller asks.</summary>
+    public const int MaxReadBytes = 4 * 1024 * 1024;
+
     /// <summary>Up to <paramref name="maxBytes"/> from <paramref name="offset"/>; null when the job or task is not visible.</summary>
-    public Task<JobLogChunk?> ReadAsync(Guid jobId, int taskIndex, PoolLogStream stream, long offset, int maxBytes,
-        CancellationToken ct = default) => throw new NotImplementedException();
+    public async Task<JobLogChunk?> ReadAsync(Guid jobId, int taskIndex, PoolLogStream stream, long offset, int maxBytes,
+        CancellationToken ct = default)
+    {
+        var found = await FindAsync(jobId, ct, taskIndex);
+        var task = found?.Tasks.FirstOrDefault();
+        if (found is null || task is null) return null;
+        var job = found.Job;
+        offset = Math.Max(0, offset);
+        if (job.PurgedAt is { } purged)
+            return new(offset, [], Complete: true, job.LogTruncated, ScriptJobLogNotes.Purged(purged, options.Value.LogRetentionDays));
+
+        var data = await store.ReadAsync(jobId, taskIndex, stream, offset, Math.Clamp(maxBytes, 0, MaxReadBytes), ct);
+        var complete = IsKeptWhole(job, task, stream) && offset + data.Length >= store.Length(jobId, taskIndex, stream);
+        return new(offset, data, complete, job.LogTruncated);
+    }
+
+    /// <summary>The task has ended and the collector has kept all of its log that will ever be kept.</summary>
+    private bool IsKeptWhole(JobHead job, TaskHead task, PoolLogStream stream)
+    {
+        if (!ScriptJobStateMachine.IsFinal(task.State)) return false;
+        if (task.PoolTaskId is null || job.LogTruncated) return true;
+        return store.ReadMark(job.Id, task.Index, stream) is { Complete: true } mark && mark.Attempt == task.Attempt;
+    }
+
+    /// <summary>One task's stream as a file; null when the job or task is not visible. A purged log downloads as its note.</summary>
+    public async Task<JobLogFile?> OpenDownloadAsync(Guid jobId, int taskIndex, PoolLogStream stream, CancellationToken ct = default)
+    {
+        var found = await FindAsync(jobId, ct, taskIndex);
+        if (found is null || found.Tasks.Count == 0) return null;
+        var name = $"{FilePrefix(found.Job)}-task-{taskIndex}.{StreamName(stream)}.log";
+        if (found.Job.PurgedAt is { } purged)
+            return new(name, new MemoryStream(Encoding.UTF8.GetBytes(ScriptJobLogNotes.Purged(purged, options.Value.LogRetentionDays) + "\n")));
+        return new(name, store.OpenRead(jobId, taskIndex, stream) ?? new MemoryStream());
+    }
+
+    /// <summary>Every task's stdout and stderr in one zip (<c>task-0.stdout.log</c>, ...); null when the job is not visible.</summary>
+    public async Task<JobLogArchive?> OpenArchiveAsync(Guid jobId, CancellationToken ct = default)
+    {
+        var found = await FindAsync(jobId, ct);
+        if (found is null) return null;
+        var job = found.Job;
+        var indexes = found.Tasks.Select(t => t.Index).Order().ToList();
+        var note = job.PurgedAt is { } purged ? ScriptJobLogNotes.Purged(purged, options.Value.LogRetentionDays) : null;
+        return new($"{FilePrefix(job)}-logs.zip", (output, token) => WriteZipAsync(job.Id, indexes, note, output, token));
+    }
+
+    private async Task WriteZipAsync(Guid jobId, List<int> indexes, string? purgedNote, Stream output, CancellationToken ct)
+    {
+        await using var zip = await ZipArchive.CreateAsync(output, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct);
+        if (purgedNote is not null)
+        {
+            await using var readme = await zip.CreateEntry("README.txt").OpenAsync(ct);
+            await readme.WriteAsync(Encoding.UTF8.GetBytes(purgedNote + "\n"), ct);
+            return;
+        }
+        foreach (var index in indexes)
+        foreach (var stream in (PoolLogStream[])[PoolLogStream.Stdout, PoolLogStream.Stderr])
+        {
+            await using var kept = store.OpenRead(jobId, index, stream);
+            if (kept is null) continue; // nothing was ever written there
+            await using var entry = await zip.CreateEntry($"task-{index}.{StreamName(stream)}.log", CompressionLevel.Fastest).OpenAsync(ct);
+            await kept.CopyToAsync(entry, ct);
+        }
+    }
+
+    private static string StreamName(PoolLogStream stream) => stream == PoolLogStream.Stdout ? "stdout" : "stderr";
+
+    /// <summary>The job's name made safe for a file name ("train-resnet"), or its id when nothing of it is.</summary>
+    private static string FilePrefix(JobHead job)
+    {
+        var safe = new string([.. job.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-')]).Trim('-', '.');
+        return safe.Length > 0 ? safe[..Math.Min(safe.Length, 60)] : "job-" + job.Id.ToString("N")[..8];
+    }
+
+    private sealed record JobHead(Guid Id, string Name, bool LogTruncated, DateTime? PurgedAt);
+    private sealed record TaskHead(int Index, ScriptJobState State, int Attempt, string? PoolTaskId);
+    private sealed record Found(JobHead Job, List<TaskHead> Tasks);
+
+    /// <summary>The job and its tasks (or only task <paramref name="index"/>) if visible: small columns only, never the script.</summary>
+    private async Task<Found?> FindAsync(Guid jobId, CancellationToken ct, int? index = null)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.ScriptJobs.AsNoTracking().Where(j => j.Id == jobId)
+            .Select(j => new JobHead(j.Id, j.Name, j.LogTruncated, j.PurgedAt)).FirstOrDefaultAsync(ct);
+        if (job is null) return null;
+        var tasks = db.ScriptJobTasks.AsNoTracking().Where(t => t.JobId == jobId);
+        if (index is { } i) tasks = tasks.Where(t => t.Index == i);
+        return new(job, await tasks.Select(t => new TaskHead(t.Index, t.State, t.Attempt, t.PoolTaskId)).ToListAsync(ct));
+    }
 }

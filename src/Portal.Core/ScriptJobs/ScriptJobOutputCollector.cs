@@ -1,15 +1,82 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+using Portal.Core.Pool;
+
 namespace Portal.Core.ScriptJobs;
 
 /// <summary>
 /// Copies a task's new log bytes and GPU samples from the pool into the portal's keep (capped, secrets masked), so
 /// they outlive the pool's copy. The supervisor calls it on every pass for running tasks and once more when a task ends.
-/// (Stub: helper "logs".)
+/// It runs without a tenant: each task is read whatever its tenant, then written in that tenant's scope only.
 /// </summary>
-public sealed class ScriptJobOutputCollector
+public sealed class ScriptJobOutputCollector(
+    IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobLogStore store, ScriptJobSecrets secrets,
+    ScriptJobOutputHooks hooks, IOptions<ScriptJobOptions> options, TimeProvider time)
 {
     /// <summary>Idempotent: copies from the task's recorded offsets and advances them; a second call with nothing new does nothing.</summary>
-    public Task CollectAsync(Guid taskId, CancellationToken ct = default) => throw new NotImplementedException();
+    public async Task CollectAsync(Guid taskId, CancellationToken ct = default)
+    {
+        var task = await FindTaskAsync(taskId, ct);
+        if (task?.PoolTaskId is null) return; // never reached the pool: nothing to copy
+        var copier = new ScriptJobLogCopier(dbFactory, pool, store, secrets, hooks, options.Value);
+        using (await store.LockAsync(task.JobId, ct))
+        {
+            await copier.CopyAsync(task.TenantId, taskId, PoolLogStream.Stdout, ct);
+            await copier.CopyAsync(task.TenantId, taskId, PoolLogStream.Stderr, ct);
+        }
+        await CopyMetricsAsync(task, ct);
+    }
+
+    /// <summary>Samples after the task's MetricsThrough, inserted with the new MetricsThrough in one transaction (only if it is still the one read).</summary>
+    private async Task CopyMetricsAsync(ScriptJobTask task, CancellationToken ct)
+    {
+        var through = task.MetricsThrough;
+        var samples = (await pool.ReadMetricsAsync(task.PoolTaskId!, through, ct)).Where(s => through is null || s.At > through).ToList();
+        if (samples.Count == 0) return;
+        await using var db = (await dbFactory.CreateDbContextAsync(ct)).ForTenant(task.TenantId);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var last = samples.Max(s => s.At);
+        var moved = await db.ScriptJobTasks
+            .Where(t => t.Id == task.Id && t.PoolTaskId == task.PoolTaskId && t.MetricsThrough == through)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.MetricsThrough, last), ct);
+        if (moved == 0) return; // another collection copied them first
+        db.ScriptJobSamples.AddRange(samples.Select(s => new ScriptJobSample
+        {
+            TenantId = task.TenantId, JobId = task.JobId, TaskIndex = task.Index, GpuIndex = s.GpuIndex, At = s.At,
+            GpuUtil = s.GpuUtil, FbUsedMiB = s.FbUsedMiB, PowerUsageWatts = s.PowerUsageWatts,
+        }));
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+    }
 
     /// <summary>At a job's end: the metrics summary (mean utilisation, peak memory, idle GPUs) and KeepUntil.</summary>
-    public Task SummarizeAsync(Guid jobId, CancellationToken ct = default) => throw new NotImplementedException();
+    public async Task SummarizeAsync(Guid jobId, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var job = await db.ScriptJobs.IgnoreQueryFilters().AsNoTracking()
+            .Where(j => j.Id == jobId).Select(j => new { j.TenantId, j.EndedAt }).FirstOrDefaultAsync(ct);
+        if (job is null) return;
+        db.ForTenant(job.TenantId);
+        // Grouped in the database: a long job has tens of thousands of samples.
+        var gpus = await db.ScriptJobSamples.Where(s => s.JobId == jobId)
+            .GroupBy(s => new { s.TaskIndex, s.GpuIndex })
+            .Select(g => new { g.Key.TaskIndex, g.Key.GpuIndex, Samples = g.Count(), UtilSum = g.Sum(s => s.GpuUtil),
+                PeakUtil = g.Max(s => s.GpuUtil), PeakFb = g.Max(s => s.FbUsedMiB) })
+            .ToListAsync(ct);
+        var summary = ScriptJobMetricsSummary.From(gpus.Select(g => new ScriptJobGpuFigures(g.TaskIndex, g.GpuIndex, g.Samples, g.UtilSum, g.PeakUtil, g.PeakFb)));
+        var keepUntil = (job.EndedAt ?? time.GetUtcNow().UtcDateTime).AddDays(options.Value.LogRetentionDays);
+        await db.ScriptJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.MeanGpuUtil, summary.MeanGpuUtil)
+            .SetProperty(j => j.PeakFbUsedMiB, summary.PeakFbUsedMiB)
+            .SetProperty(j => j.SampledGpus, summary.SampledGpus)
+            .SetProperty(j => j.IdleGpus, summary.IdleGpus)
+            .SetProperty(j => j.KeepUntil, keepUntil), ct);
+    }
+
+    private async Task<ScriptJobTask?> FindTaskAsync(Guid taskId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ScriptJobTasks.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(t => t.Id == taskId, ct);
+    }
 }

@@ -30,8 +30,11 @@ public sealed record ScriptJobFilter(ScriptJobState? State = null, string? Searc
 /// <summary>A page of jobs, newest first.</summary>
 public sealed record ScriptJobPage(IReadOnlyList<ScriptJob> Items, int Total);
 
-/// <summary>Bytes of a job task's kept log from <see cref="Offset"/>; <see cref="Complete"/> when the task ended and all is here.</summary>
-public sealed record JobLogChunk(long Offset, byte[] Data, bool Complete, bool Truncated);
+/// <summary>
+/// Bytes of a job task's kept log from <see cref="Offset"/>; <see cref="Complete"/> when the task ended and all is here;
+/// <see cref="Note"/> says why there is nothing (the logs were deleted after retention).
+/// </summary>
+public sealed record JobLogChunk(long Offset, byte[] Data, bool Complete, bool Truncated, string? Note = null);
 
 /// <summary>Why a queued job waits and where it is in line ("waiting for 4 GPUs; 2 free in this lease; 3rd in line").</summary>
 public sealed record JobWait(int Position, int GpusNeeded, int GpusFree, string Text);

@@ -15,12 +15,16 @@ public static class ScriptJobsServiceCollectionExtensions
         services.AddScoped<ScriptJobLaunching>();
         services.AddScoped<ScriptJobCancelling>();
         services.AddScoped<ScriptJobQueries>();
+        services.AddSingleton<ScriptJobFiles>();
         // supervisor
         services.AddScoped<ScriptJobQueue>();
         // logs
         services.AddScoped<ScriptJobLogs>();
         services.AddScoped<ScriptJobMetrics>();
         services.AddTransient<ScriptJobOutputCollector>();
+        services.AddSingleton<ScriptJobLogStore>();
+        services.AddSingleton<ScriptJobOutputHooks>();
+        services.AddTransient<PurgeScriptJobOutputJob>();
         return services;
     }
 }

@@ -30,6 +30,8 @@ public static class PoolWebExtensions
 
         // Before the host starts (and with it the job server): no job may reach for a pool that has no address yet.
         var options = await SimulatorOptionsFromCatalogAsync(app.Services, app.Configuration);
+        options.TaskRoot = TaskRoot(app.Configuration, app.Environment);
+        options.MetricsInterval = TimeSpan.FromMilliseconds(app.Configuration.GetValue("Pool:MetricsIntervalMs", 10_000));
         var embedded = await app.Services.GetRequiredService<EmbeddedPoolSimulator>().StartAsync(options, app.Lifetime.ApplicationStopping);
         endpoint.Set(embedded);
         app.Logger.LogInformation("Embedded GPU pool simulator at {Url} with {Nodes} nodes", embedded, options.Nodes.Count);
@@ -57,6 +59,13 @@ public static class PoolWebExtensions
             })],
         };
     }
+
+    /// <summary>
+    /// Where the embedded pool runs script-job tasks: <c>Pool:TaskRoot</c>, else <c>data/pool</c> under the content root.
+    /// It outlives the portal process: a restarted portal's pool re-attaches to the tasks still running there.
+    /// </summary>
+    private static string TaskRoot(IConfiguration config, IHostEnvironment environment) =>
+        Path.GetFullPath(config["Pool:TaskRoot"] is { Length: > 0 } root ? root : Path.Combine("data", "pool"), environment.ContentRootPath);
 
     /// <summary>Decode speed of one model replica on each SKU: what the simulator's latency follows.</summary>
     private static double TokensPerSecond(string sku, CatalogKind kind) => kind == CatalogKind.Embeddings ? 20_000 : sku switch

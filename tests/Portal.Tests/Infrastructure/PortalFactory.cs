@@ -48,9 +48,11 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Support:Password", SupportPassword);
         builder.UseSetting("Jobs:RunServer", "false");
         builder.UseSetting("Files:Root", Path.Combine(folder, "files"));
+        builder.UseSetting("ScriptJobs:Root", Path.Combine(folder, "jobs"));
         // The embedded pool answers at once in tests: no provisioning delay, no simulated latency.
         builder.UseSetting("Pool:ReservationDelayMs", "0");
         builder.UseSetting("Pool:LatencyMultiplier", "0");
+        builder.UseSetting("Pool:TaskRoot", Path.Combine(folder, "pool"));
         if (postgresServer is not null)
         {
             postgresDatabase = "portal_test_" + Guid.NewGuid().ToString("N")[..12];

@@ -1,0 +1,173 @@
+using GpuPool.Simulator.Nodes;
+
+namespace GpuPool.Simulator.Tasks;
+
+public enum SubmitStatus { Started, Existing, NoReservation, NodeNotReady, InsufficientGpus }
+
+public sealed record SubmitOutcome(SubmitStatus Status, TaskView? Task = null, string? Detail = null);
+
+/// <summary>
+/// Every task the pool knows (one lock guards them): admission onto a reservation's free GPU indexes, cancel, and
+/// stopping tasks when their node fails or their reservation is released. At start it re-attaches to the tasks that a
+/// previous pool process left in the task root; <see cref="TaskWatcher"/> follows the running ones.
+/// </summary>
+public sealed class TaskBook
+{
+    readonly Lock _gate = new();
+    readonly Dictionary<string, TaskEntry> _tasks = new(StringComparer.Ordinal);
+    readonly NodePool _nodes;
+    readonly SimulatorOptions _options;
+
+    public TaskBook(SimulatorOptions options, NodePool nodes)
+    {
+        _options = options;
+        _nodes = nodes;
+        Directory.CreateDirectory(options.TaskRoot);
+        foreach (var folder in TaskFolder.All(options.TaskRoot)) Reattach(folder);
+        nodes.NodeFailed += node => StopWhere(t => t.NodeId == node, TaskState.NodeFailed, $"Node {node} failed.", TimeSpan.Zero);
+        nodes.ReservationReleased += (node, reservation) => StopWhere(
+            t => t.NodeId == node && string.Equals(t.ReservationId, reservation, StringComparison.OrdinalIgnoreCase),
+            TaskState.Cancelled, "reservation released", options.TaskStopGrace);
+    }
+
+    public SubmitOutcome Submit(TaskSubmission submission)
+    {
+        TaskEntry entry;
+        lock (_gate)
+        {
+            if (_tasks.TryGetValue(submission.TaskId, out var existing)) return new(SubmitStatus.Existing, existing.View());
+            var node = _nodes.Find(submission.NodeId);
+            var reservation = node?.Reservations.FirstOrDefault(r =>
+                string.Equals(r.AllocationId, submission.ReservationId, StringComparison.OrdinalIgnoreCase));
+            if (node is null || reservation is null)
+                return new(SubmitStatus.NoReservation, Detail: $"No reservation {submission.ReservationId} on node {submission.NodeId}.");
+            if (node.State != NodeState.Ready) return new(SubmitStatus.NodeNotReady, Detail: $"Node {node.Id} is {node.State}.");
+            var busy = _tasks.Values.Where(t => !t.Record.IsFinal && t.Record.NodeId == node.Id
+                && string.Equals(t.Record.ReservationId, reservation.AllocationId, StringComparison.OrdinalIgnoreCase))
+                .SelectMany(t => t.Record.GpuIndexes).ToHashSet();
+            var free = reservation.GpuIndexes.Where(i => !busy.Contains(i)).ToArray();
+            if (free.Length < submission.Gpus)
+                return new(SubmitStatus.InsufficientGpus,
+                    Detail: $"Reservation {reservation.AllocationId} has {free.Length} of its {reservation.Gpus} GPUs free, {submission.Gpus} asked.");
+
+            var record = new TaskRecord
+            {
+                TaskId = submission.TaskId, NodeId = node.Id, ReservationId = reservation.AllocationId, Sku = node.Sku,
+                Profile = submission.Profile, GpuIndexes = free[..submission.Gpus], TimeLimitSeconds = submission.TimeLimitSeconds,
+                State = TaskState.Starting,
+            };
+            entry = new TaskEntry(new TaskFolder(_options.TaskRoot, submission.TaskId), record, []);
+            Directory.CreateDirectory(entry.Folder.Path);
+            entry.Save();
+            _tasks[record.TaskId] = entry;
+        }
+        return new(SubmitStatus.Started, Launch(entry, submission.Inputs));
+    }
+
+    /// <summary>Writes the folder and starts the process outside the lock (input files may be tens of MB).</summary>
+    TaskView Launch(TaskEntry entry, TaskInputs inputs)
+    {
+        try
+        {
+            var (process, pid, ticks) = TaskLauncher.Start(entry.Folder, entry.Record, inputs);
+            lock (_gate)
+            {
+                (entry.Process, entry.Record.Pid, entry.Record.PidStartTicks) = (process, pid, ticks);
+                entry.Record.State = TaskState.Running;
+                entry.Record.StartedAt = DateTime.UtcNow;
+                entry.Save();
+                // Cancelled (or its node failed) while the folder was being prepared.
+                if (entry.Record.Verdict is not null) TaskProcesses.SignalGroup(pid, entry.Record.KillAt is null ? TaskProcesses.SigKill : TaskProcesses.SigTerm);
+                return entry.View();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            lock (_gate)
+            {
+                TaskWatcher.End(entry, entry.Record.Verdict ?? TaskState.Failed, null, $"The pool could not start the task: {e.Message}");
+                return entry.View();
+            }
+        }
+    }
+
+    public TaskView? Find(string taskId)
+    {
+        lock (_gate) return _tasks.TryGetValue(taskId, out var entry) ? entry.View() : null;
+    }
+
+    public TaskView[] List()
+    {
+        lock (_gate) return [.. _tasks.Values.OrderBy(t => t.Record.StartedAt ?? DateTime.MaxValue).ThenBy(t => t.Record.TaskId).Select(t => t.View())];
+    }
+
+    /// <summary>SIGTERM now, SIGKILL after the grace; idempotent (a second cancel may only shorten the grace). Null if unknown.</summary>
+    public TaskView? Cancel(string taskId, TimeSpan grace)
+    {
+        lock (_gate)
+        {
+            if (!_tasks.TryGetValue(taskId, out var entry)) return null;
+            // Ended on its own before the cancel came: it keeps its true outcome (the watcher records it next).
+            if (entry.Folder.ReadExitCode() is null) Stop(entry, TaskState.Cancelled, "cancelled", grace);
+            return entry.View();
+        }
+    }
+
+    /// <summary>A task's samples after <paramref name="after"/> (all when null), oldest first; null if unknown.</summary>
+    public GpuSample[]? Samples(string taskId, DateTime? after)
+    {
+        lock (_gate)
+            return _tasks.TryGetValue(taskId, out var entry) ? [.. entry.Samples.Where(s => after is null || s.At > after)] : null;
+    }
+
+    /// <summary>Bytes of stdout or stderr from an offset, and whether the task ended and nothing follows them. Null if unknown.</summary>
+    public async Task<(byte[] Data, bool Complete)?> ReadLogAsync(string taskId, string stream, long offset, int max, CancellationToken ct)
+    {
+        TaskEntry? entry;
+        bool ended;
+        lock (_gate)
+        {
+            if (!_tasks.TryGetValue(taskId, out entry)) return null;
+            // Read before the bytes: an ended task's logs do not grow, so what follows is then really everything.
+            ended = entry.Record.IsFinal;
+        }
+        var file = entry.Folder.LogFile(stream);
+        var data = await entry.Folder.ReadLogAsync(file, offset, max, ct);
+        return (data, ended && offset + data.Length >= entry.Folder.Size(file));
+    }
+
+    /// <summary>The watcher's pass over the running tasks, under the lock.</summary>
+    public void Watch(Action<TaskEntry> step)
+    {
+        lock (_gate)
+            foreach (var entry in _tasks.Values.Where(t => t.Record.State == TaskState.Running).ToList()) step(entry);
+    }
+
+    /// <summary>Starts stopping a task: SIGTERM now (SIGKILL when no grace), SIGKILL at the deadline. The verdict is its final state.</summary>
+    public static void Stop(TaskEntry entry, TaskState verdict, string reason, TimeSpan grace, int? exitCode = null)
+    {
+        var record = entry.Record;
+        if (record.IsFinal) return;
+        var now = DateTime.UtcNow;
+        if (record.Verdict is null) (record.Verdict, record.VerdictReason, record.VerdictExitCode) = (verdict, reason, exitCode);
+        else if (record.KillAt is null || record.KillAt <= now + grace) return;
+        record.KillAt = grace > TimeSpan.Zero ? now + grace : null;
+        TaskProcesses.SignalGroup(record.Pid, grace > TimeSpan.Zero ? TaskProcesses.SigTerm : TaskProcesses.SigKill);
+        entry.Save();
+    }
+
+    void StopWhere(Func<TaskRecord, bool> matches, TaskState verdict, string reason, TimeSpan grace)
+    {
+        lock (_gate)
+            foreach (var entry in _tasks.Values.Where(t => !t.Record.IsFinal && matches(t.Record))) Stop(entry, verdict, reason, grace);
+    }
+
+    void Reattach(TaskFolder folder)
+    {
+        if (folder.Load() is not { } record || record.TaskId != Path.GetFileName(folder.Path)) return;
+        var entry = new TaskEntry(folder, record, folder.ReadSamples());
+        // Stopped while its folder was being written: no process was started.
+        if (record.State == TaskState.Starting) TaskWatcher.End(entry, TaskState.Failed, null, "The pool stopped while preparing the task.");
+        _tasks[record.TaskId] = entry;
+    }
+}

@@ -1,0 +1,58 @@
+namespace GpuPool.Simulator.Tasks;
+
+/// <summary>The pool's task API under /pool/tasks (camelCase JSON, errors as {"error": {...}}).</summary>
+public static class TaskEndpoints
+{
+    public const int MaxLogRead = 8 * 1024 * 1024;
+
+    public sealed record CancelRequest(double? GraceSeconds);
+
+    public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
+    {
+        var tasks = app.MapGroup("/pool/tasks");
+
+        tasks.MapGet("", (TaskBook book) => Results.Ok(book.List()));
+
+        tasks.MapGet("/{taskId}", (string taskId, TaskBook book) => book.Find(taskId) is { } task ? Results.Ok(task) : Unknown(taskId));
+
+        tasks.MapPut("/{taskId}", (string taskId, SubmitTaskRequest request, TaskBook book) =>
+        {
+            var (submission, error) = TaskSubmission.Parse(taskId, request);
+            if (submission is null) return PoolErrors.BadRequest(error!);
+            var outcome = book.Submit(submission);
+            return outcome.Status switch
+            {
+                SubmitStatus.Started or SubmitStatus.Existing => Results.Ok(outcome.Task),
+                SubmitStatus.NoReservation => PoolErrors.Conflict(outcome.Detail!, "no_reservation"),
+                SubmitStatus.NodeNotReady => PoolErrors.Conflict(outcome.Detail!, "node_not_ready"),
+                _ => PoolErrors.Conflict(outcome.Detail!, "insufficient_gpus"),
+            };
+        });
+
+        tasks.MapPost("/{taskId}/cancel", (string taskId, CancelRequest? request, TaskBook book) =>
+        {
+            var grace = request?.GraceSeconds ?? 10;
+            if (grace < 0) return PoolErrors.BadRequest("graceSeconds must be 0 or more.");
+            return book.Cancel(taskId, TimeSpan.FromSeconds(grace)) is { } task ? Results.Ok(task) : Unknown(taskId);
+        });
+
+        // Raw bytes; X-Log-Offset says where they start, X-Log-Complete whether the task ended and nothing follows them.
+        tasks.MapGet("/{taskId}/logs/{stream}", async (string taskId, string stream, long? offset, int? max, TaskBook book,
+            HttpResponse response, CancellationToken ct) =>
+        {
+            if (stream is not ("stdout" or "stderr")) return PoolErrors.BadRequest("stream must be stdout or stderr.");
+            if (offset is < 0 || max is < 1) return PoolErrors.BadRequest("offset must be 0 or more and max at least 1.");
+            var from = offset ?? 0;
+            if (await book.ReadLogAsync(taskId, stream, from, Math.Min(max ?? 1024 * 1024, MaxLogRead), ct) is not { } chunk)
+                return Unknown(taskId);
+            response.Headers["X-Log-Offset"] = from.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers["X-Log-Complete"] = chunk.Complete ? "true" : "false";
+            return Results.Bytes(chunk.Data, "application/octet-stream");
+        });
+
+        tasks.MapGet("/{taskId}/metrics", (string taskId, DateTime? after, TaskBook book) =>
+            book.Samples(taskId, after?.ToUniversalTime()) is { } samples ? Results.Ok(samples) : Unknown(taskId));
+    }
+
+    static IResult Unknown(string taskId) => PoolErrors.NotFound($"No task {taskId}.");
+}
