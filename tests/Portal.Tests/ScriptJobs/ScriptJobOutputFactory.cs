@@ -17,6 +17,9 @@ public class ScriptJobOutputFactory : LeaseFactory
 {
     public FakePoolOutput Output { get; } = new();
 
+    /// <summary>False: the embedded simulator answers for real (tasks submitted through the driver).</summary>
+    protected virtual bool FakePool => true;
+
     /// <summary>The job log cap for this factory's portal.</summary>
     protected virtual long LogCapBytes => 100L * 1024 * 1024;
 
@@ -26,6 +29,7 @@ public class ScriptJobOutputFactory : LeaseFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        if (!FakePool) return;
         builder.ConfigureTestServices(services =>
         {
             var real = services.Last(d => d.ServiceType == typeof(IGpuPoolDriver));
@@ -123,4 +127,12 @@ public class ScriptJobOutputFactory : LeaseFactory
 public sealed class SmallLogCapFactory : ScriptJobOutputFactory
 {
     protected override long LogCapBytes => 1000;
+}
+
+/// <summary>The same portal with the embedded simulator's own task logs and metrics (sampled every 200 ms).</summary>
+public sealed class SimulatorOutputFactory : ScriptJobOutputFactory
+{
+    protected override bool FakePool => false;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [.. base.Settings, new("Pool:MetricsIntervalMs", "200")];
 }
