@@ -38,7 +38,8 @@ public static class ScriptJobApi
                              "with `lease_end` and `links.extend`. A Scheduled lease's jobs wait for it to start.\n\n" +
                              "Or `multipart/form-data` (e.g. `curl -F job='{\"name\":\"train\",\"gpus_per_task\":1}' -F script=@train.sh " +
                              "-F files=@data.csv`): a `job` part with the JSON above, a `script` file, and `files` parts added to `files`.")
-            .Accepts<LaunchJobBody>("application/json")
+            // Both, or routing would send a form past this endpoint (the content type is part of the match).
+            .Accepts<LaunchJobBody>("application/json", "multipart/form-data")
             .Produces<JobJson>(StatusCodes.Status201Created).Produces<JobJson>()
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.ScriptJobs;
 using Portal.Tests.Infrastructure;
 using static Portal.Tests.ScriptJobs.ApiJobsKit;
@@ -126,5 +127,35 @@ public class ApiLogTests(ApiJobsFactory factory) : IClassFixture<ApiJobsFactory>
         Assert.Contains("task", await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/logs?task=2")));
         Assert.Contains("stream", await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/logs?stream=both")));
         Assert.Contains("offset", await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/logs?offset=-1")));
+    }
+
+    [Fact]
+    public async Task Metrics_come_with_dcgm_field_names_per_task_and_gpu_and_after_returns_only_newer_samples()
+    {
+        var org = await NewOrgAsync(factory);
+        var job = await InsertJobAsync(factory, org, ScriptJobState.Running, tasks: 2);
+        var t0 = factory.Now;
+        using (var scope = factory.Services.CreateScope())
+        await using (var db = factory.CreateDbContext(scope).ForTenant(org.TenantId))
+        {
+            foreach (var (at, task, gpu, util) in new[] { (t0, 0, 0, 5.0), (t0, 1, 3, 7.0), (t0.AddSeconds(10), 0, 0, 95.0), (t0.AddSeconds(10), 1, 3, 90.0) })
+                db.ScriptJobSamples.Add(new ScriptJobSample
+                {
+                    JobId = job.Id, TaskIndex = task, GpuIndex = gpu, At = at, GpuUtil = util, FbUsedMiB = 40_000, PowerUsageWatts = 650,
+                });
+            await db.SaveChangesAsync();
+        }
+
+        var all = await JsonAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/metrics"), HttpStatusCode.OK);
+        var samples = all.GetProperty("samples").EnumerateArray().ToList();
+        Assert.Equal(4, samples.Count);
+        Assert.Equal((1, 3, 7.0, 40_000.0, 650.0), (samples[1].GetProperty("task").GetInt32(), samples[1].GetProperty("gpu").GetInt32(),
+            samples[1].GetProperty("DCGM_FI_DEV_GPU_UTIL").GetDouble(), samples[1].GetProperty("DCGM_FI_DEV_FB_USED").GetDouble(),
+            samples[1].GetProperty("DCGM_FI_DEV_POWER_USAGE").GetDouble()));
+
+        var after = Uri.EscapeDataString(t0.ToString("O"));
+        var newer = await JsonAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/metrics?after={after}"), HttpStatusCode.OK);
+        Assert.Equal([95.0, 90.0], newer.GetProperty("samples").EnumerateArray().Select(e => e.GetProperty("DCGM_FI_DEV_GPU_UTIL").GetDouble()));
+        Assert.Contains("after", await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/metrics?after=yesterday")));
     }
 }
