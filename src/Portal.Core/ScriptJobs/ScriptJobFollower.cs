@@ -22,7 +22,7 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
     {
         // Output first, while each task still names the attempt that wrote it (a retry below clears that), and in its own
         // step, so that whatever the copy records on the task cannot collide with the state change saved after it.
-        await CollectAsync(jobId, lease.TenantId, ct);
+        await CollectAsync(jobId, lease.TenantId, onPool, ct);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ForTenant(lease.TenantId); // a job is changed in its own tenant's scope only
@@ -43,6 +43,8 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
         {
             var status = task.PoolTaskId is null ? null
                 : onPool.GetValueOrDefault(task.PoolTaskId) ?? await pool.GetTaskAsync(task.PoolTaskId, ct); // the list may predate a submit
+            if (status is { IsFinal: true } && !onPool.ContainsKey(task.PoolTaskId!))
+                await TryAsync(() => collector.CollectAsync(task.Id, ct, untilEnd: true), "copying the output of task {0}", task.Id);
             if (status is not null) ScriptJobFollowing.Follow(job, task, status, lease.End, now);
             else if (task.State == Running) ScriptJobFollowing.Lost(job, task, lease.End, now); // the pool lost it: its node, in effect
             else if (job.CancelledByName is { } by) ScriptJobStateMachine.Move(task, Cancelled, $"Cancelled by {by}", now);
@@ -67,18 +69,25 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
         if (ended) await TryAsync(() => collector.SummarizeAsync(job.Id, ct), "summarizing job {0}", job.Id);
     }
 
-    /// <summary>Copies new output of the job's tasks that are on the pool.</summary>
-    private async Task CollectAsync(Guid jobId, Guid tenantId, CancellationToken ct)
+    /// <summary>
+    /// Copies new output of the job's tasks that are on the pool; all of it for a task the pool's list says ended, since this
+    /// pass records that end from the same list.
+    /// </summary>
+    private async Task CollectAsync(Guid jobId, Guid tenantId, IReadOnlyDictionary<string, PoolTaskStatus> poolView, CancellationToken ct)
     {
-        List<Guid> onPool;
+        List<(Guid Id, string PoolTaskId)> running;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ForTenant(tenantId);
-            onPool = await db.ScriptJobTasks.Where(t => t.JobId == jobId && (t.State == Starting || t.State == Running) && t.PoolTaskId != null)
-                .Select(t => t.Id).ToListAsync(ct);
+            running = (await db.ScriptJobTasks
+                .Where(t => t.JobId == jobId && (t.State == Starting || t.State == Running) && t.PoolTaskId != null)
+                .Select(t => new { t.Id, t.PoolTaskId }).ToListAsync(ct)).Select(t => (t.Id, t.PoolTaskId!)).ToList();
         }
-        foreach (var taskId in onPool)
-            await TryAsync(() => collector.CollectAsync(taskId, ct), "copying the output of task {0}", taskId);
+        foreach (var (taskId, poolTaskId) in running)
+        {
+            var ended = poolView.GetValueOrDefault(poolTaskId)?.IsFinal == true;
+            await TryAsync(() => collector.CollectAsync(taskId, ct, untilEnd: ended), "copying the output of task {0}", taskId);
+        }
     }
 
     /// <summary>The lease's end: recorded once (the time of the SIGTERM, in every task's reason), and queued tasks end at once.</summary>

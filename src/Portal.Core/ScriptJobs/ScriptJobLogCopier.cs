@@ -18,10 +18,11 @@ internal sealed class ScriptJobLogCopier(
     public const int ChunkBytes = 1024 * 1024;
     private const int MaxChunksPerCall = 16;
 
-    public async Task CopyAsync(Guid tenantId, Guid taskId, PoolLogStream stream, CancellationToken ct)
+    /// <summary><paramref name="untilEnd"/>: the task ended on the pool; copy until its log says complete, however long it is.</summary>
+    public async Task CopyAsync(Guid tenantId, Guid taskId, PoolLogStream stream, bool untilEnd, CancellationToken ct)
     {
         ScriptJobSecretMask? mask = null;
-        for (var round = 0; round < MaxChunksPerCall; round++)
+        for (var round = 0; untilEnd || round < MaxChunksPerCall; round++)
         {
             await using var db = (await dbFactory.CreateDbContextAsync(ct)).ForTenant(tenantId);
             var task = await db.ScriptJobTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == taskId, ct);
@@ -76,7 +77,7 @@ internal sealed class ScriptJobLogCopier(
                 return;
             }
             if (atEnd) store.WriteMark(job.Id, task.Index, stream, new(attempt, offset + masked.Consumed, newLength, Complete: true));
-            if (cut || atEnd || chunk.Data.Length < ChunkBytes) return; // nothing more waits at the pool now
+            if (cut || atEnd || (!untilEnd && chunk.Data.Length < ChunkBytes)) return; // nothing more waits at the pool now
         }
     }
 

@@ -14,16 +14,20 @@ public sealed class ScriptJobOutputCollector(
     IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobLogStore store, ScriptJobSecrets secrets,
     ScriptJobOutputHooks hooks, IOptions<ScriptJobOptions> options, TimeProvider time)
 {
-    /// <summary>Idempotent: copies from the task's recorded offsets and advances them; a second call with nothing new does nothing.</summary>
-    public async Task CollectAsync(Guid taskId, CancellationToken ct = default)
+    /// <summary>
+    /// Idempotent: copies from the task's recorded offsets and advances them; a second call with nothing new does nothing.
+    /// <paramref name="untilEnd"/>: the pool says the task ended, so copy all that is left (not one call's share), before the
+    /// supervisor records the end: a job is never final with its log's tail still only on the pool.
+    /// </summary>
+    public async Task CollectAsync(Guid taskId, CancellationToken ct = default, bool untilEnd = false)
     {
         var task = await FindTaskAsync(taskId, ct);
         if (task?.PoolTaskId is null) return; // never reached the pool: nothing to copy
         var copier = new ScriptJobLogCopier(dbFactory, pool, store, secrets, hooks, options.Value);
         using (await store.LockAsync(task.JobId, ct))
         {
-            await copier.CopyAsync(task.TenantId, taskId, PoolLogStream.Stdout, ct);
-            await copier.CopyAsync(task.TenantId, taskId, PoolLogStream.Stderr, ct);
+            await copier.CopyAsync(task.TenantId, taskId, PoolLogStream.Stdout, untilEnd, ct);
+            await copier.CopyAsync(task.TenantId, taskId, PoolLogStream.Stderr, untilEnd, ct);
         }
         await CopyMetricsAsync(task, ct);
     }
