@@ -12,6 +12,7 @@ public static class SimulatorApp
 {
     public static void AddServices(IServiceCollection services, SimulatorOptions options)
     {
+        options.TaskRoot = TaskRootFolder.Resolve(options.TaskRoot);
         services.AddSingleton(options);
         services.AddSingleton<FaultBook>();
         services.AddSingleton<NodePool>();

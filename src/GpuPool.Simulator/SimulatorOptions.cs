@@ -14,9 +14,16 @@ public sealed class SimulatorOptions
 
     /// <summary>
     /// Where tasks (script jobs) run: a folder per task with its files, logs, state and samples. A new simulator on the
-    /// same folder re-attaches to the tasks still running there.
+    /// same folder re-attaches to the tasks still running there (and holds the reservations recorded there). Empty: a
+    /// fresh temporary folder, private to this simulator instance.
     /// </summary>
-    public string TaskRoot { get; set; } = Path.Combine(Path.GetTempPath(), "gpupool-simulator-tasks");
+    public string TaskRoot { get; set; } = "";
+
+    /// <summary>
+    /// The reservations to hold at start (the portal passes those its database says are held), on the GPU indexes the
+    /// task root recorded for them; null restores every recorded reservation (a standalone pool).
+    /// </summary>
+    public List<ReservationOptions>? Reservations { get; set; }
 
     /// <summary>How often each running task's GPUs are sampled (DCGM fields); 10 s like DCGM's default export.</summary>
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(10);
@@ -93,6 +100,13 @@ public sealed class NodeOptions
     public string Sku { get; set; } = "";
     public int GpuCount { get; set; } = 8;
     public NodeState State { get; set; } = NodeState.Ready;
+}
+
+public sealed class ReservationOptions
+{
+    public string NodeId { get; set; } = "";
+    public string AllocationId { get; set; } = "";
+    public int Gpus { get; set; }
 }
 
 public sealed class ModelOptions

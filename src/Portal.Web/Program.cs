@@ -26,6 +26,7 @@ using Portal.Web.Email;
 using Portal.Web.Hosting;
 using Portal.Web.Leases;
 using Portal.Web.Pool;
+using Portal.Web.ScriptJobs;
 using Portal.Web.Tenancy;
 using Portal.Web.Usage;
 
@@ -77,6 +78,7 @@ app.MapPortalAdmin();
 app.MapPortalCatalog();
 app.MapPortalCapacity();
 app.MapPortalLeases();
+app.MapPortalScriptJobs();
 app.MapPortalBatches();
 app.MapPortalBilling();
 app.MapPortalUsage();

@@ -10,6 +10,7 @@ public sealed class TestSimulator : IAsyncDisposable
     public const int TinyChatConcurrency = 2;
 
     readonly RunningSimulator _simulator;
+    string? _ownTaskRoot;
 
     TestSimulator(RunningSimulator simulator)
     {
@@ -36,7 +37,11 @@ public sealed class TestSimulator : IAsyncDisposable
             Id = TinyChat, Kind = ModelKind.Chat, Sku = "l40s-48gb", TokensPerSecond = 50, MaxConcurrency = TinyChatConcurrency, ContextLength = 4096
         });
         configure?.Invoke(options);
-        return new TestSimulator(await SimulatorHost.StartAsync(options));
+        var ownsTaskRoot = options.TaskRoot == "";
+        var simulator = new TestSimulator(await SimulatorHost.StartAsync(options));
+        // A simulator given no task root gets a fresh temporary one: delete it with the simulator.
+        if (ownsTaskRoot) simulator._ownTaskRoot = options.TaskRoot;
+        return simulator;
     }
 
     public Task<HttpResponseMessage> PostAsync(string path, object body, CancellationToken cancellationToken = default) =>
@@ -66,5 +71,6 @@ public sealed class TestSimulator : IAsyncDisposable
     {
         Http.Dispose();
         await _simulator.DisposeAsync();
+        if (_ownTaskRoot is not null) Directory.Delete(_ownTaskRoot, recursive: true);
     }
 }

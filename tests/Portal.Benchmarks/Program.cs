@@ -9,6 +9,8 @@ using Portal.Core.Capacity;
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --batches [--lines 100000] [--small 10000] [--repeat 3]
 //        [--endpoint chat|completions|embeddings] [--postgres "<server connection string>"] [--no-sqlite] [--instant] [--set Key=Value]
 //        (a batch through validation and the runner against the simulator, beside a bare HttpClient loop; peak memory)
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --jobs [--launches 200] [--queued 1000] [--log-mb 50] [--readers 20]
+//        [--postgres "<server connection string>"] [--no-sqlite] [--set Key=Value] (script jobs on the simulator; 0 skips a part)
 if (args.Contains("--pdf"))
 {
     // The agreement PDF alone, one thread: what signing spends on it.
@@ -58,6 +60,8 @@ if (args.Contains("--batches"))
     BatchRunBenchmark.Print(batchResults, Console.Out);
     return 0;
 }
+
+if (args.Contains("--jobs")) return await ScriptJobBenchmarkCommand.RunAsync(args, Arg, Console.Out);
 
 if (args.Contains("--leases"))
 {

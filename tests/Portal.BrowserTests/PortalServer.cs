@@ -35,6 +35,10 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(dataFolder, "portal.db")}");
         // Batch files beside the database, not under the repository's data/ folder.
         builder.UseSetting("Files:Root", Path.Combine(dataFolder, "files"));
+        // Script jobs' tasks and kept logs beside it too; GPU samples every second, so a job's chart fills while a journey watches.
+        builder.UseSetting("Pool:TaskRoot", Path.Combine(dataFolder, "pool"));
+        builder.UseSetting("ScriptJobs:Root", Path.Combine(dataFolder, "jobs"));
+        builder.UseSetting("Pool:MetricsIntervalMs", "1000");
         builder.UseSetting("Support:Email", SupportEmail);
         builder.UseSetting("Support:Password", SupportPassword);
         // Every journey signs in from loopback: rate limits far above what the suite does.

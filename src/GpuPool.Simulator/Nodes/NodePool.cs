@@ -30,6 +30,7 @@ public sealed class NodePool
     readonly FaultBook _faults;
     readonly TimeSpan _reservationDelay;
     readonly TimeProvider _time;
+    readonly ReservationStore _store;
 
     /// <summary>Raised (outside the lock) when a node is set Failed: its tasks die with it.</summary>
     public event Action<string>? NodeFailed;
@@ -43,6 +44,10 @@ public sealed class NodePool
         _faults = faults;
         _reservationDelay = options.ReservationDelay;
         _time = time ?? TimeProvider.System;
+        _store = new ReservationStore(options.TaskRoot);
+        var restored = ReservationStore.Restore(_store.Load(), options.Reservations, _nodes.ToDictionary(n => n.Key, n => n.Value.Options.GpuCount));
+        foreach (var reservation in restored) _nodes[reservation.NodeId].Reservations[reservation.AllocationId] = (reservation, Task.CompletedTask);
+        _store.Save(restored);
     }
 
     public NodeView[] List()
@@ -93,6 +98,7 @@ public sealed class NodePool
             // The GPUs count as taken from now; the caller waits for Ready (provisioning time).
             var ready = _reservationDelay > TimeSpan.Zero ? Task.Delay(_reservationDelay, _time) : Task.CompletedTask;
             node.Reservations[allocationId] = (view, ready);
+            SaveReservations();
             return new(ReserveStatus.Reserved, view, ready);
         }
     }
@@ -105,11 +111,14 @@ public sealed class NodePool
         {
             if (!_nodes.TryGetValue(nodeId, out var node)) return null;
             removed = node.Reservations.Remove(allocationId);
+            if (removed) SaveReservations();
         }
         // Also when nothing was removed: a pool restarted since (reservations are in memory) may still run its tasks.
         ReservationReleased?.Invoke(nodeId, allocationId);
         return removed;
     }
+
+    void SaveReservations() => _store.Save(_nodes.Values.SelectMany(n => n.Reservations.Values.Select(r => r.View)));
 
     static NodeView View(Node node)
     {

@@ -23,8 +23,15 @@ public sealed class TaskBook
         _options = options;
         _nodes = nodes;
         Directory.CreateDirectory(options.TaskRoot);
-        foreach (var folder in TaskFolder.All(options.TaskRoot)) Reattach(folder);
-        nodes.NodeFailed += node => StopWhere(t => t.NodeId == node, TaskState.NodeFailed, $"Node {node} failed.", TimeSpan.Zero);
+        foreach (var folder in TaskFolder.All(options.TaskRoot))
+        {
+            // A folder the pool cannot read is skipped, not a pool (and portal) that fails to start.
+            try { Reattach(folder); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        nodes.NodeFailed += StopOnFailedNode;
+        // A node that is Failed when this pool starts takes down the tasks re-attached on it.
+        foreach (var node in nodes.List().Where(n => n.State == NodeState.Failed)) StopOnFailedNode(node.Id);
         nodes.ReservationReleased += (node, reservation) => StopWhere(
             t => t.NodeId == node && string.Equals(t.ReservationId, reservation, StringComparison.OrdinalIgnoreCase),
             TaskState.Cancelled, "reservation released", options.TaskStopGrace);
@@ -81,8 +88,9 @@ public sealed class TaskBook
                 return entry.View();
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        catch (Exception e)
         {
+            // Whatever went wrong, the task must not stay Starting and hold its GPUs.
             lock (_gate)
             {
                 TaskWatcher.End(entry, entry.Record.Verdict ?? TaskState.Failed, null, $"The pool could not start the task: {e.Message}");
@@ -155,6 +163,8 @@ public sealed class TaskBook
         TaskProcesses.SignalGroup(record.Pid, grace > TimeSpan.Zero ? TaskProcesses.SigTerm : TaskProcesses.SigKill);
         entry.Save();
     }
+
+    void StopOnFailedNode(string node) => StopWhere(t => t.NodeId == node, TaskState.NodeFailed, $"Node {node} failed.", TimeSpan.Zero);
 
     void StopWhere(Func<TaskRecord, bool> matches, TaskState verdict, string reason, TimeSpan grace)
     {

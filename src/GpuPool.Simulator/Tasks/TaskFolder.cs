@@ -48,10 +48,18 @@ public sealed class TaskFolder(string root, string taskId)
     public void AppendSamples(IEnumerable<GpuSample> samples) =>
         File.AppendAllLines(SamplesFile, samples.Select(s => JsonSerializer.Serialize(s, Json)));
 
-    public List<GpuSample> ReadSamples() =>
-        File.Exists(SamplesFile)
-            ? [.. File.ReadAllLines(SamplesFile).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<GpuSample>(l, Json)!)]
-            : [];
+    /// <summary>The recorded samples; a line cut short by a pool killed mid-write is skipped.</summary>
+    public List<GpuSample> ReadSamples()
+    {
+        if (!File.Exists(SamplesFile)) return [];
+        var samples = new List<GpuSample>();
+        foreach (var line in File.ReadLines(SamplesFile))
+        {
+            try { if (line.Length > 0 && JsonSerializer.Deserialize<GpuSample>(line, Json) is { } sample) samples.Add(sample); }
+            catch (JsonException) { }
+        }
+        return samples;
+    }
 
     /// <summary>Up to <paramref name="max"/> bytes of a log from <paramref name="offset"/>.</summary>
     public async Task<byte[]> ReadLogAsync(string file, long offset, int max, CancellationToken ct)

@@ -13,11 +13,15 @@ public sealed class TaskWatcher(TaskBook book, SimulatorOptions options, ILogger
         using var timer = new PeriodicTimer(options.TaskPollInterval);
         do
         {
-            try { book.Watch(Step); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            book.Watch(entry =>
             {
-                logger.LogWarning(e, "Watching the pool's tasks failed; trying again");
-            }
+                try { Step(entry); }
+                catch (Exception e)
+                {
+                    // One task's trouble must not stop the others, nor end the watcher (a failed background service stops its host).
+                    logger.LogWarning(e, "Watching task {TaskId} failed; trying again", entry.Record.TaskId);
+                }
+            });
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 

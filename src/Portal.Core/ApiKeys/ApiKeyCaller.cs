@@ -21,24 +21,26 @@ public sealed record ApiKeyCaller(
 /// <list type="bullet">
 /// <item><see cref="ApiKeyScopes.Read"/>: Viewer (reads only).</item>
 /// <item><see cref="ApiKeyScopes.Batches"/>: Member (files and batches on /v1).</item>
+/// <item><see cref="ApiKeyScopes.Jobs"/>: Member (launch and cancel script jobs on leases).</item>
 /// <item><see cref="ApiKeyScopes.Leases"/>: Admin (quote, sign, extend, cancel and release leases).</item>
 /// </list>
-/// Scopes also fence the APIs: /v1 needs Read (to read) or Batches, /api/v1/leases needs Read (to read) or Leases.
+/// Scopes also fence the APIs: /v1 needs Read (to read) or Batches, /api/v1/leases needs Read (to read) or Leases,
+/// script jobs (/api/v1/leases/{id}/jobs, /api/v1/jobs) need Read (to read) or Jobs.
 /// </summary>
 public static class ApiKeyRoles
 {
-    public const ApiKeyScopes All = ApiKeyScopes.Read | ApiKeyScopes.Batches | ApiKeyScopes.Leases;
+    public const ApiKeyScopes All = ApiKeyScopes.Read | ApiKeyScopes.Batches | ApiKeyScopes.Leases | ApiKeyScopes.Jobs;
 
     /// <summary>The role a key's scopes need; creating a key needs at least this role.</summary>
     public static TenantRole Needed(ApiKeyScopes scopes) =>
         scopes.HasFlag(ApiKeyScopes.Leases) ? TenantRole.Admin
-        : scopes.HasFlag(ApiKeyScopes.Batches) ? TenantRole.Member
+        : scopes.HasFlag(ApiKeyScopes.Batches) || scopes.HasFlag(ApiKeyScopes.Jobs) ? TenantRole.Member
         : TenantRole.Viewer;
 
     /// <summary>The weaker of what the scopes need and what the creator is (roles are ordered most powerful first).</summary>
     public static TenantRole Effective(ApiKeyScopes scopes, TenantRole creatorRole) =>
         (TenantRole)Math.Max((int)Needed(scopes), (int)creatorRole);
 
-    /// <summary>Read, Batches, Leases → "Read, Batches, Leases".</summary>
+    /// <summary>Read, Batches, Leases, Jobs → "Read, Batches, Leases, Jobs".</summary>
     public static string Describe(ApiKeyScopes scopes) => scopes == ApiKeyScopes.None ? "none" : scopes.ToString();
 }

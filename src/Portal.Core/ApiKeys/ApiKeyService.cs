@@ -45,7 +45,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         if (trimmed.Length == 0) throw new ApiKeyException("Give the key a name, e.g. the program that will use it.");
         if (trimmed.Length > MaxNameLength) throw new ApiKeyException($"The name may be at most {MaxNameLength} characters.");
         if (scopes == ApiKeyScopes.None || (scopes & ~ApiKeyRoles.All) != 0)
-            throw new ApiKeyException("Choose at least one scope: Read, Batches or Leases.");
+            throw new ApiKeyException("Choose at least one scope: Read, Batches, Leases or Jobs.");
         if (!tenant.HasRole(ApiKeyRoles.Needed(scopes)))
             throw new ApiKeyException($"Your role ({tenant.Role}) cannot make a key with the {ApiKeyRoles.Describe(scopes)} scopes.", "forbidden", 403);
 

@@ -76,6 +76,7 @@ public static class JobsServiceCollectionExtensions
         manager.AddOrUpdate<LeaseLifecycleJob>(LeaseLifecycleJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<DeliverNotificationEmailsJob>(DeliverNotificationEmailsJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<BatchSweepJob>(BatchSweepJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        manager.AddOrUpdate<ScriptJobs.ScriptJobSweepJob>(ScriptJobs.ScriptJobSweepJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         // Five minutes past the hour: what ended on the hour (leases, batches) is in the database by then.
         manager.AddOrUpdate<MeterUsageJob>(MeterUsageJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly(5));
         manager.AddOrUpdate<IssueInvoicesJob>(IssueInvoicesJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Monthly(1, 0, 30));

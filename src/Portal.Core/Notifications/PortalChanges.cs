@@ -11,6 +11,7 @@ public sealed record PortalChange(Guid TenantId, string Kind, Guid? EntityId = n
     public const string Lease = "lease";
     public const string Notifications = "notifications";
     public const string Batch = "batch";
+    public const string Job = "job";
 }
 
 /// <summary>

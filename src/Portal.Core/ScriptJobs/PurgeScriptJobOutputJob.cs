@@ -6,7 +6,7 @@ using Portal.Core.Data;
 namespace Portal.Core.ScriptJobs;
 
 /// <summary>
-/// Hourly: deletes the kept logs and GPU samples of jobs whose retention has passed (KeepUntil) and says so on the job
+/// Hourly: deletes the kept logs, input files and GPU samples of jobs whose retention has passed (KeepUntil) and says so on the job
 /// (PurgedAt), so reads tell the member when they were deleted. Files first, then rows: a run that dies halfway is
 /// finished by the next one, and a job already purged is never touched again.
 /// </summary>
@@ -31,7 +31,7 @@ public sealed class PurgeScriptJobOutputJob(IDbContextFactory<PortalDbContext> d
                     .Select(j => (j.Id, j.TenantId))];
             foreach (var (id, tenantId) in due)
             {
-                using (await store.LockAsync(id, ct)) store.DeleteLogs(id); // not while a late collection writes
+                using (await store.LockAsync(id, ct)) store.DeleteJobFiles(id); // not while a late collection writes
                 await using var db = (await dbFactory.CreateDbContextAsync(ct)).ForTenant(tenantId);
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
                 await db.ScriptJobSamples.Where(s => s.JobId == id).ExecuteDeleteAsync(ct);

@@ -23,7 +23,7 @@ public sealed class ScriptJobCancelling(
     /// <summary>Queued tasks end Cancelled at once; running ones get SIGTERM then SIGKILL through the pool. 404 for another tenant's job.</summary>
     public async Task<ScriptJob> CancelAsync(Guid jobId, CancellationToken ct = default)
     {
-        await tenant.RequireRoleAsync(dbFactory, TenantRole.Member, "cancel jobs", ct);
+        await ScriptJobRoles.RequireAsync(tenant, dbFactory, "cancel jobs", ct);
         for (var attempt = 1; ; attempt++)
         {
             try

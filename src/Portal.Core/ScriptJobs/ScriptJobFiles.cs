@@ -23,7 +23,7 @@ public sealed class ScriptJobFiles
     public string Root { get; }
 
     /// <summary>Everything the portal keeps of one job (inputs, kept logs).</summary>
-    public string JobFolder(Guid jobId) => Path.Combine(Root, jobId.ToString("N"));
+    public string JobFolder(Guid jobId) => Path.Combine(Root, jobId.ToString("D")); // the same folder as ScriptJobLogStore.JobFolder
 
     public string InputsFolder(Guid jobId) => Path.Combine(JobFolder(jobId), "inputs");
 

@@ -23,7 +23,7 @@ public sealed class ScriptJobLaunching(
     public async Task<ScriptJob> LaunchAsync(Guid leaseId, ScriptJobRequest request, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        await tenant.RequireRoleAsync(dbFactory, TenantRole.Member, "launch jobs", ct);
+        await ScriptJobRoles.RequireAsync(tenant, dbFactory, "launch jobs", ct);
         var key = request.IdempotencyKey is { Length: > 0 and <= ScriptJobRules.MaxKeyLength } k ? k : null;
 
         var now = time.GetUtcNow().UtcDateTime;

@@ -26,7 +26,9 @@ internal sealed class ScriptJobLogCopier(
             await using var db = (await dbFactory.CreateDbContextAsync(ct)).ForTenant(tenantId);
             var task = await db.ScriptJobTasks.AsNoTracking().FirstOrDefaultAsync(t => t.Id == taskId, ct);
             if (task?.PoolTaskId is not { } poolTaskId) return;
-            var job = await db.ScriptJobs.AsNoTracking().FirstAsync(j => j.Id == task.JobId, ct);
+            // Small columns only: the script (up to 1 MB) is not read once per chunk.
+            var job = await db.ScriptJobs.AsNoTracking().Where(j => j.Id == task.JobId)
+                .Select(j => new { j.Id, j.LogBytes, j.LogTruncated, j.PurgedAt, j.MaxRetries, j.SecretsProtected }).FirstAsync(ct);
             if (job.LogTruncated || job.PurgedAt is not null) return;
 
             var (attempt, offset) = (task.Attempt, stream == PoolLogStream.Stdout ? task.StdoutOffset : task.StderrOffset);
@@ -42,7 +44,7 @@ internal sealed class ScriptJobLogCopier(
                 if (ScriptJobStateMachine.IsFinal(task.State)) store.WriteMark(job.Id, task.Index, stream, new(attempt, offset, length, Complete: true));
                 return;
             }
-            mask ??= new ScriptJobSecretMask(secrets.Reveal(job).Values);
+            mask ??= new ScriptJobSecretMask(secrets.Reveal(new ScriptJob { Name = "", Script = "", CreatedByUserId = "", SecretsProtected = job.SecretsProtected }).Values);
             var masked = mask.Apply(chunk.Data, chunk.Complete);
             var atEnd = chunk.Complete && masked.Consumed == chunk.Data.Length;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using Portal.Core.Pool;
 
 namespace Portal.Core.ScriptJobs;
@@ -15,15 +13,14 @@ public sealed class ScriptJobLogStore
     // Collections of one job are serialised (the job's cap counts all its files); striped so the locks never grow.
     private readonly SemaphoreSlim[] locks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
-    public ScriptJobLogStore(IOptions<ScriptJobOptions> options, IHostEnvironment environment)
-    {
-        var root = options.Value.Root is { Length: > 0 } r ? r : Path.Combine("data", "jobs");
-        Root = Path.GetFullPath(Path.Combine(environment.ContentRootPath, root));
-    }
+    private readonly ScriptJobFiles files;
 
-    public string Root { get; }
+    /// <summary>The job folders are <see cref="ScriptJobFiles"/>' (one layout for inputs and logs).</summary>
+    public ScriptJobLogStore(ScriptJobFiles files) => this.files = files;
 
-    public string JobFolder(Guid jobId) => Path.Combine(Root, jobId.ToString("D"));
+    public string Root => files.Root;
+
+    public string JobFolder(Guid jobId) => files.JobFolder(jobId);
 
     public string LogsFolder(Guid jobId) => Path.Combine(JobFolder(jobId), "logs");
 
@@ -112,10 +109,10 @@ public sealed class ScriptJobLogStore
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Deletes a job's kept logs; deleting what is gone is not an error.</summary>
-    public void DeleteLogs(Guid jobId)
+    /// <summary>Deletes everything kept of a job after retention (logs, and its input files beside them); deleting what is gone is not an error.</summary>
+    public void DeleteJobFiles(Guid jobId)
     {
-        var folder = LogsFolder(jobId);
+        var folder = JobFolder(jobId);
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -22,22 +23,38 @@ public sealed class ScriptJobLogs(IDbContextFactory<PortalDbContext> dbFactory, 
     /// <summary>What one read may return at most, whatever the caller asks.</summary>
     public const int MaxReadBytes = 4 * 1024 * 1024;
 
-    /// <summary>Up to <paramref name="maxBytes"/> from <paramref name="offset"/>; null when the job or task is not visible.</summary>
+    // Jobs this scope has seen (a live reader asks many times): mid-file reads need no database; the tail re-checks state.
+    private readonly ConcurrentDictionary<(Guid, int), Found> seen = new();
+
+    /// <summary>
+    /// Up to <paramref name="maxBytes"/> from <paramref name="offset"/>; null when the job or task is not visible. A reader
+    /// behind the end of the kept file costs no database query; one at the end learns whether more can come.
+    /// </summary>
     public async Task<JobLogChunk?> ReadAsync(Guid jobId, int taskIndex, PoolLogStream stream, long offset, int maxBytes,
         CancellationToken ct = default)
     {
-        var found = await FindAsync(jobId, ct, taskIndex);
-        var task = found?.Tasks.FirstOrDefault();
-        if (found is null || task is null) return null;
-        var job = found.Job;
         offset = Math.Max(0, offset);
-        if (job.PurgedAt is { } purged)
-            return new(offset, [], Complete: true, job.LogTruncated, ScriptJobLogNotes.Purged(purged, options.Value.LogRetentionDays));
+        var found = seen.GetValueOrDefault((jobId, taskIndex)) ?? await FindAsync(jobId, ct, taskIndex);
+        if (found is null || found.Tasks.Count == 0) return null;
+        seen[(jobId, taskIndex)] = found;
+        if (found.Job.PurgedAt is not null) return Purged(found.Job, offset);
 
-        var data = await store.ReadAsync(jobId, taskIndex, stream, offset, Math.Clamp(maxBytes, 0, MaxReadBytes), ct);
-        var complete = IsKeptWhole(job, task, stream) && offset + data.Length >= store.Length(jobId, taskIndex, stream);
-        return new(offset, data, complete, job.LogTruncated);
+        maxBytes = Math.Clamp(maxBytes, 0, MaxReadBytes);
+        if (offset + maxBytes < store.Length(jobId, taskIndex, stream))
+            return new(offset, await store.ReadAsync(jobId, taskIndex, stream, offset, maxBytes, ct), Complete: false, found.Job.LogTruncated);
+
+        found = await FindAsync(jobId, ct, taskIndex);
+        if (found is null || found.Tasks.Count == 0) return null;
+        seen[(jobId, taskIndex)] = found;
+        if (found.Job.PurgedAt is not null) return Purged(found.Job, offset);
+        // Whole-ness first, bytes second: once the log is kept whole the file never grows, so what we then read is all of it.
+        var whole = IsKeptWhole(found.Job, found.Tasks[0], stream);
+        var data = await store.ReadAsync(jobId, taskIndex, stream, offset, maxBytes, ct);
+        return new(offset, data, whole && offset + data.Length >= store.Length(jobId, taskIndex, stream), found.Job.LogTruncated);
     }
+
+    private JobLogChunk Purged(JobHead job, long offset) =>
+        new(offset, [], Complete: true, job.LogTruncated, ScriptJobLogNotes.Purged(job.PurgedAt!.Value, options.Value.LogRetentionDays));
 
     /// <summary>The task has ended and the collector has kept all of its log that will ever be kept.</summary>
     private bool IsKeptWhole(JobHead job, TaskHead task, PoolLogStream stream)
@@ -105,11 +122,21 @@ public sealed class ScriptJobLogs(IDbContextFactory<PortalDbContext> dbFactory, 
     private async Task<Found?> FindAsync(Guid jobId, CancellationToken ct, int? index = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (index is { } i)
+        {
+            // One query for a live reader's poll: the task with its job's head.
+            var row = await db.ScriptJobTasks.AsNoTracking().Where(t => t.JobId == jobId && t.Index == i)
+                .Join(db.ScriptJobs, t => t.JobId, j => j.Id, (t, j) => new
+                {
+                    Job = new JobHead(j.Id, j.Name, j.LogTruncated, j.PurgedAt), Task = new TaskHead(t.Index, t.State, t.Attempt, t.PoolTaskId),
+                })
+                .FirstOrDefaultAsync(ct);
+            return row is null ? null : new(row.Job, [row.Task]);
+        }
         var job = await db.ScriptJobs.AsNoTracking().Where(j => j.Id == jobId)
             .Select(j => new JobHead(j.Id, j.Name, j.LogTruncated, j.PurgedAt)).FirstOrDefaultAsync(ct);
         if (job is null) return null;
-        var tasks = db.ScriptJobTasks.AsNoTracking().Where(t => t.JobId == jobId);
-        if (index is { } i) tasks = tasks.Where(t => t.Index == i);
-        return new(job, await tasks.Select(t => new TaskHead(t.Index, t.State, t.Attempt, t.PoolTaskId)).ToListAsync(ct));
+        return new(job, await db.ScriptJobTasks.AsNoTracking().Where(t => t.JobId == jobId)
+            .Select(t => new TaskHead(t.Index, t.State, t.Attempt, t.PoolTaskId)).ToListAsync(ct));
     }
 }

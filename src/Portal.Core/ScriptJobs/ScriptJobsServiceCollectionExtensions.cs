@@ -18,6 +18,9 @@ public static class ScriptJobsServiceCollectionExtensions
         services.AddSingleton<ScriptJobFiles>();
         // supervisor
         services.AddScoped<ScriptJobQueue>();
+        services.AddTransient<ScriptJobTaskSpecs>(); services.AddTransient<ScriptJobNotices>(); services.AddTransient<ScriptJobDispatcher>();
+        services.AddTransient<ScriptJobFollower>(); services.AddTransient<ScriptJobSweep>(); services.AddTransient<ScriptJobSweepJob>();
+        if (config.GetValue("Jobs:RunServer", true)) services.AddHostedService<ScriptJobSupervisor>(); // where Hangfire's server runs
         // logs
         services.AddScoped<ScriptJobLogs>();
         services.AddScoped<ScriptJobMetrics>();

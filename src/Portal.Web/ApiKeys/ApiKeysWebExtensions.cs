@@ -15,6 +15,7 @@ public static class ApiKeysWebExtensions
     /// <summary>Authenticated, and for an API key the scopes the request needs (reads: Read or the area's scope).</summary>
     public const string OpenAiPolicy = "ApiKey:Batches";
     public const string LeasesPolicy = "ApiKey:Leases";
+    public const string JobsPolicy = "ApiKey:Jobs";
 
     /// <summary>
     /// API keys: the service, the "ApiKey" scheme, and a default scheme that sends /v1 (always) and /api/v1/leases
@@ -30,14 +31,15 @@ public static class ApiKeysWebExtensions
         services.Configure<AuthenticationOptions>(o => o.DefaultScheme = SelectorScheme);
         services.AddAuthorizationBuilder()
             .AddPolicy(OpenAiPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ScopesAllow(c, ApiKeyScopes.Batches)))
-            .AddPolicy(LeasesPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ScopesAllow(c, ApiKeyScopes.Leases)));
+            .AddPolicy(LeasesPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ScopesAllow(c, ApiKeyScopes.Leases)))
+            .AddPolicy(JobsPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ScopesAllow(c, ApiKeyScopes.Jobs)));
         return services;
     }
 
     private static string SelectScheme(HttpContext context)
     {
         if (OpenAiApi.IsOpenAiPath(context.Request.Path)) return ApiKeyAuthenticationHandler.SchemeName;
-        if (context.Request.Path.StartsWithSegments(LeaseApi.Base)
+        if ((context.Request.Path.StartsWithSegments(LeaseApi.Base) || context.Request.Path.StartsWithSegments(ScriptJobs.ScriptJobApi.JobsBase))
             && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return ApiKeyAuthenticationHandler.SchemeName;
         return IdentityConstants.ApplicationScheme;

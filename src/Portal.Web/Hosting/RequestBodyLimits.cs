@@ -6,7 +6,8 @@ namespace Portal.Web.Hosting;
 /// The JSON APIs (/api, /v1) take bodies up to <c>Hosting:MaxJsonBodyBytes</c> (1 MiB by default); a larger one is a
 /// 413 in the API's own error shape, before anything reads it, instead of the server's 30 MB failure deep inside
 /// model binding. File uploads (<c>POST /v1/files</c>) are exempt: they stream to storage under
-/// <c>Batches:MaxFileBytes</c>, which the upload endpoint enforces itself.
+/// <c>Batches:MaxFileBytes</c>, which the upload endpoint enforces itself. An endpoint that needs more (a script job's
+/// launch with its input files) says so with <see cref="Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata"/>.
 /// </summary>
 public static class RequestBodyLimits
 {
@@ -15,9 +16,11 @@ public static class RequestBodyLimits
 
     public static WebApplication UseRequestBodyLimits(this WebApplication app)
     {
-        var cap = app.Configuration.GetValue(Setting, DefaultMaxJsonBodyBytes);
+        var defaultCap = app.Configuration.GetValue(Setting, DefaultMaxJsonBodyBytes);
         app.Use(async (context, next) =>
         {
+            var cap = context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>()
+                ?.MaxRequestBodySize ?? defaultCap;
             if (!IsCapped(context.Request))
             {
                 await next(context);

@@ -43,10 +43,14 @@ public static class PoolWebExtensions
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
         var nodes = await db.Nodes.AsNoTracking().OrderBy(n => n.Id).ToListAsync();
         var models = await db.Models.AsNoTracking().Where(m => m.RetiredAt == null).ToListAsync();
+        // What the database says the pool holds: a restarted embedded pool holds exactly these (its tasks may still run on them).
+        var held = await db.Allocations.AsNoTracking().Where(a => a.ReservedAt != null && a.PoolReleasedAt == null)
+            .Select(a => new { a.NodeId, a.Id, a.Gpus }).ToListAsync();
         return new SimulatorOptions
         {
             ReservationDelay = TimeSpan.FromMilliseconds(config.GetValue("Pool:ReservationDelayMs", 3000)),
             LatencyMultiplier = config.GetValue("Pool:LatencyMultiplier", 1.0),
+            Reservations = [.. held.Select(a => new ReservationOptions { NodeId = a.NodeId, AllocationId = a.Id.ToString(), Gpus = a.Gpus })],
             Nodes = [.. nodes.Select(n => new NodeOptions
             {
                 Id = n.Id, Region = n.RegionId, Sku = n.SkuId, GpuCount = n.GpuCount, State = Enum.Parse<NodeState>(n.State.ToString()),

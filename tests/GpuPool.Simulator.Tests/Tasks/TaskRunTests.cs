@@ -111,4 +111,19 @@ public class TaskRunTests
         Assert.Equal(whole.Substring(100, 50), await part.Content.ReadAsStringAsync());
         Assert.Equal("false", part.Headers.GetValues("X-Log-Complete").Single());
     }
+
+    [Fact]
+    public async Task A_task_runs_in_its_own_session_so_signals_to_the_pools_process_group_do_not_reach_it()
+    {
+        await using var pool = await TaskTestPool.StartAsync();
+        await pool.ReserveAsync("alloc-1", 1);
+
+        await pool.StartAsync("session-1", "cut -d' ' -f5,6 /proc/$$/stat\n");
+        await pool.WaitEndedAsync("session-1");
+
+        var ours = File.ReadAllText("/proc/self/stat").Split(") ")[1].Split(" ")[2..4];
+        var task = (await pool.LogAsync("session-1", "stdout")).Trim().Split(' ');
+        Assert.NotEqual(ours[0], task[0]); // process group
+        Assert.NotEqual(ours[1], task[1]); // session
+    }
 }

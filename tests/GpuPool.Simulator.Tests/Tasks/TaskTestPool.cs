@@ -81,6 +81,13 @@ public sealed class TaskTestPool : IAsyncDisposable
     public async Task<string> LogAsync(string taskId, string stream, long offset = 0) =>
         await Http.GetStringAsync($"pool/tasks/{taskId}/logs/{stream}?offset={offset}&max=8000000");
 
+    /// <summary>In /proc and not a zombie (a dead orphan waits there until init reaps it).</summary>
+    public static bool Runs(string pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/stat").Split(") ")[^1][0] is not ('Z' or 'X'); }
+        catch (IOException) { return false; }
+    }
+
     public static async Task<T> WaitAsync<T>(Func<Task<T?>> probe) where T : class
     {
         for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(50))

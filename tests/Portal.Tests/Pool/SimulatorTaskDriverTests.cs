@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Catalog;
 using Portal.Core.Pool;
@@ -52,6 +53,9 @@ public sealed class SimulatorTaskDriverTests(PoolTaskFactory factory) : IClassFi
         Assert.Equal((5L, "2 on 0,1\n"), (rest!.Offset, Encoding.UTF8.GetString(rest.Data)));
         Assert.Equal("oops\n", Encoding.UTF8.GetString((await Pool.ReadLogAsync(spec.TaskId, PoolLogStream.Stderr, 0, 1024))!.Data));
         Assert.Single(await Pool.ListTasksAsync(), t => t.TaskId == spec.TaskId && t.ReservationId == reservation);
+        // The embedded pool runs its tasks under Pool:TaskRoot.
+        var taskRoot = factory.Services.GetRequiredService<IConfiguration>()["Pool:TaskRoot"]!;
+        Assert.True(File.Exists(Path.Combine(taskRoot, spec.TaskId, "work", "job.sh")));
     }
 
     [Fact]

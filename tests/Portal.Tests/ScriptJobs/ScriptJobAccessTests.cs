@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.ApiKeys;
 using Portal.Core.Leases;
 using Portal.Core.ScriptJobs;
 using Portal.Core.Tenancy;
@@ -28,6 +29,21 @@ public class ScriptJobAccessTests(ScriptJobFactory factory) : IClassFixture<Scri
         await using var member = await factory.As(tenantId, viewer);
         var page = await member.Get<ScriptJobQueries>().ListForLeaseAsync(lease.Id, new ScriptJobFilter());
         Assert.Equal(job.Id, Assert.Single(page!.Items).Id);
+    }
+
+    [Fact]
+    public async Task A_read_only_api_key_is_told_which_scope_launches_jobs()
+    {
+        var (tenantId, ownerId, lease) = await kit.ActiveLeaseAsync();
+        await using var key = await factory.As(tenantId, ownerId);
+        key.Get<CurrentTenant>().SetApiKey(new ApiKeyCaller(Guid.NewGuid(), "ci", "pk_test", ApiKeyScopes.Read, tenantId, "Org", "org",
+            TenantState.Active, null, ownerId, null, TenantRole.Viewer));
+
+        var refused = await Assert.ThrowsAsync<TenantActionRefusedException>(() => key.Get<ScriptJobLaunching>().LaunchAsync(lease.Id, ScriptJobKit.Request()));
+
+        Assert.Equal(403, refused.Status);
+        Assert.Contains("This API key acts as Viewer and cannot launch jobs: use a key with the Jobs scope", refused.Message);
+        Assert.Empty(await kit.JobsAsync(lease.Id));
     }
 
     [Fact]

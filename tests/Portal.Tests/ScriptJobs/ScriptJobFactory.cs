@@ -125,7 +125,7 @@ public sealed class ScriptJobKit(ScriptJobFactory factory)
     /// <summary>Every file under the jobs' root whose path names this job, or any staged file.</summary>
     public List<string> FilesOnDisk(Guid? jobId = null) =>
         !Directory.Exists(Files.Root) ? [] : Directory.EnumerateFiles(Files.Root, "*", SearchOption.AllDirectories)
-            .Where(f => jobId is null || f.Contains(jobId.Value.ToString("N")) || f.Contains(".staging")).ToList();
+            .Where(f => jobId is null || f.StartsWith(Files.JobFolder(jobId.Value) + Path.DirectorySeparatorChar) || f.Contains(".staging")).ToList();
 }
 
 /// <summary>The real pool driver, but cancels are recorded and answered "asked" without reaching the pool.</summary>

@@ -100,6 +100,21 @@ public class ScriptJobLaunchTests(ScriptJobFactory factory) : IClassFixture<Scri
     }
 
     [Fact]
+    public async Task An_active_lease_whose_end_has_come_takes_no_job_before_the_lifecycle_ends_it()
+    {
+        var (tenantId, ownerId, lease) = await kit.ActiveLeaseAsync();
+        var end = factory.Now;
+        await kit.ArrangeAsync(db => db.Leases.Where(l => l.Id == lease.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(l => l.Start, end.AddHours(-2)).SetProperty(l => l.End, end)));
+
+        var refused = await Assert.ThrowsAsync<ScriptJobException>(() => kit.LaunchAsync(tenantId, ownerId, lease.Id, ScriptJobKit.Request()));
+
+        Assert.Equal("lease_not_launchable", refused.Code);
+        Assert.Contains($"This lease ended at {end:yyyy-MM-dd HH:mm} UTC", refused.Message);
+        Assert.Empty(await kit.JobsAsync(lease.Id));
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_twice_returns_the_first_job_and_creates_nothing_more()
     {
         var (tenantId, ownerId, lease) = await kit.ActiveLeaseAsync();
@@ -152,7 +167,7 @@ public class ScriptJobLaunchTests(ScriptJobFactory factory) : IClassFixture<Scri
         Assert.Equal(3, results.Count(r => r is null));
         Assert.Equal(Enumerable.Range(1, ScriptJobFactory.OpenJobsCap).Select(i => (long)i), stored.Select(j => j.Sequence));
         // The refused launches staged their files and left none behind.
-        Assert.Equal(ScriptJobFactory.OpenJobsCap, kit.FilesOnDisk().Count(f => stored.Any(j => f.Contains(j.Id.ToString("N")))));
+        Assert.Equal(ScriptJobFactory.OpenJobsCap, stored.Sum(j => kit.FilesOnDisk(j.Id).Count));
         Assert.DoesNotContain(kit.FilesOnDisk(), f => f.Contains(".staging"));
     }
 }

@@ -16,13 +16,12 @@ namespace Portal.Tests.ScriptJobs;
 public class ScriptJobOutputFactory : LeaseFactory
 {
     public FakePoolOutput Output { get; } = new();
-    public string JobsRoot { get; } = Directory.CreateTempSubdirectory("portal-jobs-").FullName;
 
     /// <summary>The job log cap for this factory's portal.</summary>
     protected virtual long LogCapBytes => 100L * 1024 * 1024;
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        [new("ScriptJobs:Root", JobsRoot), new("ScriptJobs:LogCapBytes", LogCapBytes.ToString())];
+        [new("ScriptJobs:LogCapBytes", LogCapBytes.ToString())];
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -33,12 +32,6 @@ public class ScriptJobOutputFactory : LeaseFactory
             services.Remove(real);
             services.AddTransient<IGpuPoolDriver>(sp => new OutputPoolDriver((IGpuPoolDriver)real.ImplementationFactory!(sp), Output));
         });
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        try { Directory.Delete(JobsRoot, recursive: true); } catch (IOException) { }
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();

@@ -1,0 +1,113 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+using Portal.Core.Leases;
+using Portal.Core.Pool;
+using static Portal.Core.ScriptJobs.ScriptJobState;
+
+namespace Portal.Core.ScriptJobs;
+
+/// <summary>
+/// Follows one job for a pass of <see cref="ScriptJobSweep"/>: its tasks to the pool's states, the lease's end, its
+/// own state and GPU-seconds, its end notice; all saved at once with the job's version. Then, outside the
+/// transaction: tasks the pool never got are submitted again (same id), and new output is copied from the pool.
+/// </summary>
+public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobDispatcher dispatcher,
+    ScriptJobNotices notices, ScriptJobOutputCollector collector, TimeProvider time, IOptions<ScriptJobOptions> options,
+    ILogger<ScriptJobFollower> logger)
+{
+    public async Task FollowAsync(Guid jobId, Lease lease, LeaseStop? stop, IReadOnlyDictionary<string, PoolTaskStatus> onPool,
+        CancellationToken ct)
+    {
+        // Output first, while each task still names the attempt that wrote it (a retry below clears that), and in its own
+        // step, so that whatever the copy records on the task cannot collide with the state change saved after it.
+        await CollectAsync(jobId, lease.TenantId, ct);
+
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.ForTenant(lease.TenantId); // a job is changed in its own tenant's scope only
+        var job = await db.ScriptJobs.FirstOrDefaultAsync(j => j.Id == jobId, ct);
+        if (job is null || ScriptJobStateMachine.IsFinal(job.State)) return;
+        var tasks = await db.ScriptJobTasks.Where(t => t.JobId == jobId).OrderBy(t => t.Index).ToListAsync(ct);
+        var now = time.GetUtcNow().UtcDateTime;
+        if (stop is not null) StopForLeaseEnd(job, tasks, now);
+        // Stopped jobs' tasks are asked to stop on every pass until the pool ends them: the pool's cancel is idempotent and
+        // only ever shortens the grace, and a task submitted by a pass that raced the stop is caught by the next one.
+        var grace = stop?.Grace ?? (job.CancelledByUserId is not null ? TimeSpan.FromSeconds(options.Value.CancelGraceSeconds) : null);
+        if (grace is not null)
+            foreach (var task in tasks.Where(t => t.State is Starting or Running && t.PoolTaskId is not null))
+                await pool.CancelTaskAsync(task.PoolTaskId!, grace.Value, ct);
+
+        var resubmit = new List<ScriptJobTask>();
+        foreach (var task in tasks.Where(t => t.State is Starting or Running))
+        {
+            var status = task.PoolTaskId is null ? null
+                : onPool.GetValueOrDefault(task.PoolTaskId) ?? await pool.GetTaskAsync(task.PoolTaskId, ct); // the list may predate a submit
+            if (status is not null) ScriptJobFollowing.Follow(job, task, status, lease.End, now);
+            else if (task.State == Running) ScriptJobFollowing.Lost(job, task, lease.End, now); // the pool lost it: its node, in effect
+            else if (job.CancelledByName is { } by) ScriptJobStateMachine.Move(task, Cancelled, $"Cancelled by {by}", now);
+            else if (stop is not null) ScriptJobStateMachine.Move(task, LeaseEnded, ScriptJobFollowing.LeaseEndedReason(job.LeaseEndSignalledAt!.Value), now);
+            else if (task.PoolTaskId is not null) resubmit.Add(task); // recorded Starting, but the submit never reached the pool
+            else ScriptJobStateMachine.Move(task, Queued, "Waiting for GPUs", now);
+        }
+        ScriptJobOutcome.Aggregate(job, tasks, now);
+        var ended = ScriptJobStateMachine.IsFinal(job.State);
+        if (Bump(db))
+        {
+            if (ended) await notices.AddEndedAsync(db, job, ct);
+            try { await db.SaveChangesAsync(ct); }
+            catch (DbUpdateConcurrencyException)
+            {
+                return; // another pass (or a cancel) changed the job first: the next pass decides on what it wrote
+            }
+            notices.AfterCommit(job, notified: ended);
+        }
+        foreach (var task in resubmit)
+            await dispatcher.SubmitAsync(task, job, lease, ct);
+        if (ended) await TryAsync(() => collector.SummarizeAsync(job.Id, ct), "summarizing job {0}", job.Id);
+    }
+
+    /// <summary>Copies new output of the job's tasks that are on the pool.</summary>
+    private async Task CollectAsync(Guid jobId, Guid tenantId, CancellationToken ct)
+    {
+        List<Guid> onPool;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            db.ForTenant(tenantId);
+            onPool = await db.ScriptJobTasks.Where(t => t.JobId == jobId && (t.State == Starting || t.State == Running) && t.PoolTaskId != null)
+                .Select(t => t.Id).ToListAsync(ct);
+        }
+        foreach (var taskId in onPool)
+            await TryAsync(() => collector.CollectAsync(taskId, ct), "copying the output of task {0}", taskId);
+    }
+
+    /// <summary>The lease's end: recorded once (the time of the SIGTERM, in every task's reason), and queued tasks end at once.</summary>
+    private static void StopForLeaseEnd(ScriptJob job, List<ScriptJobTask> tasks, DateTime now)
+    {
+        job.LeaseEndSignalledAt ??= now;
+        var reason = ScriptJobFollowing.LeaseEndedReason(job.LeaseEndSignalledAt.Value);
+        foreach (var task in tasks.Where(t => t.State == Queued))
+            ScriptJobStateMachine.Move(task, LeaseEnded, reason, now);
+    }
+
+    /// <summary>Bumps the version of every job and task this pass changed; false when it changed nothing.</summary>
+    private static bool Bump(PortalDbContext db)
+    {
+        var changed = false;
+        foreach (var e in db.ChangeTracker.Entries<ScriptJob>().Where(e => e.State == EntityState.Modified))
+            (e.Entity.Version, changed) = (e.Entity.Version + 1, true);
+        foreach (var e in db.ChangeTracker.Entries<ScriptJobTask>().Where(e => e.State == EntityState.Modified))
+            (e.Entity.Version, changed) = (e.Entity.Version + 1, true);
+        return changed;
+    }
+
+    // Copying output must not stop jobs from being followed: the copy resumes from its recorded offsets next time.
+    private async Task TryAsync(Func<Task> copy, string what, Guid id)
+    {
+        try { await copy(); }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Script jobs: {What} failed", string.Format(what, id));
+        }
+    }
+}

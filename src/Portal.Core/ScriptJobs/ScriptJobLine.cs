@@ -1,0 +1,37 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+using Portal.Core.Leases;
+
+
+namespace Portal.Core.ScriptJobs;
+
+/// <summary>One lease's queue as the database has it now: its live reservations, the tasks holding GPUs, the jobs in line.</summary>
+public sealed record ScriptJobLine(Lease Lease, IReadOnlyList<LeaseReservation> Reservations, IReadOnlyList<RunningTask> Running,
+    IReadOnlyList<QueuedJob> Queued)
+{
+    /// <summary>Reads the line of a lease through <paramref name="db"/> (its tenant filter applies); null when the lease is not visible.</summary>
+    public static async Task<ScriptJobLine?> LoadAsync(PortalDbContext db, Guid leaseId, DateTime now, CancellationToken ct)
+    {
+        var lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
+        if (lease is null) return null;
+        var running = await db.ScriptJobTasks.AsNoTracking()
+            .Where(t => t.LeaseId == leaseId && (t.State == ScriptJobState.Starting || t.State == ScriptJobState.Running) && t.ReservationId != null)
+            .Select(t => new RunningTask(t.ReservationId!.Value, t.Gpus)).ToListAsync(ct);
+        var queuedTasks = await db.ScriptJobTasks.AsNoTracking()
+            .Where(t => t.LeaseId == leaseId && t.State == ScriptJobState.Queued)
+            .Select(t => new { t.JobId, t.Id, t.Index, t.NodeId }).ToListAsync(ct);
+        var jobIds = queuedTasks.Select(t => t.JobId).Distinct().ToList();
+        var jobs = await db.ScriptJobs.AsNoTracking()
+            .Where(j => j.LeaseId == leaseId && jobIds.Contains(j.Id) && OpenStates.Contains(j.State) && j.CancelledByUserId == null)
+            .Select(j => new { j.Id, j.Priority, j.Sequence, j.GpusPerTask }).ToListAsync(ct);
+        var byJob = queuedTasks.ToLookup(t => t.JobId);
+        var queued = jobs.Select(j => new QueuedJob(j.Id, j.Priority, j.Sequence, j.GpusPerTask,
+            byJob[j.Id].Select(t => new QueuedTask(t.Id, t.Index, t.NodeId)).ToList())).ToList();
+        return new ScriptJobLine(lease, ScriptJobPlacement.LiveReservations(lease, now), running, queued);
+    }
+
+    private static readonly ScriptJobState[] OpenStates = [ScriptJobState.Queued, ScriptJobState.Starting, ScriptJobState.Running];
+
+    /// <summary>The lease has not started yet: its jobs wait for it.</summary>
+    public bool LeaseNotStarted => Lease.State is LeaseState.PendingApproval or LeaseState.Scheduled or LeaseState.Provisioning;
+}

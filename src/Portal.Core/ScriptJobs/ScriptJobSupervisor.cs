@@ -1,0 +1,49 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Pool;
+
+namespace Portal.Core.ScriptJobs;
+
+/// <summary>
+/// Follows script jobs in the process that runs the job server: a <see cref="ScriptJobSweep"/> pass, then a wait
+/// of <see cref="ScriptJobOptions.PollIntervalMs"/> or until a launch or cancel in this process wakes it
+/// (<see cref="ScriptJobSignal"/>). A failing pass is logged and the loop goes on; shutdown stops it between calls.
+/// Nothing is held in memory between passes, so a restarted process picks up where the database says.
+/// </summary>
+public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSignal signal, PoolEndpoint endpoint,
+    IOptions<ScriptJobOptions> options, ILogger<ScriptJobSupervisor> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromMilliseconds(Math.Max(50, options.Value.PollIntervalMs));
+        var failing = false;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (endpoint.IsSet) // the embedded pool is up
+                {
+                    try
+                    {
+                        await using var scope = scopes.CreateAsyncScope();
+                        await scope.ServiceProvider.GetRequiredService<ScriptJobSweep>().RunAsync(stoppingToken);
+                        if (failing) logger.LogInformation("Script jobs are followed again");
+                        failing = false;
+                    }
+                    catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Once per outage, not at every poll.
+                        if (!failing) logger.LogError(e, "Following script jobs failed; retrying every {Interval}", interval);
+                        failing = true;
+                    }
+                }
+                await signal.WaitAsync(interval, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

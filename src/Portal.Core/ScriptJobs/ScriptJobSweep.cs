@@ -1,0 +1,90 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+using Portal.Core.Leases;
+using Portal.Core.Pool;
+using static Portal.Core.ScriptJobs.ScriptJobState;
+
+namespace Portal.Core.ScriptJobs;
+
+/// <summary>
+/// One pass over every lease with open jobs: follow each task to the pool's state (one list call for all), stop
+/// what a lease's end stops, then start what fits. Idempotent and safe to run twice at once, in one process or two:
+/// each job is saved with its <see cref="ScriptJob.Version"/>, so of two passes deciding the same change one wins
+/// and the other drops its copy (and its notice); the next pass decides again on fresh data. A process that starts
+/// (after a crash or a deploy) re-attaches the same way: it reads the open tasks from the database and asks the pool.
+/// </summary>
+public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobFollower follower,
+    ScriptJobDispatcher dispatcher, TimeProvider time, IOptions<ScriptJobOptions> options, ILogger<ScriptJobSweep> logger)
+{
+    private static readonly ScriptJobState[] Open = [Queued, Starting, Running];
+
+    private DateTime Now => time.GetUtcNow().UtcDateTime;
+
+    public async Task RunAsync(CancellationToken ct = default)
+    {
+        List<Guid> leaseIds;
+        bool anyOnPool;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            db.ActAsSupport(); // the system's pass over every tenant's jobs; each job is then changed in its tenant's scope
+            leaseIds = await db.ScriptJobs.Where(j => Open.Contains(j.State)).Select(j => j.LeaseId).Distinct().ToListAsync(ct);
+            anyOnPool = await db.ScriptJobTasks.AnyAsync(t => t.State == Starting || t.State == Running, ct);
+        }
+        if (leaseIds.Count == 0) return;
+        var onPool = anyOnPool ? (await pool.ListTasksAsync(ct)).ToDictionary(t => t.TaskId) : [];
+        foreach (var leaseId in leaseIds)
+        {
+            try
+            {
+                await FollowLeaseAsync(leaseId, onPool, ct);
+                await dispatcher.DispatchAsync(leaseId, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // One lease's trouble (its pool node unreachable, say) must not stall every other lease's jobs.
+                logger.LogError(e, "Following the jobs of lease {Lease} failed; the next pass tries again", leaseId);
+            }
+        }
+    }
+
+    /// <summary>Follows one lease's open jobs (the supervisor's wake-up after a launch or cancel may call it alone).</summary>
+    public async Task FollowLeaseAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
+    {
+        Lease? lease;
+        List<Guid> jobIds;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            db.ActAsSupport();
+            lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
+            if (lease is null) return;
+            var stopping = Stop(lease, Now) is not null;
+            // A job whose tasks all wait in line has nothing to follow (the dispatcher starts it): a long queue costs one query.
+            jobIds = await db.ScriptJobs.Where(j => j.LeaseId == leaseId && Open.Contains(j.State)
+                    && (stopping || db.ScriptJobTasks.Any(t => t.JobId == j.Id && t.State != Queued)))
+                .OrderByDescending(j => j.Priority).ThenBy(j => j.Sequence).ThenBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
+        }
+        var stop = Stop(lease, Now);
+        foreach (var jobId in jobIds)
+            await follower.FollowAsync(jobId, lease, stop, onPool, ct);
+    }
+
+    /// <summary>
+    /// Whether the lease's end stops its jobs now, and the grace before SIGKILL: an Active lease inside its grace gets
+    /// SIGTERM now and SIGKILL at its end; a lease that is over (ended, released early, cancelled, failed) stops them at once.
+    /// </summary>
+    public LeaseStop? Stop(Lease lease, DateTime now)
+    {
+        var o = options.Value;
+        if (lease.State is LeaseState.PendingApproval or LeaseState.Scheduled or LeaseState.Provisioning) return null;
+        if (lease.State == LeaseState.Active)
+            return now < lease.End.AddMinutes(-o.LeaseEndGraceMinutes) ? null : new LeaseStop(Positive(lease.End - now));
+        return new LeaseStop(lease.End > now ? TimeSpan.FromSeconds(o.CancelGraceSeconds) : TimeSpan.Zero);
+    }
+
+    private static TimeSpan Positive(TimeSpan t) => t > TimeSpan.Zero ? t : TimeSpan.Zero;
+}
+
+/// <summary>The lease's end stops its jobs: running tasks get SIGTERM, then SIGKILL after <see cref="Grace"/>.</summary>
+public sealed record LeaseStop(TimeSpan Grace);

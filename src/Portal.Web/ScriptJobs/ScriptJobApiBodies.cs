@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+
+namespace Portal.Web.ScriptJobs;
+
+// What the script-job API reads. Names are snake_case (the attributes hold them, so that the OpenAPI document shows
+// what the API really takes); every field is nullable so that a missing one is a validation problem naming it.
+
+/// <summary>
+/// A job to launch on a lease. Required: <c>name</c>, <c>script</c>, <c>gpus_per_task</c>. Defaults: 1 task, no time
+/// limit (until the lease ends), no retries, priority 0.
+/// </summary>
+public sealed record LaunchJobBody(
+    string? Name,
+    string? Script,
+    [property: JsonPropertyName("gpus_per_task")] int? GpusPerTask,
+    int? Tasks,
+    IReadOnlyList<JobVariableBody?>? Environment,
+    [property: JsonPropertyName("time_limit_minutes")] int? TimeLimitMinutes,
+    IReadOnlyList<JobFileBody?>? Files,
+    int? Retries,
+    [property: JsonPropertyName("retry_exit_codes")] IReadOnlyList<int>? RetryExitCodes,
+    int? Priority,
+    string? Profile);
+
+/// <summary>An environment variable; <c>secret: true</c> makes it write-only (never shown again, masked in logs).</summary>
+public sealed record JobVariableBody(string? Name, string? Value, bool? Secret);
+
+/// <summary>An input file placed in each task's working directory: a plain file name and its bytes in base64.</summary>
+public sealed record JobFileBody(string? Name, [property: JsonPropertyName("content_base64")] byte[]? ContentBase64);
