@@ -59,7 +59,8 @@ public static class JobMetricsSeries
         var at = samples.Max(s => s.At);
         var now = samples.Where(s => s.At == at).ToList();
         return string.Create(CultureInfo.InvariantCulture,
-            $"{now.Average(s => s.GpuUtil):0} % mean utilisation, {now.Max(s => s.FbUsedMiB) / 1024:0.0} GB peak memory, {now.Sum(s => s.PowerUsageWatts):#,0} W at {at:HH:mm:ss} UTC.");
+            $"{now.Average(s => s.GpuUtil):0} % mean utilisation, {now.Max(s => s.FbUsedMiB) / 1024:0.0} GB peak memory, "
+            + $"{now.Sum(s => s.PowerUsageWatts):#,0} W at {at:HH:mm:ss} UTC.");
     }
 
     private static DateTime Floor(DateTime t) => new(t.Ticks - t.Ticks % Step.Ticks, DateTimeKind.Utc);

@@ -62,7 +62,8 @@ public partial class LaunchJobPage
         var max = Options.Value.MaxScriptBytes;
         if (file.Size > max)
         {
-            errors = new LaunchJobErrors().With("script", $"{file.Name} has {ScriptJobUi.Bytes(file.Size)}; a script may have at most {ScriptJobUi.Bytes(max)}.");
+            errors = new LaunchJobErrors().With("script",
+                $"{file.Name} has {ScriptJobUi.Bytes(file.Size)}; a script may have at most {ScriptJobUi.Bytes(max)}.");
             return;
         }
         reading = true;

@@ -7,8 +7,8 @@ namespace Portal.Web.ScriptJobs;
 /// <summary>How the job pages show states, reasons, durations and GPU-hours (every time UTC, as on the lease pages).</summary>
 public static class ScriptJobUi
 {
-    /// <summary>The name the pages use for a job change until <c>PortalChange.Job</c> exists on every branch.</summary>
-    public const string ChangeKind = "job";
+    /// <summary>What the supervisor publishes when a job changes (its id in the change's EntityId).</summary>
+    public const string ChangeKind = Portal.Core.Notifications.PortalChange.Job;
 
     public static string Label(ScriptJobState state) => state switch
     {

@@ -41,6 +41,7 @@ public sealed class LeasePagesInteractiveTests(LeaseFactory factory) : IClassFix
         ctx.Services.AddSingleton(member.Get<OrganizationLimitsService>());
         ctx.Services.AddSingleton(member.Get<IDbContextFactory<PortalDbContext>>());
         ctx.Services.AddSingleton(member.Get<IOptions<LeaseOptions>>());
+        ctx.Services.AddSingleton(member.Get<Portal.Core.ScriptJobs.ScriptJobQueue>()); // the lease page's Jobs section
         ctx.Services.AddSingleton(factory.Services.GetRequiredService<PortalChanges>());
         ctx.Services.AddSingleton<TimeProvider>(factory.Clock);
         ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));

@@ -34,6 +34,7 @@ public sealed class JobDetailsPageTests(LeaseFactory factory) : IClassFixture<Le
         Assert.Equal("Task 1 exited with code 3", page.Find("[data-testid=job-reason]").TextContent.Trim());
         Assert.Equal(["0", "3"], page.FindAll("[data-testid=task-exit-code]").Select(c => c.TextContent.Trim()));
         Assert.True(page.Find("[data-testid=job-cancel]").HasAttribute("disabled"));
+        Assert.Contains($"by {kit.OwnerEmail}", page.Find("[data-testid=job-facts]").TextContent);
     }
 
     [Fact]

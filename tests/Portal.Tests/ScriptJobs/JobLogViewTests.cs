@@ -54,6 +54,7 @@ public sealed class JobLogViewTests(LeaseFactory factory) : IClassFixture<LeaseF
         await view.InvokeAsync(() => view.FindComponent<MudBlazor.MudTabs>().Instance.ActivePanelIndexChanged.InvokeAsync(1));
 
         view.WaitForAssertion(() => Assert.Equal("task one failed\n", view.Find("[data-testid=job-log]").TextContent));
-        Assert.Equal(("1", "stderr"), (view.Find("[data-testid=job-log]").GetAttribute("data-task"), view.Find("[data-testid=job-log]").GetAttribute("data-stream")));
+        var log = view.Find("[data-testid=job-log]");
+        Assert.Equal(("1", "stderr"), (log.GetAttribute("data-task"), log.GetAttribute("data-stream")));
     }
 }

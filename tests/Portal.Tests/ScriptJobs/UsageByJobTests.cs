@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Net;
 using Bunit;
 using Portal.Core.ScriptJobs;
@@ -26,7 +27,8 @@ public sealed class UsageByJobTests(LeaseFactory factory) : IClassFixture<LeaseF
         var section = kit.Ctx.Render<UsageByJob>(p => p.Add(x => x.Query, UsageQuery.Parse(null, null, null, null, null)));
 
         section.WaitForAssertion(() => Assert.Single(section.FindAll("[data-testid=usage-lease]")));
-        Assert.Contains("8.00 GPU-hours: 7.00 by 2 jobs", section.Find("[data-testid=usage-lease]").TextContent);
+        var heading = Regex.Replace(section.Find("[data-testid=usage-lease]").TextContent, @"\s+", " ");
+        Assert.Contains("8.00 GPU-hours: 7.00 by 2 jobs", heading);
         Assert.Equal("1.00 idle", section.Find("[data-testid=usage-lease-idle]").TextContent);
         Assert.EndsWith("period=this-month&breakdown=jobs", section.Find("[data-testid=usage-by-job-csv]").GetAttribute("href"));
     }
