@@ -22,6 +22,7 @@ public static class SimulatorApp
         services.AddSingleton<ChatTextGenerator>();
         services.AddSingleton<InferenceGate>();
         services.AddSingleton<TaskBook>();
+        services.AddSingleton<TaskChanges>();
         services.AddHostedService<TaskWatcher>();
         // A task's input files may be 50 MB together, base64 in JSON.
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 128 * 1024 * 1024);

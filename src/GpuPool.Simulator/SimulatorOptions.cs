@@ -29,7 +29,7 @@ public sealed class SimulatorOptions
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often the pool looks at its running tasks (exit, time limit, kill deadlines).</summary>
-    public TimeSpan TaskPollInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan TaskPollInterval { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Between SIGTERM and SIGKILL when the pool stops a task itself (time limit, released reservation).</summary>
     public TimeSpan TaskStopGrace { get; set; } = TimeSpan.FromSeconds(5);

@@ -39,6 +39,7 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("Pool:TaskRoot", Path.Combine(dataFolder, "pool"));
         builder.UseSetting("ScriptJobs:Root", Path.Combine(dataFolder, "jobs"));
         builder.UseSetting("Pool:MetricsIntervalMs", "1000");
+        builder.UseSetting("ScriptJobs:MetricsPollSeconds", "1");
         builder.UseSetting("Support:Email", SupportEmail);
         builder.UseSetting("Support:Password", SupportPassword);
         // Every journey signs in from loopback: rate limits far above what the suite does.

@@ -13,6 +13,10 @@ public static class TaskEndpoints
 
         tasks.MapGet("", (TaskBook book) => Results.Ok(book.List()));
 
+        // A long poll: answers {version} as soon as a task changed state after `after`, or after waitMs (at most 30 s).
+        app.MapGet("/pool/task-changes", async (long? after, int? waitMs, TaskChanges changes, CancellationToken ct) =>
+            Results.Ok(new { version = await changes.WaitAsync(after ?? -1, TimeSpan.FromMilliseconds(Math.Clamp(waitMs ?? 0, 0, 30_000)), ct) }));
+
         tasks.MapGet("/{taskId}", (string taskId, TaskBook book) => book.Find(taskId) is { } task ? Results.Ok(task) : Unknown(taskId));
 
         tasks.MapPut("/{taskId}", (string taskId, SubmitTaskRequest request, TaskBook book) =>

@@ -6,7 +6,7 @@ namespace GpuPool.Simulator.Tasks;
 /// and samples their GPUs every <see cref="SimulatorOptions.MetricsInterval"/>. Everything it needs is in the task's
 /// folder, so it works the same for tasks a previous pool process started.
 /// </summary>
-public sealed class TaskWatcher(TaskBook book, SimulatorOptions options, ILogger<TaskWatcher> logger) : BackgroundService
+public sealed class TaskWatcher(TaskBook book, TaskChanges changes, SimulatorOptions options, ILogger<TaskWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -15,12 +15,14 @@ public sealed class TaskWatcher(TaskBook book, SimulatorOptions options, ILogger
         {
             book.Watch(entry =>
             {
+                var was = entry.Record.State;
                 try { Step(entry); }
                 catch (Exception e)
                 {
                     // One task's trouble must not stop the others, nor end the watcher (a failed background service stops its host).
                     logger.LogWarning(e, "Watching task {TaskId} failed; trying again", entry.Record.TaskId);
                 }
+                if (entry.Record.State != was) changes.Bump(); // wakes whoever long-polls the pool (the portal's supervisor)
             });
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }

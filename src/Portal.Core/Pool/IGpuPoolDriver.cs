@@ -53,6 +53,17 @@ public interface IGpuPoolDriver
     /// <summary>The task's GPU samples taken after <paramref name="after"/> (all when null), oldest first.</summary>
     Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default);
 
+    /// <summary>
+    /// Waits until a task changed state on the pool after change number <paramref name="after"/> (or for
+    /// <paramref name="wait"/>), and returns the pool's change number. The supervisor waits on it between passes so the
+    /// next queued job starts as soon as a task ends. A pool that cannot tell just waits and reports a change.
+    /// </summary>
+    async Task<long> WaitForTaskChangeAsync(long after, TimeSpan wait, CancellationToken ct = default)
+    {
+        await Task.Delay(wait, ct);
+        return after + 1;
+    }
+
     /// <summary>The OpenAI-compatible base URL (ending in <c>/v1/</c>) for a deployment's configured base URL.</summary>
     Uri ResolveModelBaseUrl(string deploymentBaseUrl);
 }

@@ -71,6 +71,14 @@ public sealed class SimulatorTaskClient(HttpClient http, HttpClient submitHttp, 
         return new PoolLogChunk(offset, data, complete);
     }
 
+    public async Task<long> WaitForChangeAsync(long after, TimeSpan wait, CancellationToken ct)
+    {
+        var answer = await http.GetFromJsonAsync<ChangesJson>(Url($"pool/task-changes?after={after}&waitMs={(int)wait.TotalMilliseconds}"), Json, ct);
+        return answer?.Version ?? after;
+    }
+
+    private sealed record ChangesJson(long Version);
+
     public async Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct)
     {
         var query = after is { } a ? "?after=" + Uri.EscapeDataString(a.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)) : "";

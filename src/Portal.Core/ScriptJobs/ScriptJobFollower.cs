@@ -71,23 +71,29 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
 
     /// <summary>
     /// Copies new output of the job's tasks that are on the pool; all of it for a task the pool's list says ended, since this
-    /// pass records that end from the same list.
+    /// pass records that end from the same list. A running task whose log sizes on the pool equal what is kept, with recent
+    /// samples, is skipped: a pass over a busy lease costs a query, not a dozen pool calls per task.
     /// </summary>
     private async Task CollectAsync(Guid jobId, Guid tenantId, IReadOnlyDictionary<string, PoolTaskStatus> poolView, CancellationToken ct)
     {
-        List<(Guid Id, string PoolTaskId)> running;
+        var running = new List<(Guid Id, bool Ended)>();
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ForTenant(tenantId);
-            running = (await db.ScriptJobTasks
+            var tasks = await db.ScriptJobTasks
                 .Where(t => t.JobId == jobId && (t.State == Starting || t.State == Running) && t.PoolTaskId != null)
-                .Select(t => new { t.Id, t.PoolTaskId }).ToListAsync(ct)).Select(t => (t.Id, t.PoolTaskId!)).ToList();
+                .Select(t => new { t.Id, t.PoolTaskId, t.StdoutOffset, t.StderrOffset, t.MetricsThrough }).ToListAsync(ct);
+            var now = time.GetUtcNow().UtcDateTime;
+            foreach (var t in tasks)
+            {
+                var status = poolView.GetValueOrDefault(t.PoolTaskId!);
+                var quiet = status is { IsFinal: false } && status.StdoutBytes == t.StdoutOffset && status.StderrBytes == t.StderrOffset
+                    && t.MetricsThrough is { } through && now - through < TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
+                if (!quiet) running.Add((t.Id, status?.IsFinal == true));
+            }
         }
-        foreach (var (taskId, poolTaskId) in running)
-        {
-            var ended = poolView.GetValueOrDefault(poolTaskId)?.IsFinal == true;
+        foreach (var (taskId, ended) in running)
             await TryAsync(() => collector.CollectAsync(taskId, ct, untilEnd: ended), "copying the output of task {0}", taskId);
-        }
     }
 
     /// <summary>The lease's end: recorded once (the time of the SIGTERM, in every task's reason), and queued tasks end at once.</summary>

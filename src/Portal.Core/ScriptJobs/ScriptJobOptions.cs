@@ -17,6 +17,8 @@ public sealed class ScriptJobOptions
     public int CancelGraceSeconds { get; set; } = 10;
     public long LogCapBytes { get; set; } = 100L * 1024 * 1024;
     public int LogRetentionDays { get; set; } = 30;
+    /// <summary>A running task with no new log bytes has its GPU samples copied at most this often (the pool samples every 10 s).</summary>
+    public int MetricsPollSeconds { get; set; } = 5;
     /// <summary>How often the supervisor asks the pool for states, logs and metrics.</summary>
     public int PollIntervalMs { get; set; } = 500;
 }

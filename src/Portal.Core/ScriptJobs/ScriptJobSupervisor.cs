@@ -19,6 +19,7 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
     {
         var interval = TimeSpan.FromMilliseconds(Math.Max(50, options.Value.PollIntervalMs));
         var failing = false;
+        var seen = -1L; // the pool's task change number before the last pass
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -28,6 +29,7 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
                     try
                     {
                         await using var scope = scopes.CreateAsyncScope();
+                        seen = await scope.ServiceProvider.GetRequiredService<IGpuPoolDriver>().WaitForTaskChangeAsync(-1, TimeSpan.Zero, stoppingToken);
                         await scope.ServiceProvider.GetRequiredService<ScriptJobSweep>().RunAsync(stoppingToken);
                         if (failing) logger.LogInformation("Script jobs are followed again");
                         failing = false;
@@ -39,11 +41,40 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
                         failing = true;
                     }
                 }
-                await signal.WaitAsync(interval, stoppingToken);
+                await WaitAsync(seen, interval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// Until a launch or cancel here wakes it, a task changes state on the pool (so the next queued job starts at once), or
+    /// the poll interval passes, whichever comes first.
+    /// </summary>
+    private async Task WaitAsync(long seen, TimeSpan interval, CancellationToken stoppingToken)
+    {
+        using var first = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var woken = signal.WaitAsync(interval, first.Token);
+        var changed = endpoint.IsSet && seen >= 0 ? PoolChangeAsync(seen, interval, first.Token) : woken;
+        await Task.WhenAny(woken, changed);
+        await first.CancelAsync();
+        try { await Task.WhenAll(woken, changed); }
+        catch (OperationCanceledException) { }
+        stoppingToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task PoolChangeAsync(long seen, TimeSpan interval, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IGpuPoolDriver>().WaitForTaskChangeAsync(seen, interval, ct);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            await Task.Delay(interval, ct); // the pool is away: the signal or the interval decides
         }
     }
 }

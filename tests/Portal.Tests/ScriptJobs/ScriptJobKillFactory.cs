@@ -53,7 +53,7 @@ public sealed class ScriptJobKillFactory : PortalFactory
             $"--Support:Email={SupportEmail}", $"--Support:Password={SupportPassword}",
             "--Jobs:RunServer=true", "--Jobs:PollIntervalMs=200", "--ScriptJobs:PollIntervalMs=200",
             // Provisioning at once, and GPU samples every second so that samples after the restart come soon.
-            "--Pool:ReservationDelayMs=0", "--Pool:LatencyMultiplier=0", "--Pool:MetricsIntervalMs=1000",
+            "--Pool:ReservationDelayMs=0", "--Pool:LatencyMultiplier=0", "--Pool:MetricsIntervalMs=1000", "--ScriptJobs:MetricsPollSeconds=1",
             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
         ];
     }

@@ -134,5 +134,5 @@ public sealed class SimulatorOutputFactory : ScriptJobOutputFactory
 {
     protected override bool FakePool => false;
 
-    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [.. base.Settings, new("Pool:MetricsIntervalMs", "200")];
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [.. base.Settings, new("Pool:MetricsIntervalMs", "200"), new("ScriptJobs:MetricsPollSeconds", "0")];
 }
