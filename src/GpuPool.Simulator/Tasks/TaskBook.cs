@@ -84,7 +84,8 @@ public sealed class TaskBook
                 entry.Record.StartedAt = DateTime.UtcNow;
                 entry.Save();
                 // Cancelled (or its node failed) while the folder was being prepared.
-                if (entry.Record.Verdict is not null) TaskProcesses.SignalGroup(pid, entry.Record.KillAt is null ? TaskProcesses.SigKill : TaskProcesses.SigTerm);
+                if (entry.Record.Verdict is not null) TaskProcesses.SignalGroup(pid, entry.Record.KillAt is null ? TaskProcesses.SigKill
+                    : TaskProcesses.SigTerm);
                 return entry.View();
             }
         }

@@ -69,7 +69,8 @@ public sealed class TaskWatcher(TaskBook book, TaskChanges changes, SimulatorOpt
         var gpu = samples.First(s => s.FbUsedMiB >= TaskMetrics.MemoryMiB(record.Sku)).GpuIndex;
         var gib = TaskMetrics.MemoryMiB(record.Sku) / 1024;
         File.AppendAllText(entry.Folder.Stderr,
-            $"torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU {gpu} has a total capacity of {gib:0} GiB of which 0 bytes is free.\n");
+            $"torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. GPU {gpu} has a total capacity of {gib:0} GiB "
+                + "of which 0 bytes is free.\n");
         TaskBook.Stop(entry, TaskState.Failed, $"CUDA out of memory on GPU {gpu} ({gib:0} GB).", TimeSpan.Zero, exitCode: 1);
     }
 

@@ -81,7 +81,8 @@ public static class JobsServiceCollectionExtensions
         manager.AddOrUpdate<MeterUsageJob>(MeterUsageJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly(5));
         manager.AddOrUpdate<IssueInvoicesJob>(IssueInvoicesJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Monthly(1, 0, 30));
         // At 20 past: after the hourly metering has written the hour before.
-        manager.AddOrUpdate<ScriptJobs.PurgeScriptJobOutputJob>(ScriptJobs.PurgeScriptJobOutputJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly(40));
+        manager.AddOrUpdate<ScriptJobs.PurgeScriptJobOutputJob>(ScriptJobs.PurgeScriptJobOutputJob.RecurringId, j => j.RunAsync(CancellationToken.None),
+            Cron.Hourly(40));
         manager.AddOrUpdate<Spend.SpendWarningJob>(Spend.SpendWarningJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly(20));
     }
 }

@@ -103,7 +103,8 @@ public sealed class ScriptJobLaunching(
             throw new ScriptJobException("lease_not_launchable",
                 $"This lease is {lease.State}: jobs launch only on an Active or Scheduled lease.");
         if (lease.End <= now)
-            throw new ScriptJobException("lease_not_launchable", $"This lease ended at {lease.End:yyyy-MM-dd HH:mm} UTC: jobs launch only on an Active or Scheduled lease.");
+            throw new ScriptJobException("lease_not_launchable",
+                $"This lease ended at {lease.End:yyyy-MM-dd HH:mm} UTC: jobs launch only on an Active or Scheduled lease.");
     }
 
     private void Validate(Lease lease, ScriptJobRequest request, DateTime now)

@@ -45,7 +45,8 @@ internal sealed class ScriptJobLogCopier(
                 if (ScriptJobStateMachine.IsFinal(task.State)) store.WriteMark(job.Id, task.Index, stream, new(attempt, offset, length, Complete: true));
                 return;
             }
-            mask ??= new ScriptJobSecretMask(secrets.Reveal(new ScriptJob { Name = "", Script = "", CreatedByUserId = "", SecretsProtected = job.SecretsProtected }).Values);
+            mask ??= new ScriptJobSecretMask(secrets.Reveal(new ScriptJob { Name = "", Script = "", CreatedByUserId = "",
+                SecretsProtected = job.SecretsProtected }).Values);
             var masked = mask.Apply(chunk.Data, chunk.Complete);
             var atEnd = chunk.Complete && masked.Consumed == chunk.Data.Length;
 

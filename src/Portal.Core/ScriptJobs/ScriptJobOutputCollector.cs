@@ -68,7 +68,8 @@ public sealed class ScriptJobOutputCollector(
             .Select(g => new { g.Key.TaskIndex, g.Key.GpuIndex, Samples = g.Count(), UtilSum = g.Sum(s => s.GpuUtil),
                 PeakUtil = g.Max(s => s.GpuUtil), PeakFb = g.Max(s => s.FbUsedMiB) })
             .ToListAsync(ct);
-        var summary = ScriptJobMetricsSummary.From(gpus.Select(g => new ScriptJobGpuFigures(g.TaskIndex, g.GpuIndex, g.Samples, g.UtilSum, g.PeakUtil, g.PeakFb)));
+        var summary = ScriptJobMetricsSummary.From(gpus.Select(g => new ScriptJobGpuFigures(g.TaskIndex, g.GpuIndex, g.Samples, g.UtilSum, g.PeakUtil,
+            g.PeakFb)));
         var keepUntil = (job.EndedAt ?? time.GetUtcNow().UtcDateTime).AddDays(options.Value.LogRetentionDays);
         await db.ScriptJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.MeanGpuUtil, summary.MeanGpuUtil)

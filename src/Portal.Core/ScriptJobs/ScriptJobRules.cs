@@ -52,7 +52,8 @@ public static partial class ScriptJobRules
         if (r.GpusPerTask < 1) Add(nameof(r.GpusPerTask), "A task needs at least 1 GPU.");
         else if (r.GpusPerTask > lease.Gpus) Add(nameof(r.GpusPerTask), $"At most {lease.Gpus} GPUs per task: this lease holds {lease.Gpus} GPUs.");
         else if (r.GpusPerTask > lease.MaxGpusPerTask)
-            Add(nameof(r.GpusPerTask), $"At most {lease.MaxGpusPerTask} GPUs per task: this lease holds at most {lease.MaxGpusPerTask} GPUs on one node, and a task runs on one node.");
+            Add(nameof(r.GpusPerTask), $"At most {lease.MaxGpusPerTask} GPUs per task: this lease holds at most {lease.MaxGpusPerTask} GPUs on one node, "
+                    + "and a task runs on one node.");
 
         if (r.Tasks < 1 || r.Tasks > options.MaxTasks) Add(nameof(r.Tasks), $"Tasks must be between 1 and {options.MaxTasks}.");
 
@@ -117,7 +118,8 @@ public static partial class ScriptJobRules
             else if (f.Content is null) add(field, $"{f.Name} has no content.");
         }
         var total = files.Sum(f => (long)(f?.Content?.Length ?? 0));
-        if (total > options.MaxInputBytes) add(field, $"The input files are {total} bytes together; at most {Size(options.MaxInputBytes)} ({options.MaxInputBytes} bytes).");
+        if (total > options.MaxInputBytes) add(field,
+            $"The input files are {total} bytes together; at most {Size(options.MaxInputBytes)} ({options.MaxInputBytes} bytes).");
     }
 
     /// <summary>A name a file can have in the task's working directory and nowhere else.</summary>

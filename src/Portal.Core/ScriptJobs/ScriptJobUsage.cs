@@ -18,7 +18,9 @@ public static class ScriptJobUsage
     /// <summary>The job's GPU-seconds so far: its tasks' (the job's own figure is their sum once they end).</summary>
     public static long GpuSecondsSoFar(IEnumerable<ScriptJobTask> tasks, DateTime now) => tasks.Sum(t => GpuSecondsSoFar(t, now));
 
-    /// <summary>What a lease's jobs have used so far, in GPU-seconds (the lease page's "used by jobs"), through <paramref name="db"/>'s tenant filter.</summary>
+    /// <summary>
+    /// What a lease's jobs have used so far, in GPU-seconds (the lease page's "used by jobs"), through <paramref name="db"/>'s tenant filter.
+    /// </summary>
     public static async Task<long> LeaseGpuSecondsAsync(PortalDbContext db, Guid leaseId, DateTime now, CancellationToken ct = default)
     {
         var tasks = await db.ScriptJobTasks.AsNoTracking()

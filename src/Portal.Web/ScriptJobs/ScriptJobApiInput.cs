@@ -67,7 +67,9 @@ internal static partial class ScriptJobApiInput
                 },
             });
 
-    /// <summary>The launcher's field errors under the API's field names ("GpusPerTask" → "gpus_per_task", "Variables[2].Name" → "environment[2].name").</summary>
+    /// <summary>
+    /// The launcher's field errors under the API's field names ("GpusPerTask" → "gpus_per_task", "Variables[2].Name" → "environment[2].name").
+    /// </summary>
     public static FieldsRefusedException Renamed(FieldsRefusedException e) =>
         new(e.Errors.ToDictionary(f => ApiField(f.Key), f => f.Value));
 

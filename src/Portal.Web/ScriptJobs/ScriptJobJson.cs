@@ -37,7 +37,8 @@ public sealed class JobJson(ScriptJob j, JobWait? wait) : JobSummaryJson(j)
     [JsonPropertyOrder(1), JsonPropertyName("time_limit_minutes")] public int? TimeLimitMinutes { get; } = j.TimeLimitMinutes;
     [JsonPropertyOrder(1)] public int Retries { get; } = j.MaxRetries;
     /// <summary>Empty: every non-zero exit code is retried (when <c>retries</c> is above 0).</summary>
-    [JsonPropertyOrder(1), JsonPropertyName("retry_exit_codes")] public IReadOnlyList<int> RetryExitCodes { get; } = ScriptJobJsonMapping.Numbers(j.RetryExitCodes);
+    [JsonPropertyOrder(1), JsonPropertyName("retry_exit_codes")]
+    public IReadOnlyList<int> RetryExitCodes { get; } = ScriptJobJsonMapping.Numbers(j.RetryExitCodes);
     [JsonPropertyOrder(1)] public string? Profile { get; } = j.Profile;
     /// <summary>Secret variables are listed with <c>secret: true</c> and <c>value: null</c>: nobody can read them back.</summary>
     [JsonPropertyOrder(1)] public IReadOnlyList<JobVariableJson> Environment { get; } = ScriptJobJsonMapping.Variables(j.VariablesJson);

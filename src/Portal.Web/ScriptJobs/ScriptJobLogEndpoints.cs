@@ -28,7 +28,8 @@ internal static class ScriptJobLogEndpoints
         "byte offset after it and whose single `data:` line is JSON `{\"offset\": start, \"next_offset\": end, \"text\": \"...\"}` " +
         "(`text` is the chunk decoded as UTF-8; when the bytes are not valid UTF-8, `bytes_base64` carries them exactly). Lines " +
         "starting with `:` are heartbeats. The stream closes after `event: end` with `data: {\"offset\": end, \"complete\": true, " +
-        "\"truncated\": bool, \"note\": null or why there is nothing}`. To resume after a dropped connection send `Last-Event-ID` (EventSource does) or `?offset=` with the " +
+        "\"truncated\": bool, \"note\": null or why there is nothing}`. " +
+        "To resume after a dropped connection send `Last-Event-ID` (EventSource does) or `?offset=` with the " +
         "last `id`: nothing is lost or repeated.";
 
     public static async Task<IResult> ReadAsync(Guid id, HttpContext http, string? task, string? stream, string? offset, string? limit,

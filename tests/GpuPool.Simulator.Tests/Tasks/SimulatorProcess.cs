@@ -9,7 +9,8 @@ public sealed class SimulatorProcess : IDisposable
 {
     readonly Process _process;
 
-    SimulatorProcess(Process process, Uri baseUrl) => (_process, Http) = (process, new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(60) });
+    SimulatorProcess(Process process, Uri baseUrl) => (_process, Http) = (process, new HttpClient { BaseAddress = baseUrl,
+        Timeout = TimeSpan.FromSeconds(60) });
 
     public HttpClient Http { get; }
 

@@ -64,7 +64,8 @@ public class TaskRestartTests
         var node = await pool.Sim.GetJsonAsync("pool/nodes/node-a");
         var third = await pool.SubmitAsync("holder-2", "true\n", gpus: 2);
 
-        var reservations = node["reservations"]!.AsArray().ToDictionary(r => (string)r!["allocationId"]!, r => r!["gpuIndexes"]!.AsArray().Select(i => (int)i!).ToArray());
+        var reservations = node["reservations"]!.AsArray().ToDictionary(r => (string)r!["allocationId"]!, r => r!["gpuIndexes"]!.AsArray().Select(i
+            => (int)i!).ToArray());
         Assert.Equal(["alloc-1", "alloc-2"], reservations.Keys.Order());
         Assert.Equal([2, 3, 4], reservations["alloc-1"]);
         Assert.Equal([5], reservations["alloc-2"]);

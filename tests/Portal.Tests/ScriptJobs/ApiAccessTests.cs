@@ -104,6 +104,7 @@ public class ApiAccessTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
             Assert.Contains(path, paths);
         var launch = doc.GetProperty("paths").GetProperty("/api/v1/leases/{id}/jobs").GetProperty("post");
         Assert.Contains("Idempotency-Key", launch.GetProperty("description").GetString());
-        Assert.Contains("text/event-stream", doc.GetProperty("paths").GetProperty("/api/v1/jobs/{id}/logs").GetProperty("get").GetProperty("description").GetString());
+        Assert.Contains("text/event-stream",
+            doc.GetProperty("paths").GetProperty("/api/v1/jobs/{id}/logs").GetProperty("get").GetProperty("description").GetString());
     }
 }

@@ -34,7 +34,8 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.Equal(1, job.GetProperty("gpus_per_task").GetInt32());
         Assert.Equal(30, job.GetProperty("time_limit_minutes").GetInt32());
         Assert.Equal([3, 4], job.GetProperty("retry_exit_codes").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal(("input.txt", 3L), (job.GetProperty("files")[0].GetProperty("name").GetString(), job.GetProperty("files")[0].GetProperty("bytes").GetInt64()));
+        Assert.Equal(("input.txt", 3L), (job.GetProperty("files")[0].GetProperty("name").GetString(),
+            job.GetProperty("files")[0].GetProperty("bytes").GetInt64()));
         Assert.Equal("fast", job.GetProperty("environment")[0].GetProperty("value").GetString());
         Assert.Equal([0, 1], job.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("index").GetInt32()));
 

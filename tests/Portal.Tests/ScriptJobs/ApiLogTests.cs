@@ -125,8 +125,10 @@ public class ApiLogTests(ApiJobsFactory factory) : IClassFixture<ApiJobsFactory>
         var org = await NewOrgAsync(factory);
         var job = await InsertJobAsync(factory, org, ScriptJobState.Running, tasks: 2);
         Assert.Contains("task", await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/logs?task=2")));
-        Assert.Contains("stream", await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/logs?stream=both")));
-        Assert.Contains("offset", await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/logs?offset=-1")));
+        Assert.Contains("stream",
+            await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/logs?stream=both")));
+        Assert.Contains("offset",
+            await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/logs?offset=-1")));
     }
 
     [Fact]
@@ -156,6 +158,7 @@ public class ApiLogTests(ApiJobsFactory factory) : IClassFixture<ApiJobsFactory>
         var after = Uri.EscapeDataString(t0.ToString("O"));
         var newer = await JsonAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/metrics?after={after}"), HttpStatusCode.OK);
         Assert.Equal([95.0, 90.0], newer.GetProperty("samples").EnumerateArray().Select(e => e.GetProperty("DCGM_FI_DEV_GPU_UTIL").GetDouble()));
-        Assert.Contains("after", await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/metrics?after=yesterday")));
+        Assert.Contains("after",
+            await Portal.Tests.Leases.LeaseApiCalls.ValidationErrorsAsync(await org.Jobs.GetAsync($"/api/v1/jobs/{job.Id}/metrics?after=yesterday")));
     }
 }

@@ -72,7 +72,8 @@ public sealed class OutputPoolDriver(IGpuPoolDriver real, FakePoolOutput output)
         Task.FromResult(output.Samples(taskId, after));
 
     public Task<IReadOnlyList<PoolNode>> ListNodesAsync(CancellationToken ct = default) => real.ListNodesAsync(ct);
-    public Task<ReservationResult> ReserveAsync(string nodeId, Guid allocationId, int gpus, CancellationToken ct = default) => real.ReserveAsync(nodeId, allocationId, gpus, ct);
+    public Task<ReservationResult> ReserveAsync(string nodeId, Guid allocationId, int gpus, CancellationToken ct = default) => real.ReserveAsync(nodeId,
+        allocationId, gpus, ct);
     public Task ReleaseAsync(string nodeId, Guid allocationId, CancellationToken ct = default) => real.ReleaseAsync(nodeId, allocationId, ct);
     public Task<bool> SetNodeStateAsync(string nodeId, NodeState state, CancellationToken ct = default) => real.SetNodeStateAsync(nodeId, state, ct);
     public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default) => real.SubmitTaskAsync(spec, ct);

@@ -89,7 +89,8 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
     {
         lock (gate)
         {
-            if (tasks.TryGetValue(id, out var t) && !t.IsFinal) tasks[id] = t with { State = state, ExitCode = code, EndedAt = now(), StartedAt = t.StartedAt ?? now() };
+            if (tasks.TryGetValue(id, out var t) && !t.IsFinal) tasks[id] = t with { State = state, ExitCode = code, EndedAt = now(),
+                StartedAt = t.StartedAt ?? now() };
         }
     }
 

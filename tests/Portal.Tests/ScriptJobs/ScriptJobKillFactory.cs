@@ -71,7 +71,9 @@ public sealed class ScriptJobKillFactory : PortalFactory
         return scope;
     }
 
-    /// <summary>A new organisation whose Owner signed a lease of <paramref name="gpus"/> H100s from this hour: Scheduled, to be provisioned by a portal process.</summary>
+    /// <summary>
+    /// A new organisation whose Owner signed a lease of <paramref name="gpus"/> H100s from this hour: Scheduled, to be provisioned by a portal process.
+    /// </summary>
     public async Task<(Guid TenantId, string OwnerId, Guid LeaseId)> SignedLeaseAsync(int gpus)
     {
         var owner = await CreateUserAsync();

@@ -95,7 +95,8 @@ public sealed class ScriptJobLogCollectTests(ScriptJobOutputFactory portal) : IC
     public async Task Secret_values_are_masked_even_when_one_arrives_split_across_two_chunks()
     {
         var (tenantId, ownerId) = await portal.NewTenantAsync();
-        var job = await portal.NewJobAsync(tenantId, ownerId, secrets: new Dictionary<string, string> { ["HF_TOKEN"] = "hf_s3cr3tT0ken", ["DB_PASS"] = "pa55" });
+        var job = await portal.NewJobAsync(tenantId, ownerId, secrets: new Dictionary<string, string> { ["HF_TOKEN"] = "hf_s3cr3tT0ken",
+            ["DB_PASS"] = "pa55" });
         var task = job.Tasks[0];
         portal.Output.Write(task.PoolTaskId!, Stdout, "token is hf_s3cr3tT0ken, password pa55\nagain: hf_s3cr");
 

@@ -59,7 +59,8 @@ public class ScriptJobOutputFactory : LeaseFactory
         };
         for (var i = 0; i < tasks; i++)
         {
-            var task = new ScriptJobTask { TenantId = tenantId, JobId = job.Id, LeaseId = lease.Id, Index = i, Gpus = 1, State = ScriptJobState.Running, StartedAt = Now };
+            var task = new ScriptJobTask { TenantId = tenantId, JobId = job.Id, LeaseId = lease.Id, Index = i, Gpus = 1, State = ScriptJobState.Running,
+                StartedAt = Now };
             task.PoolTaskId = $"{task.Id:N}-1";
             job.Tasks.Add(task);
         }
@@ -134,5 +135,6 @@ public sealed class SimulatorOutputFactory : ScriptJobOutputFactory
 {
     protected override bool FakePool => false;
 
-    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [.. base.Settings, new("Pool:MetricsIntervalMs", "200"), new("ScriptJobs:MetricsPollSeconds", "0")];
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [.. base.Settings, new("Pool:MetricsIntervalMs", "200"),
+        new("ScriptJobs:MetricsPollSeconds", "0")];
 }
