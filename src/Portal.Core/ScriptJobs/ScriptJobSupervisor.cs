@@ -19,7 +19,8 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
     {
         var interval = TimeSpan.FromMilliseconds(Math.Max(50, options.Value.PollIntervalMs));
         var failing = false;
-        var seen = -1L; // the pool's task change number before the last pass
+        var seen = -1L; // the pool's task change number before the last pass (-1: not asked, the pass had no open jobs)
+        var busy = false;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -29,8 +30,10 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
                     try
                     {
                         await using var scope = scopes.CreateAsyncScope();
-                        seen = await scope.ServiceProvider.GetRequiredService<IGpuPoolDriver>().WaitForTaskChangeAsync(-1, TimeSpan.Zero, stoppingToken);
-                        await scope.ServiceProvider.GetRequiredService<ScriptJobSweep>().RunAsync(stoppingToken);
+                        seen = busy
+                            ? await scope.ServiceProvider.GetRequiredService<IGpuPoolDriver>().WaitForTaskChangeAsync(-1, TimeSpan.Zero, stoppingToken)
+                            : -1;
+                        busy = await scope.ServiceProvider.GetRequiredService<ScriptJobSweep>().RunAsync(stoppingToken);
                         if (failing) logger.LogInformation("Script jobs are followed again");
                         failing = false;
                     }

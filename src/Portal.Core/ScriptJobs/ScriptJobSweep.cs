@@ -22,7 +22,8 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    public async Task RunAsync(CancellationToken ct = default)
+    /// <summary>One pass; true when there were open jobs (the supervisor then waits on the pool's task changes).</summary>
+    public async Task<bool> RunAsync(CancellationToken ct = default)
     {
         List<Guid> leaseIds;
         bool anyOnPool;
@@ -32,7 +33,7 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
             leaseIds = await db.ScriptJobs.Where(j => Open.Contains(j.State)).Select(j => j.LeaseId).Distinct().ToListAsync(ct);
             anyOnPool = await db.ScriptJobTasks.AnyAsync(t => t.State == Starting || t.State == Running, ct);
         }
-        if (leaseIds.Count == 0) return;
+        if (leaseIds.Count == 0) return false;
         var onPool = anyOnPool ? (await pool.ListTasksAsync(ct)).ToDictionary(t => t.TaskId) : [];
         foreach (var leaseId in leaseIds)
         {
@@ -47,6 +48,7 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
                 logger.LogError(e, "Following the jobs of lease {Lease} failed; the next pass tries again", leaseId);
             }
         }
+        return true;
     }
 
     /// <summary>Follows one lease's open jobs (the supervisor's wake-up after a launch or cancel may call it alone).</summary>

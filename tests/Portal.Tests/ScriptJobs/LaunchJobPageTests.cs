@@ -27,7 +27,7 @@ public sealed class LaunchJobPageTests(LeaseFactory factory) : IClassFixture<Lea
 
         page.WaitForElement("#job-name").Change("bad-variable");
         page.Find("[data-testid=job-add-variable]").Click();
-        page.Find("#job-var-name-0").Change("1BAD");
+        page.WaitForElement("#job-var-name-0").Change("1BAD");
         page.Find("#job-var-value-0").Change("x");
         page.Find("[data-testid=launch-submit]").Click();
 
