@@ -31,7 +31,7 @@ public class ScriptJobTask : ITenantOwned
 
     public DateTime? StartedAt { get; set; }
     public DateTime? EndedAt { get; set; }
-    /// <summary>GPU-seconds of all finished attempts plus the running one so far.</summary>
+    /// <summary>GPU-seconds of its finished attempts; a running attempt counts live through <see cref="ScriptJobUsage"/>.</summary>
     public long GpuSeconds { get; set; }
 
     /// <summary>How far the pool's logs of the current attempt are copied into the portal's store.</summary>
