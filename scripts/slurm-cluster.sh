@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# A small real Slurm cluster on this one Debian machine, for the portal's Slurm region and its tests:
+# munged, slurmctld and four slurmd (gpu01..gpu04, 8 fake GPUs and 16 CPUs each) with everything in one folder.
+#
+#   scripts/slurm-cluster.sh start    installs the Debian packages when missing, writes the config, starts the
+#                                     daemons and waits until all four nodes answer; a running cluster is left as is
+#   scripts/slurm-cluster.sh stop     cancels the cluster's jobs and stops its daemons; safe to call twice
+#   scripts/slurm-cluster.sh status   the daemons and `sinfo`; exit 0 when the cluster runs, 3 when it does not
+#   scripts/slurm-cluster.sh portal   start, then `dotnet run` the portal with a Slurm region `slurm-lab` on it
+#
+# Environment: PORTAL_SLURM_DIR (the folder, default /tmp/portal-slurm), PORTAL_SLURMCTLD_PORT (default 6817),
+# PORTAL_SLURMD_PORT (the first of four consecutive slurmd ports, default 17001). Two clusters on one host need
+# their own folders and ports; they share munged (one per host). Facts behind the config: SLURM-NOTES.md.
+set -uo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DIR=${PORTAL_SLURM_DIR:-/tmp/portal-slurm}
+CTLD_PORT=${PORTAL_SLURMCTLD_PORT:-6817}
+SLURMD_PORT=${PORTAL_SLURMD_PORT:-17001}
+NODES=(gpu01 gpu02 gpu03 gpu04)
+START_TIMEOUT=${PORTAL_SLURM_START_TIMEOUT:-60}
+export SLURM_CONF="$DIR/etc/slurm.conf"
+MUNGE_MARKER=/run/munge/started-by-slurm-cluster.sh
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null; then sudo "$@"
+    else echo "need root (or sudo) to run: $*" >&2; return 1
+    fi
+}
+
+say() { echo "slurm-cluster: $*"; }
+fail() { echo "slurm-cluster: $*" >&2; exit 1; }
+
+# pid_alive FILE: the pid in FILE names a live process.
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+install_packages() {
+    local missing=() binary package
+    for binary in /usr/sbin/slurmctld:slurmctld /usr/sbin/slurmd:slurmd /usr/bin/sinfo:slurm-client /usr/sbin/munged:munge; do
+        package=${binary#*:}
+        [ -x "${binary%%:*}" ] || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing ${missing[*]}"
+    # The packages try to start their services; a policy-rc.d that exits 101 stops that (we start them by hand).
+    local own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null && as_root chmod 755 /usr/sbin/policy-rc.d
+        own_policy=1
+    fi
+    apt_install() {
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q \
+            --no-install-recommends "${missing[@]}"
+    }
+    # The package lists may be missing or stale on a fresh machine: refresh them only if needed.
+    local rc=0
+    apt_install || { as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 update -q && apt_install; } || rc=1
+    [ $own_policy -eq 1 ] && as_root rm -f /usr/sbin/policy-rc.d
+    [ $rc -eq 0 ] || fail "apt-get install ${missing[*]} failed"
+}
+
+write_config() {
+    as_root install -d -m 755 "$DIR" "$DIR/etc" "$DIR/dev" "$DIR/state" "$DIR/spool" "$DIR/log" "$DIR/run"
+    # The job folder: the portal writes scripts there, the tenant's job (running as another user) writes its output.
+    as_root install -d -m 1777 "$DIR/jobs"
+    local i
+    for i in 0 1 2 3 4 5 6 7; do
+        # Fake GPUs: the same character device as /dev/null; Slurm only needs a device file per GPU.
+        [ -c "$DIR/dev/nvidia$i" ] || as_root mknod -m 666 "$DIR/dev/nvidia$i" c 1 3
+    done
+    local last_port=$((SLURMD_PORT + ${#NODES[@]} - 1))
+    as_root tee "$SLURM_CONF" >/dev/null <<EOF
+# Written by scripts/slurm-cluster.sh: rewritten at every start.
+ClusterName=portal
+SlurmctldHost=localhost
+SlurmctldPort=$CTLD_PORT
+SlurmUser=root
+AuthType=auth/munge
+StateSaveLocation=$DIR/state
+SlurmdSpoolDir=$DIR/spool/%n
+SlurmdPidFile=$DIR/run/slurmd-%n.pid
+SlurmctldPidFile=$DIR/run/slurmctld.pid
+SlurmdLogFile=$DIR/log/slurmd-%n.log
+SlurmctldLogFile=$DIR/log/slurmctld.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+GresTypes=gpu
+# Lets this small machine claim 16 CPUs per node.
+SlurmdParameters=config_overrides
+AccountingStorageType=accounting_storage/none
+MpiDefault=none
+MailProg=/bin/true
+# Quick scheduling for a small test cluster: backfill every second, the main scheduler without batching delays.
+SchedulerParameters=bf_interval=1,sched_min_interval=0,batch_sched_delay=0
+# A cancelled job gets SIGKILL 5 s after SIGTERM (default 30 s), so a reservation can be deleted soon after.
+KillWait=5
+ReturnToService=2
+NodeName=gpu[01-04] NodeHostname=localhost NodeAddr=127.0.0.1 Port=[$SLURMD_PORT-$last_port] CPUs=16 RealMemory=64000 Gres=gpu:8
+PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+EOF
+    as_root tee "$DIR/etc/gres.conf" >/dev/null <<EOF
+AutoDetect=off
+NodeName=gpu[01-04] Name=gpu File=$DIR/dev/nvidia[0-7]
+EOF
+    printf 'SLURM_CONF=%s\nPORTAL_SLURM_JOBS=%s\n' "$SLURM_CONF" "$DIR/jobs" | as_root tee "$DIR/env" >/dev/null
+}
+
+munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
+
+start_munge() {
+    munge_works && return 0
+    [ -s /etc/munge/munge.key ] || as_root runuser -u munge -- mungekey --create >/dev/null \
+        || fail "no /etc/munge/munge.key and mungekey --create failed"
+    as_root install -d -o munge -g munge -m 755 /run/munge
+    # --force: a munged that died leaves its socket behind, which would stop the new one.
+    as_root runuser -u munge -- /usr/sbin/munged --force || fail "munged did not start (see /var/log/munge/munged.log)"
+    # One of these clusters started munged, so the last one to stop may end it again.
+    as_root touch "$MUNGE_MARKER"
+    local i
+    for i in $(seq 1 50); do munge_works && return 0; sleep 0.1; done
+    fail "munged does not answer (see /var/log/munge/munged.log)"
+}
+
+# The nodes' states from sinfo, one "name state" line each.
+node_states() { sinfo -h -N -o '%N %t' 2>/dev/null | sort -u; }
+
+# All four nodes answer: a state that is not down, unknown, invalid or not responding (marked *).
+# A restarted cluster may hold drained or reserved nodes on purpose: those count as up.
+all_nodes_up() {
+    local states up=0 name state
+    states=$(node_states) || return 1
+    while read -r name state; do
+        [ -n "$name" ] || continue
+        case "$state" in *'*'*|down*|unk*|inval*|fail*|futr*|boot*) ;; *) up=$((up + 1)) ;; esac
+    done <<< "$states"
+    [ "$up" -eq ${#NODES[@]} ]
+}
+
+running() {
+    pid_alive "$DIR/run/slurmctld.pid" || return 1
+    local node
+    for node in "${NODES[@]}"; do pid_alive "$DIR/run/slurmd-$node.pid" || return 1; done
+}
+
+cmd_start() {
+    local began=$SECONDS
+    if running && all_nodes_up; then
+        say "already running in $DIR (SLURM_CONF=$SLURM_CONF)"
+        return 0
+    fi
+    install_packages
+    write_config
+    start_munge
+    if ! pid_alive "$DIR/run/slurmctld.pid"; then
+        as_root slurmctld || fail "slurmctld did not start: $(tail -n 20 "$DIR/log/slurmctld.log" 2>/dev/null)"
+    fi
+    local node
+    for node in "${NODES[@]}"; do
+        pid_alive "$DIR/run/slurmd-$node.pid" && continue
+        as_root slurmd -N "$node" || fail "slurmd $node did not start: $(tail -n 20 "$DIR/log/slurmd-$node.log" 2>/dev/null)"
+    done
+    local deadline=$((SECONDS + START_TIMEOUT))
+    until all_nodes_up; do
+        if [ $SECONDS -ge $deadline ]; then
+            {
+                echo "slurm-cluster: the nodes did not come up within ${START_TIMEOUT}s:"
+                sinfo -N 2>&1 | head -n 10
+                echo "--- $DIR/log/slurmctld.log"; tail -n 20 "$DIR/log/slurmctld.log" 2>/dev/null
+                echo "--- $DIR/log/slurmd-gpu01.log"; tail -n 10 "$DIR/log/slurmd-gpu01.log" 2>/dev/null
+            } >&2
+            exit 1
+        fi
+        sleep 0.3
+    done
+    node_states | sed 's/^/  /'
+    say "started in $((SECONDS - began))s in $DIR (SLURM_CONF=$SLURM_CONF, slurmctld port $CTLD_PORT)"
+}
+
+# stop_pid FILE NAME: TERM, then KILL after 10 s; no file or a dead pid is fine.
+stop_pid() {
+    local file=$1 pid i
+    [ -s "$file" ] || return 0
+    pid=$(cat "$file")
+    if kill -0 "$pid" 2>/dev/null; then
+        as_root kill -TERM "$pid" 2>/dev/null
+        for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && as_root kill -KILL "$pid" 2>/dev/null
+    fi
+    as_root rm -f "$file"
+}
+
+cmd_stop() {
+    if pid_alive "$DIR/run/slurmctld.pid"; then
+        # Jobs run in slurmstepd processes that outlive slurmd: cancel them while the cluster still answers.
+        local jobs i
+        jobs=$(squeue -h -o %i 2>/dev/null)
+        if [ -n "$jobs" ]; then
+            # shellcheck disable=SC2086
+            as_root scancel $jobs 2>/dev/null
+            for i in $(seq 1 40); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.25; done
+        fi
+    fi
+    local node
+    for node in "${NODES[@]}"; do stop_pid "$DIR/run/slurmd-$node.pid"; done
+    stop_pid "$DIR/run/slurmctld.pid"
+    # munged is one per host: end it only if one of these clusters started it and no Slurm daemon still needs it.
+    if [ -f "$MUNGE_MARKER" ]; then
+        if pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null; then
+            say "leaving munged running: another Slurm cluster uses it"
+        else
+            stop_pid /run/munge/munged.pid
+            as_root rm -f "$MUNGE_MARKER"
+        fi
+    fi
+    say "stopped ($DIR)"
+}
+
+cmd_status() {
+    local name file state=0
+    for name in slurmctld "${NODES[@]/#/slurmd-}"; do
+        file="$DIR/run/$name.pid"
+        if pid_alive "$file"; then echo "  $name: running (pid $(cat "$file"))"; else echo "  $name: stopped"; state=3; fi
+    done
+    if munge_works; then echo "  munged: running"; else echo "  munged: stopped"; state=3; fi
+    [ $state -eq 0 ] && sinfo -N 2>&1 | sed 's/^/  /'
+    [ $state -eq 0 ] && say "running in $DIR (SLURM_CONF=$SLURM_CONF)" || say "not running ($DIR)"
+    return $state
+}
+
+cmd_portal() {
+    cmd_start
+    local region=slurm-lab
+    say "portal with region $region on the cluster; Ctrl-C stops the portal (then: $0 stop)"
+    cd "$REPO_ROOT" || exit 1
+    # The region id has a dash, which bash's export refuses: env(1) passes such names through.
+    exec env \
+        "Pool__Regions__${region}__Driver=Slurm" \
+        "Pool__Regions__${region}__Name=Slurm lab" \
+        "Pool__Regions__${region}__Slurm__Conf=$SLURM_CONF" \
+        "Pool__Regions__${region}__Slurm__JobRoot=$DIR/jobs" \
+        "Pool__Regions__${region}__Slurm__Partition=gpu" \
+        dotnet run --project src/Portal.Web "$@"
+}
+
+case "${1:-}" in
+    start) cmd_start ;;
+    stop) cmd_stop ;;
+    status) cmd_status ;;
+    portal) shift; cmd_portal "$@" ;;
+    *) echo "usage: $0 start|stop|status|portal (folder: PORTAL_SLURM_DIR, default /tmp/portal-slurm)" >&2; exit 2 ;;
+esac
