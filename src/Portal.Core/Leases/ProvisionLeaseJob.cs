@@ -35,10 +35,10 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
 
         var now = transitions.Now;
         var due = DueAllocations(lease, now);
-        // An extension continues the reservation of the allocation before it on the same node: nothing to ask.
+        // An extension continues the reservation of the allocation before it on the same node: the pool only moves its end.
         var covered = due.Where(a => LifecyclePool.ReservedPredecessor(a, lease.Allocations) is not null).ToList();
-        await pool.RecordReservedAsync([.. covered.Select(a => a.Id)], ct);
-        var results = await pool.ReserveAsync([.. due.Except(covered)], ct);
+        var results = await pool.ExtendAsync(covered, ct);
+        results.AddRange(await pool.ReserveAsync([.. due.Except(covered)], ct));
         await ConcludeAsync(leaseId, results, ct);
     }
 

@@ -14,7 +14,7 @@ public sealed record ReservationResult(ReservationOutcome Outcome, string? Messa
 
 /// <summary>
 /// The one boundary between the portal and hardware. The simulator driver is the embedded default;
-/// a Slurm driver is the real one to come. Every call is idempotent by allocation id, so jobs may retry.
+/// the Slurm driver is the real one; a region's driver is chosen by <c>Pool:Driver</c>. Every call is idempotent by allocation id, so jobs may retry.
 /// </summary>
 public interface IGpuPoolDriver
 {
@@ -25,6 +25,24 @@ public interface IGpuPoolDriver
 
     /// <summary>Releases an allocation's GPUs; releasing what is not reserved is not an error.</summary>
     Task ReleaseAsync(string nodeId, Guid allocationId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Reserves a lease's hold on a node for its window: what the lifecycle calls. A pool that needs only node,
+    /// allocation and GPUs (the simulator) takes the short form; Slurm creates or grows the lease's reservation.
+    /// Idempotent by lease and allocation id.
+    /// </summary>
+    Task<ReservationResult> ReserveAsync(PoolHold hold, CancellationToken ct = default) =>
+        ReserveAsync(hold.NodeId, hold.AllocationId, hold.Gpus, ct);
+
+    /// <summary>
+    /// Moves the end of a held reservation to <see cref="PoolHold.End"/> (an extension continues the allocation that
+    /// holds it). The simulator's reservations have no end, so by default there is nothing to do. Idempotent.
+    /// </summary>
+    Task<ReservationResult> ExtendAsync(PoolHold hold, CancellationToken ct = default) =>
+        Task.FromResult(new ReservationResult(ReservationOutcome.Reserved));
+
+    /// <summary>Gives a lease's hold on a node back (Slurm: the node leaves the lease's reservation, the last one deletes it after cancelling its jobs).</summary>
+    Task ReleaseAsync(PoolHold hold, CancellationToken ct = default) => ReleaseAsync(hold.NodeId, hold.AllocationId, ct);
 
     /// <summary>
     /// Sets a node's state on the pool, the source of truth for node states (Support's maintenance, drain or

@@ -31,14 +31,15 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
     public async Task<List<PoolReservation>> ReserveAsync(IReadOnlyList<Allocation> allocations, CancellationToken ct)
     {
         var results = new ConcurrentBag<PoolReservation>();
+        var accounts = await AccountsAsync(allocations, ct);
         await Parallel.ForEachAsync(allocations, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
             async (a, _) =>
             {
-                var result = await TryReserveAsync(a, ct);
+                var result = await TryReserveAsync(Hold(a, accounts), ct);
                 // A lease that ended on this node may still hold it on the pool (back-to-back leases): give back
                 // what the database says is over, then ask once more.
                 if (result.Outcome == ReservationOutcome.InsufficientGpus && await ReleaseStaleOnNodeAsync(a.NodeId, ct) > 0)
-                    result = await TryReserveAsync(a, ct);
+                    result = await TryReserveAsync(Hold(a, accounts), ct);
                 if (result.Succeeded) await RecordReservedAsync([a.Id], ct);
                 results.Add(new PoolReservation(a, result));
             });
@@ -58,9 +59,11 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
     /// <summary>Gives allocations back to the pool one by one, recording each; a driver error stops here for a retry.</summary>
     public async Task ReleaseAsync(IEnumerable<Allocation> allocations, CancellationToken ct)
     {
-        foreach (var a in allocations)
+        var list = allocations.ToList();
+        var accounts = await AccountsAsync(list, ct);
+        foreach (var a in list)
         {
-            await pool.ReleaseAsync(a.NodeId, a.Id, ct);
+            await pool.ReleaseAsync(Hold(a, accounts), ct);
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             var now = Now;
             await db.Allocations.Where(x => x.Id == a.Id && x.PoolReleasedAt == null)
@@ -117,15 +120,47 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
     private static bool ContinuesLive(Allocation a, IReadOnlyCollection<Allocation> sameLease, DateTime now, int depth = 0) =>
         Successor(a, sameLease) is { } s && depth < 64 && (s.End > now || ContinuesLive(s, sameLease, now, depth + 1));
 
-    private async Task<ReservationResult> TryReserveAsync(Allocation a, CancellationToken ct)
+    /// <summary>
+    /// Extensions that continue a held reservation on the same node: the pool moves the reservation's end (Slurm; the
+    /// simulator's have none), and each is recorded reserved once the pool agreed. A refusal is a failed reservation.
+    /// </summary>
+    public async Task<List<PoolReservation>> ExtendAsync(IReadOnlyList<Allocation> continuing, CancellationToken ct)
+    {
+        var results = new List<PoolReservation>();
+        var accounts = await AccountsAsync(continuing, ct);
+        foreach (var a in continuing)
+        {
+            var result = await TryAsync(a, () => pool.ExtendAsync(Hold(a, accounts), ct), ct);
+            if (result.Succeeded) await RecordReservedAsync([a.Id], ct);
+            results.Add(new PoolReservation(a, result));
+        }
+        return results;
+    }
+
+    /// <summary>The pool's view of an allocation: its lease, window and the tenant's pool account.</summary>
+    private static PoolHold Hold(Allocation a, IReadOnlyDictionary<Guid, Guid> tenantOfLease) =>
+        new(a.LeaseId, a.Id, a.NodeId, a.Gpus, a.Start, a.End, PoolAccount.For(tenantOfLease.GetValueOrDefault(a.LeaseId)));
+
+    private async Task<Dictionary<Guid, Guid>> AccountsAsync(IEnumerable<Allocation> allocations, CancellationToken ct)
+    {
+        var leaseIds = allocations.Select(a => a.LeaseId).Distinct().ToList();
+        if (leaseIds.Count == 0) return [];
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Leases.IgnoreQueryFilters().Where(l => leaseIds.Contains(l.Id)).ToDictionaryAsync(l => l.Id, l => l.TenantId, ct);
+    }
+
+    private Task<ReservationResult> TryReserveAsync(PoolHold hold, CancellationToken ct) =>
+        TryAsync(hold, () => pool.ReserveAsync(hold, ct), ct);
+
+    private async Task<ReservationResult> TryAsync(object what, Func<Task<ReservationResult>> call, CancellationToken ct)
     {
         try
         {
-            return await pool.ReserveAsync(a.NodeId, a.Id, a.Gpus, ct);
+            return await call();
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            logger.LogWarning(e, "Reserving allocation {Allocation} on node {Node} failed", a.Id, a.NodeId);
+            logger.LogWarning(e, "Asking the pool for {Hold} failed", what);
             return new ReservationResult(ReservationOutcome.Failed, $"the pool did not answer ({e.GetType().Name})");
         }
     }

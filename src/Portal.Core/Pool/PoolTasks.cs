@@ -11,6 +11,8 @@ public sealed record PoolTaskFile(string Name, byte[] Content);
 /// submitting the same id again returns the existing task and starts nothing. The task runs on
 /// <see cref="Gpus"/> GPUs taken from the reservation <see cref="ReservationId"/> (the lease's allocation that holds the
 /// reservation on <see cref="NodeId"/>); the pool refuses a task that would use more GPUs than that reservation holds.
+/// <see cref="LeaseId"/>, <see cref="Account"/> and <see cref="NotAfter"/> (the lease's end) are what a real pool
+/// needs besides: Slurm submits into the lease's reservation under the tenant's account, ending by the lease's end.
 /// </summary>
 public sealed record PoolTaskSpec(
     string TaskId,
@@ -21,7 +23,10 @@ public sealed record PoolTaskSpec(
     IReadOnlyDictionary<string, string> Environment,
     IReadOnlyList<PoolTaskFile> Files,
     int TimeLimitSeconds,
-    string? Profile = null);
+    string? Profile = null,
+    Guid LeaseId = default,
+    string? Account = null,
+    DateTime? NotAfter = null);
 
 /// <summary>A task as the pool reports it. <see cref="GpuIndexes"/> are the node's GPU indexes (CUDA_VISIBLE_DEVICES).</summary>
 public sealed record PoolTaskStatus(

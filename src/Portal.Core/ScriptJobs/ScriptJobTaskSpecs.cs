@@ -23,7 +23,8 @@ public sealed class ScriptJobTaskSpecs(ScriptJobSecrets secrets, ScriptJobFiles 
         env["PORTAL_LEASE_ID"] = job.LeaseId.ToString();
         env["PORTAL_ATTEMPT"] = task.Attempt.ToString(CultureInfo.InvariantCulture);
         return new PoolTaskSpec(PoolTaskId(task), nodeId, reservationId, task.Gpus, job.Script, env, await files.ReadInputsAsync(job, ct),
-            TimeLimitSeconds(job, leaseEnd, now), job.Profile);
+            TimeLimitSeconds(job, leaseEnd, now), job.Profile,
+            job.LeaseId, PoolAccount.For(job.TenantId), leaseEnd);
     }
 
     /// <summary>The job's limit, or the time left until the lease ends when that comes first (at least one second).</summary>
