@@ -32,6 +32,22 @@ as_root() {
 say() { echo "slurm-cluster: $*"; }
 fail() { echo "slurm-cluster: $*" >&2; exit 1; }
 
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A port another cluster's daemon holds would make ours fail, or worse, answer for it (munge is shared):
+# refuse before starting anything.
+check_ports() {
+    local i
+    if ! pid_alive "$DIR/run/slurmctld.pid" && port_in_use "$CTLD_PORT"; then
+        fail "port $CTLD_PORT (slurmctld) is in use: another cluster? Set PORTAL_SLURMCTLD_PORT (and PORTAL_SLURM_DIR)"
+    fi
+    for i in "${!NODES[@]}"; do
+        if ! pid_alive "$DIR/run/slurmd-${NODES[$i]}.pid" && port_in_use $((SLURMD_PORT + i)); then
+            fail "port $((SLURMD_PORT + i)) (slurmd ${NODES[$i]}) is in use: another cluster? Set PORTAL_SLURMD_PORT"
+        fi
+    done
+}
+
 # pid_alive FILE: the pid in FILE names a live process.
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -146,12 +162,13 @@ running() {
 }
 
 cmd_start() {
-    local began=$SECONDS
+    local began=$EPOCHREALTIME
     if running && all_nodes_up; then
         say "already running in $DIR (SLURM_CONF=$SLURM_CONF)"
         return 0
     fi
     install_packages
+    check_ports
     write_config
     start_munge
     if ! pid_alive "$DIR/run/slurmctld.pid"; then
@@ -176,23 +193,32 @@ cmd_start() {
         sleep 0.3
     done
     node_states | sed 's/^/  /'
-    say "started in $((SECONDS - began))s in $DIR (SLURM_CONF=$SLURM_CONF, slurmctld port $CTLD_PORT)"
+    say "started in $(elapsed "$began") in $DIR (SLURM_CONF=$SLURM_CONF, slurmctld port $CTLD_PORT)"
 }
 
-# stop_pid FILE NAME: TERM, then KILL after 10 s; no file or a dead pid is fine.
-stop_pid() {
-    local file=$1 pid i
-    [ -s "$file" ] || return 0
-    pid=$(cat "$file")
-    if kill -0 "$pid" 2>/dev/null; then
-        as_root kill -TERM "$pid" 2>/dev/null
-        for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && as_root kill -KILL "$pid" 2>/dev/null
+# stop_pids FILE...: TERM to every pid at once (each daemon takes ~2 s to shut down), KILL what still runs after
+# 10 s; a missing file or a dead pid is fine.
+stop_pids() {
+    local file pids=() alive=() pid i
+    for file in "$@"; do pid_alive "$file" && pids+=("$(cat "$file")"); done
+    if [ ${#pids[@]} -gt 0 ]; then
+        as_root kill -TERM "${pids[@]}" 2>/dev/null
+        for i in $(seq 1 100); do
+            alive=()
+            for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive+=("$pid"); done
+            [ ${#alive[@]} -eq 0 ] && break
+            sleep 0.1
+        done
+        [ ${#alive[@]} -gt 0 ] && as_root kill -KILL "${alive[@]}" 2>/dev/null
     fi
-    as_root rm -f "$file"
+    as_root rm -f "$@"
 }
+
+# Seconds since START (an $EPOCHREALTIME), with a tenth.
+elapsed() { local us=$(( ${EPOCHREALTIME/./} - ${1/./} )); printf '%d.%ds' $((us / 1000000)) $((us / 100000 % 10)); }
 
 cmd_stop() {
+    local began=$EPOCHREALTIME
     if pid_alive "$DIR/run/slurmctld.pid"; then
         # Jobs run in slurmstepd processes that outlive slurmd: cancel them while the cluster still answers.
         local jobs i
@@ -203,19 +229,18 @@ cmd_stop() {
             for i in $(seq 1 40); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.25; done
         fi
     fi
-    local node
-    for node in "${NODES[@]}"; do stop_pid "$DIR/run/slurmd-$node.pid"; done
-    stop_pid "$DIR/run/slurmctld.pid"
+    local files=("${NODES[@]/#/$DIR/run/slurmd-}")
+    stop_pids "${files[@]/%/.pid}" "$DIR/run/slurmctld.pid"
     # munged is one per host: end it only if one of these clusters started it and no Slurm daemon still needs it.
     if [ -f "$MUNGE_MARKER" ]; then
         if pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null; then
             say "leaving munged running: another Slurm cluster uses it"
         else
-            stop_pid /run/munge/munged.pid
+            stop_pids /run/munge/munged.pid
             as_root rm -f "$MUNGE_MARKER"
         fi
     fi
-    say "stopped ($DIR)"
+    say "stopped in $(elapsed "$began") ($DIR)"
 }
 
 cmd_status() {
