@@ -10,7 +10,8 @@
 #
 # Environment: PORTAL_SLURM_DIR (the folder, default /tmp/portal-slurm), PORTAL_SLURMCTLD_PORT (default 6817),
 # PORTAL_SLURMD_PORT (the first of four consecutive slurmd ports, default 17001). Two clusters on one host need
-# their own folders and ports; they share munged (one per host). Facts behind the config: SLURM-NOTES.md.
+# their own folders and ports; they share munged (one per host). PORTAL_SLURM_REST=1 also runs slurmrestd (JWT auth)
+# on 127.0.0.1:PORTAL_SLURMRESTD_PORT (default 6820). Facts behind the config: SLURM-NOTES.md.
 set -uo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +20,8 @@ CTLD_PORT=${PORTAL_SLURMCTLD_PORT:-6817}
 SLURMD_PORT=${PORTAL_SLURMD_PORT:-17001}
 NODES=(gpu01 gpu02 gpu03 gpu04)
 START_TIMEOUT=${PORTAL_SLURM_START_TIMEOUT:-60}
+REST=${PORTAL_SLURM_REST:-0}
+REST_PORT=${PORTAL_SLURMRESTD_PORT:-6820}
 export SLURM_CONF="$DIR/etc/slurm.conf"
 MUNGE_MARKER=/run/munge/started-by-slurm-cluster.sh
 
@@ -52,10 +55,10 @@ check_ports() {
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 install_packages() {
-    local missing=() binary package
-    for binary in /usr/sbin/slurmctld:slurmctld /usr/sbin/slurmd:slurmd /usr/bin/sinfo:slurm-client /usr/sbin/munged:munge; do
-        package=${binary#*:}
-        [ -x "${binary%%:*}" ] || missing+=("$package")
+    local missing=() package packages=(slurmctld slurmd slurm-client munge)
+    [ "$REST" = 1 ] && packages+=(slurmrestd slurm-wlm-jwt-plugin)
+    for package in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'ok installed' || missing+=("$package")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
     say "installing ${missing[*]}"
@@ -117,11 +120,20 @@ ReturnToService=2
 NodeName=gpu[01-04] NodeHostname=localhost NodeAddr=127.0.0.1 Port=[$SLURMD_PORT-$last_port] CPUs=16 RealMemory=64000 Gres=gpu:8
 PartitionName=gpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
+    if [ "$REST" = 1 ]; then
+        # slurmrestd passes each caller's JWT on to slurmctld, which checks it with this key.
+        [ -s "$DIR/etc/jwt.key" ] || as_root dd if=/dev/urandom of="$DIR/etc/jwt.key" bs=32 count=1 status=none
+        as_root chmod 600 "$DIR/etc/jwt.key"
+        printf 'AuthAltTypes=auth/jwt\nAuthAltParameters=jwt_key=%s\n' "$DIR/etc/jwt.key" | as_root tee -a "$SLURM_CONF" >/dev/null
+    fi
     as_root tee "$DIR/etc/gres.conf" >/dev/null <<EOF
 AutoDetect=off
 NodeName=gpu[01-04] Name=gpu File=$DIR/dev/nvidia[0-7]
 EOF
-    printf 'SLURM_CONF=%s\nPORTAL_SLURM_JOBS=%s\n' "$SLURM_CONF" "$DIR/jobs" | as_root tee "$DIR/env" >/dev/null
+    {
+        printf 'SLURM_CONF=%s\nPORTAL_SLURM_JOBS=%s\n' "$SLURM_CONF" "$DIR/jobs"
+        [ "$REST" = 1 ] && printf 'PORTAL_SLURM_REST_URL=http://127.0.0.1:%s\n' "$REST_PORT"
+    } | as_root tee "$DIR/env" >/dev/null
 }
 
 munge_works() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
@@ -161,9 +173,27 @@ running() {
     for node in "${NODES[@]}"; do pid_alive "$DIR/run/slurmd-$node.pid" || return 1; done
 }
 
+# slurmrestd refuses to run as root: it runs as `slurm`, and SLURM_JWT=daemon makes it take callers' tokens.
+start_rest() {
+    pid_alive "$DIR/run/slurmrestd.pid" && return 0
+    port_in_use "$REST_PORT" && fail "port $REST_PORT (slurmrestd) is in use: set PORTAL_SLURMRESTD_PORT"
+    # Not through as_root: a function in the background is a subshell, and the pid file must name slurmrestd itself.
+    local sudo=(); [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" setpriv --reuid=slurm --regid=slurm --init-groups env SLURM_JWT=daemon SLURM_CONF="$SLURM_CONF" \
+        slurmrestd -a rest_auth/jwt -s openapi/v0.0.38 "127.0.0.1:$REST_PORT" </dev/null >"$DIR/log/slurmrestd.log" 2>&1 &
+    echo $! | as_root tee "$DIR/run/slurmrestd.pid" >/dev/null
+    local i
+    for i in $(seq 1 50); do port_in_use "$REST_PORT" && return 0; sleep 0.1; done
+    fail "slurmrestd does not answer on 127.0.0.1:$REST_PORT: $(tail -n 20 "$DIR/log/slurmrestd.log")"
+}
+
 cmd_start() {
     local began=$EPOCHREALTIME
     if running && all_nodes_up; then
+        if [ "$REST" = 1 ] && ! grep -q '^AuthAltTypes=auth/jwt' "$SLURM_CONF"; then
+            fail "the cluster in $DIR runs without slurmrestd: stop it first, then start with PORTAL_SLURM_REST=1"
+        fi
+        [ "$REST" = 1 ] && start_rest
         say "already running in $DIR (SLURM_CONF=$SLURM_CONF)"
         return 0
     fi
@@ -192,6 +222,7 @@ cmd_start() {
         fi
         sleep 0.3
     done
+    [ "$REST" = 1 ] && start_rest
     node_states | sed 's/^/  /'
     say "started in $(elapsed "$began") in $DIR (SLURM_CONF=$SLURM_CONF, slurmctld port $CTLD_PORT)"
 }
@@ -230,7 +261,7 @@ cmd_stop() {
         fi
     fi
     local files=("${NODES[@]/#/$DIR/run/slurmd-}")
-    stop_pids "${files[@]/%/.pid}" "$DIR/run/slurmctld.pid"
+    stop_pids "${files[@]/%/.pid}" "$DIR/run/slurmctld.pid" "$DIR/run/slurmrestd.pid"
     # munged is one per host: end it only if one of these clusters started it and no Slurm daemon still needs it.
     if [ -f "$MUNGE_MARKER" ]; then
         if pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null; then
@@ -249,6 +280,10 @@ cmd_status() {
         file="$DIR/run/$name.pid"
         if pid_alive "$file"; then echo "  $name: running (pid $(cat "$file"))"; else echo "  $name: stopped"; state=3; fi
     done
+    if [ -f "$DIR/run/slurmrestd.pid" ]; then
+        pid_alive "$DIR/run/slurmrestd.pid" && echo "  slurmrestd: running (pid $(cat "$DIR/run/slurmrestd.pid"))" \
+            || { echo "  slurmrestd: stopped"; state=3; }
+    fi
     if munge_works; then echo "  munged: running"; else echo "  munged: stopped"; state=3; fi
     [ $state -eq 0 ] && sinfo -N 2>&1 | sed 's/^/  /'
     [ $state -eq 0 ] && say "running in $DIR (SLURM_CONF=$SLURM_CONF)" || say "not running ($DIR)"
