@@ -13,10 +13,11 @@ test_slurm() {
 }
 
 start_test_slurm() {
-    local began=$SECONDS
+    local began=${EPOCHREALTIME/./} took
     TEST_SLURM=$(mktemp -d /tmp/portal-slurm-test.XXXXXX)
     test_slurm start || return 1
-    echo "slurm cluster start: $((SECONDS - began))s"
+    took=$(( (${EPOCHREALTIME/./} - began) / 100000 ))
+    echo "slurm cluster start: $((took / 10)).$((took % 10))s"
 }
 
 stop_test_slurm() {
