@@ -13,7 +13,13 @@ test_slurm() {
 }
 
 start_test_slurm() {
-    local began=${EPOCHREALTIME/./} took
+    local began took leftover
+    # A run that was killed outright left its cluster running on our ports: stop it by its pid files.
+    for leftover in /tmp/portal-slurm-test.*; do
+        [ -f "$leftover/etc/slurm.conf" ] || continue
+        TEST_SLURM=$leftover test_slurm stop && rm -rf "$leftover"
+    done
+    began=${EPOCHREALTIME/./}
     TEST_SLURM=$(mktemp -d /tmp/portal-slurm-test.XXXXXX)
     test_slurm start || return 1
     took=$(( (${EPOCHREALTIME/./} - began) / 100000 ))
