@@ -103,8 +103,12 @@ public sealed class FakeRegionDriver(string region, string sku, int nodes, int g
     public Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default) =>
         Task.FromResult<IReadOnlyList<PoolGpuSample>>(tasks.ContainsKey(taskId) ? [new PoolGpuSample(DateTime.UtcNow, 0, 50, 1000, 300)] : []);
 
+    /// <summary>When set, waiting for a change fails with it (the cluster is away).</summary>
+    public Exception? WaitFailure { get; init; }
+
     public async Task<long> WaitForTaskChangeAsync(long after, TimeSpan wait, CancellationToken ct = default)
     {
+        if (WaitFailure is not null) throw WaitFailure;
         if (Interlocked.Read(ref changes) > after) return Interlocked.Read(ref changes);
         await Changed.Task.WaitAsync(wait, ct).ContinueWith(_ => { }, TaskScheduler.Default);
         ct.ThrowIfCancellationRequested();
