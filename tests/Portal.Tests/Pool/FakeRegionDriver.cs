@@ -14,12 +14,15 @@ public sealed class FakeRegionDriver(string region, string sku, int nodes, int g
         new(Enumerable.Range(1, nodes).Select(i => KeyValuePair.Create($"gpu{i:00}", NodeState.Ready)));
     private readonly ConcurrentDictionary<Guid, PoolHold> holds = new();
     private readonly ConcurrentDictionary<string, PoolTaskStatus> tasks = new();
+    private readonly ConcurrentDictionary<string, PoolTaskSpec> specs = new();
+    private static readonly byte[] Log = "hello from the cluster\n"u8.ToArray();
     private long changes;
 
     public string Region => region;
     public ConcurrentQueue<string> Calls { get; } = new();
     public IReadOnlyDictionary<Guid, PoolHold> Holds => holds;
     public IReadOnlyDictionary<string, PoolTaskStatus> Tasks => tasks;
+    public IReadOnlyDictionary<string, PoolTaskSpec> Specs => specs;
     public IEnumerable<string> NodeIds => states.Keys.Order(StringComparer.Ordinal);
 
     /// <summary>Completes the next <see cref="WaitForTaskChangeAsync"/> when set (a task changed on this pool).</summary>
@@ -74,8 +77,9 @@ public sealed class FakeRegionDriver(string region, string sku, int nodes, int g
     public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default)
     {
         Calls.Enqueue($"submit {spec.TaskId}");
+        specs.TryAdd(spec.TaskId, spec);
         var task = tasks.GetOrAdd(spec.TaskId, _ => new PoolTaskStatus(spec.TaskId, spec.NodeId, spec.ReservationId, PoolTaskState.Running,
-            [.. Enumerable.Range(0, spec.Gpus)], null, DateTime.UtcNow, null, null, 0, 0));
+            [.. Enumerable.Range(0, spec.Gpus)], null, DateTime.UtcNow, null, null, Log.Length, 0));
         Interlocked.Increment(ref changes);
         return Task.FromResult(new PoolSubmitResult(PoolSubmitOutcome.Submitted, task));
     }
@@ -97,8 +101,24 @@ public sealed class FakeRegionDriver(string region, string sku, int nodes, int g
         return Task.FromResult(true);
     }
 
-    public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default) =>
-        Task.FromResult(tasks.ContainsKey(taskId) ? new PoolLogChunk(offset, "hello from the cluster\n"u8.ToArray(), false) : null);
+    /// <summary>Stdout is one line; stderr is empty.</summary>
+    public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default)
+    {
+        if (!tasks.TryGetValue(taskId, out var t)) return Task.FromResult<PoolLogChunk?>(null);
+        var log = stream == PoolLogStream.Stdout ? Log : [];
+        var data = log.Skip((int)Math.Min(offset, log.Length)).Take(maxBytes).ToArray();
+        return Task.FromResult<PoolLogChunk?>(new PoolLogChunk(offset, data, t.IsFinal && offset + data.Length >= log.Length));
+    }
+
+    /// <summary>The task ends with this exit code, as a batch job that finished.</summary>
+    public void Finish(string taskId, int exitCode)
+    {
+        tasks[taskId] = tasks[taskId] with
+        {
+            State = exitCode == 0 ? PoolTaskState.Succeeded : PoolTaskState.Failed, ExitCode = exitCode, EndedAt = DateTime.UtcNow,
+        };
+        RaiseChange();
+    }
 
     public Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default) =>
         Task.FromResult<IReadOnlyList<PoolGpuSample>>(tasks.ContainsKey(taskId) ? [new PoolGpuSample(DateTime.UtcNow, 0, 50, 1000, 300)] : []);
