@@ -1,3 +1,4 @@
+using System.Net;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +33,18 @@ public sealed class WholeNodeRegionTests(TwoRegionFactory factory) : IClassFixtu
         Assert.Empty(await member.Queries.ListAsync());
         Assert.True((await member.Availability.CheckAsync(request with { RegionId = "us-east-2" })).Fits); // 4 GPUs elsewhere: fine
         Assert.True((await member.Availability.CheckAsync(request with { Gpus = 16 })).Fits);
+    }
+
+    [Fact]
+    public async Task The_api_refuses_a_quote_that_is_not_whole_nodes_in_the_slurm_region_with_problem_details()
+    {
+        var (client, _, _) = await LeaseApiCalls.NewOwnerAsync(factory);
+
+        var response = await LeaseApiCalls.PostAsync(client, "/api/v1/leases/quote",
+            LeaseApiTests.Body(Sku, 12, factory.ThisHour.AddHours(60), 4, Region));
+
+        var problem = await LeaseApiCalls.ProblemAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Equal("This region leases whole nodes: choose 8, 16, 24 … GPUs.", problem.GetProperty("detail").GetString());
     }
 
     [Fact]
