@@ -54,7 +54,7 @@ public sealed class WholeNodePagesTests(TwoRegionFactory factory) : IClassFixtur
     }
 
     [Fact]
-    public void The_new_lease_page_says_a_slurm_region_leases_whole_nodes_and_offers_only_whole_nodes()
+    public async Task The_new_lease_page_says_a_slurm_region_leases_whole_nodes_and_offers_only_whole_nodes()
     {
         ctx.Services.GetRequiredService<BunitNavigationManager>()
             .NavigateTo($"/leases/new?sku={TwoRegionFactory.Sku}&region={TwoRegionFactory.Region}&gpus=4&hours=4");
@@ -66,7 +66,7 @@ public sealed class WholeNodePagesTests(TwoRegionFactory factory) : IClassFixtur
 
         // The same GPU type in a simulated region: any count, and no note.
         var region = page.FindComponents<MudSelect<string>>().Single(s => s.Instance.Label == "Region");
-        page.InvokeAsync(() => region.Instance.ValueChanged.InvokeAsync("us-east-2"));
+        await page.InvokeAsync(() => region.Instance.ValueChanged.InvokeAsync("us-east-2"));
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=whole-nodes-note]")));
     }
 
