@@ -51,7 +51,7 @@ builder.Services.AddPortalJobs(builder.Configuration);
 builder.Services.AddPortalAdmin();
 builder.Services.AddPortalCatalog();
 builder.Services.AddPortalCatalogUi();
-builder.Services.AddPortalPool();
+builder.Services.AddPortalPool(builder.Configuration);
 builder.Services.AddPortalPoolSimulator();
 builder.Services.AddPortalCapacity();
 builder.Services.AddPortalNotifications();

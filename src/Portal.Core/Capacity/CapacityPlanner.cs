@@ -28,16 +28,22 @@ public sealed class CapacityPlanner(PlannerOptions? options = null)
         var candidates = view.ReadyNodes(request.Region, request.Sku);
         if (candidates.Length == 0)
             return new DoesNotFit($"No Ready nodes of SKU '{request.Sku}' in region '{request.Region}'.", [], []);
+        if (request.WholeNodes && WholeNodePlacement.Refusal(view, candidates, request.Gpus) is { } refusal)
+            return new InvalidRequest([refusal]);
 
         var from = CapacityTime.HourIndex(view.HorizonStart, request.Start);
         var to = CapacityTime.HourIndex(view.HorizonStart, request.End);
-        var placed = TryPlace(view, candidates, request.Gpus, from, to);
+        Func<int, int, List<(int Node, int Gpus)>?> place = request.WholeNodes
+            ? (f, t) => WholeNodePlacement.TryPlace(view, candidates, request.Gpus, f, t)
+            : (f, t) => TryPlace(view, candidates, request.Gpus, f, t);
+        var placed = place(from, to);
         if (placed is not null)
             return new Placement(request, placed.Select(p => new NodeGpus(view.Nodes[p.Node].Id, p.Gpus)).ToList());
 
-        var reason = Explain(view, candidates, request.Gpus, from, to);
+        var reason = request.WholeNodes ? WholeNodePlacement.Explain(view, candidates, request.Gpus, from, to)
+            : Explain(view, candidates, request.Gpus, from, to);
         var notBefore = request.NotBefore is { } nb ? Math.Max(0, CapacityTime.HourIndex(view.HorizonStart, nb)) : 0;
-        var (earlier, later) = NearestWindows(view, candidates, request.Gpus, from, to, notBefore);
+        var (earlier, later) = NearestWindows(view, place, from, to, notBefore);
         return new DoesNotFit(reason, earlier, later);
     }
 
@@ -114,16 +120,16 @@ public sealed class CapacityPlanner(PlannerOptions? options = null)
 
     // Same length, shifted by whole hours, nearest first; bounded by the horizon, NotBefore and the search range.
     private (List<HourWindow> Earlier, List<HourWindow> Later) NearestWindows(
-        CapacityView view, int[] candidates, int gpus, int from, int to, int notBefore)
+        CapacityView view, Func<int, int, List<(int Node, int Gpus)>?> place, int from, int to, int notBefore)
     {
         var earlier = new List<HourWindow>();
         var later = new List<HourWindow>();
         var max = Options.MaxSuggestionsPerSide;
         for (var d = 1; d <= Options.SuggestionSearchHours && (earlier.Count < max || later.Count < max); d++)
         {
-            if (earlier.Count < max && from - d >= notBefore && TryPlace(view, candidates, gpus, from - d, to - d) is not null)
+            if (earlier.Count < max && from - d >= notBefore && place(from - d, to - d) is not null)
                 earlier.Add(Window(view, from - d, to - d));
-            if (later.Count < max && to + d <= view.HorizonHours && TryPlace(view, candidates, gpus, from + d, to + d) is not null)
+            if (later.Count < max && to + d <= view.HorizonHours && place(from + d, to + d) is not null)
                 later.Add(Window(view, from + d, to + d));
         }
         return (earlier, later);

@@ -24,6 +24,8 @@ public sealed record PlacementRequest(string Region, string Sku, int Gpus, DateT
 {
     public const string AnySku = "*";
     public DateTime? NotBefore { get; init; }
+    /// <summary>Whole free nodes only (a region whose pool reserves whole nodes, such as Slurm 22.05).</summary>
+    public bool WholeNodes { get; init; }
     public HourWindow Window => new(Start, End);
 }
 

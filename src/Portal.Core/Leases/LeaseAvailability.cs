@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Capacity;
 using Portal.Core.Data;
+using Portal.Core.Pool;
 
 namespace Portal.Core.Leases;
 
@@ -13,7 +14,8 @@ public sealed record FitCheck(bool Fits, LeasePrice? Price, string? Reason, IRea
 public sealed record LeaseAlternative(string RegionId, string SkuId, string SkuName, LeasePrice Price);
 
 /// <summary>Read-only answers about where and when a lease request fits; nothing is held.</summary>
-public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, IOptions<LeaseOptions> options)
+public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, IOptions<LeaseOptions> options,
+    IOptions<PoolOptions> pool)
 {
     private const int SuggestionDays = 14;
     private readonly CapacityPlanner _planner = new();
@@ -29,9 +31,11 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var sku = await db.GpuSkus.AsNoTracking().FirstOrDefaultAsync(s => s.Id == request.SkuId && s.RetiredAt == null, ct);
         if (sku is null) return new FitCheck(false, null, null, [], [], [$"No GPU type '{request.SkuId}'."]);
+        if (WholeNodes(request.RegionId) && WholeNodePlacement.Refusal(sku.GpusPerNode, request.Gpus) is { } wholeNodes)
+            return new FitCheck(false, null, null, [], [], [wholeNodes]);
         var price = LeasePrice.For(sku, request.Gpus, request.Hours);
         var view = await CapacitySnapshot.ViewAsync(db, request.RegionId, request.SkuId, request.Start, request.End, now, ct);
-        if (_planner.Plan(view, request.ToPlacement()) is Placement) return new FitCheck(true, price, null, [], [], []);
+        if (_planner.Plan(view, ToPlacement(request)) is Placement) return new FitCheck(true, price, null, [], [], []);
         var (reason, earlier, later) = await SuggestAsync(db, request, now, ct);
         return new FitCheck(false, price, reason, earlier, later, []);
     }
@@ -49,11 +53,16 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
         {
             var alt = request with { RegionId = pool.RegionId, SkuId = pool.SkuId };
             var view = await CapacitySnapshot.ViewAsync(db, alt.RegionId, alt.SkuId, alt.Start, alt.End, Now, ct);
-            if (_planner.Plan(view, alt.ToPlacement()) is Placement)
+            if (_planner.Plan(view, ToPlacement(alt)) is Placement)
                 found.Add(new LeaseAlternative(alt.RegionId, alt.SkuId, skus[alt.SkuId].Name, LeasePrice.For(skus[alt.SkuId], alt.Gpus, alt.Hours)));
         }
         return [.. found.OrderBy(a => a.SkuId == request.SkuId ? 0 : 1).ThenBy(a => a.Price.TotalMicros)];
     }
+
+    /// <summary>The request as the planner takes it: whole nodes only in a region whose pool reserves whole nodes.</summary>
+    internal PlacementRequest ToPlacement(LeaseRequest request) => request.ToPlacement(WholeNodes(request.RegionId));
+
+    internal bool WholeNodes(string regionId) => pool.Value.WholeNodesOnly(regionId);
 
     /// <summary>Why the request does not fit and the nearest windows that do. Outside the pool lock: read-only, over two weeks either side.</summary>
     internal async Task<(string Reason, IReadOnlyList<HourWindow> Earlier, IReadOnlyList<HourWindow> Later)> SuggestAsync(
@@ -66,7 +75,7 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
         if (to > latestStart.AddHours(r.Hours)) to = latestStart.AddHours(r.Hours);
         if (to < r.End) to = r.End;
         var view = await CapacitySnapshot.ViewAsync(db, r.RegionId, r.SkuId, from, to, now, ct);
-        var placement = r.ToPlacement() with { NotBefore = thisHour };
+        var placement = ToPlacement(r) with { NotBefore = thisHour };
         return _planner.Plan(view, placement) switch
         {
             DoesNotFit d => (d.Reason, d.EarlierWindows, d.LaterWindows),

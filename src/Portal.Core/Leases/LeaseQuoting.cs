@@ -48,10 +48,13 @@ public sealed class LeaseQuoting(
             OnDemand = db.GpuSkus.Where(s => s.Id == request.SkuId).Select(s => s.OnDemandMicrosPerGpuHour).FirstOrDefault(),
             Discount = db.Set<TermDiscount>().Where(d => d.SkuId == request.SkuId && d.MinHours <= request.Hours).Max(d => (int?)d.BasisPoints),
             RegionOk = db.Regions.Any(r => r.Id == request.RegionId && r.RetiredAt == null),
+            PerNode = db.GpuSkus.Where(s => s.Id == request.SkuId).Select(s => s.GpusPerNode).FirstOrDefault(),
         }).FirstOrDefaultAsync(ct);
         actor.EnsureCanSpend(facts?.State, facts?.SuspendedReason);
         if (facts?.SkuName is not { } skuName) throw LeaseException.Invalid($"No GPU type '{request.SkuId}'.");
         if (!facts.RegionOk) throw LeaseException.Invalid($"No region '{request.RegionId}'.");
+        if (availability.WholeNodes(request.RegionId) && WholeNodePlacement.Refusal(facts.PerNode, request.Gpus) is { } wholeNodes)
+            throw LeaseException.Invalid(wholeNodes);
         var price = LeasePrice.For(facts.OnDemand, facts.Discount ?? 0, request.Gpus, request.Hours);
 
         await using (var tx = await PoolTransaction.BeginAsync(db, request.RegionId, request.SkuId, ct))
@@ -60,7 +63,7 @@ public sealed class LeaseQuoting(
             // (The view already treats expired holds as free; they are released below, before the insert,
             // because the database trigger still counts them.)
             var (view, expiredHolds) = await CapacitySnapshot.ViewForHoldAsync(db, request.RegionId, request.SkuId, request.Start, request.End, now, ct);
-            if (_planner.Plan(view, request.ToPlacement()) is not Placement placement)
+            if (_planner.Plan(view, availability.ToPlacement(request)) is not Placement placement)
             {
                 await tx.RollbackAsync(ct);
                 var (reason, before, after) = await availability.SuggestAsync(db, request, now, ct);

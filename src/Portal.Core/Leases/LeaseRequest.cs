@@ -7,7 +7,8 @@ public sealed record LeaseRequest(string RegionId, string SkuId, int Gpus, DateT
 {
     public DateTime End => Start.AddHours(Hours);
 
-    public PlacementRequest ToPlacement() => new(RegionId, SkuId, Gpus, Start, End);
+    /// <param name="wholeNodes">The region leases whole nodes (<see cref="Pool.PoolOptions.WholeNodesOnly"/>).</param>
+    public PlacementRequest ToPlacement(bool wholeNodes = false) => new(RegionId, SkuId, Gpus, Start, End) { WholeNodes = wholeNodes };
 
     /// <summary>Messages for what is wrong with the request at <paramref name="now"/>; empty when it is valid.</summary>
     public List<string> Validate(LeaseOptions o, DateTime now)

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portal.Core.Capacity;
 using Portal.Core.Catalog;
 using Portal.Core.Data;
@@ -16,7 +17,7 @@ namespace Portal.Core.Pool;
 /// nothing on the node and changes nothing.
 /// </summary>
 public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory, LeaseTransitions transitions, LifecyclePool pool,
-    ProvisionLeaseJob provision, ILogger<NodeFailureJob> logger)
+    ProvisionLeaseJob provision, IOptions<PoolOptions> poolOptions, ILogger<NodeFailureJob> logger)
 {
     private readonly CapacityPlanner _planner = new();
 
@@ -76,7 +77,8 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
             var unplaced = new List<LostWindow>();
             foreach (var w in windows)
             {
-                if (_planner.Plan(view, new PlacementRequest(l.RegionId, l.SkuId, w.Gpus, w.Start, w.End)) is not Placement placement)
+                var request = new PlacementRequest(l.RegionId, l.SkuId, w.Gpus, w.Start, w.End) { WholeNodes = poolOptions.Value.WholeNodesOnly(l.RegionId) };
+                if (_planner.Plan(view, request) is not Placement placement)
                 {
                     unplaced.Add(w);
                     continue;

@@ -5,6 +5,7 @@ using MudBlazor;
 using Portal.Core.Capacity;
 using Portal.Core.Catalog;
 using Portal.Core.Leases;
+using Portal.Core.Pool;
 using Portal.Core.Refusals;
 using Portal.Core.Tenancy;
 using Portal.Web.Components;
@@ -27,6 +28,7 @@ public partial class NewLeasePage
     [Inject] private NavigationManager Navigation { get; set; } = default!;
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private IOptions<LeaseOptions> Options { get; set; } = default!;
+    [Inject] private IOptions<PoolOptions> Pool { get; set; } = default!;
     [Inject] private ILogger<NewLeasePage> Logger { get; set; } = default!;
 
     [SupplyParameterFromQuery(Name = "sku")] public string? SkuParam { get; set; }
@@ -57,6 +59,19 @@ public partial class NewLeasePage
     private bool CanHold => RendererInfo.IsInteractive && Tenant.HasRole(TenantRole.Member) && check is { Fits: true } && !holding;
     private LeaseRequest Request => form.Request;
 
+    // A region whose pool reserves whole nodes (Slurm) offers whole nodes only: the picker steps by the node's size.
+    private bool WholeNodes => Sku is not null && form.RegionId is { } r && Pool.Value.WholeNodesOnly(r);
+    private int GpuStep => WholeNodes ? Sku!.GpusPerNode : 1;
+    private string? GpusHelp => Sku is null ? null
+        : WholeNodes ? $"{Sku.GpusPerNode} per node; whole nodes only"
+        : $"{Sku.GpusPerNode} per node; {Sku.GpusPerNode} or more take whole nodes";
+
+    /// <summary>In a whole-node region, up to the next whole number of nodes (the server refuses anything else anyway).</summary>
+    private void FitGpusToRegion()
+    {
+        if (WholeNodes && form.Gpus % GpuStep != 0) form.Gpus = Math.Min(4096 / GpuStep * GpuStep, (form.Gpus / GpuStep + 1) * GpuStep);
+    }
+
     protected override async Task OnInitializedAsync()
     {
         form = new LeaseRequestForm(() => CancellationPolicy.FloorHour(Time.GetUtcNow().UtcDateTime), Options.Value);
@@ -64,6 +79,7 @@ public partial class NewLeasePage
         form.SkuId = skus.FirstOrDefault(s => s.Id == SkuParam)?.Id ?? skus.FirstOrDefault(s => s.Regions.Any(r => r.Nodes > 0))?.Id;
         form.RegionId = Regions.FirstOrDefault(r => r.RegionId == RegionParam)?.RegionId ?? Regions.FirstOrDefault()?.RegionId;
         form.Gpus = GpusParam is > 0 and <= 4096 ? GpusParam.Value : Sku?.GpusPerNode ?? 8;
+        FitGpusToRegion();
         if (HoursParam is { } h && h >= Options.Value.MinHours && h <= Options.Value.MaxHours) form.SetLength(h);
         if (DateTime.TryParse(StartParam, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var s)
             && CapacityTime.IsWholeUtcHour(s) && s > ThisHour && s <= form.LastStart)
@@ -75,10 +91,11 @@ public partial class NewLeasePage
     {
         form.SkuId = id;
         if (Regions.All(r => r.RegionId != form.RegionId)) form.RegionId = Regions.FirstOrDefault()?.RegionId;
+        FitGpusToRegion();
         Changed();
     }
 
-    private void RegionChanged(string id) { form.RegionId = id; Changed(); }
+    private void RegionChanged(string id) { form.RegionId = id; FitGpusToRegion(); Changed(); }
     private void GpusChanged(int value) { form.Gpus = value; Changed(); }
     private void DurationChanged(int value) { form.DurationValue = value; Changed(); }
     private void HourChanged(int hour) { form.StartHour = hour; Changed(); }
@@ -91,6 +108,7 @@ public partial class NewLeasePage
     {
         form.SkuId = alternative.SkuId;
         form.RegionId = alternative.RegionId;
+        FitGpusToRegion();
         Changed();
     }
 

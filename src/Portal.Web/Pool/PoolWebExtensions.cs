@@ -1,5 +1,6 @@
 using GpuPool.Simulator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Portal.Core.Data;
 using Portal.Core.Pool;
 using CatalogKind = Portal.Core.Catalog.ModelKind;
@@ -21,10 +22,12 @@ public static class PoolWebExtensions
     /// </summary>
     public static async Task StartPortalPoolAsync(this WebApplication app)
     {
+        await app.AddPoolRegionsAsync();
         var endpoint = app.Services.GetRequiredService<PoolEndpoint>();
         if (app.Configuration["Pool:SimulatorUrl"] is { Length: > 0 } url)
         {
             endpoint.Set(new Uri(url));
+            await app.SyncPoolRegionsAsync();
             return;
         }
 
@@ -35,13 +38,18 @@ public static class PoolWebExtensions
         var embedded = await app.Services.GetRequiredService<EmbeddedPoolSimulator>().StartAsync(options, app.Lifetime.ApplicationStopping);
         endpoint.Set(embedded);
         app.Logger.LogInformation("Embedded GPU pool simulator at {Url} with {Nodes} nodes", embedded, options.Nodes.Count);
+        await app.SyncPoolRegionsAsync();
     }
 
     private static async Task<SimulatorOptions> SimulatorOptionsFromCatalogAsync(IServiceProvider services, IConfiguration config)
     {
         await using var scope = services.CreateAsyncScope();
         await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync();
-        var nodes = await db.Nodes.AsNoTracking().OrderBy(n => n.Id).ToListAsync();
+        // Regions on their own driver (a Slurm cluster) are not simulated: their nodes are real.
+        var pool = services.GetRequiredService<IOptions<PoolOptions>>().Value;
+        var nodes = (await db.Nodes.AsNoTracking().OrderBy(n => n.Id).ToListAsync())
+            .Where(n => PoolRegionCatalog.IsSimulator(pool, n.RegionId)).ToList();
+        var simulated = nodes.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
         var models = await db.Models.AsNoTracking().Where(m => m.RetiredAt == null).ToListAsync();
         // What the database says the pool holds: a restarted embedded pool holds exactly these (its tasks may still run on them).
         var held = await db.Allocations.AsNoTracking().Where(a => a.ReservedAt != null && a.PoolReleasedAt == null)
@@ -50,7 +58,8 @@ public static class PoolWebExtensions
         {
             ReservationDelay = TimeSpan.FromMilliseconds(config.GetValue("Pool:ReservationDelayMs", 3000)),
             LatencyMultiplier = config.GetValue("Pool:LatencyMultiplier", 1.0),
-            Reservations = [.. held.Select(a => new ReservationOptions { NodeId = a.NodeId, AllocationId = a.Id.ToString(), Gpus = a.Gpus })],
+            Reservations = [.. held.Where(a => simulated.Contains(a.NodeId))
+                .Select(a => new ReservationOptions { NodeId = a.NodeId, AllocationId = a.Id.ToString(), Gpus = a.Gpus })],
             Nodes = [.. nodes.Select(n => new NodeOptions
             {
                 Id = n.Id, Region = n.RegionId, Sku = n.SkuId, GpuCount = n.GpuCount, State = Enum.Parse<NodeState>(n.State.ToString()),
