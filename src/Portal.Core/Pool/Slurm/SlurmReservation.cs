@@ -19,16 +19,17 @@ public sealed record SlurmReservation(string Name, DateTime? Start, DateTime? En
 }
 
 /// <summary>
-/// One lock per lease inside the process: LifecyclePool reserves a lease's allocations in parallel, and two nodes
-/// joining one reservation at once would each write <c>Nodes=</c> without the other.
+/// Locks inside the process, by lease (LifecyclePool reserves a lease's allocations in parallel, and two nodes joining
+/// one reservation at once would each write <c>Nodes=</c> without the other) and by task. A fixed set of stripes, so
+/// the locks of past leases and tasks do not pile up; two keys sharing a stripe only wait for each other.
 /// </summary>
-public static class SlurmLeaseLocks
+public static class SlurmLocks
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> Locks = new();
+    private static readonly SemaphoreSlim[] Stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
     public static async Task<IDisposable> TakeAsync(string key, CancellationToken ct)
     {
-        var gate = Locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+        var gate = Stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % Stripes.Length)];
         await gate.WaitAsync(ct);
         return new Release(gate);
     }

@@ -32,7 +32,7 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
     public async Task<ReservationResult> ReserveAsync(PoolHold hold, CancellationToken ct)
     {
         var name = SlurmReservation.NameOf(hold.LeaseId);
-        using var held = await SlurmLeaseLocks.TakeAsync(name, ct);
+        using var held = await SlurmLocks.TakeAsync(name, ct);
         try
         {
             var node = await nodes.FindAsync(hold.NodeId, ct);
@@ -61,7 +61,7 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
     public async Task<ReservationResult> ExtendAsync(PoolHold hold, CancellationToken ct)
     {
         var name = SlurmReservation.NameOf(hold.LeaseId);
-        using var held = await SlurmLeaseLocks.TakeAsync(name, ct);
+        using var held = await SlurmLocks.TakeAsync(name, ct);
         try
         {
             var existing = await FindAsync(name, ct);
@@ -79,7 +79,7 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
     public async Task ReleaseAsync(PoolHold hold, CancellationToken ct)
     {
         var name = SlurmReservation.NameOf(hold.LeaseId);
-        using var held = await SlurmLeaseLocks.TakeAsync(name, ct);
+        using var held = await SlurmLocks.TakeAsync(name, ct);
         var existing = await FindAsync(name, ct);
         if (existing is null || !existing.Nodes.Contains(hold.NodeId)) return;
         var others = existing.Nodes.Where(n => n != hold.NodeId).ToList();
