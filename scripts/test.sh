@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: on a fresh Debian machine with only the .NET SDK, installs what the tests need,
-# builds once, runs the unit/integration tests on SQLite and on a throwaway PostgreSQL, then the
-# browser tests in Debian's Chromium. Its last line is always "N passed, N failed".
+# builds once, runs the unit/integration tests on SQLite and on a throwaway PostgreSQL, the Slurm tests
+# (Trait Pool=Slurm) against a small real Slurm cluster, then the browser tests in Debian's Chromium. Its last line is always "N passed, N failed".
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -13,6 +13,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 source "$REPO_ROOT/scripts/lib/throwaway-postgres.sh"
 source "$REPO_ROOT/scripts/lib/trx-counts.sh"
+source "$REPO_ROOT/scripts/lib/test-slurm-cluster.sh"
 
 TIMINGS=()
 PROBLEMS=()
@@ -37,6 +38,7 @@ as_root() {
 # Prints the timings and the closing count line, and exits: non-zero unless every test ran and passed.
 finish() {
     stop_throwaway_postgres
+    stop_test_slurm
     local passed=0 failed=0
     read -r passed failed < <(sum_trx_counts "$RESULTS")
     failed=$((failed + BROKEN_RUNS))
@@ -61,7 +63,7 @@ finish() {
     echo "$passed passed, $failed failed"
     exit $status
 }
-trap 'stop_throwaway_postgres' EXIT
+trap 'stop_throwaway_postgres; stop_test_slurm' EXIT
 trap 'PROBLEMS+=("interrupted"); finish' INT TERM
 
 phase_start "system packages"
@@ -91,16 +93,17 @@ phase_end "build (Release)"
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 
-# run_tests NAME PROJECT: one `dotnet test` of the built project, results in artifacts/test-results/NAME.
+# run_tests NAME PROJECT [FILTER]: one `dotnet test` of the built project (only the tests FILTER matches),
+# results in artifacts/test-results/NAME.
 run_tests() {
-    local name=$1 project=$2
+    local name=$1 project=$2 filter=${3:-}
     phase_start "tests: $name"
     if [ ! -d "$project" ]; then
         PROBLEMS+=("$name: $project does not exist"); BROKEN_RUNS=$((BROKEN_RUNS + 1))
     else
         mkdir -p "$RESULTS/$name"
         # A test that hangs for 3 minutes is ended (and counted as failed) instead of eating CI's time.
-        dotnet test "$project" -c Release --no-build --nologo \
+        dotnet test "$project" -c Release --no-build --nologo ${filter:+--filter "$filter"} \
             --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
             --results-directory "$RESULTS/$name" \
             --blame-hang-timeout 3m --blame-hang-dump-type none 2>&1 | tee "$RESULTS/$name/console.log"
@@ -108,7 +111,10 @@ run_tests() {
         local counts
         counts=$(sum_trx_counts "$RESULTS/$name")
         # No results, or a non-zero exit with no failed test, means the run itself broke (crash, killed, ...).
-        if ! compgen -G "$RESULTS/$name/*.trx" >/dev/null; then
+        # A filter that matches no test (yet) is not broken: dotnet test says so and exits 0.
+        if [ "$rc" -eq 0 ] && grep -q "No test matches the given testcase filter" "$RESULTS/$name/console.log"; then
+            echo "--- $name: no test matches $filter"
+        elif ! compgen -G "$RESULTS/$name/*.trx" >/dev/null; then
             PROBLEMS+=("$name: dotnet test exited $rc and wrote no results: the run did not complete"); BROKEN_RUNS=$((BROKEN_RUNS + 1))
         elif [ "$rc" -ne 0 ] && [ "${counts#* }" -eq 0 ]; then
             PROBLEMS+=("$name: dotnet test exited $rc without a failed test: the run did not complete (a test hung or the test host crashed)")
@@ -120,18 +126,32 @@ run_tests() {
 }
 
 run_tests simulator tests/GpuPool.Simulator.Tests
-run_tests sqlite tests/Portal.Tests
+run_tests sqlite tests/Portal.Tests "Pool!=Slurm"
 
 phase_start "postgresql start"
 if start_throwaway_postgres; then
     phase_end "postgresql start"
-    PORTAL_TEST_POSTGRES="$THROWAWAY_POSTGRES" run_tests postgresql tests/Portal.Tests
+    PORTAL_TEST_POSTGRES="$THROWAWAY_POSTGRES" run_tests postgresql tests/Portal.Tests "Pool!=Slurm"
     stop_throwaway_postgres
 else
     PROBLEMS+=("the throwaway PostgreSQL did not start: the PostgreSQL tests did not run"); BROKEN_RUNS=$((BROKEN_RUNS + 1))
     phase_end "postgresql start"
 fi
 
-run_tests browser tests/Portal.BrowserTests
+# Slurm: the conformance suite, the smoke tests and the Slurm journeys against a real cluster on this machine.
+phase_start "slurm cluster start"
+if start_test_slurm; then
+    phase_end "slurm cluster start"
+    PORTAL_TEST_SLURM="$TEST_SLURM" run_tests slurm tests/Portal.Tests "Pool=Slurm"
+    PORTAL_TEST_SLURM="$TEST_SLURM" run_tests slurm-browser tests/Portal.BrowserTests "Pool=Slurm"
+else
+    PROBLEMS+=("the Slurm cluster did not start: the Slurm tests did not run"); BROKEN_RUNS=$((BROKEN_RUNS + 1))
+    phase_end "slurm cluster start"
+fi
+phase_start "slurm cluster stop"
+stop_test_slurm "$RESULTS/slurm"
+phase_end "slurm cluster stop"
+
+run_tests browser tests/Portal.BrowserTests "Pool!=Slurm"
 
 finish
