@@ -6,10 +6,10 @@ namespace Portal.Core.Pool.Slurm;
 /// Tasks as Slurm batch jobs: each in its folder, submitted into the lease's reservation under the tenant's account,
 /// followed through <c>scontrol show job -d</c>, and remembered by the folder once Slurm forgets them.
 /// </summary>
-public sealed class SlurmJobs(SlurmCommands commands, SlurmJobQueries queries, SlurmReservations reservations, SlurmOptions options,
-    TimeProvider time, ILogger logger)
+public sealed class SlurmJobs(SlurmCommands commands, SlurmJobQueries queries, SlurmReservations reservations, SlurmNodes nodes,
+    SlurmOptions options, TimeProvider time, ILogger logger)
 {
-    private readonly SlurmSubmitter submitter = new(commands, queries, reservations, options, time);
+    private readonly SlurmSubmitter submitter = new(commands, queries, reservations, nodes, options, time);
 
     private SlurmJobFolder? FolderOf(string taskId) =>
         options.JobRoot is { Length: > 0 } root && SlurmJobFolder.IsValidTaskId(taskId) ? new SlurmJobFolder(root, taskId) : null;

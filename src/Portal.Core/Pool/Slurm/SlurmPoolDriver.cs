@@ -24,7 +24,7 @@ public sealed class SlurmPoolDriver : IGpuPoolDriver
         var queries = new SlurmJobQueries(commands);
         nodes = new SlurmNodes(commands, options);
         reservations = new SlurmReservations(commands, nodes, queries, time);
-        jobs = new SlurmJobs(commands, queries, reservations, options, time, logger);
+        jobs = new SlurmJobs(commands, queries, reservations, nodes, options, time, logger);
     }
 
     public string RegionId => regionId;

@@ -87,7 +87,7 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
         string[] cancel = others.Count > 0 ? ["-R", name, "-w", hold.NodeId] : ["-R", name];
         var cancelled = await commands.RunAsync("scancel", cancel, ct);
         if (!cancelled.Succeeded && cancelled.Unreachable) throw SlurmNodes.Failure(cancelled);
-        await WaitForJobsGoneAsync(name, others.Count > 0 ? hold.NodeId : null, ct);
+        await WaitForJobsGoneAsync(name, others.Count > 0 ? [hold.NodeId] : existing.Nodes, others.Count == 0, ct);
         for (var deadline = Now + JobsGoneWait; ; await Task.Delay(TimeSpan.FromSeconds(1), time, ct))
         {
             var result = others.Count > 0
@@ -98,12 +98,15 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
         }
     }
 
-    private async Task WaitForJobsGoneAsync(string reservation, string? node, CancellationToken ct)
+    /// <summary>Until the reservation's jobs (on the node, or all) are gone and its nodes have finished their epilog (COMPLETING).</summary>
+    private async Task WaitForJobsGoneAsync(string reservation, IReadOnlyList<string> releasing, bool all, CancellationToken ct)
     {
         for (var deadline = Now + JobsGoneWait; Now < deadline; await Task.Delay(TimeSpan.FromMilliseconds(500), time, ct))
         {
-            var open = (await jobs.ListAsync(ct)).Where(j => j.Reservation == reservation && !j.IsGone && (node is null || j.Node == node));
-            if (!open.Any()) return;
+            var open = (await jobs.ListAsync(ct)).Where(j => j.Reservation == reservation && !j.IsGone && (all || releasing.Contains(j.Node ?? "")));
+            if (open.Any()) continue;
+            var completing = (await nodes.ListAsync(ct)).Where(n => releasing.Contains(n.Name) && n.State.Contains("COMPLETING", StringComparison.Ordinal));
+            if (!completing.Any()) return;
         }
     }
 

@@ -7,8 +7,8 @@ namespace Portal.Core.Pool.Slurm;
 /// ends no later than the lease, and — when the portal runs as root — as <see cref="SlurmOptions.RunAsUser"/>, so a
 /// tenant's script never runs as root. A crash between sbatch and recording its job id is recovered by the job's name.
 /// </summary>
-public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queries, SlurmReservations reservations, SlurmOptions options,
-    TimeProvider time)
+public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queries, SlurmReservations reservations, SlurmNodes nodes,
+    SlurmOptions options, TimeProvider time)
 {
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
@@ -22,11 +22,20 @@ public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queri
 
         var name = SlurmReservation.NameOf(spec.LeaseId);
         SlurmReservation? reservation;
-        try { reservation = await reservations.FindAsync(name, ct); }
+        SlurmNode? node;
+        try
+        {
+            reservation = await reservations.FindAsync(name, ct);
+            node = await nodes.FindAsync(spec.NodeId, ct);
+        }
         catch (SlurmUnreachableException e) { return (new(PoolSubmitOutcome.Failed, Message: e.Message), null); }
         if (reservation is null) return (new(PoolSubmitOutcome.NoReservation, Message: $"The Slurm cluster has no reservation {name} for the lease."), null);
         if (!reservation.Nodes.Contains(spec.NodeId))
             return (new(PoolSubmitOutcome.NoReservation, Message: $"Node {spec.NodeId} is not in the lease's reservation {name}."), null);
+        // Slurm would queue a job for a drained node until it resumes; the portal's pools refuse it instead.
+        if (node is null || node.PortalState != Catalog.NodeState.Ready)
+            return (new(PoolSubmitOutcome.NodeNotReady, Message: $"Node {spec.NodeId} is {node?.State.ToLowerInvariant() ?? "unknown"} on Slurm."), null);
+        if (spec.Gpus > node.Gpus) return (new(PoolSubmitOutcome.InsufficientGpus, Message: $"Node {node.Name} has {node.Gpus} GPUs."), null);
 
         folder.Write(spec, spec.Account);
         string[] runAs = [];

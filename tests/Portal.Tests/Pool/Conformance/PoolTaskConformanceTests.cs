@@ -98,6 +98,28 @@ public abstract class PoolTaskConformanceTests(IPoolConformanceFixture fixture) 
     }
 
     [Fact]
+    public async Task Tasks_the_pool_cannot_place_are_refused_with_their_reason()
+    {
+        var hold = await HoldFreeNodeAsync();
+        try
+        {
+            var elsewhere = Spec(hold with { LeaseId = Guid.NewGuid(), AllocationId = Guid.NewGuid() }, "true\n");
+            var noReservation = await Pool.SubmitTaskAsync(elsewhere);
+            var tooMany = await Pool.SubmitTaskAsync(Spec(hold, "true\n", gpus: hold.Gpus + 1));
+            Assert.True(await Pool.SetNodeStateAsync(hold.NodeId, Core.Catalog.NodeState.Maintenance));
+            PoolSubmitResult notReady;
+            try { notReady = await Pool.SubmitTaskAsync(Spec(hold, "true\n")); }
+            finally { await Pool.SetNodeStateAsync(hold.NodeId, Core.Catalog.NodeState.Ready); }
+
+            Assert.Equal((PoolSubmitOutcome.NoReservation, PoolSubmitOutcome.InsufficientGpus, PoolSubmitOutcome.NodeNotReady),
+                (noReservation.Outcome, tooMany.Outcome, notReady.Outcome));
+            Assert.All(new[] { noReservation, tooMany, notReady }, r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));
+            Assert.Null(await Pool.GetTaskAsync(elsewhere.TaskId));
+        }
+        finally { await ReleaseAllAsync(hold); }
+    }
+
+    [Fact]
     public async Task A_task_over_its_time_limit_ends_timed_out()
     {
         var hold = await HoldFreeNodeAsync();

@@ -13,7 +13,7 @@ public sealed class SlurmConformanceFixture : IPoolConformanceFixture, IDisposab
 
     public SlurmConformanceFixture()
     {
-        Options = SlurmTestCluster.Options();
+        Options = SlurmCluster.Options();
         Commands = new SlurmCommands(Options);
         Pool = new SlurmPoolDriver("slurm-test", Options, TimeProvider.System, NullLogger<SlurmPoolDriver>.Instance);
     }
@@ -66,13 +66,13 @@ public sealed class SlurmConformanceFixture : IPoolConformanceFixture, IDisposab
 }
 
 [Trait("Pool", "Slurm")]
-[Collection(SlurmTestCluster.Collection)]
+[Collection(SlurmClusterCollection.Name)]
 public sealed class SlurmNodeConformanceTests(SlurmConformanceFixture pool) : PoolNodeConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;
 
 [Trait("Pool", "Slurm")]
-[Collection(SlurmTestCluster.Collection)]
+[Collection(SlurmClusterCollection.Name)]
 public sealed class SlurmReservationConformanceTests(SlurmConformanceFixture pool) : PoolReservationConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;
 
 [Trait("Pool", "Slurm")]
-[Collection(SlurmTestCluster.Collection)]
+[Collection(SlurmClusterCollection.Name)]
 public sealed class SlurmTaskConformanceTests(SlurmConformanceFixture pool) : PoolTaskConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;

@@ -7,7 +7,7 @@ namespace Portal.Tests.Pool.Slurm;
 
 /// <summary>What the job folder keeps for the portal: the job id across a crash after sbatch, the end after Slurm forgets the job.</summary>
 [Trait("Pool", "Slurm")]
-[Collection(SlurmTestCluster.Collection)]
+[Collection(SlurmClusterCollection.Name)]
 public sealed class SlurmJobRecordTests(SlurmConformanceFixture cluster) : IClassFixture<SlurmConformanceFixture>
 {
     private IGpuPoolDriver Pool => cluster.Pool;

@@ -10,7 +10,7 @@ namespace Portal.Tests.Pool.Slurm;
 /// account is refused in a reservation.
 /// </summary>
 [Trait("Pool", "Slurm")]
-[Collection(SlurmTestCluster.Collection)]
+[Collection(SlurmClusterCollection.Name)]
 public sealed class SlurmTenantIsolationTests(SlurmConformanceFixture cluster) : IClassFixture<SlurmConformanceFixture>
 {
     private IGpuPoolDriver Pool => cluster.Pool;
