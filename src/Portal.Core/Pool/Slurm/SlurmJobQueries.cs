@@ -32,7 +32,8 @@ public sealed record SlurmJob(
     private static (int?, int?) ExitOf(string? value)
     {
         var parts = (value ?? "").Split(':');
-        return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var e) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var s)
+        return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var e)
+            && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var s)
             ? (e, s) : (null, null);
     }
 

@@ -34,7 +34,9 @@ public sealed class SlurmJobs(SlurmCommands commands, SlurmJobQueries queries, S
         var jobId = folder.ReadJobId() ?? await submitter.RecoverJobIdAsync(folder, ct);
         if (jobId is null) return null;
         var job = await queries.FindAsync(jobId, ct);
-        return job is not null && job.Name == taskId ? await FollowAsync(job, record, folder, ct) : Remember(SlurmTaskStatuses.Forgotten(record, folder), folder);
+        return job is not null && job.Name == taskId
+            ? await FollowAsync(job, record, folder, ct)
+            : Remember(SlurmTaskStatuses.Forgotten(record, folder), folder);
     }
 
     /// <summary>Every task Slurm still knows in this region's partition (a forgotten one is asked for by id).</summary>

@@ -63,8 +63,9 @@ public sealed class SlurmNodes(SlurmCommands commands, SlurmOptions options)
     /// <summary>Slurm's state (<c>IDLE</c>, <c>MIXED+DRAIN</c>, <c>DOWN+NOT_RESPONDING</c>, ...) as the portal's.</summary>
     public static NodeState Map(string state, string? reason)
     {
-        var flags = state.ToUpperInvariant().Split('+', StringSplitOptions.RemoveEmptyEntries).Select(f => f.TrimEnd('*', '~', '#', '!', '%', '$', '@', '^', '-'));
-        var set = flags.ToHashSet();
+        // sinfo-style suffixes (*, ~, # ...) may follow a state name.
+        var set = state.ToUpperInvariant().Split('+', StringSplitOptions.RemoveEmptyEntries)
+            .Select(f => f.TrimEnd('*', '~', '#', '!', '%', '$', '@', '^', '-')).ToHashSet();
         if (set.Overlaps(["DOWN", "FAIL", "FAILING", "INVAL", "INVALID", "ERROR"])) return NodeState.Failed;
         if (set.Overlaps(["DRAIN", "DRAINING", "DRAINED"]))
             return reason?.StartsWith(MaintenanceReason, StringComparison.Ordinal) == true ? NodeState.Maintenance : NodeState.Draining;

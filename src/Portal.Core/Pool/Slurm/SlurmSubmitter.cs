@@ -45,7 +45,8 @@ public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queri
             if (!group.Succeeded) return (new(PoolSubmitOutcome.Failed, Message: $"The run-as user {options.RunAsUser} does not exist on this host."), null);
             var owner = $"{options.RunAsUser}:{group.Stdout.Trim()}";
             var chown = await SlurmCommands.RunProcessAsync("chown", ["-R", owner, folder.Work, folder.Log, folder.EnvFile], ct, SlurmCommands.DefaultTimeout);
-            if (!chown.Succeeded) return (new(PoolSubmitOutcome.Failed, Message: $"Could not hand the job folder to {options.RunAsUser}: {chown.Message}"), null);
+            if (!chown.Succeeded)
+                return (new(PoolSubmitOutcome.Failed, Message: $"Could not hand the job folder to {options.RunAsUser}: {chown.Message}"), null);
             runAs = [$"--uid={options.RunAsUser}", $"--gid={group.Stdout.Trim()}"];
         }
         string[] args =
@@ -74,7 +75,8 @@ public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queri
         if (folder.ReadJobId() is { } known) return known;
         if (!File.Exists(folder.SubmittingFile)) return null;
         var taskId = Path.GetFileName(folder.Dir);
-        var job = (await queries.ListAsync(ct)).Where(j => j.Name == taskId && j.WorkDir == folder.Work).MaxBy(j => long.Parse(j.Id, CultureInfo.InvariantCulture));
+        var job = (await queries.ListAsync(ct)).Where(j => j.Name == taskId && j.WorkDir == folder.Work)
+            .MaxBy(j => long.Parse(j.Id, CultureInfo.InvariantCulture));
         if (job is null) return null;
         folder.RecordJobId(job.Id);
         return job.Id;

@@ -53,7 +53,8 @@ public abstract class PoolReservationConformanceTests(IPoolConformanceFixture fi
 
             if (Fixture.WholeNodesOnly)
             {
-                Assert.Equal((ReservationOutcome.Conflict, "Slurm 22.05 reserves whole nodes: this region leases whole nodes"), (result.Outcome, result.Message));
+                Assert.Equal(ReservationOutcome.Conflict, result.Outcome);
+                Assert.Equal("Slurm 22.05 reserves whole nodes: this region leases whole nodes", result.Message);
                 Assert.Equal(0, (await Pool.ListNodesAsync()).Single(n => n.Id == node).ReservedGpus);
             }
             else Assert.Equal(ReservationOutcome.Reserved, result.Outcome);

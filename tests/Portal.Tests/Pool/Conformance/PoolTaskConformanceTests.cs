@@ -80,7 +80,8 @@ public abstract class PoolTaskConformanceTests(IPoolConformanceFixture fixture) 
             Assert.True((await Pool.SubmitTaskAsync(spec)).Succeeded);
             var running = await WaitRunningAsync(spec.TaskId, t => t.StdoutBytes > 0);
             IReadOnlyList<PoolGpuSample> samples = [];
-            for (var deadline = DateTime.UtcNow.AddSeconds(30); Fixture.SamplesGpuMetrics && samples.Count == 0 && DateTime.UtcNow < deadline; await Task.Delay(100))
+            var until = DateTime.UtcNow.AddSeconds(30);
+            for (; Fixture.SamplesGpuMetrics && samples.Count == 0 && DateTime.UtcNow < until; await Task.Delay(100))
                 samples = await Pool.ReadMetricsAsync(spec.TaskId, null);
             if (!Fixture.SamplesGpuMetrics) samples = await Pool.ReadMetricsAsync(spec.TaskId, null);
 

@@ -71,7 +71,8 @@ public sealed class SlurmNodeConformanceTests(SlurmConformanceFixture pool) : Po
 
 [Trait("Pool", "Slurm")]
 [Collection(SlurmClusterCollection.Name)]
-public sealed class SlurmReservationConformanceTests(SlurmConformanceFixture pool) : PoolReservationConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;
+public sealed class SlurmReservationConformanceTests(SlurmConformanceFixture pool)
+    : PoolReservationConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;
 
 [Trait("Pool", "Slurm")]
 [Collection(SlurmClusterCollection.Name)]

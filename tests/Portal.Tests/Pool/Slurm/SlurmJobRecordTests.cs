@@ -30,7 +30,8 @@ public sealed class SlurmJobRecordTests(SlurmConformanceFixture cluster) : IClas
 
             Assert.Equal(PoolSubmitOutcome.Submitted, again.Outcome);
             Assert.Equal(jobId, File.ReadAllText(Path.Combine(folder, "job-id")).Trim());
-            var named = SlurmJob.ParseAll((await cluster.Commands.RunAsync("scontrol", ["show", "job", "-o"], default)).Stdout).Where(j => j.Name == spec.TaskId);
+            var shown = await cluster.Commands.RunAsync("scontrol", ["show", "job", "-o"], default);
+            var named = SlurmJob.ParseAll(shown.Stdout).Where(j => j.Name == spec.TaskId);
             Assert.Single(named);
         }
         finally { await Pool.ReleaseAsync(hold); }
