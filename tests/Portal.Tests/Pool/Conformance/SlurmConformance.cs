@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Portal.Core.Pool;
+using Portal.Core.Pool.Slurm;
+using Portal.Tests.Pool.Slurm;
+
+namespace Portal.Tests.Pool.Conformance;
+
+/// <summary>The conformance suite on a running Slurm cluster (PORTAL_TEST_SLURM), through <see cref="SlurmPoolDriver"/>.</summary>
+public sealed class SlurmConformanceFixture : IPoolConformanceFixture, IDisposable
+{
+    private readonly string deadFolder = Directory.CreateTempSubdirectory("portal-slurm-dead-").FullName;
+    private int turn;
+
+    public SlurmConformanceFixture()
+    {
+        Options = SlurmCluster.Options();
+        Commands = new SlurmCommands(Options);
+        Pool = new SlurmPoolDriver("slurm-test", Options, TimeProvider.System, NullLogger<SlurmPoolDriver>.Instance);
+    }
+
+    public SlurmOptions Options { get; }
+    public SlurmCommands Commands { get; }
+    public IGpuPoolDriver Pool { get; }
+    public bool WholeNodesOnly => true;
+    public bool SamplesGpuMetrics => false;
+    public TimeSpan TaskWait => TimeSpan.FromSeconds(240);
+
+    /// <summary>An idle node in no reservation (a released lease's jobs may still be finishing: wait for one).</summary>
+    public async Task<(string NodeId, int Gpus)> FreeNodeAsync()
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); ; await Task.Delay(500))
+        {
+            var reserved = (await new SlurmReservations(Commands, new SlurmNodes(Commands, Options), new SlurmJobQueries(Commands), TimeProvider.System)
+                .ListAsync(default)).SelectMany(r => r.Nodes).ToHashSet();
+            var free = (await new SlurmNodes(Commands, Options).ListAsync(default))
+                .Where(n => n.State == "IDLE" && !reserved.Contains(n.Name)).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
+            if (free.Count > 0)
+            {
+                var node = free[Interlocked.Increment(ref turn) % free.Count];
+                return (node.Name, node.Gpus);
+            }
+            if (DateTime.UtcNow > deadline) throw new InvalidOperationException("No idle, unreserved node on the Slurm cluster.");
+        }
+    }
+
+    /// <summary>The same cluster's config with the controller's port moved to one nobody listens on.</summary>
+    public IGpuPoolDriver Unreachable()
+    {
+        var conf = File.ReadAllLines(Options.Conf!).Where(l => !l.StartsWith("SlurmctldPort=", StringComparison.OrdinalIgnoreCase))
+            .Append($"SlurmctldPort={SimulatorConformanceFixture.UnusedPort()}");
+        var path = Path.Combine(deadFolder, "slurm.conf");
+        File.WriteAllLines(path, conf);
+        var gres = Path.Combine(Path.GetDirectoryName(Options.Conf!)!, "gres.conf");
+        if (File.Exists(gres)) File.Copy(gres, Path.Combine(deadFolder, "gres.conf"), overwrite: true);
+        var options = new SlurmOptions { Conf = path, JobRoot = Options.JobRoot, Partition = Options.Partition, RunAsUser = Options.RunAsUser };
+        return new SlurmPoolDriver("slurm-dead", options, TimeProvider.System, NullLogger<SlurmPoolDriver>.Instance);
+    }
+
+    public async Task<PoolHeldView?> HeldAsync(Guid leaseId)
+    {
+        var reservations = new SlurmReservations(Commands, new SlurmNodes(Commands, Options), new SlurmJobQueries(Commands), TimeProvider.System);
+        return await reservations.FindAsync(SlurmReservation.NameOf(leaseId), default) is { } r ? new PoolHeldView(r.Nodes, r.End, r.Accounts) : null;
+    }
+
+    public void Dispose() => Directory.Delete(deadFolder, recursive: true);
+}
+
+[Trait("Pool", "Slurm")]
+[Collection(SlurmClusterCollection.Name)]
+public sealed class SlurmNodeConformanceTests(SlurmConformanceFixture pool) : PoolNodeConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;
+
+[Trait("Pool", "Slurm")]
+[Collection(SlurmClusterCollection.Name)]
+public sealed class SlurmReservationConformanceTests(SlurmConformanceFixture pool)
+    : PoolReservationConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;
+
+[Trait("Pool", "Slurm")]
+[Collection(SlurmClusterCollection.Name)]
+public sealed class SlurmTaskConformanceTests(SlurmConformanceFixture pool) : PoolTaskConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;
