@@ -44,7 +44,7 @@ public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queri
             var group = await SlurmCommands.RunProcessAsync("id", ["-g", options.RunAsUser], ct, SlurmCommands.DefaultTimeout);
             if (!group.Succeeded) return (new(PoolSubmitOutcome.Failed, Message: $"The run-as user {options.RunAsUser} does not exist on this host."), null);
             var owner = $"{options.RunAsUser}:{group.Stdout.Trim()}";
-            var chown = await SlurmCommands.RunProcessAsync("chown", ["-R", owner, folder.Work, folder.Log, folder.EnvFile], ct, SlurmCommands.DefaultTimeout);
+            var chown = await SlurmCommands.RunProcessAsync("chown", ["-R", owner, folder.Work, folder.Log], ct, SlurmCommands.DefaultTimeout);
             if (!chown.Succeeded)
                 return (new(PoolSubmitOutcome.Failed, Message: $"Could not hand the job folder to {options.RunAsUser}: {chown.Message}"), null);
             runAs = [$"--uid={options.RunAsUser}", $"--gid={group.Stdout.Trim()}"];
