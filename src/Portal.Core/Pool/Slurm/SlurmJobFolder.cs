@@ -26,7 +26,11 @@ public sealed partial class SlurmJobFolder(string jobRoot, string taskId)
     public string ExitCodeFile => Path.Combine(Log, "exit-code");
     /// <summary>The GPU indexes the job got (SLURM_JOB_GPUS), written by run.sh: Slurm shows them only while the job runs.</summary>
     public string GpusFile => Path.Combine(Log, "gpus");
-    public string EnvFile => Path.Combine(Dir, "env.sh");
+    /// <summary>
+    /// The task's environment (it may hold the tenant's secrets): run.sh sources it and deletes it at once, so it is on
+    /// the shared filesystem only until the job starts (every tenant's job runs as the same RunAsUser).
+    /// </summary>
+    public string EnvFile => Path.Combine(Log, ".env.sh");
     public string RunScript => Path.Combine(Dir, "run.sh");
     private string RecordFile => Path.Combine(Dir, "task.json");
     private string JobIdFile => Path.Combine(Dir, "job-id");
@@ -79,6 +83,7 @@ public sealed partial class SlurmJobFolder(string jobRoot, string taskId)
             export HOME={Quote(Work)}
             echo "$SLURM_JOB_GPUS" > {Quote(Path.Combine(Log, "gpus"))}
             . {Quote(EnvFile)}
+            rm -f {Quote(EnvFile)}
             cd {Quote(Work)} || exit 1
             /bin/bash ./job.sh
             code=$?
@@ -95,7 +100,12 @@ public sealed partial class SlurmJobFolder(string jobRoot, string taskId)
 
     public void MarkSubmitting() => File.WriteAllText(SubmittingFile, DateTime.UtcNow.ToString("O"));
 
-    public void ClearSubmitting() => File.Delete(SubmittingFile);
+    /// <summary>A refused submit leaves no environment (secrets) behind.</summary>
+    public void ClearSubmitting()
+    {
+        File.Delete(SubmittingFile);
+        File.Delete(EnvFile);
+    }
 
     /// <summary>Bytes of stdout or stderr from an offset (none when the file is not there yet), and the file's size.</summary>
     public (byte[] Data, long Size) ReadLog(PoolLogStream stream, long offset, int maxBytes)

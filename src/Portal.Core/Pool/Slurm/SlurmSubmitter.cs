@@ -21,14 +21,10 @@ public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queri
         if (await RecoverJobIdAsync(folder, ct) is { } recovered) return (new(PoolSubmitOutcome.Submitted), recovered);
 
         var name = SlurmReservation.NameOf(spec.LeaseId);
-        SlurmReservation? reservation;
-        SlurmNode? node;
-        try
-        {
-            reservation = await reservations.FindAsync(name, ct);
-            node = await nodes.FindAsync(spec.NodeId, ct);
-        }
-        catch (SlurmUnreachableException e) { return (new(PoolSubmitOutcome.Failed, Message: e.Message), null); }
+        // An unreachable cluster throws (SlurmUnreachableException): the portal submits again later, as when the simulator
+        // does not answer; Failed would end the tenant's job for good.
+        var reservation = await reservations.FindAsync(name, ct);
+        var node = await nodes.FindAsync(spec.NodeId, ct);
         if (reservation is null) return (new(PoolSubmitOutcome.NoReservation, Message: $"The Slurm cluster has no reservation {name} for the lease."), null);
         if (!reservation.Nodes.Contains(spec.NodeId))
             return (new(PoolSubmitOutcome.NoReservation, Message: $"Node {spec.NodeId} is not in the lease's reservation {name}."), null);
@@ -44,7 +40,7 @@ public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queri
             var group = await SlurmCommands.RunProcessAsync("id", ["-g", options.RunAsUser], ct, SlurmCommands.DefaultTimeout);
             if (!group.Succeeded) return (new(PoolSubmitOutcome.Failed, Message: $"The run-as user {options.RunAsUser} does not exist on this host."), null);
             var owner = $"{options.RunAsUser}:{group.Stdout.Trim()}";
-            var chown = await SlurmCommands.RunProcessAsync("chown", ["-R", owner, folder.Work, folder.Log, folder.EnvFile], ct, SlurmCommands.DefaultTimeout);
+            var chown = await SlurmCommands.RunProcessAsync("chown", ["-R", owner, folder.Work, folder.Log], ct, SlurmCommands.DefaultTimeout);
             if (!chown.Succeeded)
                 return (new(PoolSubmitOutcome.Failed, Message: $"Could not hand the job folder to {options.RunAsUser}: {chown.Message}"), null);
             runAs = [$"--uid={options.RunAsUser}", $"--gid={group.Stdout.Trim()}"];
@@ -61,8 +57,8 @@ public sealed class SlurmSubmitter(SlurmCommands commands, SlurmJobQueries queri
         {
             // A timed-out sbatch may still have queued the job: the submitting mark stays, the next look finds it by name.
             if (!result.TimedOut) folder.ClearSubmitting();
-            return (new(PoolSubmitOutcome.Failed, Message: result.Unreachable
-                ? $"The Slurm cluster is unreachable: {result.Message}" : $"Slurm refused the job: {result.Message}"), null);
+            if (result.Unreachable) throw new SlurmUnreachableException($"The Slurm cluster is unreachable: {result.Message}");
+            return (new(PoolSubmitOutcome.Failed, Message: $"Slurm refused the job: {result.Message}"), null);
         }
         var jobId = result.Stdout.Trim().Split(';')[0];
         folder.RecordJobId(jobId);

@@ -63,12 +63,17 @@ public abstract class PoolNodeConformanceTests(IPoolConformanceFixture fixture) 
         var listing = await Record.ExceptionAsync(() => unreachable.ListNodesAsync());
         ReservationResult? reserved = null;
         var reserving = await Record.ExceptionAsync(async () => reserved = await unreachable.ReserveAsync(hold));
+        // A submit must not come back Failed (that ends the tenant's job for good): the pool did not answer, so it throws
+        // and the portal's dispatcher submits again later.
+        var submitting = await Record.ExceptionAsync(() => unreachable.SubmitTaskAsync(Spec(hold, "true\n")));
 
         Assert.NotNull(listing);
         Assert.False(string.IsNullOrWhiteSpace(listing.Message));
         // Either a Failed outcome with a message or an exception (LifecyclePool turns both into a retry).
         if (reserving is null) Assert.Equal(ReservationOutcome.Failed, reserved!.Outcome);
         Assert.False(string.IsNullOrWhiteSpace(reserving?.Message ?? reserved!.Message));
+        Assert.NotNull(submitting);
+        Assert.IsNotType<NotSupportedException>(submitting);
         Assert.Equal(0, (await Pool.ListNodesAsync()).Single(n => n.Id == node).ReservedGpus);
     }
 
