@@ -34,9 +34,9 @@ public sealed partial class LeaseJourney(IPage page, StepScreenshots screenshots
 
         await ChooseAsync("lease-sku", skuName);
         await ChooseAsync("lease-region", region);
-        await page.Locator("#lease-gpus").FillAsync(gpus.ToString(CultureInfo.InvariantCulture));
+        await FillSettledAsync("#lease-gpus", gpus.ToString(CultureInfo.InvariantCulture));
         await ChooseAsync("lease-duration-unit", "hours", exact: true);
-        await page.Locator("#lease-duration").FillAsync(hours.ToString(CultureInfo.InvariantCulture));
+        await FillSettledAsync("#lease-duration", hours.ToString(CultureInfo.InvariantCulture));
 
         // "Now" is the default start; the panel answers for exactly what is on the form.
         await Expect(page.GetByTestId("lease-start-mode").GetByRole(AriaRole.Radio).First).ToBeCheckedAsync();
@@ -175,6 +175,22 @@ public sealed partial class LeaseJourney(IPage page, StepScreenshots screenshots
         var sign = form.GetByTestId("sign");
         await Expect(sign).ToBeEnabledAsync();
         await sign.ClickAsync();
+    }
+
+    /// <summary>
+    /// Types a value and makes sure it stays: a choice made just before (a unit, a whole-node region) re-renders the field
+    /// from the server, and on a busy machine that render can land mid-typing ("24" + "2").
+    /// </summary>
+    private async Task FillSettledAsync(string selector, string value)
+    {
+        var field = page.Locator(selector);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await field.FillAsync(value);
+            await Task.Delay(300);
+            if (await field.InputValueAsync() == value) break;
+        }
+        await Expect(field).ToHaveValueAsync(value);
     }
 
     private async Task ChooseAsync(string selectTestId, string option, bool exact = false)
