@@ -24,6 +24,7 @@ public partial class JobDetailsPage
     [Inject] private TimeProvider Time { get; set; } = default!;
     [Inject] private IDialogService Dialogs { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private Microsoft.Extensions.Options.IOptions<Portal.Core.Pool.PoolOptions> Pool { get; set; } = default!;
 
     [Parameter] public Guid Id { get; set; }
 
@@ -36,6 +37,9 @@ public partial class JobDetailsPage
     private List<BreadcrumbItem> breadcrumbs = [];
 
     private DateTime Now => Time.GetUtcNow().UtcDateTime;
+    /// <summary>Slurm 22.05 has no per-job GPU utilisation: a job on a Slurm region has no samples to wait for.</summary>
+    private bool PoolSamplesGpus => lease is null || !string.Equals(Pool.Value.DriverOf(lease.RegionId), Portal.Core.Pool.PoolOptions.Slurm,
+        StringComparison.OrdinalIgnoreCase);
     private bool Actionable => RendererInfo.IsInteractive && !busy;
 
     private Severity ReasonSeverity => job!.State switch

@@ -19,7 +19,7 @@ public sealed class SlurmJobs(SlurmCommands commands, SlurmJobQueries queries, S
         if (FolderOf(spec.TaskId) is not { } folder)
             return new(PoolSubmitOutcome.Failed, Message: options.JobRoot is { Length: > 0 }
                 ? $"Task id {spec.TaskId} is not a plain name." : "The Slurm region has no job folder (Pool:Regions:{id}:Slurm:JobRoot).");
-        using var held = await SlurmLocks.TakeAsync("task:" + spec.TaskId, ct);
+        using var held = await reservations.Locks.TakeAsync("task:" + spec.TaskId, ct);
         if (folder.ReadRecord() is not null && await GetAsync(spec.TaskId, ct) is { } existing) return new(PoolSubmitOutcome.Submitted, existing);
         var (result, jobId) = await submitter.SubmitAsync(spec, folder, ct);
         if (jobId is null) return result;

@@ -23,13 +23,14 @@ public sealed record SlurmReservation(string Name, DateTime? Start, DateTime? En
 /// one reservation at once would each write <c>Nodes=</c> without the other) and by task. A fixed set of stripes, so
 /// the locks of past leases and tasks do not pile up; two keys sharing a stripe only wait for each other.
 /// </summary>
-public static class SlurmLocks
+public sealed class SlurmLocks
 {
-    private static readonly SemaphoreSlim[] Stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    // One table per driver, not static: two portals in one process (tests) must not share a gate.
+    private readonly SemaphoreSlim[] stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
 
-    public static async Task<IDisposable> TakeAsync(string key, CancellationToken ct)
+    public async Task<IDisposable> TakeAsync(string key, CancellationToken ct)
     {
-        var gate = Stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % Stripes.Length)];
+        var gate = stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(key) % stripes.Length)];
         await gate.WaitAsync(ct);
         return new Release(gate);
     }

@@ -12,6 +12,9 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
     /// <summary>How long a release waits for a reservation's cancelled jobs to go (Slurm's KillWait is 30 s by default).</summary>
     public TimeSpan JobsGoneWait { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The driver's locks by lease and by task (the jobs take theirs here too).</summary>
+    public SlurmLocks Locks { get; } = new();
+
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     public async Task<SlurmReservation?> FindAsync(string name, CancellationToken ct)
@@ -32,7 +35,7 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
     public async Task<ReservationResult> ReserveAsync(PoolHold hold, CancellationToken ct)
     {
         var name = SlurmReservation.NameOf(hold.LeaseId);
-        using var held = await SlurmLocks.TakeAsync(name, ct);
+        using var held = await Locks.TakeAsync(name, ct);
         try
         {
             var node = await nodes.FindAsync(hold.NodeId, ct);
@@ -61,7 +64,7 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
     public async Task<ReservationResult> ExtendAsync(PoolHold hold, CancellationToken ct)
     {
         var name = SlurmReservation.NameOf(hold.LeaseId);
-        using var held = await SlurmLocks.TakeAsync(name, ct);
+        using var held = await Locks.TakeAsync(name, ct);
         try
         {
             var existing = await FindAsync(name, ct);
@@ -79,7 +82,7 @@ public sealed class SlurmReservations(SlurmCommands commands, SlurmNodes nodes, 
     public async Task ReleaseAsync(PoolHold hold, CancellationToken ct)
     {
         var name = SlurmReservation.NameOf(hold.LeaseId);
-        using var held = await SlurmLocks.TakeAsync(name, ct);
+        using var held = await Locks.TakeAsync(name, ct);
         var existing = await FindAsync(name, ct);
         if (existing is null || !existing.Nodes.Contains(hold.NodeId)) return;
         var others = existing.Nodes.Where(n => n != hold.NodeId).ToList();
