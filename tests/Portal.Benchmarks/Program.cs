@@ -11,6 +11,8 @@ using Portal.Core.Capacity;
 //        (a batch through validation and the runner against the simulator, beside a bare HttpClient loop; peak memory)
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --jobs [--launches 200] [--queued 1000] [--log-mb 50] [--readers 20]
 //        [--postgres "<server connection string>"] [--no-sqlite] [--set Key=Value] (script jobs on the simulator; 0 skips a part)
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --slurm [--cluster /tmp/portal-slurm] [--leases 50] [--launches 200]
+//        (leases and jobs on a real Slurm cluster started by scripts/slurm-cluster.sh start)
 if (args.Contains("--pdf"))
 {
     // The agreement PDF alone, one thread: what signing spends on it.
@@ -60,6 +62,8 @@ if (args.Contains("--batches"))
     BatchRunBenchmark.Print(batchResults, Console.Out);
     return 0;
 }
+
+if (args.Contains("--slurm")) return await SlurmBenchmark.RunAsync(Arg, Console.Out);
 
 if (args.Contains("--jobs")) return await ScriptJobBenchmarkCommand.RunAsync(args, Arg, Console.Out);
 

@@ -40,6 +40,9 @@ public sealed class PortalServer : WebApplicationFactory<Program>
         builder.UseSetting("ScriptJobs:Root", Path.Combine(dataFolder, "jobs"));
         builder.UseSetting("Pool:MetricsIntervalMs", "1000");
         builder.UseSetting("ScriptJobs:MetricsPollSeconds", "1");
+        // The Slurm phase of scripts/test.sh runs a cluster and says where: the portal gets a region on it beside the simulator's.
+        if (SlurmRegion.ClusterFolder is { } cluster)
+            foreach (var (key, value) in SlurmRegion.Settings(cluster)) builder.UseSetting(key, value);
         builder.UseSetting("Support:Email", SupportEmail);
         builder.UseSetting("Support:Password", SupportPassword);
         // Every journey signs in from loopback: rate limits far above what the suite does.

@@ -49,7 +49,9 @@ public static class JobMetricsSeries
     public static string Caption(IReadOnlyList<Gpu> gpus, int points)
     {
         var shown = $"{gpus.Count} GPU{(gpus.Count == 1 ? "" : "s")}";
-        return $"Every {Step.TotalSeconds:0} s, the last {Math.Min(points * Step.TotalMinutes, Window.TotalMinutes):0.#} minutes; {shown}" +
+        var span = TimeSpan.FromTicks(Math.Min(points * Step.Ticks, Window.Ticks));
+        var last = span < TimeSpan.FromMinutes(1) ? $"{span.TotalSeconds:0} s" : $"{span.TotalMinutes:0.#} minutes";
+        return $"Every {Step.TotalSeconds:0} s, the last {last}; {shown}" +
                (gpus.Count == MaxGpus ? " (the first " + MaxGpus + " shown)." : ".");
     }
 
