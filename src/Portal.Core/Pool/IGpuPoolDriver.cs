@@ -41,7 +41,10 @@ public interface IGpuPoolDriver
     Task<ReservationResult> ExtendAsync(PoolHold hold, CancellationToken ct = default) =>
         Task.FromResult(new ReservationResult(ReservationOutcome.Reserved));
 
-    /// <summary>Gives a lease's hold on a node back (Slurm: the node leaves the lease's reservation, the last one deletes it after cancelling its jobs).</summary>
+    /// <summary>
+    /// Gives a lease's hold on a node back (Slurm: the node leaves the lease's reservation; the last one deletes it after
+    /// cancelling its jobs).
+    /// </summary>
     Task ReleaseAsync(PoolHold hold, CancellationToken ct = default) => ReleaseAsync(hold.NodeId, hold.AllocationId, ct);
 
     /// <summary>
