@@ -53,6 +53,15 @@ check_ports() {
 
 source "$REPO_ROOT/scripts/lib/slurm-cluster-setup.sh"
 
+# Any slurmctld or slurmd on this host, of any cluster (read from /proc: a minimal Debian has no pgrep).
+slurm_daemon_left() {
+    local comm
+    for comm in /proc/[0-9]*/comm; do
+        case "$(cat "$comm" 2>/dev/null)" in slurmctld|slurmd) return 0 ;; esac
+    done
+    return 1
+}
+
 # pid_alive FILE: the pid in FILE names a live process.
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -184,7 +193,7 @@ cmd_stop() {
     stop_pids "${files[@]/%/.pid}" "$DIR/run/slurmctld.pid" "$DIR/run/slurmrestd.pid"
     # munged is one per host: end it only if one of these clusters started it and no Slurm daemon still needs it.
     if [ -f "$MUNGE_MARKER" ]; then
-        if pgrep -x slurmctld >/dev/null || pgrep -x slurmd >/dev/null; then
+        if slurm_daemon_left; then
             say "leaving munged running: another Slurm cluster uses it"
         else
             stop_pids /run/munge/munged.pid

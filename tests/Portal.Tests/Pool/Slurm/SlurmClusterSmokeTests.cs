@@ -21,8 +21,10 @@ public sealed partial class SlurmClusterSmokeTests
         foreach (var line in lines)
         {
             Assert.Equal("gpu:8", Field(line, "Gres"));
-            // IDLE on a fresh cluster; another class's leftovers may make it MIXED, ALLOCATED or briefly COMPLETING (a job just ended), never unusable.
-            Assert.Matches("^(IDLE|MIXED|ALLOCATED)(\\+(RESERVED|COMPLETING))*$", Field(line, "State"));
+            // IDLE on a fresh cluster; another class's work may leave it MIXED, ALLOCATED or +COMPLETING, never unusable.
+            var state = Field(line, "State");
+            Assert.Matches(@"^(IDLE|MIXED|ALLOCATED)(\+[A-Z_]+)*$", state);
+            Assert.DoesNotMatch(@"\+(DRAIN|NOT_RESPONDING|FAIL|POWER)", state);
         }
     }
 
