@@ -61,6 +61,7 @@ if (args.Contains("--batches"))
     return 0;
 }
 
+if (args.Contains(ScriptJobLogReaders.Flag)) return await ScriptJobLogReaders.RunChildAsync(args); // the --jobs log readers, in their own process
 if (args.Contains("--jobs")) return await ScriptJobBenchmarkCommand.RunAsync(args, Arg, Console.Out);
 
 if (args.Contains("--leases"))

@@ -17,9 +17,11 @@ public sealed class TaskBook
     readonly Dictionary<string, TaskEntry> _tasks = new(StringComparer.Ordinal);
     readonly NodePool _nodes;
     readonly SimulatorOptions _options;
+    readonly TaskExits? _exits;
 
-    public TaskBook(SimulatorOptions options, NodePool nodes)
+    public TaskBook(SimulatorOptions options, NodePool nodes, TaskExits? exits = null)
     {
+        _exits = exits;
         _options = options;
         _nodes = nodes;
         Directory.CreateDirectory(options.TaskRoot);
@@ -77,6 +79,13 @@ public sealed class TaskBook
         try
         {
             var (process, pid, ticks) = TaskLauncher.Start(entry.Folder, entry.Record, inputs);
+            if (_exits is { } exits)
+            {
+                // The watcher looks at once when the wrapper exits (it has written the exit code by then).
+                process.EnableRaisingEvents = true;
+                process.Exited += (_, _) => exits.Poke();
+                if (process.HasExited) exits.Poke();
+            }
             lock (_gate)
             {
                 (entry.Process, entry.Record.Pid, entry.Record.PidStartTicks) = (process, pid, ticks);

@@ -17,12 +17,13 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
     ScriptJobNotices notices, ScriptJobOutputCollector collector, TimeProvider time, IOptions<ScriptJobOptions> options,
     ILogger<ScriptJobFollower> logger)
 {
+    /// <param name="onPoolTasks">The job's Starting and Running tasks as the pass read them (<see cref="ScriptJobSweep"/>).</param>
     public async Task FollowAsync(Guid jobId, Lease lease, LeaseStop? stop, IReadOnlyDictionary<string, PoolTaskStatus> onPool,
-        CancellationToken ct)
+        IReadOnlyList<ScriptJobFollowedTask> onPoolTasks, CancellationToken ct)
     {
         // Output first, while each task still names the attempt that wrote it (a retry below clears that), and in its own
         // step, so that whatever the copy records on the task cannot collide with the state change saved after it.
-        await CollectAsync(jobId, lease.TenantId, onPool, ct);
+        await CollectAsync(onPoolTasks, onPool, ct);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ForTenant(lease.TenantId); // a job is changed in its own tenant's scope only
@@ -72,28 +73,19 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
     /// <summary>
     /// Copies new output of the job's tasks that are on the pool; all of it for a task the pool's list says ended, since this
     /// pass records that end from the same list. A running task whose log sizes on the pool equal what is kept, with recent
-    /// samples, is skipped: a pass over a busy lease costs a query, not a dozen pool calls per task.
+    /// samples, is skipped: a pass over a busy lease costs no query here, not a dozen pool calls per task.
     /// </summary>
-    private async Task CollectAsync(Guid jobId, Guid tenantId, IReadOnlyDictionary<string, PoolTaskStatus> poolView, CancellationToken ct)
+    private async Task CollectAsync(IReadOnlyList<ScriptJobFollowedTask> tasks, IReadOnlyDictionary<string, PoolTaskStatus> poolView,
+        CancellationToken ct)
     {
-        var running = new List<(Guid Id, bool Ended)>();
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        var now = time.GetUtcNow().UtcDateTime;
+        var metricsPoll = TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
+        foreach (var t in tasks.Where(t => t.PoolTaskId is not null))
         {
-            db.ForTenant(tenantId);
-            var tasks = await db.ScriptJobTasks
-                .Where(t => t.JobId == jobId && (t.State == Starting || t.State == Running) && t.PoolTaskId != null)
-                .Select(t => new { t.Id, t.PoolTaskId, t.StdoutOffset, t.StderrOffset, t.MetricsThrough }).ToListAsync(ct);
-            var now = time.GetUtcNow().UtcDateTime;
-            foreach (var t in tasks)
-            {
-                var status = poolView.GetValueOrDefault(t.PoolTaskId!);
-                var quiet = status is { IsFinal: false } && status.StdoutBytes == t.StdoutOffset && status.StderrBytes == t.StderrOffset
-                    && t.MetricsThrough is { } through && now - through < TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
-                if (!quiet) running.Add((t.Id, status?.IsFinal == true));
-            }
+            var status = poolView.GetValueOrDefault(t.PoolTaskId!);
+            if (t.OutputQuiet(status, now, metricsPoll)) continue;
+            await TryAsync(() => collector.CollectAsync(t.Id, ct, untilEnd: status?.IsFinal == true), "copying the output of task {0}", t.Id);
         }
-        foreach (var (taskId, ended) in running)
-            await TryAsync(() => collector.CollectAsync(taskId, ct, untilEnd: ended), "copying the output of task {0}", taskId);
     }
 
     /// <summary>The lease's end: recorded once (the time of the SIGTERM, in every task's reason), and queued tasks end at once.</summary>
