@@ -11,14 +11,16 @@ namespace Portal.Core.ScriptJobs;
 /// <summary>
 /// Follows one job for a pass of <see cref="ScriptJobSweep"/>: its tasks to the pool's states, the lease's end, its
 /// own state and GPU-seconds, its end notice; all saved at once with the job's version. Then, outside the
-/// transaction: tasks the pool never got are submitted again (same id), and new output is copied from the pool.
+/// transaction: tasks the pool never got are submitted again (same id), and new output is copied from the pool. A job that
+/// ended is summarised by the caller (<see cref="ScriptJobOutputCollector.SummarizeAsync"/>), after it started what fits.
 /// </summary>
 public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobDispatcher dispatcher,
     ScriptJobNotices notices, ScriptJobOutputCollector collector, TimeProvider time, IOptions<ScriptJobOptions> options,
     ILogger<ScriptJobFollower> logger)
 {
     /// <param name="onPoolTasks">The job's Starting and Running tasks as the pass read them (<see cref="ScriptJobSweep"/>).</param>
-    public async Task FollowAsync(Guid jobId, Lease lease, LeaseStop? stop, IReadOnlyDictionary<string, PoolTaskStatus> onPool,
+    /// <returns>True when this pass ended the job.</returns>
+    public async Task<bool> FollowAsync(Guid jobId, Lease lease, LeaseStop? stop, IReadOnlyDictionary<string, PoolTaskStatus> onPool,
         IReadOnlyList<ScriptJobFollowedTask> onPoolTasks, CancellationToken ct)
     {
         // Output first, while each task still names the attempt that wrote it (a retry below clears that), and in its own
@@ -28,7 +30,7 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ForTenant(lease.TenantId); // a job is changed in its own tenant's scope only
         var job = await db.ScriptJobs.FirstOrDefaultAsync(j => j.Id == jobId, ct);
-        if (job is null || ScriptJobStateMachine.IsFinal(job.State)) return;
+        if (job is null || ScriptJobStateMachine.IsFinal(job.State)) return false;
         var tasks = await db.ScriptJobTasks.Where(t => t.JobId == jobId).OrderBy(t => t.Index).ToListAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
         if (stop is not null) StopForLeaseEnd(job, tasks, now);
@@ -61,14 +63,18 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
             try { await db.SaveChangesAsync(ct); }
             catch (DbUpdateConcurrencyException)
             {
-                return; // another pass (or a cancel) changed the job first: the next pass decides on what it wrote
+                return false; // another pass (or a cancel) changed the job first: the next pass decides on what it wrote
             }
             notices.AfterCommit(job, notified: ended);
         }
         foreach (var task in resubmit)
             await dispatcher.SubmitAsync(task, job, lease, ct);
-        if (ended) await TryAsync(() => collector.SummarizeAsync(job.Id, ct), "summarizing job {0}", job.Id);
+        return ended;
     }
+
+    /// <summary>At a job's end: its metrics summary and how long its logs are kept (a failure is logged, not thrown).</summary>
+    public Task SummarizeAsync(Guid jobId, CancellationToken ct) =>
+        TryAsync(() => collector.SummarizeAsync(jobId, ct), "summarizing job {0}", jobId);
 
     /// <summary>
     /// Copies new output of the job's tasks that are on the pool; all of it for a task the pool's list says ended, since this

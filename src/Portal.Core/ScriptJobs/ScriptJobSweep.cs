@@ -39,8 +39,9 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
         {
             try
             {
-                await FollowLeaseAsync(leaseId, onPool, ct);
-                await dispatcher.DispatchAsync(leaseId, ct);
+                var ended = await FollowLeaseJobsAsync(leaseId, onPool, ct);
+                await dispatcher.DispatchAsync(leaseId, ct); // the GPUs of what ended go to the next in line first
+                foreach (var jobId in ended) await follower.SummarizeAsync(jobId, ct);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
@@ -58,6 +59,12 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
     /// </summary>
     public async Task FollowLeaseAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
     {
+        foreach (var jobId in await FollowLeaseJobsAsync(leaseId, onPool, ct)) await follower.SummarizeAsync(jobId, ct);
+    }
+
+    /// <summary>Follows the lease's jobs; returns those that ended in this pass (to summarise once the next ones started).</summary>
+    private async Task<List<Guid>> FollowLeaseJobsAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
+    {
         Lease? lease;
         List<(Guid Id, ScriptJobState State, bool Cancelled)> jobs;
         List<ScriptJobFollowedTask> tasks;
@@ -65,7 +72,7 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
         {
             db.ActAsSupport();
             lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
-            if (lease is null) return;
+            if (lease is null) return [];
             var stopping = Stop(lease, Now) is not null;
             // A job whose tasks all wait in line has nothing to follow (the dispatcher starts it): a long queue costs one query.
             jobs = [.. (await db.ScriptJobs.Where(j => j.LeaseId == leaseId && Open.Contains(j.State)
@@ -83,13 +90,15 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
         var stop = Stop(lease, now);
         var metricsPoll = TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
         var byJob = tasks.ToLookup(t => t.JobId);
+        var ended = new List<Guid>();
         foreach (var (jobId, state, cancelled) in jobs)
         {
             var mine = byJob[jobId].ToList();
             var quiet = stop is null && !cancelled && state == Running && mine.Count > 0
                 && mine.All(t => t.Quiet(t.PoolTaskId is { } id ? onPool.GetValueOrDefault(id) : null, now, metricsPoll));
-            if (!quiet) await follower.FollowAsync(jobId, lease, stop, onPool, mine, ct);
+            if (!quiet && await follower.FollowAsync(jobId, lease, stop, onPool, mine, ct)) ended.Add(jobId);
         }
+        return ended;
     }
 
     /// <summary>
