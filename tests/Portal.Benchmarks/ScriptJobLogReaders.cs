@@ -26,8 +26,12 @@ internal static class ScriptJobLogReaders
     {
         public async Task JobEndedAsync()
         {
-            await process.StandardInput.WriteLineAsync("ended");
-            await process.StandardInput.FlushAsync();
+            try
+            {
+                await process.StandardInput.WriteLineAsync("ended");
+                await process.StandardInput.FlushAsync();
+            }
+            catch (IOException) { } // the readers are done already (all complete, or none)
         }
 
         public async Task<Answer> AnswerAsync()
@@ -72,7 +76,7 @@ internal static class ScriptJobLogReaders
             giveUp.CancelAfter(TimeSpan.FromMinutes(2));
         });
         long requests = 0;
-        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = readers };
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = Math.Max(1, readers) };
         var done = await Task.WhenAll(Enumerable.Range(0, readers).Select(_ => Task.Run(async () =>
         {
             using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = portal, Timeout = TimeSpan.FromMinutes(5) };

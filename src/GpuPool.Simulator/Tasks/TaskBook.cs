@@ -138,20 +138,26 @@ public sealed class TaskBook
             return _tasks.TryGetValue(taskId, out var entry) ? [.. entry.Samples.Where(s => after is null || s.At > after)] : null;
     }
 
-    /// <summary>Bytes of stdout or stderr from an offset, and whether the task ended and nothing follows them. Null if unknown.</summary>
-    public async Task<(byte[] Data, bool Complete)?> ReadLogAsync(string taskId, string stream, long offset, int max, CancellationToken ct)
+    /// <summary>
+    /// Bytes of stdout or stderr from an offset, to be streamed rather than loaded: the log opened there (null when nothing
+    /// was written), how many bytes to send, and whether the task ended with nothing after them. Null if the task is unknown.
+    /// </summary>
+    public (FileStream? File, int Count, bool Complete)? OpenLog(string taskId, string stream, long offset, int max)
     {
         TaskEntry? entry;
         bool ended;
         lock (_gate)
         {
             if (!_tasks.TryGetValue(taskId, out entry)) return null;
-            // Read before the bytes: an ended task's logs do not grow, so what follows is then really everything.
-            ended = entry.Record.IsFinal;
+            ended = entry.Record.IsFinal; // before the size: an ended task's logs do not grow
         }
-        var file = entry.Folder.LogFile(stream);
-        var data = await entry.Folder.ReadLogAsync(file, offset, max, ct);
-        return (data, ended && offset + data.Length >= entry.Folder.Size(file));
+        FileStream? file = null;
+        try { file = new FileStream(entry.Folder.LogFile(stream), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { }
+        var size = file?.Length ?? 0;
+        var count = (int)Math.Clamp(size - offset, 0, max);
+        if (file is not null) file.Position = Math.Min(offset, size);
+        return (file, count, ended && offset + count >= size);
     }
 
     /// <summary>The watcher's pass over the running tasks, under the lock.</summary>
