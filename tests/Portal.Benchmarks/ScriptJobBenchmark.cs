@@ -109,10 +109,13 @@ internal static class ScriptJobBenchmark
 
         await using var db = kit.NewDb();
         var ended = await db.ScriptJobs.Where(j => j.LeaseId == kit.LeaseId && j.Name.StartsWith("queued "))
-            .Select(j => new { j.State, j.EndedAt }).ToListAsync();
+            .Select(j => new { j.State, j.EndedAt, j.Reason }).ToListAsync();
         var makespan = ended.Max(j => j.EndedAt!.Value) - start;
         var ideal = TimeSpan.FromSeconds(Math.Ceiling((double)jobs / LeaseGpus));
         var others = ended.Where(j => j.State != ScriptJobState.Succeeded).GroupBy(j => j.State).ToDictionary(g => g.Key, g => g.Count());
+        // Any other end says why (its reason as the portal recorded it), so that a failure can be looked into.
+        foreach (var reason in ended.Where(j => j.State != ScriptJobState.Succeeded).Select(j => $"{j.State}: {j.Reason}").Distinct().Take(5))
+            log.WriteLine($"  queue: a job ended {reason}");
         var result = new QueueResult(jobs, ended.Count(j => j.State == ScriptJobState.Succeeded), others, maxBusy, launching, makespan, ideal, samples, cpu);
         log.WriteLine($"  queue: {result.Succeeded}/{jobs} succeeded, makespan {makespan.TotalSeconds:N1} s (ideal {ideal.TotalSeconds:N0} s), " +
             $"at most {maxBusy} GPUs busy in {samples} looks at the pool; this process used {result.CpuMsPerJob:N1} ms of CPU per job " +

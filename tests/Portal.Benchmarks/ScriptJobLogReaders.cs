@@ -51,7 +51,10 @@ internal static class ScriptJobLogReaders
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!)
         {
-            ArgumentList = { Flag, portal.ToString(), jobId.ToString(), bytes.ToString(CultureInfo.InvariantCulture), readers.ToString(CultureInfo.InvariantCulture) },
+            ArgumentList =
+            {
+                Flag, portal.ToString(), jobId.ToString(), bytes.ToString(CultureInfo.InvariantCulture), readers.ToString(CultureInfo.InvariantCulture),
+            },
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             UseShellExecute = false,
