@@ -23,6 +23,7 @@ public static class SimulatorApp
         services.AddSingleton<InferenceGate>();
         services.AddSingleton<TaskBook>();
         services.AddSingleton<TaskChanges>();
+        services.AddSingleton<TaskExits>();
         services.AddHostedService<TaskWatcher>();
         // A task's input files may be 50 MB together, base64 in JSON.
         services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 128 * 1024 * 1024);

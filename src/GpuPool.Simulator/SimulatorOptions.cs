@@ -28,8 +28,11 @@ public sealed class SimulatorOptions
     /// <summary>How often each running task's GPUs are sampled (DCGM fields); 10 s like DCGM's default export.</summary>
     public TimeSpan MetricsInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often the pool looks at its running tasks (exit, time limit, kill deadlines).</summary>
-    public TimeSpan TaskPollInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+    /// <summary>
+    /// How often the pool looks at its running tasks (time limits, kill deadlines, samples, and the exit of tasks a previous
+    /// pool process started); the exit of a task this process started is seen at once, whatever the interval.
+    /// </summary>
+    public TimeSpan TaskPollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Between SIGTERM and SIGKILL when the pool stops a task itself (time limit, released reservation).</summary>
     public TimeSpan TaskStopGrace { get; set; } = TimeSpan.FromSeconds(5);

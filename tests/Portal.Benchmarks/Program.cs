@@ -65,6 +65,7 @@ if (args.Contains("--batches"))
 
 if (args.Contains("--slurm")) return await SlurmBenchmark.RunAsync(Arg, Console.Out);
 
+if (args.Contains(ScriptJobLogReaders.Flag)) return await ScriptJobLogReaders.RunChildAsync(args); // the --jobs log readers, in their own process
 if (args.Contains("--jobs")) return await ScriptJobBenchmarkCommand.RunAsync(args, Arg, Console.Out);
 
 if (args.Contains("--leases"))

@@ -20,8 +20,11 @@ internal static class ScriptJobBenchmark
     public sealed record Result(string Database, double[] LaunchToRunningMs, int LaunchFailures, QueueResult? Queue, ScriptJobLogBenchmark.Result? Logs);
 
     public sealed record QueueResult(int Jobs, int Succeeded, IReadOnlyDictionary<ScriptJobState, int> Others, int MaxBusyGpus, TimeSpan Launching,
-        TimeSpan Makespan, TimeSpan Ideal, int PoolSamples)
+        TimeSpan Makespan, TimeSpan Ideal, int PoolSamples, TimeSpan Cpu)
     {
+        /// <summary>CPU time of this process (the portal, its simulator and the benchmark's own reads) per job, launching included.</summary>
+        public double CpuMsPerJob => Cpu.TotalMilliseconds / Jobs;
+
         /// <summary>(makespan - ideal) / (jobs / GPUs): what the queue adds to each job on the lease's critical path.</summary>
         public double OverheadMsPerJob => (Makespan - Ideal).TotalMilliseconds / ((double)Jobs / LeaseGpus);
     }
@@ -94,23 +97,36 @@ internal static class ScriptJobBenchmark
         });
 
         var start = DateTime.UtcNow;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < jobs; i++) await kit.LaunchAsync($"queued {i}", "sleep 1");
         var launching = clock.Elapsed;
         log.WriteLine($"  queue: {jobs} jobs launched in {launching.TotalSeconds:N1} s; waiting for them to run");
         await kit.UntilAsync("the queued jobs end", TimeSpan.FromSeconds(jobs * 2 + 300), async _ => await kit.OpenJobsAsync() == 0, pollMs: 200);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         await stop.CancelAsync();
         await watching;
 
         await using var db = kit.NewDb();
         var ended = await db.ScriptJobs.Where(j => j.LeaseId == kit.LeaseId && j.Name.StartsWith("queued "))
-            .Select(j => new { j.State, j.EndedAt }).ToListAsync();
+            .Select(j => new { j.State, j.EndedAt, j.Reason }).ToListAsync();
         var makespan = ended.Max(j => j.EndedAt!.Value) - start;
         var ideal = TimeSpan.FromSeconds(Math.Ceiling((double)jobs / LeaseGpus));
         var others = ended.Where(j => j.State != ScriptJobState.Succeeded).GroupBy(j => j.State).ToDictionary(g => g.Key, g => g.Count());
-        var result = new QueueResult(jobs, ended.Count(j => j.State == ScriptJobState.Succeeded), others, maxBusy, launching, makespan, ideal, samples);
+        // Any other end says why (its reason as the portal recorded it), so that a failure can be looked into.
+        foreach (var reason in ended.Where(j => j.State != ScriptJobState.Succeeded).Select(j => $"{j.State}: {j.Reason}").Distinct().Take(5))
+            log.WriteLine($"  queue: a job ended {reason}");
+        var result = new QueueResult(jobs, ended.Count(j => j.State == ScriptJobState.Succeeded), others, maxBusy, launching, makespan, ideal, samples, cpu);
         log.WriteLine($"  queue: {result.Succeeded}/{jobs} succeeded, makespan {makespan.TotalSeconds:N1} s (ideal {ideal.TotalSeconds:N0} s), " +
-            $"at most {maxBusy} GPUs busy in {samples} looks at the pool");
+            $"at most {maxBusy} GPUs busy in {samples} looks at the pool; this process used {result.CpuMsPerJob:N1} ms of CPU per job " +
+            $"(load average {LoadAverage()})");
         return result;
+    }
+
+    /// <summary>The machine's 1-minute load average (/proc/loadavg): other work on the cores shows in every figure.</summary>
+    public static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "unknown"; }
     }
 }

@@ -7,7 +7,8 @@ using Portal.Core.ScriptJobs;
 namespace Portal.Benchmarks;
 
 /// <summary>
-/// The whole portal in this process with its job server, the supervisor and the embedded simulator running tasks as real
+/// The whole portal in this process (listening on a loopback port) with its job server, the supervisor and the embedded
+/// simulator running tasks as real
 /// processes (in a temp task folder), and one tenant whose Owner holds an Active lease: what the script-job benchmark
 /// drives. Jobs are launched through the portal's own launching service, as the page and the API do.
 /// </summary>
@@ -41,11 +42,22 @@ internal sealed class ScriptJobBenchmarkKit : IAsyncDisposable
 
     public string Database => Host.Describe;
 
+    /// <summary>Where the portal answers HTTP (Kestrel on a free loopback port: the log readers run in another process).</summary>
+    public Uri BaseUrl { get; } = new($"http://127.0.0.1:{FreeLoopbackPort()}/");
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     /// <summary>Starts the portal and signs an <paramref name="gpus"/>-GPU H100 lease from this hour; returns once the job server made it Active.</summary>
     public static async Task<ScriptJobBenchmarkKit> StartAsync(string? postgresServer, int gpus, IReadOnlyDictionary<string, string> overrides)
     {
         var kit = new ScriptJobBenchmarkKit(postgresServer, overrides);
-        _ = kit.Host.Services; // start: migrate, seed, the embedded simulator, the job server
+        kit.Host.UseKestrel(kit.BaseUrl.Port);
+        kit.Host.StartServer(); // start: migrate, seed, the embedded simulator, the job server; then listen
         (kit.TenantId, kit.UserId) = await kit.Host.NewTenantAsync("Jobs bench");
         kit.member = await kit.Host.AsAsync(kit.UserId);
         var now = DateTime.UtcNow;

@@ -22,27 +22,27 @@ internal static class ScriptJobBenchmarkReport
         w.WriteLine();
         w.WriteLine($"(b) {scenario.Queued:N0} one-second jobs queued at once in one {ScriptJobBenchmark.LeaseGpus}-GPU lease:");
         w.WriteLine($"{"database",-10} | {"succeeded",11} | {"other ends",10} | {"max GPUs busy",13} | {"launching s",11} | {"makespan s",10} | " +
-            $"{"ideal s",7} | {"overhead ms/job",15}");
-        w.WriteLine(new string('-', 108));
+            $"{"ideal s",7} | {"overhead ms/job",15} | {"CPU ms/job",10}");
+        w.WriteLine(new string('-', 121));
         foreach (var r in results.Where(r => r.Queue is not null))
         {
             var q = r.Queue!;
             var others = q.Others.Count == 0 ? "0" : string.Join(" ", q.Others.Select(kv => $"{kv.Key} {kv.Value}"));
             w.WriteLine($"{r.Database,-10} | {q.Succeeded,5:N0}/{q.Jobs,5:N0} | {others,10} | {q.MaxBusyGpus,13} | {q.Launching.TotalSeconds,11:N1} | " +
-                $"{q.Makespan.TotalSeconds,10:N1} | {q.Ideal.TotalSeconds,7:N0} | {q.OverheadMsPerJob,15:N1}");
+                $"{q.Makespan.TotalSeconds,10:N1} | {q.Ideal.TotalSeconds,7:N0} | {q.OverheadMsPerJob,15:N1} | {q.CpuMsPerJob,10:N1}");
         }
 
         w.WriteLine();
-        w.WriteLine($"(c) one job writing {scenario.LogMegabytes} MB to stdout, {scenario.Readers} live readers through the HTTP API:");
+        w.WriteLine($"(c) one job writing {scenario.LogMegabytes} MB to stdout, {scenario.Readers} live readers (own process) through the HTTP API:");
         w.WriteLine($"{"database",-10} | {"job",9} | {"written s",9} | {"all read s",10} | {"requests",8} | {"bytes lost",10} | {"extra",5} | " +
-            $"{"WS over idle MB",15} | {"heap over idle MB",17}");
-        w.WriteLine(new string('-', 118));
+            $"{"portal WS over idle MB",22} | {"portal heap over idle MB",24}");
+        w.WriteLine(new string('-', 132));
         foreach (var r in results.Where(r => r.Logs is not null))
         {
             var g = r.Logs!;
             w.WriteLine($"{r.Database,-10} | {g.JobState,9} | {g.Writing.TotalSeconds,9:N1} | {g.AllRead.TotalSeconds,10:N1} | {g.Requests,8:N0} | " +
-                $"{g.Lost,10:N0} | {g.Extra,5:N0} | {(g.Peak.WorkingSet - g.Idle.WorkingSet) / MemoryFigures.MB,15:N0} | " +
-                $"{(g.Peak.GcHeap - g.Idle.GcHeap) / MemoryFigures.MB,17:N0}");
+                $"{g.Lost,10:N0} | {g.Extra,5:N0} | {(g.Peak.WorkingSet - g.Idle.WorkingSet) / MemoryFigures.MB,22:N0} | " +
+                $"{(g.Peak.GcHeap - g.Idle.GcHeap) / MemoryFigures.MB,24:N0}");
         }
 
         w.WriteLine();
@@ -56,12 +56,14 @@ internal static class ScriptJobBenchmarkReport
               makespan    from the first launch call until the last job ended (its EndedAt); launching is the part spent
                           launching all of them, one call at a time. ideal = ceil(jobs / GPUs) x 1 s.
               overhead    (makespan - ideal) / (jobs / GPUs): what the queue adds to each job on the lease's critical path
-                          (dispatch, the supervisor's poll, process start and exit).
+                          (dispatch, the supervisor's poll, process start and exit). CPU = this process's CPU time during
+                          the run (portal, embedded simulator, the benchmark's reads; not the tasks' own processes) / jobs.
               bytes lost  summed over readers: expected bytes not received correctly (every byte is checked against what
                           the script writes at that offset); extra = bytes received past the expected end.
-              over idle   the peak during the run (working set: the kernel's high-water mark; GC heap: sampled every 20 ms)
-                          minus the figure after a full collection before the job was launched. The readers' HTTP clients
-                          run in the same process (WebApplicationFactory, no sockets), so their buffers count too.
+              over idle   the portal's process (with its embedded simulator): the peak during the run (working set: the
+                          kernel's high-water mark; GC heap: sampled every 20 ms) minus the figure after a full collection
+                          before the job was launched. The 20 readers run in a process of their own (this program with
+                          --log-readers) and read over loopback HTTP (Kestrel), so their buffers are not counted.
             Goals (issue 14): launch to Running p99 under 2 s; queue overhead under 50 ms per job with never more than 8 GPUs
             busy and every job Succeeded; 0 bytes lost and under 100 MB over idle for 50 MB and 20 readers.
             """);

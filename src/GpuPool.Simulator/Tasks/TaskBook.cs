@@ -17,9 +17,11 @@ public sealed class TaskBook
     readonly Dictionary<string, TaskEntry> _tasks = new(StringComparer.Ordinal);
     readonly NodePool _nodes;
     readonly SimulatorOptions _options;
+    readonly TaskExits? _exits;
 
-    public TaskBook(SimulatorOptions options, NodePool nodes)
+    public TaskBook(SimulatorOptions options, NodePool nodes, TaskExits? exits = null)
     {
+        _exits = exits;
         _options = options;
         _nodes = nodes;
         Directory.CreateDirectory(options.TaskRoot);
@@ -77,6 +79,13 @@ public sealed class TaskBook
         try
         {
             var (process, pid, ticks) = TaskLauncher.Start(entry.Folder, entry.Record, inputs);
+            if (_exits is { } exits)
+            {
+                // The watcher looks at once when the wrapper exits (it has written the exit code by then).
+                process.EnableRaisingEvents = true;
+                process.Exited += (_, _) => exits.Poke();
+                if (process.HasExited) exits.Poke();
+            }
             lock (_gate)
             {
                 (entry.Process, entry.Record.Pid, entry.Record.PidStartTicks) = (process, pid, ticks);
@@ -129,20 +138,26 @@ public sealed class TaskBook
             return _tasks.TryGetValue(taskId, out var entry) ? [.. entry.Samples.Where(s => after is null || s.At > after)] : null;
     }
 
-    /// <summary>Bytes of stdout or stderr from an offset, and whether the task ended and nothing follows them. Null if unknown.</summary>
-    public async Task<(byte[] Data, bool Complete)?> ReadLogAsync(string taskId, string stream, long offset, int max, CancellationToken ct)
+    /// <summary>
+    /// Bytes of stdout or stderr from an offset, to be streamed rather than loaded: the log opened there (null when nothing
+    /// was written), how many bytes to send, and whether the task ended with nothing after them. Null if the task is unknown.
+    /// </summary>
+    public (FileStream? File, int Count, bool Complete)? OpenLog(string taskId, string stream, long offset, int max)
     {
         TaskEntry? entry;
         bool ended;
         lock (_gate)
         {
             if (!_tasks.TryGetValue(taskId, out entry)) return null;
-            // Read before the bytes: an ended task's logs do not grow, so what follows is then really everything.
-            ended = entry.Record.IsFinal;
+            ended = entry.Record.IsFinal; // before the size: an ended task's logs do not grow
         }
-        var file = entry.Folder.LogFile(stream);
-        var data = await entry.Folder.ReadLogAsync(file, offset, max, ct);
-        return (data, ended && offset + data.Length >= entry.Folder.Size(file));
+        FileStream? file = null;
+        try { file = new FileStream(entry.Folder.LogFile(stream), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { }
+        var size = file?.Length ?? 0;
+        var count = (int)Math.Clamp(size - offset, 0, max);
+        if (file is not null) file.Position = Math.Min(offset, size);
+        return (file, count, ended && offset + count >= size);
     }
 
     /// <summary>The watcher's pass over the running tasks, under the lock.</summary>

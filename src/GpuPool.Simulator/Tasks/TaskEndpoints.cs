@@ -41,17 +41,21 @@ public static class TaskEndpoints
         });
 
         // Raw bytes; X-Log-Offset says where they start, X-Log-Complete whether the task ended and nothing follows them.
-        tasks.MapGet("/{taskId}/logs/{stream}", async (string taskId, string stream, long? offset, int? max, TaskBook book,
-            HttpResponse response, CancellationToken ct) =>
+        // Streamed from the file (never a megabyte in memory per read), with its length announced.
+        tasks.MapGet("/{taskId}/logs/{stream}", (string taskId, string stream, long? offset, int? max, TaskBook book, HttpResponse response) =>
         {
             if (stream is not ("stdout" or "stderr")) return PoolErrors.BadRequest("stream must be stdout or stderr.");
             if (offset is < 0 || max is < 1) return PoolErrors.BadRequest("offset must be 0 or more and max at least 1.");
             var from = offset ?? 0;
-            if (await book.ReadLogAsync(taskId, stream, from, Math.Min(max ?? 1024 * 1024, MaxLogRead), ct) is not { } chunk)
-                return Unknown(taskId);
+            if (book.OpenLog(taskId, stream, from, Math.Min(max ?? 1024 * 1024, MaxLogRead)) is not { } log) return Unknown(taskId);
             response.Headers["X-Log-Offset"] = from.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            response.Headers["X-Log-Complete"] = chunk.Complete ? "true" : "false";
-            return Results.Bytes(chunk.Data, "application/octet-stream");
+            response.Headers["X-Log-Complete"] = log.Complete ? "true" : "false";
+            response.ContentLength = log.Count;
+            return Results.Stream(async body =>
+            {
+                if (log.File is not { } file) return;
+                await using (file) await CopyAsync(file, body, log.Count, response.HttpContext.RequestAborted);
+            }, "application/octet-stream");
         });
 
         tasks.MapGet("/{taskId}/metrics", (string taskId, DateTime? after, TaskBook book) =>
@@ -59,4 +63,24 @@ public static class TaskEndpoints
     }
 
     static IResult Unknown(string taskId) => PoolErrors.NotFound($"No task {taskId}.");
+
+    /// <summary>Exactly <paramref name="count"/> bytes (the length announced), through a pooled buffer under the large-object size.</summary>
+    static async Task CopyAsync(Stream from, Stream to, int count, CancellationToken ct)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            for (var left = count; left > 0;)
+            {
+                var read = await from.ReadAsync(buffer.AsMemory(0, Math.Min(left, buffer.Length)), ct);
+                if (read == 0) throw new EndOfStreamException("The log is shorter than announced."); // logs only grow
+                await to.WriteAsync(buffer.AsMemory(0, read), ct);
+                left -= read;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

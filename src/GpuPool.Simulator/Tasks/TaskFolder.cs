@@ -61,18 +61,6 @@ public sealed class TaskFolder(string root, string taskId)
         return samples;
     }
 
-    /// <summary>Up to <paramref name="max"/> bytes of a log from <paramref name="offset"/>.</summary>
-    public async Task<byte[]> ReadLogAsync(string file, long offset, int max, CancellationToken ct)
-    {
-        if (!File.Exists(file)) return [];
-        await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        if (offset >= stream.Length) return [];
-        stream.Position = offset;
-        var buffer = new byte[(int)Math.Min(max, stream.Length - offset)];
-        var read = await stream.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct);
-        return read == buffer.Length ? buffer : buffer[..read];
-    }
-
     /// <summary>Written aside then renamed, so a pool killed mid-write never leaves half a file.</summary>
     public static void WriteAtomically(string file, string text)
     {

@@ -1,17 +1,18 @@
 namespace GpuPool.Simulator.Tasks;
 
 /// <summary>
-/// Follows the running tasks every <see cref="SimulatorOptions.TaskPollInterval"/>: records how they ended (the
+/// Follows the running tasks every <see cref="SimulatorOptions.TaskPollInterval"/>, and at once when a task's process exits
+/// (<see cref="TaskExits"/>): records how they ended (the
 /// wrapper's exit code file, or the process gone), enforces time limits from the recorded start and SIGKILL deadlines,
 /// and samples their GPUs every <see cref="SimulatorOptions.MetricsInterval"/>. Everything it needs is in the task's
 /// folder, so it works the same for tasks a previous pool process started.
 /// </summary>
-public sealed class TaskWatcher(TaskBook book, TaskChanges changes, SimulatorOptions options, ILogger<TaskWatcher> logger) : BackgroundService
+public sealed class TaskWatcher(TaskBook book, TaskChanges changes, TaskExits exits, SimulatorOptions options, ILogger<TaskWatcher> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.TaskPollInterval);
-        do
+        while (!stoppingToken.IsCancellationRequested)
         {
             book.Watch(entry =>
             {
@@ -24,7 +25,9 @@ public sealed class TaskWatcher(TaskBook book, TaskChanges changes, SimulatorOpt
                 }
                 if (entry.Record.State != was) changes.Bump(); // wakes whoever long-polls the pool (the portal's supervisor)
             });
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
+            try { await exits.WaitAsync(options.TaskPollInterval, stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
     }
 
     void Step(TaskEntry entry)

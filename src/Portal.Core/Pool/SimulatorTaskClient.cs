@@ -63,10 +63,19 @@ public sealed class SimulatorTaskClient(HttpClient http, HttpClient submitHttp, 
     public async Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct)
     {
         var name = stream == PoolLogStream.Stderr ? "stderr" : "stdout";
-        using var response = await http.GetAsync(new Uri(TaskUrl(taskId) + $"/logs/{name}?offset={offset}&max={maxBytes}"), ct);
+        using var response = await http.GetAsync(new Uri(TaskUrl(taskId) + $"/logs/{name}?offset={offset}&max={maxBytes}"),
+            HttpCompletionOption.ResponseHeadersRead, ct);
         if (response.StatusCode == HttpStatusCode.NotFound) return null;
         response.EnsureSuccessStatusCode();
-        var data = await response.Content.ReadAsByteArrayAsync(ct);
+        // Read once into an array of the announced size, rather than buffered and then copied (up to a megabyte per read).
+        byte[] data;
+        if (response.Content.Headers.ContentLength is { } length and <= int.MaxValue)
+        {
+            data = new byte[length];
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            await body.ReadExactlyAsync(data, ct);
+        }
+        else data = await response.Content.ReadAsByteArrayAsync(ct);
         var complete = response.Headers.TryGetValues("X-Log-Complete", out var values) && values.FirstOrDefault() == "true";
         return new PoolLogChunk(offset, data, complete);
     }

@@ -19,6 +19,8 @@ namespace Portal.Core.ScriptJobs;
 public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobTaskSpecs specs,
     PortalChanges changes, TimeProvider time, IOptions<ScriptJobOptions> options, ILogger<ScriptJobDispatcher> logger)
 {
+    private readonly ScriptJobDispatchRecords records = new(dbFactory, changes, time);
+
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
     /// <summary>Starts the lease's queued tasks that fit now, in line; returns how many the pool accepted.</summary>
@@ -29,19 +31,23 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ActAsSupport(); // the system's pass over every tenant's leases; it shows nothing to anyone
-            if (await ScriptJobLine.LoadAsync(db, leaseId, Now, ct) is not { } line || !AcceptsTasks(line.Lease, Now)) return 0;
+            if (await ScriptJobLine.LoadAsync(db, leaseId, Now, ct, headOnly: true) is not { } line || !AcceptsTasks(line.Lease, Now)) return 0;
             (lease, placements) = (line.Lease, ScriptJobPlacement.Place(line.Reservations, line.Running, line.Queued));
         }
-        var started = 0;
-        foreach (var p in placements)
+        // All recorded Starting in one write, then submitted in line, then what the pool said in one write.
+        var answers = new List<SubmitAnswer>();
+        var waits = false;
+        foreach (var (task, job) in await records.StartingAsync(placements, ct))
         {
-            var task = await RecordStartingAsync(p, ct);
-            if (task is null) break; // another pass took it: its placement is stale, so is ours; the next pass decides again
-            var outcome = await SubmitAsync(task.Value.Task, task.Value.Job, lease, ct);
-            if (outcome == SubmitOutcome.Accepted) started++;
-            if (outcome == SubmitOutcome.Waits) break; // strict line: what the head could not take, nobody behind it takes
+            // Strict line: what the head could not take, nobody behind it takes; they go back in line unsubmitted.
+            var answer = waits ? new SubmitAnswer(task.Id, new(PoolSubmitOutcome.InsufficientGpus, Message: "a task ahead in line waits"),
+                SubmitOutcome.Waits) : await SubmitOnlyAsync(task, job, lease, ct);
+            if (answer is null) continue; // unanswered: left Starting for the sweep to submit again
+            answers.Add(answer);
+            waits |= answer.Outcome == SubmitOutcome.Waits;
         }
-        return started;
+        await records.SubmittedAsync(answers, lease.End, ct);
+        return answers.Count(a => a.Outcome == SubmitOutcome.Accepted);
     }
 
     /// <summary>New tasks start only in an Active lease, and not inside the grace before its end.</summary>
@@ -55,6 +61,14 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
     /// reservation: back in line (not an error). The pool did not answer: left Starting for the sweep to submit again.
     /// </summary>
     public async Task<SubmitOutcome> SubmitAsync(ScriptJobTask task, ScriptJob job, Lease lease, CancellationToken ct)
+    {
+        if (await SubmitOnlyAsync(task, job, lease, ct) is not { } answer) return SubmitOutcome.Unanswered;
+        await records.SubmittedAsync([answer], lease.End, ct);
+        return answer.Outcome;
+    }
+
+    /// <summary>The submit itself: what the pool answered (null when it did not), not yet recorded.</summary>
+    private async Task<SubmitAnswer?> SubmitOnlyAsync(ScriptJobTask task, ScriptJob job, Lease lease, CancellationToken ct)
     {
         PoolSubmitResult result;
         try
@@ -72,7 +86,7 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             logger.LogWarning(e, "Submitting task {PoolTask} to the pool failed; the sweep submits it again", task.PoolTaskId);
-            return SubmitOutcome.Unanswered;
+            return null;
         }
         var outcome = result.Outcome switch
         {
@@ -80,61 +94,6 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
             PoolSubmitOutcome.Failed => SubmitOutcome.Failed,
             _ => SubmitOutcome.Waits,
         };
-        await RecordSubmitAsync(task.Id, result, outcome, lease.End, ct);
-        return outcome;
-    }
-
-    private async Task<(ScriptJobTask Task, ScriptJob Job)?> RecordStartingAsync(TaskPlacement p, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.ActAsSupport();
-        var task = await db.ScriptJobTasks.FirstOrDefaultAsync(t => t.Id == p.TaskId, ct);
-        var job = await db.ScriptJobs.FirstOrDefaultAsync(j => j.Id == p.JobId, ct);
-        if (task?.State != Queued || job is null || ScriptJobStateMachine.IsFinal(job.State) || job.CancelledByUserId is not null) return null;
-        var now = Now;
-        ScriptJobStateMachine.Move(task, Starting, $"Starting on node {p.Reservation.NodeId}", now);
-        task.PoolTaskId = ScriptJobTaskSpecs.PoolTaskId(task);
-        (task.NodeId, task.ReservationId, task.GpuIndexes, task.Gpus) = (p.Reservation.NodeId, p.Reservation.Id, null, job.GpusPerTask);
-        task.Version++;
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException) { return null; }
-        changes.Publish(new PortalChange(job.TenantId, PortalChange.Job, job.Id));
-        return (task, job);
-    }
-
-    private async Task RecordSubmitAsync(Guid taskId, PoolSubmitResult result, SubmitOutcome outcome, DateTime leaseEnd, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.ActAsSupport();
-        var task = await db.ScriptJobTasks.FirstAsync(t => t.Id == taskId, ct);
-        var job = await db.ScriptJobs.FirstAsync(j => j.Id == task.JobId, ct);
-        if (task.State != Starting) return; // the sweep has followed it already
-        var now = Now;
-        switch (outcome)
-        {
-            case SubmitOutcome.Accepted:
-                // Running at once on the pool: say so now rather than at the next pass (launch to Running is measured).
-                // The pool's word on where it runs (a submit repeated after a race returns the task where it first went).
-                if (result.Task is { } placed) (task.NodeId, task.ReservationId) = (placed.NodeId, placed.ReservationId);
-                if (result.Task is { IsFinal: false } t) ScriptJobFollowing.Follow(job, task, t, leaseEnd, now);
-                if (task.State == Running)
-                    ScriptJobOutcome.Aggregate(job, await db.ScriptJobTasks.Where(x => x.JobId == job.Id).ToListAsync(ct), now);
-                else if (job.State == Queued) ScriptJobStateMachine.Move(job, Starting, $"Starting on node {task.NodeId}", now);
-                if (db.Entry(job).State == EntityState.Modified) job.Version++;
-                break;
-            case SubmitOutcome.Waits:
-                // Not a retry: the same attempt waits in line again, and may start on another reservation.
-                ScriptJobStateMachine.Move(task, Queued, $"Waiting: the pool said {result.Message ?? result.Outcome.ToString()}", now);
-                (task.PoolTaskId, task.NodeId, task.ReservationId, task.GpuIndexes, task.StartedAt) = (null, null, null, null, null);
-                break;
-            case SubmitOutcome.Failed:
-                // The job's outcome (and its notice) follows in the sweep, which ends jobs in one place.
-                ScriptJobStateMachine.Move(task, Failed, $"The pool refused the task: {result.Message ?? "no reason given"}", now);
-                break;
-        }
-        task.Version++;
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException) { return; } // the sweep got there first; it decides on fresh data
-        changes.Publish(new PortalChange(job.TenantId, PortalChange.Job, job.Id));
+        return new SubmitAnswer(task.Id, result, outcome);
     }
 }

@@ -11,23 +11,26 @@ namespace Portal.Core.ScriptJobs;
 /// <summary>
 /// Follows one job for a pass of <see cref="ScriptJobSweep"/>: its tasks to the pool's states, the lease's end, its
 /// own state and GPU-seconds, its end notice; all saved at once with the job's version. Then, outside the
-/// transaction: tasks the pool never got are submitted again (same id), and new output is copied from the pool.
+/// transaction: tasks the pool never got are submitted again (same id), and new output is copied from the pool. A job that
+/// ended is summarised by the caller (<see cref="ScriptJobOutputCollector.SummarizeAsync"/>), after it started what fits.
 /// </summary>
 public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobDispatcher dispatcher,
     ScriptJobNotices notices, ScriptJobOutputCollector collector, TimeProvider time, IOptions<ScriptJobOptions> options,
     ILogger<ScriptJobFollower> logger)
 {
-    public async Task FollowAsync(Guid jobId, Lease lease, LeaseStop? stop, IReadOnlyDictionary<string, PoolTaskStatus> onPool,
-        CancellationToken ct)
+    /// <param name="onPoolTasks">The job's Starting and Running tasks as the pass read them (<see cref="ScriptJobSweep"/>).</param>
+    /// <returns>True when this pass ended the job.</returns>
+    public async Task<bool> FollowAsync(Guid jobId, Lease lease, LeaseStop? stop, IReadOnlyDictionary<string, PoolTaskStatus> onPool,
+        IReadOnlyList<ScriptJobFollowedTask> onPoolTasks, CancellationToken ct)
     {
         // Output first, while each task still names the attempt that wrote it (a retry below clears that), and in its own
         // step, so that whatever the copy records on the task cannot collide with the state change saved after it.
-        await CollectAsync(jobId, lease.TenantId, onPool, ct);
+        await CollectAsync(onPoolTasks, onPool, ct);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ForTenant(lease.TenantId); // a job is changed in its own tenant's scope only
         var job = await db.ScriptJobs.FirstOrDefaultAsync(j => j.Id == jobId, ct);
-        if (job is null || ScriptJobStateMachine.IsFinal(job.State)) return;
+        if (job is null || ScriptJobStateMachine.IsFinal(job.State)) return false;
         var tasks = await db.ScriptJobTasks.Where(t => t.JobId == jobId).OrderBy(t => t.Index).ToListAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
         if (stop is not null) StopForLeaseEnd(job, tasks, now);
@@ -60,40 +63,35 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
             try { await db.SaveChangesAsync(ct); }
             catch (DbUpdateConcurrencyException)
             {
-                return; // another pass (or a cancel) changed the job first: the next pass decides on what it wrote
+                return false; // another pass (or a cancel) changed the job first: the next pass decides on what it wrote
             }
             notices.AfterCommit(job, notified: ended);
         }
         foreach (var task in resubmit)
             await dispatcher.SubmitAsync(task, job, lease, ct);
-        if (ended) await TryAsync(() => collector.SummarizeAsync(job.Id, ct), "summarizing job {0}", job.Id);
+        return ended;
     }
+
+    /// <summary>At a job's end: its metrics summary and how long its logs are kept (a failure is logged, not thrown).</summary>
+    public Task SummarizeAsync(Guid jobId, CancellationToken ct) =>
+        TryAsync(() => collector.SummarizeAsync(jobId, ct), "summarizing job {0}", jobId);
 
     /// <summary>
     /// Copies new output of the job's tasks that are on the pool; all of it for a task the pool's list says ended, since this
     /// pass records that end from the same list. A running task whose log sizes on the pool equal what is kept, with recent
-    /// samples, is skipped: a pass over a busy lease costs a query, not a dozen pool calls per task.
+    /// samples, is skipped: a pass over a busy lease costs no query here, not a dozen pool calls per task.
     /// </summary>
-    private async Task CollectAsync(Guid jobId, Guid tenantId, IReadOnlyDictionary<string, PoolTaskStatus> poolView, CancellationToken ct)
+    private async Task CollectAsync(IReadOnlyList<ScriptJobFollowedTask> tasks, IReadOnlyDictionary<string, PoolTaskStatus> poolView,
+        CancellationToken ct)
     {
-        var running = new List<(Guid Id, bool Ended)>();
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        var now = time.GetUtcNow().UtcDateTime;
+        var metricsPoll = TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
+        foreach (var t in tasks.Where(t => t.PoolTaskId is not null))
         {
-            db.ForTenant(tenantId);
-            var tasks = await db.ScriptJobTasks
-                .Where(t => t.JobId == jobId && (t.State == Starting || t.State == Running) && t.PoolTaskId != null)
-                .Select(t => new { t.Id, t.PoolTaskId, t.StdoutOffset, t.StderrOffset, t.MetricsThrough }).ToListAsync(ct);
-            var now = time.GetUtcNow().UtcDateTime;
-            foreach (var t in tasks)
-            {
-                var status = poolView.GetValueOrDefault(t.PoolTaskId!);
-                var quiet = status is { IsFinal: false } && status.StdoutBytes == t.StdoutOffset && status.StderrBytes == t.StderrOffset
-                    && t.MetricsThrough is { } through && now - through < TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
-                if (!quiet) running.Add((t.Id, status?.IsFinal == true));
-            }
+            var status = poolView.GetValueOrDefault(t.PoolTaskId!);
+            if (t.OutputQuiet(status, now, metricsPoll)) continue;
+            await TryAsync(() => collector.CollectAsync(t.Id, ct, untilEnd: status?.IsFinal == true), "copying the output of task {0}", t.Id);
         }
-        foreach (var (taskId, ended) in running)
-            await TryAsync(() => collector.CollectAsync(taskId, ct, untilEnd: ended), "copying the output of task {0}", taskId);
     }
 
     /// <summary>The lease's end: recorded once (the time of the SIGTERM, in every task's reason), and queued tasks end at once.</summary>

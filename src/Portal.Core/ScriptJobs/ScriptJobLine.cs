@@ -9,14 +9,21 @@ namespace Portal.Core.ScriptJobs;
 public sealed record ScriptJobLine(Lease Lease, IReadOnlyList<LeaseReservation> Reservations, IReadOnlyList<RunningTask> Running,
     IReadOnlyList<QueuedJob> Queued)
 {
-    /// <summary>Reads the line of a lease through <paramref name="db"/> (its tenant filter applies); null when the lease is not visible.</summary>
-    public static async Task<ScriptJobLine?> LoadAsync(PortalDbContext db, Guid leaseId, DateTime now, CancellationToken ct)
+    /// <summary>
+    /// Reads the line of a lease through <paramref name="db"/> (its tenant filter applies); null when the lease is not visible.
+    /// <paramref name="headOnly"/>: only the jobs that could start now (the dispatcher's read): a task takes at least one
+    /// GPU and the line is strict, so no more jobs than free GPUs, from the head; none when no GPU is free.
+    /// </summary>
+    public static async Task<ScriptJobLine?> LoadAsync(PortalDbContext db, Guid leaseId, DateTime now, CancellationToken ct,
+        bool headOnly = false)
     {
         var lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
         if (lease is null) return null;
         var running = await db.ScriptJobTasks.AsNoTracking()
             .Where(t => t.LeaseId == leaseId && (t.State == ScriptJobState.Starting || t.State == ScriptJobState.Running) && t.ReservationId != null)
             .Select(t => new RunningTask(t.ReservationId!.Value, t.Gpus)).ToListAsync(ct);
+        var reservations = ScriptJobPlacement.LiveReservations(lease, now);
+        if (headOnly) return new(lease, reservations, running, await HeadAsync(db, leaseId, ScriptJobPlacement.Free(reservations, running).Values.Sum(), ct));
         var queuedTasks = await db.ScriptJobTasks.AsNoTracking()
             .Where(t => t.LeaseId == leaseId && t.State == ScriptJobState.Queued)
             .Select(t => new { t.JobId, t.Id, t.Index, t.NodeId }).ToListAsync(ct);
@@ -27,7 +34,24 @@ public sealed record ScriptJobLine(Lease Lease, IReadOnlyList<LeaseReservation> 
         var byJob = queuedTasks.ToLookup(t => t.JobId);
         var queued = jobs.Select(j => new QueuedJob(j.Id, j.Priority, j.Sequence, j.GpusPerTask,
             byJob[j.Id].Select(t => new QueuedTask(t.Id, t.Index, t.NodeId)).ToList())).ToList();
-        return new ScriptJobLine(lease, ScriptJobPlacement.LiveReservations(lease, now), running, queued);
+        return new ScriptJobLine(lease, reservations, running, queued);
+    }
+
+    /// <summary>The first <paramref name="count"/> jobs in line with queued tasks, and those tasks.</summary>
+    private static async Task<List<QueuedJob>> HeadAsync(PortalDbContext db, Guid leaseId, int count, CancellationToken ct)
+    {
+        if (count <= 0) return [];
+        var jobs = await db.ScriptJobs.AsNoTracking()
+            .Where(j => j.LeaseId == leaseId && OpenStates.Contains(j.State) && j.CancelledByUserId == null
+                        && db.ScriptJobTasks.Any(t => t.JobId == j.Id && t.State == ScriptJobState.Queued))
+            .OrderByDescending(j => j.Priority).ThenBy(j => j.Sequence).ThenBy(j => j.Id).Take(count)
+            .Select(j => new { j.Id, j.Priority, j.Sequence, j.GpusPerTask }).ToListAsync(ct);
+        var jobIds = jobs.Select(j => j.Id).ToList();
+        var byJob = (await db.ScriptJobTasks.AsNoTracking()
+            .Where(t => t.LeaseId == leaseId && t.State == ScriptJobState.Queued && jobIds.Contains(t.JobId))
+            .Select(t => new { t.JobId, t.Id, t.Index, t.NodeId }).ToListAsync(ct)).ToLookup(t => t.JobId);
+        return [.. jobs.Select(j => new QueuedJob(j.Id, j.Priority, j.Sequence, j.GpusPerTask,
+            byJob[j.Id].Select(t => new QueuedTask(t.Id, t.Index, t.NodeId)).ToList()))];
     }
 
     private static readonly ScriptJobState[] OpenStates = [ScriptJobState.Queued, ScriptJobState.Starting, ScriptJobState.Running];

@@ -54,6 +54,26 @@ public sealed class ScriptJobLogStore
         catch (EndOfStreamException) { return []; } // cut back by a collector's recovery while we read: the caller asks again
     }
 
+    /// <summary>Up to <paramref name="into"/>'s length from <paramref name="offset"/> into it (nothing past the end); the bytes read.</summary>
+    public async Task<int> ReadIntoAsync(Guid jobId, int taskIndex, PoolLogStream stream, long offset, Memory<byte> into, CancellationToken ct)
+    {
+        var path = PathOf(jobId, taskIndex, stream);
+        if (into.Length == 0 || !File.Exists(path)) return 0;
+        try
+        {
+            // No buffer of its own: the caller's is the only copy.
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 0, useAsync: true);
+            var count = (int)Math.Clamp(file.Length - offset, 0, into.Length);
+            if (count == 0) return 0;
+            file.Position = offset;
+            await file.ReadExactlyAsync(into[..count], ct);
+            return count;
+        }
+        catch (FileNotFoundException) { return 0; } // purged between the check and the open
+        catch (DirectoryNotFoundException) { return 0; }
+        catch (EndOfStreamException) { return 0; } // cut back by a collector's recovery while we read: the caller asks again
+    }
+
     /// <summary>A read-only stream of a kept file (for downloads), or null when nothing was kept.</summary>
     public Stream? OpenRead(Guid jobId, int taskIndex, PoolLogStream stream)
     {

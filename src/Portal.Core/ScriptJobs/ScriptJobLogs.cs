@@ -53,6 +53,36 @@ public sealed class ScriptJobLogs(IDbContextFactory<PortalDbContext> dbFactory, 
         return new(offset, data, whole && offset + data.Length >= store.Length(jobId, taskIndex, stream), found.Job.LogTruncated);
     }
 
+    /// <summary>
+    /// As <see cref="ReadAsync"/>, into the caller's buffer (the API lends a pooled one, so twenty live readers do not each
+    /// allocate a megabyte per request): how many bytes were read from <paramref name="offset"/>, whether that is the whole
+    /// log, and its note; null when the job or task is not visible.
+    /// </summary>
+    public async Task<JobLogRead?> ReadIntoAsync(Guid jobId, int taskIndex, PoolLogStream stream, long offset, Memory<byte> into,
+        CancellationToken ct = default)
+    {
+        offset = Math.Max(0, offset);
+        var found = seen.GetValueOrDefault((jobId, taskIndex)) ?? await FindAsync(jobId, ct, taskIndex);
+        if (found is null || found.Tasks.Count == 0) return null;
+        seen[(jobId, taskIndex)] = found;
+        if (found.Job.PurgedAt is not null) return PurgedRead(found.Job, offset);
+
+        into = into[..Math.Clamp(into.Length, 0, MaxReadBytes)];
+        if (offset + into.Length < store.Length(jobId, taskIndex, stream))
+            return new(offset, await store.ReadIntoAsync(jobId, taskIndex, stream, offset, into, ct), Complete: false, found.Job.LogTruncated);
+
+        found = await FindAsync(jobId, ct, taskIndex);
+        if (found is null || found.Tasks.Count == 0) return null;
+        seen[(jobId, taskIndex)] = found;
+        if (found.Job.PurgedAt is not null) return PurgedRead(found.Job, offset);
+        var whole = IsKeptWhole(found.Job, found.Tasks[0], stream); // whole-ness first, bytes second (see ReadAsync)
+        var count = await store.ReadIntoAsync(jobId, taskIndex, stream, offset, into, ct);
+        return new(offset, count, whole && offset + count >= store.Length(jobId, taskIndex, stream), found.Job.LogTruncated);
+    }
+
+    private JobLogRead PurgedRead(JobHead job, long offset) =>
+        new(offset, 0, Complete: true, job.LogTruncated, ScriptJobLogNotes.Purged(job.PurgedAt!.Value, options.Value.LogRetentionDays));
+
     private JobLogChunk Purged(JobHead job, long offset) =>
         new(offset, [], Complete: true, job.LogTruncated, ScriptJobLogNotes.Purged(job.PurgedAt!.Value, options.Value.LogRetentionDays));
 

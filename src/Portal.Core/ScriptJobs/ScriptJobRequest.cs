@@ -36,5 +36,8 @@ public sealed record ScriptJobPage(IReadOnlyList<ScriptJob> Items, int Total);
 /// </summary>
 public sealed record JobLogChunk(long Offset, byte[] Data, bool Complete, bool Truncated, string? Note = null);
 
+/// <summary>A read into the caller's buffer: <see cref="Count"/> bytes from <see cref="Offset"/>, as <see cref="JobLogChunk"/> says.</summary>
+public sealed record JobLogRead(long Offset, int Count, bool Complete, bool Truncated, string? Note = null);
+
 /// <summary>Why a queued job waits and where it is in line ("waiting for 4 GPUs; 2 free in this lease; 3rd in line").</summary>
 public sealed record JobWait(int Position, int GpusNeeded, int GpusFree, string Text);

@@ -26,6 +26,10 @@ public sealed class ScriptJobSecretMask
     /// <param name="Consumed">How many input bytes <paramref name="Output"/> stands for.</param>
     public sealed record Result(byte[] Output, int Consumed);
 
+    /// <summary>As the span overload; a chunk with nothing to mask or hold back is kept as it is, not copied (a megabyte per read).</summary>
+    public Result Apply(byte[] data, bool final) =>
+        secrets.Length == 0 ? new(data, data.Length) : Apply((ReadOnlySpan<byte>)data, final);
+
     /// <param name="final">No more bytes follow <paramref name="data"/>: nothing is held back.</param>
     public Result Apply(ReadOnlySpan<byte> data, bool final)
     {

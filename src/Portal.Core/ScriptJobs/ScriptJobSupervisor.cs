@@ -19,7 +19,7 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
     {
         var interval = TimeSpan.FromMilliseconds(Math.Max(50, options.Value.PollIntervalMs));
         var failing = false;
-        var seen = -1L; // the pool's task change number before the last pass (-1: not asked, the pass had no open jobs)
+        var seen = -1L; // the pool's task change number the last pass saw at least (-1: not known, or no open jobs)
         var busy = false;
         try
         {
@@ -30,9 +30,10 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
                     try
                     {
                         await using var scope = scopes.CreateAsyncScope();
-                        seen = busy
-                            ? await scope.ServiceProvider.GetRequiredService<IGpuPoolDriver>().WaitForTaskChangeAsync(-1, TimeSpan.Zero, stoppingToken)
-                            : -1;
+                        // Only while jobs are open, and only when not known yet: after a wait on the pool, the number it
+                        // answered is older than what this pass reads, so no change is missed and none costs a second call.
+                        if (busy && seen < 0) seen = await scope.ServiceProvider.GetRequiredService<IGpuPoolDriver>()
+                            .WaitForTaskChangeAsync(-1, TimeSpan.Zero, stoppingToken);
                         busy = await scope.ServiceProvider.GetRequiredService<ScriptJobSweep>().RunAsync(stoppingToken);
                         if (failing) logger.LogInformation("Script jobs are followed again");
                         failing = false;
@@ -44,7 +45,8 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
                         failing = true;
                     }
                 }
-                await WaitAsync(seen, interval, stoppingToken);
+                if (!busy) seen = -1; // no open jobs: nothing to wait on at the pool (asked again when jobs come)
+                seen = await WaitAsync(seen, interval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -54,30 +56,40 @@ public sealed class ScriptJobSupervisor(IServiceScopeFactory scopes, ScriptJobSi
 
     /// <summary>
     /// Until a launch or cancel here wakes it, a task changes state on the pool (so the next queued job starts at once), or
-    /// the poll interval passes, whichever comes first.
+    /// the poll interval passes, whichever comes first. Returns the pool's change number when the pool answered one
+    /// (the next pass starts from it), else <paramref name="seen"/>.
     /// </summary>
-    private async Task WaitAsync(long seen, TimeSpan interval, CancellationToken stoppingToken)
+    private async Task<long> WaitAsync(long seen, TimeSpan interval, CancellationToken stoppingToken)
     {
         using var first = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var woken = signal.WaitAsync(interval, first.Token);
-        var changed = endpoint.IsSet && seen >= 0 ? PoolChangeAsync(seen, interval, first.Token) : woken;
-        await Task.WhenAny(woken, changed);
+        var changed = endpoint.IsSet && seen >= 0 ? PoolChangeAsync(seen, interval, first.Token) : Task.FromResult(seen);
+        if (seen >= 0) await Task.WhenAny(woken, changed);
+        else await woken;
         await first.CancelAsync();
-        try { await Task.WhenAll(woken, changed); }
+        try { await woken; }
         catch (OperationCanceledException) { }
+        var answered = await changed; // never throws: a cancelled wait answers what it was given
         stoppingToken.ThrowIfCancellationRequested();
+        return answered;
     }
 
-    private async Task PoolChangeAsync(long seen, TimeSpan interval, CancellationToken ct)
+    private async Task<long> PoolChangeAsync(long seen, TimeSpan interval, CancellationToken ct)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<IGpuPoolDriver>().WaitForTaskChangeAsync(seen, interval, ct);
+            return await scope.ServiceProvider.GetRequiredService<IGpuPoolDriver>().WaitForTaskChangeAsync(seen, interval, ct);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            await Task.Delay(interval, ct); // the pool is away: the signal or the interval decides
+            return seen; // woken by a launch or cancel here first
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            try { await Task.Delay(interval, ct); } // the pool is away: the signal or the interval decides
+            catch (OperationCanceledException) { }
+            return seen;
         }
     }
 }

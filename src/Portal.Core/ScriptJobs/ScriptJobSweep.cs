@@ -39,8 +39,9 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
         {
             try
             {
-                await FollowLeaseAsync(leaseId, onPool, ct);
-                await dispatcher.DispatchAsync(leaseId, ct);
+                var ended = await FollowLeaseJobsAsync(leaseId, onPool, ct);
+                await dispatcher.DispatchAsync(leaseId, ct); // the GPUs of what ended go to the next in line first
+                foreach (var jobId in ended) await follower.SummarizeAsync(jobId, ct);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
@@ -51,25 +52,53 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
         return true;
     }
 
-    /// <summary>Follows one lease's open jobs (the supervisor's wake-up after a launch or cancel may call it alone).</summary>
+    /// <summary>
+    /// Follows one lease's open jobs (the supervisor's wake-up after a launch or cancel may call it alone). One read gives the
+    /// lease's jobs beyond the queue and its tasks on the pool; a job whose tasks all run quietly (same state and GPUs on the
+    /// pool, no new output, samples not due) is left alone, so a pass after one task ended follows that task's job only.
+    /// </summary>
     public async Task FollowLeaseAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
     {
+        foreach (var jobId in await FollowLeaseJobsAsync(leaseId, onPool, ct)) await follower.SummarizeAsync(jobId, ct);
+    }
+
+    /// <summary>Follows the lease's jobs; returns those that ended in this pass (to summarise once the next ones started).</summary>
+    private async Task<List<Guid>> FollowLeaseJobsAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
+    {
         Lease? lease;
-        List<Guid> jobIds;
+        List<(Guid Id, ScriptJobState State, bool Cancelled)> jobs;
+        List<ScriptJobFollowedTask> tasks;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ActAsSupport();
             lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
-            if (lease is null) return;
+            if (lease is null) return [];
             var stopping = Stop(lease, Now) is not null;
             // A job whose tasks all wait in line has nothing to follow (the dispatcher starts it): a long queue costs one query.
-            jobIds = await db.ScriptJobs.Where(j => j.LeaseId == leaseId && Open.Contains(j.State)
+            jobs = [.. (await db.ScriptJobs.Where(j => j.LeaseId == leaseId && Open.Contains(j.State)
                     && (stopping || db.ScriptJobTasks.Any(t => t.JobId == j.Id && t.State != Queued)))
-                .OrderByDescending(j => j.Priority).ThenBy(j => j.Sequence).ThenBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
+                .OrderByDescending(j => j.Priority).ThenBy(j => j.Sequence).ThenBy(j => j.Id)
+                .Select(j => new { j.Id, j.State, Cancelled = j.CancelledByUserId != null }).ToListAsync(ct))
+                .Select(j => (j.Id, j.State, j.Cancelled))];
+            tasks = jobs.Count == 0 ? [] : await db.ScriptJobTasks
+                .Where(t => t.LeaseId == leaseId && (t.State == Starting || t.State == Running))
+                .Select(t => new ScriptJobFollowedTask(t.Id, t.JobId, t.State, t.PoolTaskId, t.GpuIndexes, t.StdoutOffset, t.StderrOffset,
+                    t.MetricsThrough, t.StartedAt))
+                .ToListAsync(ct);
         }
-        var stop = Stop(lease, Now);
-        foreach (var jobId in jobIds)
-            await follower.FollowAsync(jobId, lease, stop, onPool, ct);
+        var now = Now;
+        var stop = Stop(lease, now);
+        var metricsPoll = TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
+        var byJob = tasks.ToLookup(t => t.JobId);
+        var ended = new List<Guid>();
+        foreach (var (jobId, state, cancelled) in jobs)
+        {
+            var mine = byJob[jobId].ToList();
+            var quiet = stop is null && !cancelled && state == Running && mine.Count > 0
+                && mine.All(t => t.Quiet(t.PoolTaskId is { } id ? onPool.GetValueOrDefault(id) : null, now, metricsPoll));
+            if (!quiet && await follower.FollowAsync(jobId, lease, stop, onPool, mine, ct)) ended.Add(jobId);
+        }
+        return ended;
     }
 
     /// <summary>

@@ -2,7 +2,7 @@ namespace Portal.Web.ScriptJobs;
 
 /// <summary>
 /// The service's refusal of a launch, one message per form field. Field names are matched loosely (<c>GpusPerTask</c>,
-/// <c>gpus_per_task</c>, <c>Variables[2].Name</c> all find their field), so the page and the API can share the service's
+/// <c>gpusPerTask</c>, <c>Variables[2].Name</c> all find their field), so the page and the API can share the service's
 /// words; a message no field claims is shown above the Launch button.
 /// </summary>
 public sealed class LaunchJobErrors
@@ -40,7 +40,7 @@ public sealed class LaunchJobErrors
     private static string? FieldOf(string key)
     {
         var k = new string(key.Where(char.IsLetterOrDigit).ToArray()).ToLowerInvariant();
-        // Aliases the API's snake_case names may use.
+        // Aliases the API's names may use.
         k = k switch { "gpus" => "gpuspertask", "env" or "environment" => "variables", "timelimit" => "timelimitminutes", "inputfiles" => "files", _ => k };
         return Fields.OrderByDescending(f => f.Length).FirstOrDefault(f => k.StartsWith(f, StringComparison.Ordinal));
     }

@@ -13,11 +13,13 @@ internal static class LogChunks
     /// How many of the chunk's bytes to send, and whether that is the whole, finished log. A reader asking for fewer bytes
     /// than one character gets them as they are rather than nothing forever.
     /// </summary>
-    public static (int Length, bool Complete) Whole(JobLogChunk chunk, int asked)
+    public static (int Length, bool Complete) Whole(JobLogChunk chunk, int asked) => Whole(chunk.Data, chunk.Complete, asked);
+
+    public static (int Length, bool Complete) Whole(ReadOnlySpan<byte> data, bool complete, int asked)
     {
-        if (chunk.Complete) return (chunk.Data.Length, true);
-        var length = CompleteUtf8Length(chunk.Data);
-        return (length == 0 && chunk.Data.Length >= asked ? chunk.Data.Length : length, false);
+        if (complete) return (data.Length, true);
+        var length = CompleteUtf8Length(data);
+        return (length == 0 && data.Length >= asked ? data.Length : length, false);
     }
 
     /// <summary>The length of <paramref name="data"/> without a trailing UTF-8 sequence that is cut short.</summary>

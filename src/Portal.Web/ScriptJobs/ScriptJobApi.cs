@@ -8,7 +8,7 @@ namespace Portal.Web.ScriptJobs;
 /// <summary>
 /// The REST API of script jobs: launch and list on a lease (/api/v1/leases/{id}/jobs), read, cancel, follow logs and
 /// metrics of one job (/api/v1/jobs/{id}). Cookie or API key: reads need the Read or Jobs scope, launch and cancel the
-/// Jobs scope (a Member's power; Viewers read only). Another tenant's lease or job is a 404. JSON is snake_case.
+/// Jobs scope (a Member's power; Viewers read only). Another tenant's lease or job is a 404. JSON is camelCase, like the rest of /api/v1.
 /// This class maps and describes the routes; the handlers are the <c>ScriptJob…Endpoints</c> classes.
 /// </summary>
 public static class ScriptJobApi
@@ -27,16 +27,16 @@ public static class ScriptJobApi
         var options = app.Services.GetRequiredService<IOptions<ScriptJobOptions>>().Value;
         onLease.MapPost("", ScriptJobLaunchEndpoints.LaunchAsync)
             .WithSummary("Launch a script job on an Active or Scheduled lease (Members)")
-            .WithDescription("JSON body: `name`, `script` (bash, up to 1 MB), `gpus_per_task` (at most the lease's), `tasks` (default 1; " +
+            .WithDescription("JSON body: `name`, `script` (bash, up to 1 MB), `gpusPerTask` (at most the lease's), `tasks` (default 1; " +
                              "each task gets its index in `PORTAL_TASK_INDEX`), `environment` (`[{name, value, secret}]`; secret values are " +
-                             "write-only, masked in logs), `time_limit_minutes` (per task; default: until the lease ends), `files` " +
-                             "(`[{name, content_base64}]`, up to 50 MB together, placed in the working directory), `retries` and " +
-                             "`retry_exit_codes` (empty: any non-zero code), `priority` (higher runs first), `profile` (the simulator's " +
+                             "write-only, masked in logs), `timeLimitMinutes` (per task; default: until the lease ends), `files` " +
+                             "(`[{name, contentBase64}]`, up to 50 MB together, placed in the working directory), `retries` and " +
+                             "`retryExitCodes` (empty: any non-zero code), `priority` (higher runs first), `profile` (the simulator's " +
                              "metric profile: busy, idle, oom). The job queues inside its lease. 201 with the job and its Location; 200 " +
                              "when the `Idempotency-Key` (up to 100 characters) was seen before in this lease: the same key creates one job. " +
                              "400 names the field at fault and creates nothing; a time limit past the lease's end is 400 `time_limit_past_lease_end` " +
-                             "with `lease_end` and `links.extend`. A Scheduled lease's jobs wait for it to start.\n\n" +
-                             "Or `multipart/form-data` (e.g. `curl -F job='{\"name\":\"train\",\"gpus_per_task\":1}' -F script=@train.sh " +
+                             "with `leaseEnd` and `links.extend`. A Scheduled lease's jobs wait for it to start.\n\n" +
+                             "Or `multipart/form-data` (e.g. `curl -F job='{\"name\":\"train\",\"gpusPerTask\":1}' -F script=@train.sh " +
                              "-F files=@data.csv`): a `job` part with the JSON above, a `script` file, and `files` parts added to `files`.")
             // Both, or routing would send a form past this endpoint (the content type is part of the match).
             .Accepts<LaunchJobBody>("application/json", "multipart/form-data")
@@ -48,12 +48,12 @@ public static class ScriptJobApi
         onLease.MapGet("", ScriptJobReadEndpoints.ListAsync)
             .WithSummary("List a lease's jobs, newest first")
             .WithDescription("Filters: `state` (Queued, Starting, Running, Succeeded, Failed, Cancelled, TimedOut, NodeFailed, LeaseEnded), " +
-                             "`q` (words of the name). Paging: `page` (from 1) and `page_size` (1 to 200, default 50).")
+                             "`q` (words of the name). Paging: `page` (from 1) and `pageSize` (1 to 200, default 50).")
             .Produces<JobListJson>().ProducesValidationProblem();
 
         jobs.MapGet("/{id:guid}", ScriptJobReadEndpoints.GetAsync)
             .WithSummary("One job, with its tasks, why it waits, and its metrics summary once ended")
-            .WithDescription("`tasks`: index, state, reason, exit_code, attempt, node, gpu_indexes, started_at, ended_at, gpu_seconds. " +
+            .WithDescription("`tasks`: index, state, reason, exitCode, attempt, node, gpuIndexes, startedAt, endedAt, gpuSeconds. " +
                              "`wait` (only while Queued): position in the lease's line, GPUs needed and free, in words. `metrics` (once " +
                              "ended): mean utilisation, peak memory, GPU-hours and a warning about idle GPUs. `environment` lists secret " +
                              "variables with `value: null`: nobody can read a secret back.")
@@ -85,7 +85,7 @@ public static class ScriptJobApi
             .WithSummary("The job's GPU samples (every 10 s, per task and GPU) with DCGM's field names")
             .WithDescription("Each sample: `at`, `task`, `gpu` (the node's GPU index), `DCGM_FI_DEV_GPU_UTIL` (percent), " +
                              "`DCGM_FI_DEV_FB_USED` (MiB), `DCGM_FI_DEV_POWER_USAGE` (watts), oldest first. `after` (ISO 8601 UTC, e.g. " +
-                             "the previous answer's `next_after`) returns only newer samples.")
+                             "the previous answer's `nextAfter`) returns only newer samples.")
             .Produces<JobMetricsJson>().ProducesValidationProblem();
         return app;
     }

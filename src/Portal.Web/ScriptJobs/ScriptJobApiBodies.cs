@@ -2,23 +2,23 @@ using System.Text.Json.Serialization;
 
 namespace Portal.Web.ScriptJobs;
 
-// What the script-job API reads. Names are snake_case (the attributes hold them, so that the OpenAPI document shows
+// What the script-job API reads. Names are camelCase, like the rest of /api/v1 (the OpenAPI document shows
 // what the API really takes); every field is nullable so that a missing one is a validation problem naming it.
 
 /// <summary>
-/// A job to launch on a lease. Required: <c>name</c>, <c>script</c>, <c>gpus_per_task</c>. Defaults: 1 task, no time
+/// A job to launch on a lease. Required: <c>name</c>, <c>script</c>, <c>gpusPerTask</c>. Defaults: 1 task, no time
 /// limit (until the lease ends), no retries, priority 0.
 /// </summary>
 public sealed record LaunchJobBody(
     string? Name,
     string? Script,
-    [property: JsonPropertyName("gpus_per_task")] int? GpusPerTask,
+    int? GpusPerTask,
     int? Tasks,
     IReadOnlyList<JobVariableBody?>? Environment,
-    [property: JsonPropertyName("time_limit_minutes")] int? TimeLimitMinutes,
+    int? TimeLimitMinutes,
     IReadOnlyList<JobFileBody?>? Files,
     int? Retries,
-    [property: JsonPropertyName("retry_exit_codes")] IReadOnlyList<int>? RetryExitCodes,
+    IReadOnlyList<int>? RetryExitCodes,
     int? Priority,
     string? Profile);
 
@@ -26,4 +26,4 @@ public sealed record LaunchJobBody(
 public sealed record JobVariableBody(string? Name, string? Value, bool? Secret);
 
 /// <summary>An input file placed in each task's working directory: a plain file name and its bytes in base64.</summary>
-public sealed record JobFileBody(string? Name, [property: JsonPropertyName("content_base64")] byte[]? ContentBase64);
+public sealed record JobFileBody(string? Name, byte[]? ContentBase64);

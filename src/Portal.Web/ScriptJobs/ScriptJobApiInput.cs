@@ -27,7 +27,7 @@ internal static partial class ScriptJobApiInput
 
         if (body.Name is null) Add("name", "The job's name is required, e.g. \"train-resnet\".");
         if (body.Script is null) Add("script", "The script is required: the bash script each task runs.");
-        if (body.GpusPerTask is null) Add("gpus_per_task", "The number of GPUs per task is required.");
+        if (body.GpusPerTask is null) Add("gpusPerTask", "The number of GPUs per task is required.");
         var variables = new List<JobVariable>();
         foreach (var (v, i) in (body.Environment ?? []).Select((v, i) => (v, i)))
         {
@@ -38,7 +38,7 @@ internal static partial class ScriptJobApiInput
         foreach (var (f, i) in (body.Files ?? []).Select((f, i) => (f, i)))
         {
             if (string.IsNullOrWhiteSpace(f?.Name)) Add($"files[{i}].name", "Each file needs a name.");
-            else if (f.ContentBase64 is null) Add($"files[{i}].content_base64", $"The content of '{f.Name}' is required, in base64.");
+            else if (f.ContentBase64 is null) Add($"files[{i}].contentBase64", $"The content of '{f.Name}' is required, in base64.");
             else files.Add(new JobInputFile(f.Name, f.ContentBase64));
         }
         if (errors.Count > 0) return (null, LeaseProblems.Invalid(errors));
@@ -49,26 +49,26 @@ internal static partial class ScriptJobApiInput
     }
 
     /// <summary>
-    /// A time limit that would run past the lease's end: a validation problem on <c>time_limit_minutes</c> carrying the
+    /// A time limit that would run past the lease's end: a validation problem on <c>timeLimitMinutes</c> carrying the
     /// lease's end and where to extend it (the API's extension endpoints and the lease's page).
     /// </summary>
     public static IResult PastLeaseEnd(Guid leaseId, ScriptJobTimeLimitException e) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["time_limit_minutes"] = [e.Message] },
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["timeLimitMinutes"] = [e.Message] },
             detail: e.Message, title: "The request is not valid.", type: RefusalProblem.TypePrefix + e.Code,
             extensions: new Dictionary<string, object?>
             {
                 ["code"] = e.Code,
-                ["lease_end"] = e.LeaseEnd,
+                ["leaseEnd"] = e.LeaseEnd,
                 ["links"] = new Dictionary<string, string>
                 {
                     ["extend"] = $"{LeaseApi.Base}/{leaseId}/extend",
-                    ["extendable_until"] = $"{LeaseApi.Base}/{leaseId}/extendable-until",
-                    ["lease_page"] = e.ExtendUrl,
+                    ["extendableUntil"] = $"{LeaseApi.Base}/{leaseId}/extendable-until",
+                    ["leasePage"] = e.ExtendUrl,
                 },
             });
 
     /// <summary>
-    /// The launcher's field errors under the API's field names ("GpusPerTask" → "gpus_per_task", "Variables[2].Name" → "environment[2].name").
+    /// The launcher's field errors under the API's field names ("GpusPerTask" → "gpusPerTask", "Variables[2].Name" → "environment[2].name").
     /// </summary>
     public static FieldsRefusedException Renamed(FieldsRefusedException e) =>
         new(e.Errors.ToDictionary(f => ApiField(f.Key), f => f.Value));
@@ -78,7 +78,7 @@ internal static partial class ScriptJobApiInput
         var m = Segment().Match(segment);
         if (!m.Success) return segment;
         var word = m.Groups["word"].Value;
-        var name = ApiNames.TryGetValue(word, out var known) ? known : JsonNamingPolicy.SnakeCaseLower.ConvertName(word);
+        var name = ApiNames.TryGetValue(word, out var known) ? known : JsonNamingPolicy.CamelCase.ConvertName(word);
         return name + m.Groups["index"].Value;
     }));
 

@@ -3,29 +3,29 @@ using Portal.Core.ScriptJobs;
 
 namespace Portal.Web.ScriptJobs;
 
-// What the script-job API writes: snake_case, times UTC ISO 8601. Secret variables never carry their value.
+// What the script-job API writes: camelCase like the rest of /api/v1, times UTC ISO 8601. Secret variables never carry their value.
 
 /// <summary>A job in a list: what it is and where it stands, without its script, variables or tasks.</summary>
 public class JobSummaryJson(ScriptJob j)
 {
     public Guid Id { get; } = j.Id;
-    [JsonPropertyName("lease_id")] public Guid LeaseId { get; } = j.LeaseId;
+    public Guid LeaseId { get; } = j.LeaseId;
     public string Name { get; } = j.Name;
     [JsonConverter(typeof(JsonStringEnumConverter<ScriptJobState>))]
     public ScriptJobState State { get; } = j.State;
     /// <summary>The true reason for the state ("Exited with code 3", "Cancelled by Ada Lovelace").</summary>
     public string? Reason { get; } = j.Reason;
-    [JsonPropertyName("exit_code")] public int? ExitCode { get; } = j.ExitCode;
-    [JsonPropertyName("cancelled_by")] public string? CancelledBy { get; } = j.CancelledByName;
-    [JsonPropertyName("gpus_per_task")] public int GpusPerTask { get; } = j.GpusPerTask;
-    [JsonPropertyName("task_count")] public int TaskCount { get; } = j.TaskCount;
+    public int? ExitCode { get; } = j.ExitCode;
+    public string? CancelledBy { get; } = j.CancelledByName;
+    public int GpusPerTask { get; } = j.GpusPerTask;
+    public int TaskCount { get; } = j.TaskCount;
     public int Priority { get; } = j.Priority;
-    [JsonPropertyName("created_at")] public DateTime CreatedAt { get; } = j.CreatedAt;
-    [JsonPropertyName("started_at")] public DateTime? StartedAt { get; } = j.StartedAt;
-    [JsonPropertyName("ended_at")] public DateTime? EndedAt { get; } = j.EndedAt;
+    public DateTime CreatedAt { get; } = j.CreatedAt;
+    public DateTime? StartedAt { get; } = j.StartedAt;
+    public DateTime? EndedAt { get; } = j.EndedAt;
     /// <summary>GPU-seconds that ran, all tasks and attempts: what the job used of its lease.</summary>
-    [JsonPropertyName("gpu_seconds")] public long GpuSeconds { get; } = j.GpuSeconds;
-    [JsonPropertyName("gpu_hours")] public double GpuHours { get; } = Math.Round(j.GpuSeconds / 3600.0, 4);
+    public long GpuSeconds { get; } = j.GpuSeconds;
+    public double GpuHours { get; } = Math.Round(j.GpuSeconds / 3600.0, 4);
     public JobLinksJson Links { get; } = new(ScriptJobApi.Job(j.Id), $"/api/v1/leases/{j.LeaseId}", ScriptJobApi.Job(j.Id) + "/logs",
         ScriptJobApi.Job(j.Id) + "/logs/download", ScriptJobApi.Job(j.Id) + "/metrics", ScriptJobApi.Job(j.Id) + "/cancel");
 }
@@ -34,10 +34,10 @@ public class JobSummaryJson(ScriptJob j)
 public sealed class JobJson(ScriptJob j, JobWait? wait) : JobSummaryJson(j)
 {
     [JsonPropertyOrder(1)] public string Script { get; } = j.Script;
-    [JsonPropertyOrder(1), JsonPropertyName("time_limit_minutes")] public int? TimeLimitMinutes { get; } = j.TimeLimitMinutes;
+    [JsonPropertyOrder(1)] public int? TimeLimitMinutes { get; } = j.TimeLimitMinutes;
     [JsonPropertyOrder(1)] public int Retries { get; } = j.MaxRetries;
     /// <summary>Empty: every non-zero exit code is retried (when <c>retries</c> is above 0).</summary>
-    [JsonPropertyOrder(1), JsonPropertyName("retry_exit_codes")]
+    [JsonPropertyOrder(1)]
     public IReadOnlyList<int> RetryExitCodes { get; } = ScriptJobJsonMapping.Numbers(j.RetryExitCodes);
     [JsonPropertyOrder(1)] public string? Profile { get; } = j.Profile;
     /// <summary>Secret variables are listed with <c>secret: true</c> and <c>value: null</c>: nobody can read them back.</summary>
@@ -55,14 +55,14 @@ public sealed record JobTaskJson(
     int Index,
     [property: JsonConverter(typeof(JsonStringEnumConverter<ScriptJobState>))] ScriptJobState State,
     string? Reason,
-    [property: JsonPropertyName("exit_code")] int? ExitCode,
+    int? ExitCode,
     int Attempt,
     string? Node,
     int Gpus,
-    [property: JsonPropertyName("gpu_indexes")] IReadOnlyList<int> GpuIndexes,
-    [property: JsonPropertyName("started_at")] DateTime? StartedAt,
-    [property: JsonPropertyName("ended_at")] DateTime? EndedAt,
-    [property: JsonPropertyName("gpu_seconds")] long GpuSeconds)
+    IReadOnlyList<int> GpuIndexes,
+    DateTime? StartedAt,
+    DateTime? EndedAt,
+    long GpuSeconds)
 {
     public static JobTaskJson From(ScriptJobTask t) => new(t.Index, t.State, t.Reason, t.ExitCode, t.Attempt, t.NodeId, t.Gpus,
         ScriptJobJsonMapping.Numbers(t.GpuIndexes), t.StartedAt, t.EndedAt, t.GpuSeconds);
@@ -73,31 +73,31 @@ public sealed record JobVariableJson(string Name, string? Value, bool Secret);
 
 public sealed record JobFileJson(string Name, long Bytes);
 
-public sealed record JobWaitJson(int Position, [property: JsonPropertyName("gpus_needed")] int GpusNeeded,
-    [property: JsonPropertyName("gpus_free")] int GpusFree, string Text);
+public sealed record JobWaitJson(int Position, int GpusNeeded,
+    int GpusFree, string Text);
 
 /// <summary>The kept log: bytes over all tasks and streams, whether the cap cut it, and when it is deleted.</summary>
-public sealed record JobLogInfoJson(long Bytes, bool Truncated, [property: JsonPropertyName("keep_until")] DateTime? KeepUntil,
-    [property: JsonPropertyName("purged_at")] DateTime? PurgedAt);
+public sealed record JobLogInfoJson(long Bytes, bool Truncated, DateTime? KeepUntil,
+    DateTime? PurgedAt);
 
 public sealed record JobMetricsSummaryJson(
-    [property: JsonPropertyName("mean_gpu_util")] double? MeanGpuUtil,
-    [property: JsonPropertyName("peak_fb_used_mib")] double? PeakFbUsedMiB,
-    [property: JsonPropertyName("gpu_hours")] double GpuHours,
-    [property: JsonPropertyName("idle_gpus")] int? IdleGpus,
-    [property: JsonPropertyName("sampled_gpus")] int? SampledGpus,
+    double? MeanGpuUtil,
+    double? PeakFbUsedMiB,
+    double GpuHours,
+    int? IdleGpus,
+    int? SampledGpus,
     string? Warning);
 
-public sealed record JobLinksJson(string Self, string Lease, string Logs, [property: JsonPropertyName("logs_download")] string LogsDownload,
+public sealed record JobLinksJson(string Self, string Lease, string Logs, string LogsDownload,
     string Metrics, string Cancel);
 
 /// <summary>A page of a lease's jobs, newest first.</summary>
-public sealed record JobListJson(IReadOnlyList<JobSummaryJson> Items, int Total, int Page, [property: JsonPropertyName("page_size")] int PageSize,
-    [property: JsonPropertyName("has_more")] bool HasMore);
+public sealed record JobListJson(IReadOnlyList<JobSummaryJson> Items, int Total, int Page, int PageSize,
+    bool HasMore);
 
-/// <summary>GPU samples of a job, oldest first, with DCGM's field names; pass <c>next_after</c> as <c>after</c> for newer ones.</summary>
-public sealed record JobMetricsJson([property: JsonPropertyName("job_id")] Guid JobId, IReadOnlyList<JobSampleJson> Samples,
-    [property: JsonPropertyName("next_after")] DateTime? NextAfter);
+/// <summary>GPU samples of a job, oldest first, with DCGM's field names; pass <c>nextAfter</c> as <c>after</c> for newer ones.</summary>
+public sealed record JobMetricsJson(Guid JobId, IReadOnlyList<JobSampleJson> Samples,
+    DateTime? NextAfter);
 
 public sealed record JobSampleJson(
     DateTime At,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
@@ -25,8 +26,8 @@ internal static class ScriptJobLogEndpoints
         "task has ended and nothing follows), `X-Log-Truncated` (`true` when the job's log cap cut it; the log says where) and " +
         "`X-Log-Note` (why there is nothing: the logs were deleted after their retention).\n\n" +
         "**Live** (`Accept: text/event-stream`): follows the log until the task ends. Each chunk is an event `log` whose `id:` is the " +
-        "byte offset after it and whose single `data:` line is JSON `{\"offset\": start, \"next_offset\": end, \"text\": \"...\"}` " +
-        "(`text` is the chunk decoded as UTF-8; when the bytes are not valid UTF-8, `bytes_base64` carries them exactly). Lines " +
+        "byte offset after it and whose single `data:` line is JSON `{\"offset\": start, \"nextOffset\": end, \"text\": \"...\"}` " +
+        "(`text` is the chunk decoded as UTF-8; when the bytes are not valid UTF-8, `bytesBase64` carries them exactly). Lines " +
         "starting with `:` are heartbeats. The stream closes after `event: end` with `data: {\"offset\": end, \"complete\": true, " +
         "\"truncated\": bool, \"note\": null or why there is nothing}`. " +
         "To resume after a dropped connection send `Last-Event-ID` (EventSource does) or `?offset=` with the " +
@@ -53,15 +54,29 @@ internal static class ScriptJobLogEndpoints
             return Results.Empty;
         }
 
-        var chunk = await logs.ReadAsync(id, query.Task, query.Stream, start, max, ct) ?? throw ScriptJobException.NotFound();
-        var (length, complete) = LogChunks.Whole(chunk, max);
-        http.Response.Headers[NextOffsetHeader] = (chunk.Offset + length).ToString(CultureInfo.InvariantCulture);
-        http.Response.Headers[CompleteHeader] = complete ? "true" : "false";
-        http.Response.Headers[TruncatedHeader] = chunk.Truncated ? "true" : "false";
-        http.Response.Headers.CacheControl = "no-store";
-        // Why there is nothing (the logs were deleted after retention): ASCII, so it fits a header.
-        if (chunk.Note is { } note && note.All(char.IsAscii)) http.Response.Headers[NoteHeader] = note;
-        return TypedResults.Bytes(chunk.Data.AsMemory(0, length).ToArray(), "text/plain; charset=utf-8");
+        // A pooled buffer, written straight to the response: live readers each asking for a megabyte at a time would
+        // otherwise allocate (and copy) one per request, which the GC only reclaims in its rare full collections.
+        var buffer = ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            var read = await logs.ReadIntoAsync(id, query.Task, query.Stream, start, buffer.AsMemory(0, max), ct) ?? throw ScriptJobException.NotFound();
+            var (length, complete) = LogChunks.Whole(buffer.AsSpan(0, read.Count), read.Complete, max);
+            var response = http.Response;
+            response.Headers[NextOffsetHeader] = (read.Offset + length).ToString(CultureInfo.InvariantCulture);
+            response.Headers[CompleteHeader] = complete ? "true" : "false";
+            response.Headers[TruncatedHeader] = read.Truncated ? "true" : "false";
+            response.Headers.CacheControl = "no-store";
+            // Why there is nothing (the logs were deleted after retention): ASCII, so it fits a header.
+            if (read.Note is { } note && note.All(char.IsAscii)) response.Headers[NoteHeader] = note;
+            response.ContentType = "text/plain; charset=utf-8";
+            response.ContentLength = length;
+            await response.Body.WriteAsync(buffer.AsMemory(0, length), ct);
+            return Results.Empty;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public static async Task<IResult> DownloadAsync(Guid id, string? task, string? stream, ScriptJobLogs logs,

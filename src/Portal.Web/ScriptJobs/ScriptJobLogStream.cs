@@ -83,9 +83,9 @@ internal static class ScriptJobLogStream
 
     private sealed record LogEventData(
         [property: System.Text.Json.Serialization.JsonPropertyName("offset")] long Offset,
-        [property: System.Text.Json.Serialization.JsonPropertyName("next_offset")] long NextOffset,
+        [property: System.Text.Json.Serialization.JsonPropertyName("nextOffset")] long NextOffset,
         [property: System.Text.Json.Serialization.JsonPropertyName("text")] string Text,
-        [property: System.Text.Json.Serialization.JsonPropertyName("bytes_base64"),
+        [property: System.Text.Json.Serialization.JsonPropertyName("bytesBase64"),
                    System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
         string? BytesBase64);
 }

@@ -23,7 +23,7 @@ internal static class ScriptJobReadEndpoints
         return new JobJson(job, wait);
     }
 
-    public static async Task<IResult> ListAsync(Guid id, string? state, string? q, string? page, [FromQuery(Name = "page_size")] string? pageSize,
+    public static async Task<IResult> ListAsync(Guid id, string? state, string? q, string? page, string? pageSize,
         ScriptJobQueries queries, CancellationToken ct)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -38,7 +38,7 @@ internal static class ScriptJobReadEndpoints
             errors["page"] = ["The page is a number from 1."];
         var size = DefaultPageSize;
         if (!string.IsNullOrWhiteSpace(pageSize) && (!int.TryParse(pageSize, out size) || size < 1 || size > MaxPageSize))
-            errors["page_size"] = [$"The page size is a number from 1 to {MaxPageSize}."];
+            errors["pageSize"] = [$"The page size is a number from 1 to {MaxPageSize}."];
         if (errors.Count > 0) return LeaseProblems.Invalid(errors);
 
         var found = await queries.ListForLeaseAsync(id, new ScriptJobFilter(wanted, string.IsNullOrWhiteSpace(q) ? null : q.Trim(), number, size), ct)

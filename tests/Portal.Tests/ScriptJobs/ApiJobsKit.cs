@@ -52,7 +52,7 @@ internal static class ApiJobsKit
 
     public static Dictionary<string, object?> Body(string script = "echo hello", int gpusPerTask = 1, string name = "hello") => new()
     {
-        ["name"] = name, ["script"] = script, ["gpus_per_task"] = gpusPerTask,
+        ["name"] = name, ["script"] = script, ["gpusPerTask"] = gpusPerTask,
     };
 
     public static Task<HttpResponseMessage> LaunchAsync(HttpClient http, Guid leaseId, object body, string? idempotencyKey = null)

@@ -19,21 +19,21 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var body = Body("echo $PORTAL_TASK_INDEX", gpusPerTask: 1, name: "sweep");
         body["tasks"] = 2;
         body["environment"] = new[] { new { name = "MODE", value = "fast", secret = false } };
-        body["time_limit_minutes"] = 30;
+        body["timeLimitMinutes"] = 30;
         body["retries"] = 2;
-        body["retry_exit_codes"] = new[] { 3, 4 };
-        body["files"] = new[] { new { name = "input.txt", content_base64 = Convert.ToBase64String("abc"u8.ToArray()) } };
+        body["retryExitCodes"] = new[] { 3, 4 };
+        body["files"] = new[] { new { name = "input.txt", contentBase64 = Convert.ToBase64String("abc"u8.ToArray()) } };
 
         var response = await LaunchAsync(org.Jobs, org.Lease.Id, body);
         var job = await JsonAsync(response, HttpStatusCode.Created);
         var id = job.GetProperty("id").GetGuid();
         Assert.Equal($"/api/v1/jobs/{id}", response.Headers.Location!.OriginalString);
-        Assert.Equal(org.Lease.Id, job.GetProperty("lease_id").GetGuid());
+        Assert.Equal(org.Lease.Id, job.GetProperty("leaseId").GetGuid());
         Assert.Equal("Queued", job.GetProperty("state").GetString());
-        Assert.Equal(2, job.GetProperty("task_count").GetInt32());
-        Assert.Equal(1, job.GetProperty("gpus_per_task").GetInt32());
-        Assert.Equal(30, job.GetProperty("time_limit_minutes").GetInt32());
-        Assert.Equal([3, 4], job.GetProperty("retry_exit_codes").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(2, job.GetProperty("taskCount").GetInt32());
+        Assert.Equal(1, job.GetProperty("gpusPerTask").GetInt32());
+        Assert.Equal(30, job.GetProperty("timeLimitMinutes").GetInt32());
+        Assert.Equal([3, 4], job.GetProperty("retryExitCodes").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(("input.txt", 3L), (job.GetProperty("files")[0].GetProperty("name").GetString(),
             job.GetProperty("files")[0].GetProperty("bytes").GetInt64()));
         Assert.Equal("fast", job.GetProperty("environment")[0].GetProperty("value").GetString());
@@ -63,18 +63,18 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var errors = await LeaseApiCalls.ValidationErrorsAsync(await LaunchAsync(org.Jobs, org.Lease.Id, new { tasks = 2 }));
         Assert.Contains("name", errors.Keys);
         Assert.Contains("script", errors.Keys);
-        Assert.Contains("gpus_per_task", errors.Keys);
+        Assert.Contains("gpusPerTask", errors.Keys);
 
         var wrongType = await LeaseApiCalls.ValidationErrorsAsync(await LaunchAsync(org.Jobs, org.Lease.Id,
-            new Dictionary<string, object?> { ["name"] = "x", ["script"] = "y", ["gpus_per_task"] = "many" }));
-        Assert.Contains("gpus_per_task", wrongType.Keys);
+            new Dictionary<string, object?> { ["name"] = "x", ["script"] = "y", ["gpusPerTask"] = "many" }));
+        Assert.Contains("gpusPerTask", wrongType.Keys);
         Assert.Equal(0, await CountJobsAsync(factory, org.Lease.Id));
     }
 
     [Theory]
     [InlineData("script", "")]
     [InlineData("script", "big")]
-    [InlineData("gpus_per_task", "3")]
+    [InlineData("gpusPerTask", "3")]
     [InlineData("environment", "1BAD-NAME")]
     public async Task Bad_input_is_refused_naming_its_field_and_creates_nothing(string field, string value)
     {
@@ -83,7 +83,7 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         switch (field)
         {
             case "script": body["script"] = value == "big" ? new string('#', 1024 * 1024 + 1) : value; break;
-            case "gpus_per_task": body["gpus_per_task"] = int.Parse(value); break;
+            case "gpusPerTask": body["gpusPerTask"] = int.Parse(value); break;
             case "environment": body["environment"] = new[] { new { name = value, value = "x", secret = false } }; break;
         }
         var errors = await LeaseApiCalls.ValidationErrorsAsync(await LaunchAsync(org.Jobs, org.Lease.Id, body));
@@ -96,13 +96,13 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
     {
         var org = await NewOrgAsync(factory, hours: 2);
         var body = Body();
-        body["time_limit_minutes"] = 3 * 60;
+        body["timeLimitMinutes"] = 3 * 60;
         var response = await LaunchAsync(org.Jobs, org.Lease.Id, body);
         var problem = await JsonAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("time_limit_past_lease_end", problem.GetProperty("code").GetString());
-        Assert.Equal(org.Lease.End, problem.GetProperty("lease_end").GetDateTime().ToUniversalTime());
+        Assert.Equal(org.Lease.End, problem.GetProperty("leaseEnd").GetDateTime().ToUniversalTime());
         Assert.Equal($"/api/v1/leases/{org.Lease.Id}/extend", problem.GetProperty("links").GetProperty("extend").GetString());
-        Assert.True(problem.GetProperty("errors").TryGetProperty("time_limit_minutes", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("timeLimitMinutes", out _));
         Assert.Equal(0, await CountJobsAsync(factory, org.Lease.Id));
     }
 
@@ -157,7 +157,7 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
 
         // 2 MB of input files (base64 in JSON: about 2.7 MB) are taken and checked, not cut off at 1 MiB.
         var body = Body();
-        body["files"] = new[] { new { name = "weights.bin", content_base64 = Convert.ToBase64String(new byte[2 * 1024 * 1024]) } };
+        body["files"] = new[] { new { name = "weights.bin", contentBase64 = Convert.ToBase64String(new byte[2 * 1024 * 1024]) } };
         var job = await JsonAsync(await LaunchAsync(org.Jobs, org.Lease.Id, body), HttpStatusCode.Created);
         Assert.Equal(2L * 1024 * 1024, job.GetProperty("files")[0].GetProperty("bytes").GetInt64());
     }
@@ -168,7 +168,7 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var org = await NewOrgAsync(factory);
         using var form = new MultipartFormDataContent
         {
-            { new StringContent("""{"name":"from-form","gpus_per_task":1,"tasks":2}"""), "job" },
+            { new StringContent("""{"name":"from-form","gpusPerTask":1,"tasks":2}"""), "job" },
             { new ByteArrayContent("#!/bin/bash\necho form\n"u8.ToArray()), "script", "train.sh" },
             { new ByteArrayContent(new byte[1000]), "files", "a.bin" },
             { new ByteArrayContent(new byte[10]), "files", "b.csv" },
@@ -176,7 +176,7 @@ public class ApiLaunchTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var job = await JsonAsync(await org.Jobs.PostAsync($"/api/v1/leases/{org.Lease.Id}/jobs", form), HttpStatusCode.Created);
         Assert.Equal("from-form", job.GetProperty("name").GetString());
         Assert.Equal("#!/bin/bash\necho form\n", job.GetProperty("script").GetString());
-        Assert.Equal(2, job.GetProperty("task_count").GetInt32());
+        Assert.Equal(2, job.GetProperty("taskCount").GetInt32());
         Assert.Equal([("a.bin", 1000L), ("b.csv", 10L)],
             job.GetProperty("files").EnumerateArray().Select(f => (f.GetProperty("name").GetString(), f.GetProperty("bytes").GetInt64())));
     }

@@ -37,6 +37,6 @@ public class ApiLogChunkTests
         {
             ["GpusPerTask"] = "a", ["Variables[2].Name"] = "b", ["TimeLimitMinutes"] = "c", ["script"] = "d",
         }));
-        Assert.Equal(["gpus_per_task", "environment[2].name", "time_limit_minutes", "script"], renamed.Errors.Keys);
+        Assert.Equal(["gpusPerTask", "environment[2].name", "timeLimitMinutes", "script"], renamed.Errors.Keys);
     }
 }

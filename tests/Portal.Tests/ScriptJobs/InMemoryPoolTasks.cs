@@ -53,6 +53,9 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
     /// <summary>The next task list the portal asks for fails (the pool is unreachable for a moment).</summary>
     public int FailLists;
 
+    /// <summary>Every read of a task's output the portal made: "log {task id}" or "metrics {task id}".</summary>
+    public ConcurrentQueue<string> OutputReads { get; } = new();
+
     public PoolTaskStatus? Get(string id) { lock (gate) return tasks.GetValueOrDefault(id); }
 
     public IReadOnlyList<PoolTaskStatus> List()
@@ -134,8 +137,15 @@ internal sealed class InMemoryTaskPoolDriver(IGpuPoolDriver inner, InMemoryPoolT
     public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => Task.FromResult(pool.Get(taskId));
     public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => Task.FromResult(pool.List());
     public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => Task.FromResult(pool.Cancel(taskId, grace));
-    public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default) =>
-        Task.FromResult<PoolLogChunk?>(pool.Get(taskId) is { } t ? new PoolLogChunk(offset, [], t.IsFinal) : null);
-    public Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default) =>
-        Task.FromResult<IReadOnlyList<PoolGpuSample>>([]);
+    public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default)
+    {
+        pool.OutputReads.Enqueue("log " + taskId);
+        return Task.FromResult<PoolLogChunk?>(pool.Get(taskId) is { } t ? new PoolLogChunk(offset, [], t.IsFinal) : null);
+    }
+
+    public Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default)
+    {
+        pool.OutputReads.Enqueue("metrics " + taskId);
+        return Task.FromResult<IReadOnlyList<PoolGpuSample>>([]);
+    }
 }

@@ -14,7 +14,7 @@ public sealed class SseEvents(HttpResponseMessage response, StreamReader reader)
         public byte[] Bytes()
         {
             using var json = JsonDocument.Parse(Data);
-            return json.RootElement.TryGetProperty("bytes_base64", out var raw)
+            return json.RootElement.TryGetProperty("bytesBase64", out var raw)
                 ? Convert.FromBase64String(raw.GetString()!)
                 : Encoding.UTF8.GetBytes(json.RootElement.GetProperty("text").GetString()!);
         }
