@@ -82,6 +82,9 @@ internal static class SlurmBenchmark
         log.WriteLine($"  job launch to Running: {running.Count} jobs, p50 {P(running, 50):N0} ms, p99 {P(running, 99):N0} ms");
         await UntilAsync(Db, TimeSpan.FromMinutes(2), async db => await OpenJobsAsync(Db, lastLease) == 0);
         await Get<LeaseCancelling>().ReleaseAsync(lastLease);
+        // The job server gives the nodes back to Slurm: wait for it, or the cluster keeps reservations of a portal that is gone.
+        await UntilAsync(Db, TimeSpan.FromMinutes(2), async db => !await db.Allocations.AnyAsync(a => a.RegionId == Region
+            && a.ReservedAt != null && a.PoolReleasedAt == null));
         try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         return 0;
     }

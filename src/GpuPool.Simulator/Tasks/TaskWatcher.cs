@@ -30,18 +30,24 @@ public sealed class TaskWatcher(TaskBook book, TaskChanges changes, TaskExits ex
         }
     }
 
+    static bool EndedWithExitCode(TaskEntry entry)
+    {
+        if (entry.Folder.ReadExitCode() is not { } code) return false;
+        var record = entry.Record;
+        End(entry, record.Verdict ?? (code == 0 ? TaskState.Succeeded : TaskState.Failed), code,
+            record.VerdictReason ?? (code == 0 ? null : $"Exited with code {code}"));
+        return true;
+    }
+
     void Step(TaskEntry entry)
     {
         var record = entry.Record;
         var now = DateTime.UtcNow;
-        if (entry.Folder.ReadExitCode() is { } code)
-        {
-            End(entry, record.Verdict ?? (code == 0 ? TaskState.Succeeded : TaskState.Failed), code,
-                record.VerdictReason ?? (code == 0 ? null : $"Exited with code {code}"));
-            return;
-        }
+        if (EndedWithExitCode(entry)) return;
         if (!TaskProcesses.IsAlive(record.Pid, record.PidStartTicks))
         {
+            // The wrapper records its code and exits: between our first look and this one it may have done both.
+            if (EndedWithExitCode(entry)) return;
             End(entry, record.Verdict ?? TaskState.Failed, record.VerdictExitCode,
                 record.VerdictReason ?? "The task's process ended without recording an exit code.");
             return;
