@@ -20,8 +20,14 @@ internal static class ScriptJobBenchmark
     public sealed record Result(string Database, double[] LaunchToRunningMs, int LaunchFailures, QueueResult? Queue, ScriptJobLogBenchmark.Result? Logs);
 
     public sealed record QueueResult(int Jobs, int Succeeded, IReadOnlyDictionary<ScriptJobState, int> Others, int MaxBusyGpus, TimeSpan Launching,
-        TimeSpan Makespan, TimeSpan Ideal, int PoolSamples, TimeSpan Cpu)
+        TimeSpan Makespan, TimeSpan Ideal, int PoolSamples, TimeSpan Cpu, TimeSpan TaskRun)
     {
+        /// <summary>
+        /// GPU time the lease had (makespan x GPUs) minus the time its tasks ran on the pool (the pool's own start and end),
+        /// per job: how long a GPU sat idle per job between one task's end and the next one's start.
+        /// </summary>
+        public double IdleGpuMsPerJob => (Makespan.TotalMilliseconds * LeaseGpus - TaskRun.TotalMilliseconds) / Jobs;
+
         /// <summary>CPU time of this process (the portal, its simulator and the benchmark's own reads) per job, launching included.</summary>
         public double CpuMsPerJob => Cpu.TotalMilliseconds / Jobs;
 
@@ -116,7 +122,11 @@ internal static class ScriptJobBenchmark
         // Any other end says why (its reason as the portal recorded it), so that a failure can be looked into.
         foreach (var reason in ended.Where(j => j.State != ScriptJobState.Succeeded).Select(j => $"{j.State}: {j.Reason}").Distinct().Take(5))
             log.WriteLine($"  queue: a job ended {reason}");
-        var result = new QueueResult(jobs, ended.Count(j => j.State == ScriptJobState.Succeeded), others, maxBusy, launching, makespan, ideal, samples, cpu);
+        var runs = await db.ScriptJobTasks.Where(t => t.LeaseId == kit.LeaseId && t.StartedAt != null && t.EndedAt != null)
+            .Join(db.ScriptJobs.Where(j => j.Name.StartsWith("queued ")), t => t.JobId, j => j.Id, (t, j) => new { t.StartedAt, t.EndedAt }).ToListAsync();
+        var taskRun = TimeSpan.FromTicks(runs.Sum(r => (r.EndedAt!.Value - r.StartedAt!.Value).Ticks));
+        var result = new QueueResult(jobs, ended.Count(j => j.State == ScriptJobState.Succeeded), others, maxBusy, launching, makespan, ideal, samples, cpu,
+            taskRun);
         log.WriteLine($"  queue: {result.Succeeded}/{jobs} succeeded, makespan {makespan.TotalSeconds:N1} s (ideal {ideal.TotalSeconds:N0} s), " +
             $"at most {maxBusy} GPUs busy in {samples} looks at the pool; this process used {result.CpuMsPerJob:N1} ms of CPU per job " +
             $"(load average {LoadAverage()})");

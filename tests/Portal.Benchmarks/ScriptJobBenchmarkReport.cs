@@ -22,14 +22,15 @@ internal static class ScriptJobBenchmarkReport
         w.WriteLine();
         w.WriteLine($"(b) {scenario.Queued:N0} one-second jobs queued at once in one {ScriptJobBenchmark.LeaseGpus}-GPU lease:");
         w.WriteLine($"{"database",-10} | {"succeeded",11} | {"other ends",10} | {"max GPUs busy",13} | {"launching s",11} | {"makespan s",10} | " +
-            $"{"ideal s",7} | {"overhead ms/job",15} | {"CPU ms/job",10}");
-        w.WriteLine(new string('-', 121));
+            $"{"ideal s",7} | {"overhead ms/job",15} | {"GPU idle ms/job",15} | {"CPU ms/job",10}");
+        w.WriteLine(new string('-', 139));
         foreach (var r in results.Where(r => r.Queue is not null))
         {
             var q = r.Queue!;
             var others = q.Others.Count == 0 ? "0" : string.Join(" ", q.Others.Select(kv => $"{kv.Key} {kv.Value}"));
             w.WriteLine($"{r.Database,-10} | {q.Succeeded,5:N0}/{q.Jobs,5:N0} | {others,10} | {q.MaxBusyGpus,13} | {q.Launching.TotalSeconds,11:N1} | " +
-                $"{q.Makespan.TotalSeconds,10:N1} | {q.Ideal.TotalSeconds,7:N0} | {q.OverheadMsPerJob,15:N1} | {q.CpuMsPerJob,10:N1}");
+                $"{q.Makespan.TotalSeconds,10:N1} | {q.Ideal.TotalSeconds,7:N0} | {q.OverheadMsPerJob,15:N1} | {q.IdleGpuMsPerJob,15:N1} | " +
+                $"{q.CpuMsPerJob,10:N1}");
         }
 
         w.WriteLine();
@@ -56,6 +57,9 @@ internal static class ScriptJobBenchmarkReport
               makespan    from the first launch call until the last job ended (its EndedAt); launching is the part spent
                           launching all of them, one call at a time. ideal = ceil(jobs / GPUs) x 1 s.
               overhead    (makespan - ideal) / (jobs / GPUs): what the queue adds to each job on the lease's critical path
+              GPU idle    (makespan x GPUs - the tasks' run time on the pool, its own start to end) / jobs: how long a GPU
+                          waits between one task's end and the next task's start (the queue's own share: the task's process
+                          start and exit beyond its 1 s are the job's time, counted in overhead but not here).
                           (dispatch, the supervisor's poll, process start and exit). CPU = this process's CPU time during
                           the run (portal, embedded simulator, the benchmark's reads; not the tasks' own processes) / jobs.
               bytes lost  summed over readers: expected bytes not received correctly (every byte is checked against what
