@@ -76,10 +76,11 @@ public sealed class LeaseQuoting(
                 new SpendAddition(request.Start, request.End, request.Gpus, price.MicrosPerGpuHour), ct);
             if (expiredHolds) await LeaseCapacity.ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
 
+            var (start, end) = StartOnActivation.QuotedWindow(request, now);
             var lease = new Lease
             {
                 TenantId = tenantId, RegionId = request.RegionId, SkuId = request.SkuId, Gpus = request.Gpus,
-                Start = request.Start, End = request.End, HoldExpiresAt = now.Add(Options.Hold),
+                Start = start, End = end, HoldExpiresAt = now.Add(Options.Hold),
                 OnDemandMicrosPerGpuHour = price.OnDemandMicrosPerGpuHour, DiscountBasisPoints = price.DiscountBasisPoints,
                 MicrosPerGpuHour = price.MicrosPerGpuHour, PriceMicros = price.TotalMicros,
                 NeedsApproval = request.Gpus > Options.ApprovalGpuThreshold || price.TotalMicros > Options.ApprovalMicrosThreshold,
@@ -104,5 +105,6 @@ public sealed class LeaseQuoting(
     }
 
     private static bool SameRequest(Lease l, LeaseRequest r) =>
-        l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && l.Start == r.Start && l.Hours == r.Hours;
+        l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && l.Hours == r.Hours
+        && (l.Start == r.Start || StartOnActivation.IsNow(r.Start, l.Start)); // a "now" quote starts at the second it was asked
 }

@@ -142,10 +142,10 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
     {
         var l = c.Lease;
         LeaseStateMachine.Apply(l, LeaseAction.Activate);
-        l.ActivatedAt = c.Now;
-        l.NextProvisionAttemptAt = null;
         // A lease asked for "now" starts at the minute it became active and runs its hours from there.
         var shifted = StartOnActivation.Shift(l, c.Now);
+        l.ActivatedAt = c.Now;
+        l.NextProvisionAttemptAt = null;
         var running = l.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.ReservedAt != null && a.End > c.Now).ToList();
         var nodes = string.Join(", ", running.Select(a => a.NodeId).Distinct().Order());
         // A lease that lost GPUs to a failed node before it started runs on what is left (the rest is credited).

@@ -2,49 +2,51 @@ namespace Portal.Core.Leases;
 
 /// <summary>
 /// A lease asked for "now" (the hour under way, quoted after that hour began) starts when it becomes Active, not at the top
-/// of the hour: at activation its window moves to [the whole minute after activation, that + its hours), so it runs and is
-/// billed for exactly the hours signed, per second, from that minute. Capacity stays in whole hours: the quote reserves one
-/// hour more than asked ([top of the hour, + hours + 1 h)), which holds the whole window whenever in that first hour it
-/// activates. If it activates later than that (Support's approval, a pool that keeps refusing), it ends where its
-/// reservation ends and is billed only for what it ran. Nothing is ever placed outside the reservation: no overbooking.
+/// of the hour: until then its window is [the second it was quoted, + its hours), and at activation it moves to [the
+/// whole minute after activation, + its hours), so it runs and is billed (by the second) for exactly the hours signed.
+/// Capacity stays in whole hours: the quote reserves [top of the hour, + hours + 1 h), which holds the whole window
+/// whenever in that first hour it activates. If it activates later (Support's approval, a pool that keeps refusing), it
+/// ends where its reservation ends and is billed only for what it ran. Nothing runs outside its reservation.
 /// </summary>
 public static class StartOnActivation
 {
-    static readonly TimeSpan Hour = TimeSpan.FromHours(1);
-
     /// <summary>A start at the hour under way, asked after that hour began: "now".</summary>
     public static bool IsNow(DateTime start, DateTime askedAt) => start == CancellationPolicy.FloorHour(askedAt) && askedAt > start;
 
-    /// <summary>Still waiting to start on activation: quoted "now" and not active yet (its Start is the top of the hour until then).</summary>
-    public static bool Pending(Lease lease) => lease.ActivatedAt is null && IsNow(lease.Start, lease.CreatedAt);
+    /// <summary>A "now" lease not active yet: its start is the moment it was quoted, never a whole hour.</summary>
+    public static bool Pending(Lease lease) =>
+        lease.IsOpen && lease.ActivatedAt is null && lease.Start != CancellationPolicy.FloorHour(lease.Start);
 
-    /// <summary>The end of the capacity a request holds when asked at <paramref name="now"/>: one hour more for a "now" request.</summary>
-    public static DateTime ReservedEnd(LeaseRequest request, DateTime now) => IsNow(request.Start, now) ? request.End + Hour : request.End;
+    /// <summary>The window a request asked at <paramref name="now"/> is quoted for: from the second it was asked, for a "now" request.</summary>
+    public static (DateTime Start, DateTime End) QuotedWindow(LeaseRequest request, DateTime now)
+    {
+        if (!IsNow(request.Start, now)) return (request.Start, request.End);
+        var start = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        return start == request.Start ? (request.Start, request.End) : (start, start.AddHours(request.Hours));
+    }
 
-    /// <summary>Where the lease's allocations end: a pending "now" lease holds the hour after its end; a shifted one up to the hour its end falls in.</summary>
-    public static DateTime ReservedEnd(Lease lease) => Pending(lease) ? lease.End + Hour : CancellationPolicy.CeilHour(lease.End);
+    /// <summary>The end of the capacity a request holds when asked at <paramref name="now"/>: the whole hour after its quoted end.</summary>
+    public static DateTime ReservedEnd(LeaseRequest request, DateTime now) => CancellationPolicy.CeilHour(QuotedWindow(request, now).End);
+
+    /// <summary>Where the lease's allocations end: the whole hour its end falls in (its end, for a lease of whole hours).</summary>
+    public static DateTime ReservedEnd(Lease lease) => CancellationPolicy.CeilHour(lease.End);
 
     /// <summary>
-    /// At activation (<paramref name="now"/>): a "now" lease's window moves to start at the next whole minute and keeps its
-    /// length, within its reservation; allocations reaching past the hour its new end falls in give that hour back.
-    /// Returns false for any other lease (it keeps its window).
+    /// At activation (<paramref name="now"/>): a pending "now" lease's window moves to start at the next whole minute and keeps
+    /// its length, within its reservation. Returns false for any other lease (it keeps its window).
     /// </summary>
     public static bool Shift(Lease lease, DateTime now)
     {
         if (!Pending(lease)) return false;
         var reservedEnd = ReservedEnd(lease);
-        var length = lease.End - lease.Start;
         var start = CeilMinute(now);
-        var end = start + length < reservedEnd ? start + length : reservedEnd;
+        var end = start + (lease.End - lease.Start) < reservedEnd ? start + (lease.End - lease.Start) : reservedEnd;
         if (start >= end) return false; // past its reservation: the sweep ends it as before
-        // Signed extensions move with the window; they keep their length.
+        // Signed extensions (signed before it started) move with the window and keep their length.
         var shift = end - lease.End;
         foreach (var a in lease.Amendments.Where(a => a.State == AmendmentState.Signed))
             (a.OldEnd, a.NewEnd) = (Min(a.OldEnd + shift, end), Min(a.NewEnd + shift, end));
         (lease.Start, lease.End) = (start, end);
-        var hour = CancellationPolicy.CeilHour(end);
-        foreach (var a in lease.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.End > hour && a.Start < hour))
-            a.End = hour; // a lease activated at the top of the hour does not keep the spare hour
         return true;
     }
 
