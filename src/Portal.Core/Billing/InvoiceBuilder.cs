@@ -13,12 +13,15 @@ namespace Portal.Core.Billing;
 /// </summary>
 public static class InvoiceBuilder
 {
-    public static async Task<Invoice?> BuildAsync(PortalDbContext db, Guid tenantId, DateTime periodStart, DateTime now, CancellationToken ct)
+    /// <param name="live">The draft's records the meter has not written yet (<see cref="MonthToDate.Live"/>); none for a real invoice.</param>
+    public static async Task<Invoice?> BuildAsync(PortalDbContext db, Guid tenantId, DateTime periodStart, DateTime now, CancellationToken ct,
+        IReadOnlyCollection<UsageRecord>? live = null)
     {
         var periodEnd = periodStart.AddMonths(1);
         var lines = new List<InvoiceLine>();
-        lines.AddRange(await LeaseLinesAsync(db, tenantId, periodStart, periodEnd, ct));
-        lines.AddRange(await ModelLinesAsync(db, tenantId, periodStart, periodEnd, ct));
+        var unwritten = (live ?? []).Where(r => r.TenantId == tenantId && r.PeriodStart >= periodStart && r.PeriodStart < periodEnd).ToList();
+        lines.AddRange(await LeaseLinesAsync(db, tenantId, periodStart, periodEnd, unwritten, ct));
+        lines.AddRange(await ModelLinesAsync(db, tenantId, periodStart, periodEnd, unwritten, ct));
         lines.AddRange(await FeeAndSlaLinesAsync(db, tenantId, periodStart, periodEnd, ct));
         if (lines.Count == 0) return null;
 
@@ -63,11 +66,15 @@ public static class InvoiceBuilder
         }
     }
 
-    private static async Task<List<InvoiceLine>> LeaseLinesAsync(PortalDbContext db, Guid tenantId, DateTime from, DateTime to, CancellationToken ct)
+    private static async Task<List<InvoiceLine>> LeaseLinesAsync(PortalDbContext db, Guid tenantId, DateTime from, DateTime to,
+        List<UsageRecord> live, CancellationToken ct)
     {
-        var usage = await db.UsageRecords.Where(r => r.TenantId == tenantId && r.Source == UsageSource.Lease && r.PeriodStart >= from && r.PeriodStart < to)
+        var stored = await db.UsageRecords.Where(r => r.TenantId == tenantId && r.Source == UsageSource.Lease && r.PeriodStart >= from && r.PeriodStart < to)
             .GroupBy(r => r.SourceId).Select(g => new { LeaseId = g.Key, GpuSeconds = g.Sum(r => r.GpuSeconds), Amount = g.Sum(r => r.AmountMicros) })
             .ToListAsync(ct);
+        var usage = stored.Concat(live.Where(r => r.Source == UsageSource.Lease)
+                .Select(r => new { LeaseId = r.SourceId, r.GpuSeconds, Amount = r.AmountMicros }))
+            .GroupBy(u => u.LeaseId).Select(g => new { LeaseId = g.Key, GpuSeconds = g.Sum(u => u.GpuSeconds), Amount = g.Sum(u => u.Amount) }).ToList();
         var ids = usage.Select(u => Guid.Parse(u.LeaseId)).ToList();
         var leases = await db.Leases.Where(l => ids.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
         var skus = await SkuNamesAsync(db, ct);
@@ -83,13 +90,20 @@ public static class InvoiceBuilder
             })];
     }
 
-    private static async Task<List<InvoiceLine>> ModelLinesAsync(PortalDbContext db, Guid tenantId, DateTime from, DateTime to, CancellationToken ct)
+    private static async Task<List<InvoiceLine>> ModelLinesAsync(PortalDbContext db, Guid tenantId, DateTime from, DateTime to,
+        List<UsageRecord> live, CancellationToken ct)
     {
-        var usage = await db.UsageRecords.Where(r => r.TenantId == tenantId && r.Source == UsageSource.Batch && r.PeriodStart >= from && r.PeriodStart < to)
+        var stored = await db.UsageRecords.Where(r => r.TenantId == tenantId && r.Source == UsageSource.Batch && r.PeriodStart >= from && r.PeriodStart < to)
             .GroupBy(r => r.Model).Select(g => new
             {
                 Model = g.Key, Batches = g.Count(), Input = g.Sum(r => r.InputTokens), Output = g.Sum(r => r.OutputTokens), Amount = g.Sum(r => r.AmountMicros),
             }).ToListAsync(ct);
+        var usage = stored.Concat(live.Where(r => r.Source == UsageSource.Batch)
+                .Select(r => new { r.Model, Batches = 1, Input = r.InputTokens, Output = r.OutputTokens, Amount = r.AmountMicros }))
+            .GroupBy(u => u.Model).Select(g => new
+            {
+                Model = g.Key, Batches = g.Sum(u => u.Batches), Input = g.Sum(u => u.Input), Output = g.Sum(u => u.Output), Amount = g.Sum(u => u.Amount),
+            }).ToList();
         return [.. usage.OrderBy(u => u.Model).Select(u => new InvoiceLine
         {
             Kind = InvoiceLineKind.Model, Model = u.Model, InputTokens = u.Input, OutputTokens = u.Output, AmountMicros = u.Amount,

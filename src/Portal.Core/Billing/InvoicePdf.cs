@@ -38,7 +38,7 @@ public static class InvoicePdf
             p.Keep(desc.Count * body.GetHeight() + 4);
             p.Text(Quantity(line), body, QtyX - Margin);
             p.Text(Rate(line), body, RateX - Margin);
-            p.Right(line.Kind == InvoiceLineKind.SlaNote ? "not charged" : Money.Format(line.AmountMicros), body);
+            p.Right(line.Kind == InvoiceLineKind.SlaNote ? "not charged" : Money.Cents(line.AmountMicros), body);
             foreach (var text in desc) { p.Text(text, body, 0); p.Space(body.GetHeight()); }
             p.Space(4);
         }
@@ -46,7 +46,7 @@ public static class InvoicePdf
         {
             var desc = p.Wrap($"{InvoiceFormat.Kind(c.Credit.Kind)}: {c.Credit.Reason}", body, DescWidth);
             p.Keep(desc.Count * body.GetHeight() + 4);
-            p.Right("-" + Money.Format(c.AppliedMicros), body);
+            p.Right("-" + Money.Cents(c.AppliedMicros), body);
             foreach (var text in desc) { p.Text(text, body, 0); p.Space(body.GetHeight()); }
             p.Space(4);
         }
@@ -56,7 +56,7 @@ public static class InvoicePdf
         {
             p.Keep(font.GetHeight() + 4);
             p.Text(label, font, RateX - Margin);
-            p.Right(amount < 0 ? "-" + Money.Format(-amount) : Money.Format(amount), font);
+            p.Right(Money.Cents(amount), font);
             p.Space(font.GetHeight() + 4);
         }
         if (inv.State == InvoiceState.Void) { p.Space(10); p.Text($"VOID: {inv.VoidReason}", bold, 0); }

@@ -11,7 +11,7 @@ namespace Portal.Core.Billing;
 public sealed class InvoiceService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, TimeProvider time)
 {
     /// <summary>
-    /// This month's invoice so far (state Draft): the usage metered up to the last hour, this month's fees, and the
+    /// This month's invoice so far (state Draft): the usage so far (metered, and live up to now), this month's fees, and the
     /// credits it would take, built exactly as the 1st will build it but never saved. So a draft cannot go stale, hold a
     /// credit, or stand in the way of the real invoice. Null when there is nothing to bill yet.
     /// </summary>
@@ -21,7 +21,10 @@ public sealed class InvoiceService(IDbContextFactory<PortalDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow().UtcDateTime;
         var month = new DateTime(now.Year, now.Month, 1, 0, 0, 0, DateTimeKind.Utc);
-        if (await InvoiceBuilder.BuildAsync(db, tenantId, month, now, ct) is not { } draft) return null;
+        // The hours the meter has not written yet count too, computed by the meter's own code up to now: the draft shows
+        // the month so far, the same figure as the dashboard, the usage page and the lease pages.
+        var live = await MonthToDate.LiveRecordsAsync(db, tenantId, month, now, ct);
+        if (await InvoiceBuilder.BuildAsync(db, tenantId, month, now, ct, live) is not { } draft) return null;
         (draft.State, draft.Number, draft.IssuedAt, draft.PaidAt) = (InvoiceState.Draft, $"Draft {month:yyyy-MM}", null, null);
         // The credits it would take are only in this context's change tracker: read them from there, then drop the context unsaved.
         var taken = db.ChangeTracker.Entries<CreditApplication>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();

@@ -15,16 +15,20 @@ internal static class LeaseUsage
     /// lease), at the lease's locked rate or, for an extension's allocations, the extension's. A failed node's
     /// allocation was cut at the failure's hour, so its lost hours are never counted; its replacement, if any, is.
     /// </summary>
-    internal static async Task<List<UsageRecord>> RecordsAsync(PortalDbContext db, DateTime from, DateTime to, CancellationToken ct)
+    /// <param name="cut">Count nothing from this instant on (the month-so-far view stops at now; the meter only meters ended hours).</param>
+    /// <param name="tenantId">Only this organisation's leases (the meter takes everyone's).</param>
+    internal static async Task<List<UsageRecord>> RecordsAsync(PortalDbContext db, DateTime from, DateTime to, CancellationToken ct,
+        DateTime? cut = null, Guid? tenantId = null)
     {
         var leases = await db.Leases.AsNoTracking().AsSplitQuery().Include(l => l.Allocations).Include(l => l.Amendments)
             .Where(l => l.ActivatedAt != null && l.ActivatedAt < to && l.Start < to && l.End > from
                 && (l.ReleasedAt == null || l.ReleasedAt > from))
+            .Where(l => tenantId == null || l.TenantId == tenantId)
             .ToListAsync(ct);
         var records = new List<UsageRecord>();
         foreach (var (lease, hour) in leases.SelectMany(l => Hours(from, to), (l, h) => (l, h)))
         {
-            var (gpuSeconds, amount) = OneHour(lease, hour);
+            var (gpuSeconds, amount) = OneHour(lease, hour, cut);
             if (gpuSeconds == 0) continue;
             records.Add(new UsageRecord
             {
@@ -35,13 +39,15 @@ internal static class LeaseUsage
         return records;
     }
 
-    /// <summary>GPU-seconds and their cost (rounded to the micro-dollar, half up) of one lease in one hour.</summary>
-    internal static (long GpuSeconds, long AmountMicros) OneHour(Lease lease, DateTime hour)
+    /// <summary>GPU-seconds and their cost (rounded to the micro-dollar, half up) of one lease in one hour (up to <paramref name="cut"/>).</summary>
+    internal static (long GpuSeconds, long AmountMicros) OneHour(Lease lease, DateTime hour, DateTime? cut = null)
     {
-        var next = hour + Hour;
-        var from = lease.ActivatedAt!.Value;
+        var next = cut is { } c && c < hour + Hour ? c : hour + Hour;
+        // From activation, but never before the lease's start: a lease that starts on activation starts at the whole minute
+        // after it (ActivatedAt rounded up), so the GPUs' first seconds are free and the metered total is the signed price.
+        var from = Max(lease.ActivatedAt!.Value, lease.Start);
         var stop = Min(lease.End, lease.ReleasedAt is { } r ? r : DateTime.MaxValue, lease.EndedAt is { } e ? e : DateTime.MaxValue);
-        var rates = lease.Amendments.ToDictionary(a => a.Id, a => a.MicrosPerGpuHour);
+        var rates = Rates(lease);
         long gpuSeconds = 0, microSeconds = 0; // micro-dollars x seconds / hour, summed exactly, divided once
         foreach (var a in lease.Allocations.Where(a => a.Status == AllocationStatus.Firm))
         {
@@ -54,12 +60,38 @@ internal static class LeaseUsage
             var start = Max(a.Start, from, hour);
             var until = Min(end, stop, next);
             if (until <= start) continue;
-            var seconds = (long)(until - start).TotalSeconds * a.Gpus;
-            var rate = a.AmendmentId is { } id && rates.TryGetValue(id, out var r2) ? r2 : lease.MicrosPerGpuHour;
-            gpuSeconds += seconds;
-            microSeconds += seconds * rate;
+            // Each second at the rate of the window it falls in: the lease's own, then each signed extension's.
+            foreach (var (from2, to2, rate) in rates)
+            {
+                var (s2, u2) = (Max(start, from2), Min(until, to2));
+                if (u2 <= s2) continue;
+                var seconds = (long)(u2 - s2).TotalSeconds * a.Gpus;
+                gpuSeconds += seconds;
+                microSeconds += seconds * rate;
+            }
         }
         return (gpuSeconds, (microSeconds + 1800) / 3600);
+    }
+
+    /// <summary>What one lease used from its activation up to <paramref name="now"/>: the meter's records of every hour, the current one up to now.</summary>
+    internal static (long GpuSeconds, long AmountMicros) SoFar(Lease lease, DateTime now)
+    {
+        if (lease.ActivatedAt is not { } activated) return (0, 0);
+        long seconds = 0, micros = 0;
+        for (var hour = CancellationPolicy.FloorHour(activated); hour < now && hour < lease.End; hour += Hour)
+        {
+            var (s, m) = OneHour(lease, hour, now);
+            (seconds, micros) = (seconds + s, micros + m);
+        }
+        return (seconds, micros);
+    }
+
+    /// <summary>The lease's windows and their rates: its own term from its start, then each signed extension's [old end, new end).</summary>
+    static List<(DateTime From, DateTime To, long Rate)> Rates(Lease lease)
+    {
+        var signed = lease.Amendments.Where(x => x.State == AmendmentState.Signed).OrderBy(x => x.OldEnd).ToList();
+        var own = signed.Count > 0 ? signed[0].OldEnd : lease.End;
+        return [(DateTime.MinValue, own, lease.MicrosPerGpuHour), .. signed.Select(x => (x.OldEnd, x.NewEnd, x.MicrosPerGpuHour))];
     }
 
     static IEnumerable<DateTime> Hours(DateTime from, DateTime to)

@@ -1,3 +1,4 @@
+using Portal.Core.Catalog;
 namespace Portal.Core.Capacity;
 
 /// <summary>How far and how many nearest windows the planner suggests when a request does not fit.</summary>
@@ -112,10 +113,10 @@ public sealed class CapacityPlanner(PlannerOptions? options = null)
             if (free == size) wholeFree++;
         }
         if (gpus > total)
-            return $"Asks for {gpus} GPUs; the {candidates.Length} Ready nodes have {total} in all.";
+            return $"Asks for {Counted.Gpus(gpus)}; the {candidates.Length} Ready nodes have {total} in all.";
         if (gpus <= maxSize)
-            return $"No Ready node has {gpus} GPUs free for the whole window; the most free on one node is {Math.Max(0, maxFree)}.";
-        return $"Needs whole free nodes for {gpus} GPUs; only {wholeFree} Ready nodes are free for the whole window.";
+            return $"No Ready node has {Counted.Gpus(gpus)} free for the whole window; the most free on one node is {Math.Max(0, maxFree)}.";
+        return $"Needs whole free nodes for {Counted.Gpus(gpus)}; only {wholeFree} Ready nodes are free for the whole window.";
     }
 
     // Same length, shifted by whole hours, nearest first; bounded by the horizon, NotBefore and the search range.

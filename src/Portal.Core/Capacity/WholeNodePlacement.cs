@@ -1,3 +1,5 @@
+using Portal.Core.Catalog;
+
 namespace Portal.Core.Capacity;
 
 /// <summary>
@@ -43,7 +45,7 @@ public static class WholeNodePlacement
         var free = FreeNodes(view, candidates, from, to).Count;
         var size = candidates.Max(view.GpuCount);
         var needed = (gpus + size - 1) / size;
-        return $"This region leases whole nodes: {gpus} GPUs take {needed} whole free nodes; "
+        return $"This region leases whole nodes: {Counted.Gpus(gpus)} take {Counted.Of(needed, "whole free node")}; "
             + $"{free} of the {candidates.Length} Ready nodes are free for the whole window.";
     }
 

@@ -51,7 +51,7 @@ public sealed class ExtensionSigning(
             $"Extended to {amendment.NewEnd:yyyy-MM-dd HH:mm} UTC; amendment signed by {name} ({Money.Format(amendment.PriceMicros)}).", origin.UserName));
         audit.Add(db, "lease.extended", "Lease", lease.Id.ToString(), $"+{amendment.Hours} h", lease.TenantId);
         await notifier.AddAsync(db, lease.TenantId, "lease.extended", $"Lease extended to {amendment.NewEnd:yyyy-MM-dd HH:mm} UTC",
-            $"{name} extended the lease of {lease.Gpus} × {terms.SkuName} by {amendment.Hours} hours for {Money.Format(amendment.PriceMicros)}.",
+            $"{name} extended the lease of {lease.Gpus} × {terms.SkuName} by {Counted.Hours(amendment.Hours)} for {Money.Format(amendment.PriceMicros)}.",
             LeaseLinks.Lease(lease.Id), ct: ct);
         await LeaseCommit.SaveAsync(db, tx, notifier, lease, capacityChanged: false, notified: true, ct);
         scheduler.LeaseEndChanged(lease);

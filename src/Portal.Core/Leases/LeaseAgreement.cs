@@ -12,6 +12,8 @@ public sealed record AgreementTerms(string TenantName, Guid LeaseId, string Regi
     Guid? AmendmentId = null, DateTime? PreviousEnd = null)
 {
     public bool IsAmendment => AmendmentId is not null;
+    /// <summary>A lease asked for "now": its window starts when it becomes active and ends at the latest at this (its reservation's end).</summary>
+    public DateTime? StartsOnActivationUntil { get; init; }
 }
 
 /// <summary>Who accepted the agreement, when and from where (the evidence printed under it).</summary>
@@ -25,7 +27,7 @@ public sealed record AgreementSection(string Heading, IReadOnlyList<string> Para
 /// </summary>
 public static class LeaseAgreement
 {
-    public const string Version = "2026-11-v1";
+    public const string Version = "2026-12-v2"; // v2: a "now" lease starts on activation; billed by the second
     public const string Provider = "Portal GPU Cloud";
 
     public static string Title(AgreementTerms t) => t.IsAmendment ? "Lease Extension Amendment" : "GPU Lease Agreement";
@@ -42,7 +44,10 @@ public static class LeaseAgreement
         var p = t.Price;
         var windowStart = t.IsAmendment ? t.PreviousEnd ?? t.Start : t.Start;
         var gpus = $"{t.Gpus} x {t.SkuName} GPU{(t.Gpus == 1 ? "" : "s")}";
-        var window = $"from {FormatTime(windowStart)} (inclusive) to {FormatTime(t.End)} (exclusive), {p.Hours:N0} hours";
+        var window = t.StartsOnActivationUntil is { } latest && !t.IsAmendment
+            ? $"for {Counted.Hours(p.Hours)} from the whole minute after the GPUs become active (normally within minutes of signing), " +
+              $"and in any case no later than {FormatTime(latest)}"
+            : $"from {FormatTime(windowStart)} (inclusive) to {FormatTime(t.End)} (exclusive), {Counted.Hours(p.Hours)}";
         var sections = new List<AgreementSection>
         {
             new("1. Parties", [
@@ -65,8 +70,8 @@ public static class LeaseAgreement
                 $"{window}. All times in this agreement are in Coordinated Universal Time (UTC)."]));
 
         sections.Add(new("3. Price", [
-            $"GPU-hours: {t.Gpus} GPU{(t.Gpus == 1 ? "" : "s")} x {p.Hours:N0} hours = {p.GpuHours:N0} GPU-hours.",
-            $"List price: {p.GpuHours:N0} GPU-hours at {Money.Format(p.OnDemandMicrosPerGpuHour)} per GPU-hour = {Money.Format(p.ListMicros)}.",
+            $"GPU-hours: {Counted.Gpus(t.Gpus)} x {Counted.Hours(p.Hours)} = {Counted.GpuHours(p.GpuHours)}.",
+            $"List price: {Counted.GpuHours(p.GpuHours)} at {Money.Format(p.OnDemandMicrosPerGpuHour)} per GPU-hour = {Money.Format(p.ListMicros)}.",
             p.DiscountBasisPoints > 0 || p.DiscountMicros > 0
                 ? $"Term discount: {FormatPercent(p.DiscountBasisPoints)} for a {p.Hours:N0}-hour term, " +
                   $"{Money.Format(p.MicrosPerGpuHour)} per GPU-hour, a saving of {Money.Format(p.DiscountMicros)}."
@@ -76,8 +81,9 @@ public static class LeaseAgreement
         if (!t.IsAmendment)
         {
             sections.Add(new("4. Payment", [
-                "Fees are billed monthly in arrears: at the end of each calendar month the Provider invoices the GPU-hours of the " +
-                "lease window that fell in that month, at the rate above. Invoices are payable within 30 days of their date."]));
+                "Fees are billed monthly in arrears: at the end of each calendar month the Provider invoices the GPU time of the " +
+                "lease window that fell in that month, by the second while the GPUs are active, at the rate above. " +
+                "Invoices are payable within 30 days of their date."]));
             sections.Add(new("5. Cancellation", [t.CancellationPolicy]));
             sections.Add(new("6. Service", [
                 "The reserved capacity is provisioned and available to the Tenant from the start of the lease window.",

@@ -34,8 +34,8 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
         if (WholeNodes(request.RegionId) && WholeNodePlacement.Refusal(sku.GpusPerNode, request.Gpus) is { } wholeNodes)
             return new FitCheck(false, null, null, [], [], [wholeNodes]);
         var price = LeasePrice.For(sku, request.Gpus, request.Hours);
-        var view = await CapacitySnapshot.ViewAsync(db, request.RegionId, request.SkuId, request.Start, request.End, now, ct);
-        if (_planner.Plan(view, ToPlacement(request)) is Placement) return new FitCheck(true, price, null, [], [], []);
+        var view = await CapacitySnapshot.ViewAsync(db, request.RegionId, request.SkuId, request.Start, StartOnActivation.ReservedEnd(request, now), now, ct);
+        if (_planner.Plan(view, ToPlacement(request, now)) is Placement) return new FitCheck(true, price, null, [], [], []);
         var (reason, earlier, later) = await SuggestAsync(db, request, now, ct);
         return new FitCheck(false, price, reason, earlier, later, []);
     }
@@ -52,15 +52,20 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
         foreach (var pool in pools.Where(p => !(p.RegionId == request.RegionId && p.SkuId == request.SkuId) && skus.ContainsKey(p.SkuId)))
         {
             var alt = request with { RegionId = pool.RegionId, SkuId = pool.SkuId };
-            var view = await CapacitySnapshot.ViewAsync(db, alt.RegionId, alt.SkuId, alt.Start, alt.End, Now, ct);
-            if (_planner.Plan(view, ToPlacement(alt)) is Placement)
+            var now = Now;
+            var view = await CapacitySnapshot.ViewAsync(db, alt.RegionId, alt.SkuId, alt.Start, StartOnActivation.ReservedEnd(alt, now), now, ct);
+            if (_planner.Plan(view, ToPlacement(alt, now)) is Placement)
                 found.Add(new LeaseAlternative(alt.RegionId, alt.SkuId, skus[alt.SkuId].Name, LeasePrice.For(skus[alt.SkuId], alt.Gpus, alt.Hours)));
         }
         return [.. found.OrderBy(a => a.SkuId == request.SkuId ? 0 : 1).ThenBy(a => a.Price.TotalMicros)];
     }
 
-    /// <summary>The request as the planner takes it: whole nodes only in a region whose pool reserves whole nodes.</summary>
-    internal PlacementRequest ToPlacement(LeaseRequest request) => request.ToPlacement(WholeNodes(request.RegionId));
+    /// <summary>
+    /// The request as the planner takes it at <paramref name="now"/>: whole nodes only in a region whose pool reserves whole
+    /// nodes, and a "now" request with the spare hour it reserves (<see cref="StartOnActivation"/>).
+    /// </summary>
+    internal PlacementRequest ToPlacement(LeaseRequest request, DateTime now) =>
+        request.ToPlacement(WholeNodes(request.RegionId)) with { End = StartOnActivation.ReservedEnd(request, now) };
 
     internal bool WholeNodes(string regionId) => pool.Value.WholeNodesOnly(regionId);
 
@@ -75,7 +80,7 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
         if (to > latestStart.AddHours(r.Hours)) to = latestStart.AddHours(r.Hours);
         if (to < r.End) to = r.End;
         var view = await CapacitySnapshot.ViewAsync(db, r.RegionId, r.SkuId, from, to, now, ct);
-        var placement = ToPlacement(r) with { NotBefore = thisHour };
+        var placement = ToPlacement(r, now) with { NotBefore = thisHour };
         return _planner.Plan(view, placement) switch
         {
             DoesNotFit d => (d.Reason, d.EarlierWindows, d.LaterWindows),

@@ -32,10 +32,12 @@ public sealed class LeaseExtending(
         var lease = await db.Set<Lease>().AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
         if (lease is null || !ExtendableStates.Contains(lease.State) || lease.Degraded) return null;
         var end = lease.End;
-        var tail = TailAllocations(lease, end);
+        // Capacity continues where the allocations end: the lease's end, or the whole hour after it for a lease that started on activation.
+        var reserved = StartOnActivation.ReservedEnd(lease);
+        var tail = TailAllocations(lease, reserved);
         if (tail.Count == 0) return null;
         var now = Now;
-        var view = await CapacitySnapshot.ViewAsync(db, lease.RegionId, lease.SkuId, end, end.AddHours(Options.MaxHours), now, ct);
+        var view = await CapacitySnapshot.ViewAsync(db, lease.RegionId, lease.SkuId, reserved, reserved.AddHours(Options.MaxHours), now, ct);
         // The lease's own held extension quote does not limit how far it can go (a new quote replaces it).
         foreach (var own in lease.Allocations.Where(a => a.Status == AllocationStatus.Held && a.AmendmentId != null && a.HoldExpiresAt > now))
             view.Release(new PlannerAllocation(own.NodeId, own.Gpus, own.Start, own.End));
@@ -73,9 +75,10 @@ public sealed class LeaseExtending(
             throw new LeaseException("not_extendable", $"This lease is {lease.State} and cannot be extended.");
         if (lease.Degraded) throw new LeaseException("not_extendable", "This lease is degraded; it can be extended once its nodes are healthy.");
         var end = lease.End;
+        var reserved = StartOnActivation.ReservedEnd(lease);
         var price = LeasePrice.For(sku, lease.Gpus, hours);
         // An extension holds the lease's GPUs past its end: counted against the quota and the open holds like a quote.
-        await limits.CheckAsync(db, lease.TenantId, new QuotaQuestion(lease.SkuId, end, end.AddHours(hours), ExceptLeaseId: lease.Id), lease.Gpus,
+        await limits.CheckAsync(db, lease.TenantId, new QuotaQuestion(lease.SkuId, reserved, reserved.AddHours(hours), ExceptLeaseId: lease.Id), lease.Gpus,
             new SpendAddition(end, end.AddHours(hours), lease.Gpus, price.MicrosPerGpuHour, lease.Id), ct);
 
         // A new extension quote replaces a held one.
@@ -86,7 +89,7 @@ public sealed class LeaseExtending(
         }
         await db.SaveChangesAsync(ct);
         await LeaseCapacity.ReleaseExpiredHoldsAsync(db, lease.RegionId, lease.SkuId, now, ct);
-        var view = await CapacitySnapshot.ViewAsync(db, lease.RegionId, lease.SkuId, end, end.AddHours(hours), now, ct);
+        var view = await CapacitySnapshot.ViewAsync(db, lease.RegionId, lease.SkuId, reserved, reserved.AddHours(hours), now, ct);
         var amendment = new LeaseAmendment
         {
             TenantId = lease.TenantId, LeaseId = lease.Id, OldEnd = end, NewEnd = end.AddHours(hours), State = AmendmentState.Held,
@@ -94,9 +97,9 @@ public sealed class LeaseExtending(
             DiscountBasisPoints = price.DiscountBasisPoints, MicrosPerGpuHour = price.MicrosPerGpuHour, PriceMicros = price.TotalMicros,
             QuoteKey = idempotencyKey, CreatedAt = now,
         };
-        foreach (var a in TailAllocations(lease, end))
+        foreach (var a in TailAllocations(lease, reserved))
         {
-            var extra = new PlannerAllocation(a.NodeId, a.Gpus, end, amendment.NewEnd);
+            var extra = new PlannerAllocation(a.NodeId, a.Gpus, reserved, reserved.AddHours(hours));
             var i = view.IndexOf(a.NodeId);
             if (view.Nodes[i].State != NodeState.Ready || view.MaxUsed(i, 0, hours) + a.Gpus > view.GpuCount(i))
                 throw new NoCapacityException($"Node {a.NodeId} is not free for {hours} more hours; see \"extendable until\" on the lease.", [], []);
@@ -106,7 +109,7 @@ public sealed class LeaseExtending(
             db.Add(new Allocation
             {
                 LeaseId = lease.Id, AmendmentId = amendment.Id, NodeId = a.NodeId, RegionId = lease.RegionId, SkuId = lease.SkuId,
-                Gpus = a.Gpus, Start = end, End = amendment.NewEnd, Status = AllocationStatus.Held, HoldExpiresAt = amendment.HoldExpiresAt,
+                Gpus = a.Gpus, Start = reserved, End = reserved.AddHours(hours), Status = AllocationStatus.Held, HoldExpiresAt = amendment.HoldExpiresAt,
             });
         }
         db.Add(amendment);
@@ -116,7 +119,7 @@ public sealed class LeaseExtending(
         return amendment;
     }
 
-    // The allocations that reach the lease's end: the ones an extension continues on the same nodes.
+    // The allocations that reach the end of the lease's reservation: the ones an extension continues on the same nodes.
     private static List<Allocation> TailAllocations(Lease lease, DateTime end) =>
         lease.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.End == end).ToList();
 }

@@ -37,7 +37,7 @@ public sealed class LeaseLimits(TimeProvider time, IOptions<LeaseOptions> option
         var maxGpus = Options.QuotaFor(facts.QuotaGpus, facts.Verified);
         if (facts.OverlappingGpus + gpus > maxGpus)
             throw new LeaseException("quota_exceeded",
-                $"{what} would make {facts.OverlappingGpus + gpus} {quota.SkuId} GPUs at once, quotes on hold included; " +
+                $"{what} would make {Counted.Of(facts.OverlappingGpus + gpus, quota.SkuId + " GPU")} at once, quotes on hold included; " +
                 $"your organisation's quota is {maxGpus} " +
                 $"({Math.Max(0, maxGpus - facts.OverlappingGpus)} left for that window). " +
                 (facts.QuotaGpus is null && !facts.Verified

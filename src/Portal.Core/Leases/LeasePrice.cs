@@ -32,7 +32,7 @@ public sealed record LeasePrice(int Gpus, int Hours, long OnDemandMicrosPerGpuHo
 public static class CancellationPolicy
 {
     public static string Describe(LeaseOptions o) =>
-        $"Cancel free of charge until {o.FreeCancellationHours} hours before the lease starts. " +
+        $"Cancel free of charge until {Counted.Hours(o.FreeCancellationHours)} before the lease starts. " +
         $"After that, or when an active lease is released early, the hours already used are billed in full " +
         $"and {o.LateCancellationPercent}% of the hours not used.";
 

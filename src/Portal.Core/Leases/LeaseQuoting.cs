@@ -62,22 +62,25 @@ public sealed class LeaseQuoting(
             // Capacity first: when many race for the last GPUs, the losers leave the lock after two reads.
             // (The view already treats expired holds as free; they are released below, before the insert,
             // because the database trigger still counts them.)
-            var (view, expiredHolds) = await CapacitySnapshot.ViewForHoldAsync(db, request.RegionId, request.SkuId, request.Start, request.End, now, ct);
-            if (_planner.Plan(view, availability.ToPlacement(request)) is not Placement placement)
+            // A "now" request holds an hour more than asked: its window starts when it becomes active (StartOnActivation).
+            var reservedEnd = StartOnActivation.ReservedEnd(request, now);
+            var (view, expiredHolds) = await CapacitySnapshot.ViewForHoldAsync(db, request.RegionId, request.SkuId, request.Start, reservedEnd, now, ct);
+            if (_planner.Plan(view, availability.ToPlacement(request, now)) is not Placement placement)
             {
                 await tx.RollbackAsync(ct);
                 var (reason, before, after) = await availability.SuggestAsync(db, request, now, ct);
                 throw new NoCapacityException(
-                    $"{request.Gpus} × {skuName} in {request.RegionId} are no longer available for that window. {reason}", before, after);
+                    $"{Counted.Gpus(request.Gpus)} of {skuName} in {request.RegionId}: no longer available for that window. {reason}", before, after);
             }
-            await limits.CheckAsync(db, tenantId, new QuotaQuestion(request.SkuId, request.Start, request.End), request.Gpus,
+            await limits.CheckAsync(db, tenantId, new QuotaQuestion(request.SkuId, request.Start, reservedEnd), request.Gpus,
                 new SpendAddition(request.Start, request.End, request.Gpus, price.MicrosPerGpuHour), ct);
             if (expiredHolds) await LeaseCapacity.ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
 
+            var (start, end) = StartOnActivation.QuotedWindow(request, now);
             var lease = new Lease
             {
                 TenantId = tenantId, RegionId = request.RegionId, SkuId = request.SkuId, Gpus = request.Gpus,
-                Start = request.Start, End = request.End, HoldExpiresAt = now.Add(Options.Hold),
+                Start = start, End = end, HoldExpiresAt = now.Add(Options.Hold),
                 OnDemandMicrosPerGpuHour = price.OnDemandMicrosPerGpuHour, DiscountBasisPoints = price.DiscountBasisPoints,
                 MicrosPerGpuHour = price.MicrosPerGpuHour, PriceMicros = price.TotalMicros,
                 NeedsApproval = request.Gpus > Options.ApprovalGpuThreshold || price.TotalMicros > Options.ApprovalMicrosThreshold,
@@ -88,7 +91,7 @@ public sealed class LeaseQuoting(
                 lease.Allocations.Add(new Allocation
                 {
                     LeaseId = lease.Id, NodeId = part.NodeId, RegionId = request.RegionId, SkuId = request.SkuId, Gpus = part.Gpus,
-                    Start = request.Start, End = request.End, Status = AllocationStatus.Held, HoldExpiresAt = lease.HoldExpiresAt,
+                    Start = request.Start, End = reservedEnd, Status = AllocationStatus.Held, HoldExpiresAt = lease.HoldExpiresAt,
                 });
             lease.Events.Add(LeaseEvents.New(lease, now,
                 $"Quoted {Money.Format(price.TotalMicros)}; capacity held until {lease.HoldExpiresAt:HH:mm} UTC.", origin.UserName));
@@ -102,5 +105,6 @@ public sealed class LeaseQuoting(
     }
 
     private static bool SameRequest(Lease l, LeaseRequest r) =>
-        l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && l.Start == r.Start && l.Hours == r.Hours;
+        l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && l.Hours == r.Hours
+        && (l.Start == r.Start || StartOnActivation.IsNow(r.Start, l.Start)); // a "now" quote starts at the second it was asked
 }

@@ -31,6 +31,9 @@ public sealed class LeaseTerms(IDbContextFactory<PortalDbContext> dbFactory, IOp
         var policy = CancellationPolicy.Describe(options.Value);
         return amendment is null
             ? new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, lease.Start, lease.End, LeasePrice.Of(lease), policy)
+            {
+                StartsOnActivationUntil = StartOnActivation.Pending(lease) ? StartOnActivation.ReservedEnd(lease) : null,
+            }
             : new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, lease.Start, amendment.NewEnd,
                 new LeasePrice(lease.Gpus, amendment.Hours, amendment.OnDemandMicrosPerGpuHour, amendment.DiscountBasisPoints, amendment.MicrosPerGpuHour),
                 policy, amendment.Id, amendment.OldEnd);

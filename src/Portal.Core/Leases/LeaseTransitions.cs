@@ -91,11 +91,11 @@ public sealed class LeaseTransitions(
         var nodes = string.Join(", ", lease.Allocations
             .Where(a => a.ReplacesId != null && a.Status == AllocationStatus.Firm && a.End > c.Now)
             .Select(a => a.NodeId).Distinct().Order());
-        c.Event($"Moved to node {nodes}: all {lease.Gpus} GPUs are running again.");
+        c.Event($"Moved to node {nodes}: all {Counted.Gpus(lease.Gpus)} are running again.");
         var sku = await c.SkuNameAsync(ct);
         await c.NotifyAsync("lease.degraded", "Lease moved to another node",
             $"A node under your lease of {lease.Gpus} × {sku} in {lease.RegionId} failed. Its GPUs were moved to node {nodes}; " +
-            $"the lease has all {lease.Gpus} GPUs again.", ct);
+            $"the lease has all {Counted.Gpus(lease.Gpus)} again.", ct);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Portal.Core.Pool;
+using Portal.Core.Catalog;
 
 namespace Portal.Core.Leases;
 
@@ -27,7 +28,7 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
             {
                 if (!LeaseStateMachine.Allows(c.Lease.State, LeaseAction.StartProvisioning) || !IsDue(c.Lease, c.Now)) return false;
                 LeaseStateMachine.Apply(c.Lease, LeaseAction.StartProvisioning);
-                c.Event($"Provisioning: reserving {c.Lease.Gpus} GPUs on the pool.");
+                c.Event($"Provisioning: reserving {Counted.Gpus(c.Lease.Gpus)} on the pool.");
                 return true;
             }, ct);
             if (lease is null || lease.State != LeaseState.Provisioning) return;
@@ -141,15 +142,18 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
     {
         var l = c.Lease;
         LeaseStateMachine.Apply(l, LeaseAction.Activate);
+        // A lease asked for "now" starts at the minute it became active and runs its hours from there.
+        var shifted = StartOnActivation.Shift(l, c.Now);
         l.ActivatedAt = c.Now;
         l.NextProvisionAttemptAt = null;
         var running = l.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.ReservedAt != null && a.End > c.Now).ToList();
         var nodes = string.Join(", ", running.Select(a => a.NodeId).Distinct().Order());
         // A lease that lost GPUs to a failed node before it started runs on what is left (the rest is credited).
         var gpus = Math.Min(l.Gpus, running.Sum(a => a.Gpus));
-        c.Event(gpus == l.Gpus
-            ? $"Active: {l.Gpus} GPUs ready on {nodes}."
-            : $"Active on {gpus} of its {l.Gpus} GPUs{(nodes.Length > 0 ? $" ({nodes})" : "")}.");
+        c.Event((gpus == l.Gpus
+            ? $"Active: {Counted.Gpus(l.Gpus)} ready on {nodes}."
+            : $"Active on {gpus} of its {Counted.Gpus(l.Gpus)}{(nodes.Length > 0 ? $" ({nodes})" : "")}.")
+            + (shifted ? $" Billed from {l.Start:HH:mm} to {l.End:yyyy-MM-dd HH:mm} UTC." : ""));
         var sku = await c.SkuNameAsync(ct);
         await c.NotifyAsync("lease.active", $"Lease active: {l.Gpus} × {sku}",
             $"Your lease of {l.Gpus} × {sku} in {l.RegionId} is active on {nodes} until {l.End:yyyy-MM-dd HH:mm} UTC.", ct);

@@ -98,7 +98,7 @@ public sealed class TenantLimitsAdmin(
 
         tenant.Verified = verified;
         var ceiling = Money.Format(spendOptions.Value.CeilingFor(null, verified));
-        var defaults = $"default GPU quota {Options.QuotaFor(null, verified)} GPUs, spend ceiling {ceiling}";
+        var defaults = $"default GPU quota {Counted.Gpus(Options.QuotaFor(null, verified))}, spend ceiling {ceiling}";
         audit.Add(db, verified ? LeaseAdminActions.Verified : LeaseAdminActions.Unverified, LeaseAdminActions.TenantTarget,
             tenantId.ToString(), tenant.Name, tenantId, $"{(verified ? "Verified" : "Unverified")}: {defaults}");
         await db.SaveChangesAsync(ct);
@@ -109,5 +109,5 @@ public sealed class TenantLimitsAdmin(
     private string Ceiling(long? micros, bool verified) =>
         micros is { } m ? Money.Format(m) : $"default ({Money.Format(spendOptions.Value.CeilingFor(null, verified))})";
 
-    private string Quota(int? gpus, bool verified) => gpus is { } g ? $"{g} GPUs" : $"default ({Options.QuotaFor(null, verified)} GPUs)";
+    private string Quota(int? gpus, bool verified) => gpus is { } g ? Counted.Gpus(g) : $"default ({Counted.Gpus(Options.QuotaFor(null, verified))})";
 }

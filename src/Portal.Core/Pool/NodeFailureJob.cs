@@ -68,7 +68,7 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
             l.Degraded = true;
             c.CapacityChanged = true;
             WithdrawHeldExtensions(c, nodeId);
-            c.Event($"Degraded: node {nodeId} failed; {FirstGpus(windows)} GPUs lost from {windows.Min(w => w.Start):yyyy-MM-dd HH:mm} UTC.");
+            c.Event($"Degraded: node {nodeId} failed; {Counted.Gpus(FirstGpus(windows))} lost from {windows.Min(w => w.Start):yyyy-MM-dd HH:mm} UTC.");
 
             // The view treats expired holds as free but the overbooking trigger still counts them: release them first.
             await LeaseCapacity.ReleaseExpiredHoldsAsync(c.Db, l.RegionId, l.SkuId, c.Now, ct);
@@ -92,7 +92,7 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
             }
             c.Db.Allocations.AddRange(moved); // explicitly Added: found through the lease, a set Guid key would read as an update
             if (moved.Count > 0)
-                c.Event($"Moving {moved.Sum(a => a.Gpus)} GPUs from node {nodeId} to {string.Join(", ", moved.Select(a => a.NodeId).Distinct())}.");
+                c.Event($"Moving {Counted.Gpus(moved.Sum(a => a.Gpus))} from node {nodeId} to {string.Join(", ", moved.Select(a => a.NodeId).Distinct())}.");
             if (unplaced.Count > 0) await CreditAsync(c, nodeId, unplaced, ct);
             else if (l.State != LeaseState.Active && LeaseTransitions.IsWhole(l, c.Now))
                 await transitions.RestoreAsync(c, ct); // nothing to reserve yet: moved is done
@@ -109,11 +109,11 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
         l.LostGpuHours += gpuHours;
         l.CreditMicros += gpuHours * l.MicrosPerGpuHour;
         var remaining = l.Gpus - FirstGpus(unplaced);
-        c.Event($"No free node could take {FirstGpus(unplaced)} GPUs: {gpuHours} GPU-hours credited ({Money.Format(gpuHours * l.MicrosPerGpuHour)}).");
+        c.Event($"No free node could take {Counted.Gpus(FirstGpus(unplaced))}: {Counted.GpuHours(gpuHours)} credited ({Money.Format(gpuHours * l.MicrosPerGpuHour)}).");
         var sku = await c.SkuNameAsync(ct);
         await c.NotifyAsync("lease.degraded", $"Lease degraded: node {nodeId} failed",
             $"Node {nodeId} under your lease of {l.Gpus} × {sku} in {l.RegionId} failed, and no other {sku} node there was free " +
-            $"for {FirstGpus(unplaced)} of its GPUs. The lease continues on {Math.Max(0, remaining)} GPUs; the {gpuHours} lost GPU-hours " +
+            $"for {FirstGpus(unplaced)} of its GPUs. The lease continues on {Counted.Gpus(Math.Max(0, remaining))}; the {Counted.Of(gpuHours, "lost GPU-hour")} " +
             $"are credited to you ({Money.Format(gpuHours * l.MicrosPerGpuHour)}).", ct);
     }
 

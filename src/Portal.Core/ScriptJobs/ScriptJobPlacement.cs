@@ -1,5 +1,6 @@
 using Portal.Core.Leases;
 using Portal.Core.Pool;
+using Portal.Core.Catalog;
 
 namespace Portal.Core.ScriptJobs;
 
@@ -103,7 +104,7 @@ public static class ScriptJobPlacement
         return $"{n}{suffix}";
     }
 
-    private static string Gpus(int n) => n == 1 ? "1 GPU" : $"{n} GPUs";
+    private static string Gpus(int n) => Counted.Gpus(n);
 
     // The tightest reservation that fits, away from the node to avoid when another one fits.
     private static LeaseReservation? BestFit(IReadOnlyList<LeaseReservation> reservations, Dictionary<Guid, int> free, int gpus,

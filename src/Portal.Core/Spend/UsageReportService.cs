@@ -37,22 +37,29 @@ public sealed record UsageReport(UsageFilter Filter, IReadOnlyList<UsageDay> Row
 }
 
 /// <summary>The organisation's usage by day, from the usage records metering writes. Any member reads it; only their own tenant's.</summary>
-public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant)
+public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFactory, CurrentTenant tenant, TimeProvider time)
 {
     /// <summary>The longest custom range: a year and a day.</summary>
     public const int MaxDays = 366;
 
     public async Task<UsageReport> ReadAsync(UsageFilter filter, CancellationToken ct = default)
     {
-        if (tenant.TenantId is null) throw TenantActionRefusedException.NoOrganisation();
+        if (tenant.TenantId is not { } tenantId) throw TenantActionRefusedException.NoOrganisation();
         if (filter.To <= filter.From) filter = filter with { To = filter.From.AddDays(1) };
         if (filter.To.DayNumber - filter.From.DayNumber > MaxDays) filter = filter with { To = filter.From.AddDays(MaxDays) };
         var (from, to) = (filter.FromUtc, filter.ToUtc);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // The tenant filter keeps this to the member's own organisation; summed per hour and item in SQL, per day here.
         var inPeriod = db.UsageRecords.AsNoTracking().Where(u => u.PeriodStart >= from && u.PeriodStart < to);
-        var skus = await inPeriod.Where(u => u.SkuId != null).Select(u => u.SkuId!).Distinct().OrderBy(s => s).ToListAsync(ct);
-        var models = await inPeriod.Where(u => u.Model != null).Select(u => u.Model!).Distinct().OrderBy(m => m).ToListAsync(ct);
+        // What the meter has not written yet, up to now, so the page shows the month so far as the dashboard does.
+        var now = time.GetUtcNow().UtcDateTime;
+        var live = now > from
+            ? (await Billing.MonthToDate.LiveRecordsAsync(db, tenantId, from, now, ct)).Where(u => u.PeriodStart < to).ToList()
+            : [];
+        var skus = (await inPeriod.Where(u => u.SkuId != null).Select(u => u.SkuId!).Distinct().ToListAsync(ct))
+            .Union(live.Where(u => u.SkuId != null).Select(u => u.SkuId!)).Order(StringComparer.Ordinal).ToList();
+        var models = (await inPeriod.Where(u => u.Model != null).Select(u => u.Model!).Distinct().ToListAsync(ct))
+            .Union(live.Where(u => u.Model != null).Select(u => u.Model!)).Order(StringComparer.Ordinal).ToList();
         var q = inPeriod;
         if (filter.SkuId is { } sku && filter.Model is { } model)
             q = q.Where(u => (u.Source == UsageSource.Lease && u.SkuId == sku) || (u.Source == UsageSource.Batch && u.Model == model));
@@ -64,6 +71,10 @@ public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFact
                 g.Key.PeriodStart, g.Key.Source, g.Key.SkuId, g.Key.Model, GpuSeconds = g.Sum(u => u.GpuSeconds),
                 InputTokens = g.Sum(u => u.InputTokens), OutputTokens = g.Sum(u => u.OutputTokens), Amount = g.Sum(u => u.AmountMicros),
             }).ToListAsync(ct);
+        hours.AddRange(live.Where(u => Wanted(filter, u)).Select(u => new
+        {
+            u.PeriodStart, u.Source, u.SkuId, u.Model, u.GpuSeconds, u.InputTokens, u.OutputTokens, Amount = u.AmountMicros,
+        }));
         var rows = hours
             .GroupBy(h => (Day: DateOnly.FromDateTime(h.PeriodStart), h.Source, Item: (h.Source == UsageSource.Lease ? h.SkuId : h.Model) ?? "(unknown)"))
             .Select(g => new UsageDay(g.Key.Day, g.Key.Source, g.Key.Item, g.Sum(h => h.GpuSeconds), g.Sum(h => h.InputTokens),
@@ -71,4 +82,13 @@ public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFact
             .OrderBy(r => r.Day).ThenBy(r => r.Source).ThenBy(r => r.Item, StringComparer.Ordinal).ToList();
         return new UsageReport(filter, rows, skus, models);
     }
+
+    /// <summary>The SKU and model filters, as the query above applies them, for a record in memory.</summary>
+    private static bool Wanted(UsageFilter f, UsageRecord u) => (f.SkuId, f.Model) switch
+    {
+        ({ } sku, { } model) => (u.Source == UsageSource.Lease && u.SkuId == sku) || (u.Source == UsageSource.Batch && u.Model == model),
+        ({ } sku, null) => u.Source == UsageSource.Lease && u.SkuId == sku,
+        (null, { } model) => u.Source == UsageSource.Batch && u.Model == model,
+        _ => true,
+    };
 }

@@ -5,17 +5,18 @@ namespace Portal.Web.Leases;
 /// <summary>
 /// What the New lease form holds, and the rules that keep it one valid request while the member edits it:
 /// a start within the booking horizon, a length kept when the unit changes, an hour that exists on the chosen day.
+/// It starts at the smallest lease there is: 1 GPU for 1 hour, now (the page rounds GPUs up to a node where whole nodes are leased).
 /// </summary>
 public sealed class LeaseRequestForm(Func<DateTime> thisHour, LeaseOptions options)
 {
     public string? SkuId { get; set; }
     public string? RegionId { get; set; }
-    public int Gpus { get; set; } = 8;
+    public int Gpus { get; set; } = 1;
     public bool StartNow { get; private set; } = true;
     public DateTime? StartDate { get; private set; }
     public int StartHour { get; set; }
     public int DurationValue { get; set; } = 1;
-    public bool InDays { get; private set; } = true;
+    public bool InDays { get; private set; }
 
     public DateTime ThisHour => thisHour();
     public DateTime LastStart => ThisHour.AddDays(options.MaxStartWeeksAhead * 7);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MudBlazor;
 using Portal.Core.Leases;
+using Portal.Core.Catalog;
 
 namespace Portal.Web.Leases;
 
@@ -41,6 +42,25 @@ public static class LeaseUi
     public static string Window(DateTime start, DateTime end) =>
         $"{start.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} – {end.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC";
 
+    /// <summary>
+    /// A request's window as the form shows it at <paramref name="now"/>: a "now" request starts when it is ready, so its times
+    /// are "about" (the next whole minute on); a later one has its exact hours.
+    /// </summary>
+    public static string RequestWindow(LeaseRequest r, DateTime now)
+    {
+        if (!StartOnActivation.IsNow(r.Start, now)) return Window(r.Start, r.End);
+        var start = StartOnActivation.CeilMinute(now);
+        return $"from when it is ready (about {start.ToString("HH:mm", CultureInfo.InvariantCulture)}) to about {Time(start.AddHours(r.Hours))}";
+    }
+
+    /// <summary>A lease's start: a "now" lease not active yet starts when its GPUs are ready.</summary>
+    public static string Start(Lease l) => StartOnActivation.Pending(l) ? "when the GPUs are ready (billed from that minute)" : Time(l.Start);
+
+    /// <summary>A lease's end: a "now" lease not active yet ends its hours after it starts, within its reservation.</summary>
+    public static string End(Lease l) => StartOnActivation.Pending(l)
+        ? $"{Duration(l.Hours)} after the start (by {Time(StartOnActivation.ReservedEnd(l))} at the latest)"
+        : Time(l.End);
+
     /// <summary>"36 hours", "3 days", "3 days 4 hours".</summary>
     public static string Duration(int hours)
     {
@@ -65,7 +85,7 @@ public static class LeaseUi
         return utc.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
     }
 
-    public static string Gpus(int gpus) => Plural(gpus, "GPU");
+    public static string Gpus(int gpus) => Counted.Gpus(gpus);
 
-    private static string Plural(int n, string unit) => $"{n:N0} {unit}{(n == 1 ? "" : "s")}";
+    private static string Plural(int n, string unit) => Counted.Of(n, unit);
 }

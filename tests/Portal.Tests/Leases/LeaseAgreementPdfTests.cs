@@ -27,7 +27,7 @@ public sealed class LeaseAgreementPdfTests
     static string Sha256(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
 
     /// <summary>The text drawn on the pages: inflates the content streams and joins the literal strings of TJ/Tj.</summary>
-    static string PageText(byte[] pdf)
+    internal static string PageText(byte[] pdf)
     {
         var raw = Encoding.Latin1.GetString(pdf);
         var text = new StringBuilder();

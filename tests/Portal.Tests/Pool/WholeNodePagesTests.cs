@@ -71,6 +71,18 @@ public sealed class WholeNodePagesTests(TwoRegionFactory factory) : IClassFixtur
     }
 
     [Fact]
+    public void Without_a_count_the_new_lease_page_starts_at_one_whole_node_for_one_hour()
+    {
+        ctx.Services.GetRequiredService<BunitNavigationManager>()
+            .NavigateTo($"/leases/new?sku={TwoRegionFactory.Sku}&region={TwoRegionFactory.Region}");
+        var page = ctx.Render<NewLeasePage>();
+
+        page.WaitForAssertion(() => Assert.Equal("8", page.Find("#lease-gpus").GetAttribute("value"))); // the smallest lease there: one node
+        Assert.Equal("1", page.Find("#lease-duration").GetAttribute("value"));
+        page.WaitForAssertion(() => Assert.Contains("(1 hour)", page.Find("[data-testid=fits]").TextContent));
+    }
+
+    [Fact]
     public void The_sku_page_says_which_region_leases_whole_nodes()
     {
         var page = ctx.Render<SkuPage>(p => p.Add(x => x.Id, TwoRegionFactory.Sku));
