@@ -41,6 +41,7 @@ public sealed class SlurmBadStateTests(SlurmLiveFactory factory) : IClassFixture
             var shown = await LeaseApiCalls.JsonAsync(await client.Http.GetAsync($"/api/v1/jobs/{launched.Id}"), HttpStatusCode.OK);
             Assert.Equal("Failed", shown.GetProperty("state").GetString());
             Assert.Contains(slurmSays, shown.GetProperty("reason").GetString());
+            Assert.Contains(slurmSays, await client.Http.GetStringAsync($"/jobs/{launched.Id}")); // the job page
             var named = (await SlurmCluster.RunAsync("squeue", "-h", "-n", ScriptJobTaskSpecs.PoolTaskId(task), "-o", "%i")).Stdout.Trim();
             Assert.Equal("", named); // Slurm never took it
             await using var db = factory.NewDb();
