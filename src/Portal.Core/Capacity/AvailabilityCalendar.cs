@@ -7,7 +7,8 @@ namespace Portal.Core.Capacity;
 /// [Start + h, Start + h + 1)) and per day of 24 hours (index d covers hours 24d .. 24d + 23; the
 /// last day may be shorter). <see cref="DayMinFree"/> is what can be promised for the whole day,
 /// <see cref="DayMaxFree"/> the best hour of it. Free counts Ready nodes only and does not say
-/// whether the free GPUs sit on one node; the planner decides that for a concrete request.
+/// whether the free GPUs sit on one node; the planner decides that for a concrete request. In a region that
+/// leases whole nodes (<see cref="NodeSize"/> &gt; 0), every figure counts whole free nodes' GPUs instead.
 /// </summary>
 public sealed record AvailabilityCalendarResult(
     string Region, string Sku, DateTime Start, int ReadyGpus,
@@ -17,6 +18,17 @@ public sealed record AvailabilityCalendarResult(
     public int Days => DayMinFree.Length;
     public DateTime HourStart(int hour) => Start.AddHours(hour);
     public DateTime DayStart(int day) => Start.AddHours(24 * day);
+
+    /// <summary>True where only whole nodes are leased: the figures are free whole nodes' GPUs.</summary>
+    public bool WholeNodes { get; init; }
+
+    /// <summary>GPUs per node where whole nodes are leased and every Ready node has as many; 0 otherwise.</summary>
+    public int NodeSize { get; init; }
+
+    /// <summary>A free figure as a member reads it: "16 GPUs", or "2 whole nodes × 8 GPUs" where whole nodes are leased.</summary>
+    public string Describe(int gpus) => NodeSize > 0
+        ? $"{gpus / NodeSize} whole node{(gpus / NodeSize == 1 ? "" : "s")} × {NodeSize} GPUs"
+        : $"{gpus} GPU{(gpus == 1 ? "" : "s")}";
 }
 
 /// <summary>
@@ -29,25 +41,26 @@ public static class AvailabilityCalendar
     public const int NinetyDaysInHours = 90 * 24;
 
     public static AvailabilityCalendarResult Compute(IEnumerable<PlannerNode> nodes, IEnumerable<PlannerAllocation> allocations,
-        string region, string sku, DateTime start, int hours = NinetyDaysInHours)
+        string region, string sku, DateTime start, int hours = NinetyDaysInHours, bool wholeNodes = false)
     {
         if (!CapacityTime.IsWholeUtcHour(start)) throw new ArgumentException($"Start ({start:o}) must be a whole hour in UTC.", nameof(start));
         if (hours < 1) throw new ArgumentOutOfRangeException(nameof(hours), "The calendar needs at least one hour.");
         start = DateTime.SpecifyKind(start, DateTimeKind.Utc);
 
         // Only Ready nodes offer GPUs; allocations on other nodes do not reduce what is offered.
-        var readyNodes = new HashSet<string>();
+        var readyNodes = new Dictionary<string, int>();
         var readyGpus = 0;
         foreach (var n in nodes)
         {
             if (n.State != NodeState.Ready || n.Region != region || n.Sku != sku) continue;
-            if (readyNodes.Add(n.Id)) readyGpus += n.GpuCount;
+            if (readyNodes.TryAdd(n.Id, n.GpuCount)) readyGpus += n.GpuCount;
         }
+        if (wholeNodes) return WholeNodes(readyNodes, allocations, region, sku, start, hours);
 
         var delta = new int[hours + 1];
         foreach (var a in allocations)
         {
-            if (!readyNodes.Contains(a.NodeId)) continue;
+            if (!readyNodes.ContainsKey(a.NodeId)) continue;
             var from = ClampHour(start, a.Start, hours, roundUp: false);
             var to = ClampHour(start, a.End, hours, roundUp: true);
             if (from >= to) continue;
@@ -78,6 +91,20 @@ public static class AvailabilityCalendar
             dayMax[d] = max;
         }
         return new AvailabilityCalendarResult(region, sku, start, readyGpus, hourFree, dayMin, dayMax);
+    }
+
+    private static AvailabilityCalendarResult WholeNodes(Dictionary<string, int> readyNodes, IEnumerable<PlannerAllocation> allocations,
+        string region, string sku, DateTime start, int hours)
+    {
+        var busy = allocations.Where(a => readyNodes.ContainsKey(a.NodeId))
+            .Select(a => (a.NodeId, From: ClampHour(start, a.Start, hours, roundUp: false), To: ClampHour(start, a.End, hours, roundUp: true)))
+            .Where(b => b.From < b.To);
+        var (hourFree, dayMin, dayMax) = WholeNodeCalendar.Compute(readyNodes, busy, hours);
+        var sizes = readyNodes.Values.Distinct().ToList();
+        return new AvailabilityCalendarResult(region, sku, start, readyNodes.Values.Sum(), hourFree, dayMin, dayMax)
+        {
+            WholeNodes = true, NodeSize = sizes.Count == 1 ? sizes[0] : 0,
+        };
     }
 
     // Hour index of t relative to start, clipped to [0, hours]; partial hours are rounded out (counted as used).

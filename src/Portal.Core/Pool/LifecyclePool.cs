@@ -35,10 +35,13 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
         await Parallel.ForEachAsync(allocations, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
             async (a, _) =>
             {
+                var asked = Now;
                 var result = await TryReserveAsync(Hold(a, accounts), ct);
                 // A lease that ended on this node may still hold it on the pool (back-to-back leases): give back
-                // what the database says is over, then ask once more.
-                if (result.Outcome == ReservationOutcome.InsufficientGpus && await ReleaseStaleOnNodeAsync(a.NodeId, ct) > 0)
+                // what the database says is over, then ask once more. Also when its release finished only after we asked
+                // (another worker's): without that second look the lease waited out a whole backoff (15 s on Slurm).
+                if (result.Outcome == ReservationOutcome.InsufficientGpus
+                    && (await ReleaseStaleOnNodeAsync(a.NodeId, ct) > 0 || await ReleasedSinceAsync(a.NodeId, asked, ct)))
                     result = await TryReserveAsync(Hold(a, accounts), ct);
                 if (result.Succeeded) await RecordReservedAsync([a.Id], ct);
                 results.Add(new PoolReservation(a, result));
@@ -69,6 +72,13 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
             await db.Allocations.Where(x => x.Id == a.Id && x.PoolReleasedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.PoolReleasedAt, now), ct);
         }
+    }
+
+    /// <summary>Whether the pool gave anything on the node back since <paramref name="since"/>.</summary>
+    private async Task<bool> ReleasedSinceAsync(string nodeId, DateTime since, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Allocations.AnyAsync(a => a.NodeId == nodeId && a.PoolReleasedAt >= since, ct);
     }
 
     /// <summary>Releases every reservation the pool holds on a node for allocations the database says are over.</summary>

@@ -21,14 +21,22 @@ public static class CapacityWebExtensions
 
             var calendar = await availability.CalendarAsync(region!, sku!, ct: ct);
             return resolution == "hour"
-                ? Results.Ok(new { region, sku, start = calendar.Start, resolution = "hour", readyGpus = calendar.ReadyGpus, free = calendar.HourFree })
+                ? Results.Ok(new
+                {
+                    region, sku, start = calendar.Start, resolution = "hour", readyGpus = calendar.ReadyGpus, wholeNodes = calendar.WholeNodes,
+                    gpusPerNode = NodeSize(calendar), free = calendar.HourFree,
+                })
                 : Results.Ok(new
                 {
-                    region, sku, start = calendar.Start, resolution = "day", readyGpus = calendar.ReadyGpus,
+                    region, sku, start = calendar.Start, resolution = "day", readyGpus = calendar.ReadyGpus, wholeNodes = calendar.WholeNodes,
+                    gpusPerNode = NodeSize(calendar),
                     // A day's figure is what can be promised for all of its 24 hours; the best hour is given too.
                     free = calendar.DayMinFree, bestHourFree = calendar.DayMaxFree,
                 });
         }).WithTags("Capacity").WithSummary("Free GPUs of one SKU in one region, per day or per hour, for the next 90 days");
         return app;
     }
+
+    // Where whole nodes are leased, free figures are whole nodes of this many GPUs (null elsewhere, or when sizes differ).
+    private static int? NodeSize(AvailabilityCalendarResult calendar) => calendar.NodeSize > 0 ? calendar.NodeSize : null;
 }

@@ -136,6 +136,16 @@ public sealed class PoolScript
 
     internal bool TakeRefusal() => Interlocked.Decrement(ref _refusals) >= 0;
 
+    /// <summary>
+    /// The next reservation runs this first (another worker finishing a release, say) and is then refused for want of GPUs,
+    /// as a pool answers while the node is still being given back.
+    /// </summary>
+    public Func<Task>? BusyOnce { get => busyOnce; set => busyOnce = value; }
+
+    internal Func<Task>? TakeBusy() => Interlocked.Exchange(ref busyOnce, null);
+
+    private Func<Task>? busyOnce;
+
     public void Disarm() => Arm();
     internal int NextReserve() => Interlocked.Increment(ref _reserves);
     internal int NextRelease() => Interlocked.Increment(ref _releases);
@@ -150,6 +160,11 @@ internal sealed class ScriptedPoolDriver(IGpuPoolDriver inner, PoolScript script
         var call = script.NextReserve();
         if (call == script.ThrowOnReserve) throw new HttpRequestException("The pool's control API is unreachable.");
         if (nodeId == script.RefuseNode || script.TakeRefusal()) return new ReservationResult(ReservationOutcome.Failed, "refused by the test pool");
+        if (script.TakeBusy() is { } before)
+        {
+            await before();
+            return new ReservationResult(ReservationOutcome.InsufficientGpus, "the node is still being given back");
+        }
         var result = await inner.ReserveAsync(nodeId, allocationId, gpus, CancellationToken.None);
         if (call == script.KillAfterReserve) Die();
         return result;

@@ -8,7 +8,9 @@ public sealed record SlurmNode(string Name, int Gpus, string State, string? Reas
 /// <summary>
 /// The partition's nodes and their states. Slurm's states map to the portal's: idle/allocated/mixed → Ready; drained
 /// or draining → Maintenance when the portal drained it for maintenance (its Reason starts "portal: maintenance"),
-/// else Draining; down and fail → Failed (the node-failure path). NOT_RESPONDING alone is not a failure: checked on
+/// Draining when the portal drained it ("portal: drain"); drained by anyone else (an admin, Slurm's own health checks),
+/// down and fail → Failed (the node-failure path): Slurm starts no job on a drained node, not even in its lease's
+/// reservation, so a lease on it would pay for a node that runs nothing. NOT_RESPONDING alone is not a failure: checked on
 /// 22.05, every RESUME leaves the node IDLE+NOT_RESPONDING for about a second, and Slurm itself marks a node that
 /// stays silent DOWN after SlurmdTimeout, which then maps to Failed.
 /// </summary>
@@ -68,7 +70,9 @@ public sealed class SlurmNodes(SlurmCommands commands, SlurmOptions options)
             .Select(f => f.TrimEnd('*', '~', '#', '!', '%', '$', '@', '^', '-')).ToHashSet();
         if (set.Overlaps(["DOWN", "FAIL", "FAILING", "INVAL", "INVALID", "ERROR"])) return NodeState.Failed;
         if (set.Overlaps(["DRAIN", "DRAINING", "DRAINED"]))
-            return reason?.StartsWith(MaintenanceReason, StringComparison.Ordinal) == true ? NodeState.Maintenance : NodeState.Draining;
+            return reason?.StartsWith(MaintenanceReason, StringComparison.Ordinal) == true ? NodeState.Maintenance
+                : reason?.StartsWith(DrainReason, StringComparison.Ordinal) == true ? NodeState.Draining
+                : NodeState.Failed;
         // UNKNOWN (a controller that just started), FUTURE and powered-down nodes take no work yet, but have not failed.
         if (set.Overlaps(["UNKNOWN", "FUTURE", "POWERED_DOWN", "POWER_DOWN", "POWERING_DOWN", "POWERING_UP", "REBOOT_REQUESTED", "REBOOT_ISSUED"]))
             return NodeState.Draining;

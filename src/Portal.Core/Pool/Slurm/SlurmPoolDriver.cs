@@ -15,6 +15,7 @@ public sealed class SlurmPoolDriver : IGpuPoolDriver
     private readonly SlurmNodes nodes;
     private readonly SlurmReservations reservations;
     private readonly SlurmJobs jobs;
+    private readonly SlurmLostJobs lostJobs;
 
     public SlurmPoolDriver(string regionId, SlurmOptions options, TimeProvider time, ILogger<SlurmPoolDriver> logger)
     {
@@ -25,6 +26,7 @@ public sealed class SlurmPoolDriver : IGpuPoolDriver
         nodes = new SlurmNodes(commands, options);
         reservations = new SlurmReservations(commands, nodes, queries, time);
         jobs = new SlurmJobs(commands, queries, reservations, nodes, options, time, logger);
+        lostJobs = new SlurmLostJobs(queries, nodes, options);
     }
 
     public string RegionId => regionId;
@@ -42,7 +44,14 @@ public sealed class SlurmPoolDriver : IGpuPoolDriver
     public Task ReleaseAsync(string nodeId, Guid allocationId, CancellationToken ct = default) => throw NeedsHold();
     public Task<ReservationResult> ReserveAsync(PoolHold hold, CancellationToken ct = default) => reservations.ReserveAsync(hold, ct);
     public Task<ReservationResult> ExtendAsync(PoolHold hold, CancellationToken ct = default) => reservations.ExtendAsync(hold, ct);
-    public Task ReleaseAsync(PoolHold hold, CancellationToken ct = default) => reservations.ReleaseAsync(hold, ct);
+
+    /// <summary>A failed node leaves the reservation with its jobs marked lost with it (they end NodeFailed, not Cancelled).</summary>
+    public async Task ReleaseAsync(PoolHold hold, CancellationToken ct = default)
+    {
+        await lostJobs.MarkAsync(hold, ct);
+        await reservations.ReleaseAsync(hold, ct);
+    }
+
     public Task<bool> SetNodeStateAsync(string nodeId, NodeState state, CancellationToken ct = default) => nodes.SetStateAsync(nodeId, state, ct);
 
     public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default) => jobs.SubmitAsync(spec, ct);

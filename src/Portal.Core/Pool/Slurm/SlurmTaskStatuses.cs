@@ -3,7 +3,8 @@ namespace Portal.Core.Pool.Slurm;
 /// <summary>
 /// Slurm's job states as the portal's task states: PENDING/CONFIGURING → Starting, RUNNING/COMPLETING → Running,
 /// COMPLETED → Succeeded, FAILED/OUT_OF_MEMORY → Failed, TIMEOUT/DEADLINE → TimedOut, CANCELLED/RESV_DEL_HOLD →
-/// Cancelled, NODE_FAIL/PREEMPTED/REQUEUED/BOOT_FAIL → NodeFailed. Slurm's reason becomes the task's reason.
+/// Cancelled, NODE_FAIL/PREEMPTED/REQUEUED/BOOT_FAIL → NodeFailed, and CANCELLED by the portal because the node failed
+/// (<see cref="SlurmLostJobs"/>) → NodeFailed. Slurm's reason becomes the task's reason.
 /// </summary>
 public static class SlurmTaskStatuses
 {
@@ -23,6 +24,9 @@ public static class SlurmTaskStatuses
     public static PoolTaskStatus From(SlurmJob job, SlurmTaskRecord record, SlurmJobFolder folder)
     {
         var state = Map(job.State);
+        // Cancelled by the portal because its node failed (SlurmLostJobs): the node's failure, for the tenant.
+        var lost = state == PoolTaskState.Cancelled ? SlurmLostJobs.Read(folder) : null;
+        if (lost is not null) state = PoolTaskState.NodeFailed;
         var final = state is not (PoolTaskState.Starting or PoolTaskState.Running);
         var recorded = final ? folder.ReadExitCode() : null;
         int? exit = state switch
@@ -33,7 +37,7 @@ public static class SlurmTaskStatuses
         };
         return new PoolTaskStatus(record.TaskId, job.Node ?? record.NodeId, record.ReservationId, state,
             job.GpuIndexes.Length > 0 ? job.GpuIndexes : folder.ReadGpuIndexes(), exit,
-            job.Start, final ? job.End : null, ReasonOf(job, state, exit), folder.SizeOf(folder.Stdout), folder.SizeOf(folder.Stderr));
+            job.Start, final ? job.End : null, lost ?? ReasonOf(job, state, exit), folder.SizeOf(folder.Stdout), folder.SizeOf(folder.Stderr));
     }
 
     /// <summary>A task whose Slurm job is forgotten and whose end the driver never saw: the wrapper's exit code tells it.</summary>
@@ -44,6 +48,7 @@ public static class SlurmTaskStatuses
         {
             0 => (PoolTaskState.Succeeded, (string?)null),
             int code => (PoolTaskState.Failed, $"Exited with code {code}"),
+            null when SlurmLostJobs.Read(folder) is { } lost => (PoolTaskState.NodeFailed, lost),
             null => (PoolTaskState.Failed, "Slurm forgot the job before the portal saw it end (it was stopped before its script finished)."),
         };
         return new PoolTaskStatus(record.TaskId, record.NodeId, record.ReservationId, state, folder.ReadGpuIndexes(), exit, null, null, reason,

@@ -3,7 +3,10 @@ using Portal.Core.Pool;
 
 namespace Portal.Tests.Pool.Conformance;
 
-/// <summary>The conformance suite, tasks: submit, idempotence, exit codes, cancel, logs from an offset, time limits, metrics.</summary>
+/// <summary>
+/// The conformance suite, tasks: submit, idempotence, exit codes, cancel, logs from an offset, metrics (time limits: in
+/// <see cref="PoolTimeLimitConformanceTests"/>).
+/// </summary>
 public abstract class PoolTaskConformanceTests(IPoolConformanceFixture fixture) : PoolConformance(fixture)
 {
     [Fact]
@@ -116,24 +119,6 @@ public abstract class PoolTaskConformanceTests(IPoolConformanceFixture fixture) 
                 (noReservation.Outcome, tooMany.Outcome, notReady.Outcome));
             Assert.All(new[] { noReservation, tooMany, notReady }, r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));
             Assert.Null(await Pool.GetTaskAsync(elsewhere.TaskId));
-        }
-        finally { await ReleaseAllAsync(hold); }
-    }
-
-    [Fact]
-    public async Task A_task_over_its_time_limit_ends_timed_out()
-    {
-        var hold = await HoldFreeNodeAsync();
-        try
-        {
-            // One second: the simulator stops it then; Slurm rounds up to its smallest limit, a minute.
-            var spec = Spec(hold, "sleep 600\n", timeLimitSeconds: 1);
-            Assert.True((await Pool.SubmitTaskAsync(spec)).Succeeded);
-
-            var ended = await WaitFinalAsync(spec.TaskId);
-
-            Assert.Equal(PoolTaskState.TimedOut, ended.State);
-            Assert.False(string.IsNullOrEmpty(ended.Reason));
         }
         finally { await ReleaseAllAsync(hold); }
     }

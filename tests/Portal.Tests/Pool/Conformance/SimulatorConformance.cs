@@ -61,3 +61,6 @@ public sealed class SimulatorReservationConformanceTests(SimulatorConformanceFix
 
 [Collection(SimulatorConformanceCollection.Name)]
 public sealed class SimulatorTaskConformanceTests(SimulatorConformanceFixture pool) : PoolTaskConformanceTests(pool);
+
+[Collection(SimulatorConformanceCollection.Name)]
+public sealed class SimulatorTimeLimitConformanceTests(SimulatorConformanceFixture pool) : PoolTimeLimitConformanceTests(pool);

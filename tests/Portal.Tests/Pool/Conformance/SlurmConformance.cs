@@ -6,7 +6,7 @@ using Portal.Tests.Pool.Slurm;
 namespace Portal.Tests.Pool.Conformance;
 
 /// <summary>The conformance suite on a running Slurm cluster (PORTAL_TEST_SLURM), through <see cref="SlurmPoolDriver"/>.</summary>
-public sealed class SlurmConformanceFixture : IPoolConformanceFixture, IDisposable
+public class SlurmConformanceFixture : IPoolConformanceFixture, IDisposable
 {
     private readonly string deadFolder = Directory.CreateTempSubdirectory("portal-slurm-dead-").FullName;
     private int turn;
@@ -25,6 +25,12 @@ public sealed class SlurmConformanceFixture : IPoolConformanceFixture, IDisposab
     public bool SamplesGpuMetrics => false;
     public TimeSpan TaskWait => TimeSpan.FromSeconds(240);
 
+    /// <summary>
+    /// Whether this fixture's tests may take the node: all but the spare node, which the time-limit class has to itself while
+    /// it runs beside the others (the portal's own tests place their leases on the first nodes).
+    /// </summary>
+    protected virtual bool Offers(string node) => node != SlurmCluster.SpareNode;
+
     /// <summary>An idle node in no reservation (a released lease's jobs may still be finishing: wait for one).</summary>
     public async Task<(string NodeId, int Gpus)> FreeNodeAsync()
     {
@@ -33,7 +39,7 @@ public sealed class SlurmConformanceFixture : IPoolConformanceFixture, IDisposab
             var reserved = (await new SlurmReservations(Commands, new SlurmNodes(Commands, Options), new SlurmJobQueries(Commands), TimeProvider.System)
                 .ListAsync(default)).SelectMany(r => r.Nodes).ToHashSet();
             var free = (await new SlurmNodes(Commands, Options).ListAsync(default))
-                .Where(n => n.State == "IDLE" && !reserved.Contains(n.Name)).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
+                .Where(n => n.State == "IDLE" && !reserved.Contains(n.Name) && Offers(n.Name)).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
             if (free.Count > 0)
             {
                 var node = free[Interlocked.Increment(ref turn) % free.Count];
@@ -65,7 +71,17 @@ public sealed class SlurmConformanceFixture : IPoolConformanceFixture, IDisposab
         return await reservations.FindAsync(SlurmReservation.NameOf(leaseId), default) is { } r ? new PoolHeldView(r.Nodes, r.End, r.Accounts) : null;
     }
 
-    public void Dispose() => Directory.Delete(deadFolder, recursive: true);
+    public void Dispose()
+    {
+        Directory.Delete(deadFolder, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The conformance fixture on the spare node only (the time-limit class's, in a collection of its own).</summary>
+public sealed class SlurmSpareNodeFixture : SlurmConformanceFixture
+{
+    protected override bool Offers(string node) => node == SlurmCluster.SpareNode;
 }
 
 [Trait("Pool", "Slurm")]
@@ -80,3 +96,8 @@ public sealed class SlurmReservationConformanceTests(SlurmConformanceFixture poo
 [Trait("Pool", "Slurm")]
 [Collection(SlurmClusterCollection.Name)]
 public sealed class SlurmTaskConformanceTests(SlurmConformanceFixture pool) : PoolTaskConformanceTests(pool), IClassFixture<SlurmConformanceFixture>;
+
+/// <summary>Slurm's smallest time limit is a minute: this class waits it out on the spare node while the other Slurm classes run.</summary>
+[Trait("Pool", "Slurm")]
+[Collection(SlurmTimeLimitCollection.Name)]
+public sealed class SlurmTimeLimitConformanceTests(SlurmSpareNodeFixture pool) : PoolTimeLimitConformanceTests(pool), IClassFixture<SlurmSpareNodeFixture>;

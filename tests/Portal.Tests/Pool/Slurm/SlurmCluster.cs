@@ -18,6 +18,9 @@ public static class SlurmCluster
 {
     public const string Variable = "PORTAL_TEST_SLURM";
 
+    /// <summary>The node the time-limit tests have to themselves (see <see cref="SlurmTimeLimitCollection"/>).</summary>
+    public const string SpareNode = "gpu04";
+
     /// <summary>A tool that hangs must not hold the test run until the hang timeout.</summary>
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(60);
 

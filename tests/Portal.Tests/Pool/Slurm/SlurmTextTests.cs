@@ -35,7 +35,9 @@ public sealed class SlurmTextTests
     [InlineData("ALLOCATED", null, NodeState.Ready)]
     [InlineData("IDLE+NOT_RESPONDING", null, NodeState.Ready)] // every RESUME leaves it so for a second
     [InlineData("MIXED+DRAIN", "portal: drain", NodeState.Draining)]
-    [InlineData("IDLE+DRAIN", "an admin's reason", NodeState.Draining)]
+    [InlineData("IDLE+DRAIN", "an admin's reason", NodeState.Failed)] // drained outside the portal: it runs none of the lease's jobs
+    [InlineData("MIXED+DRAIN", "Kill task failed [root@2026-12-07T15:38:06]", NodeState.Failed)]
+    [InlineData("IDLE+DRAIN", null, NodeState.Failed)]
     [InlineData("IDLE+DRAIN", "portal: maintenance", NodeState.Maintenance)]
     [InlineData("DOWN+NOT_RESPONDING", null, NodeState.Failed)]
     [InlineData("DOWN", "portal: failed", NodeState.Failed)]
