@@ -1,4 +1,5 @@
 using MudBlazor;
+using MudBlazor.Utilities;
 
 namespace Portal.Web.Components.Layout;
 
@@ -42,10 +43,10 @@ public static class PortalTheme
         palette.PrimaryContrastText = palette.SecondaryContrastText = palette.TertiaryContrastText = ink;
         palette.InfoContrastText = palette.SuccessContrastText = palette.WarningContrastText = palette.ErrorContrastText = ink;
         // Alerts write in the "darken" shade, which on the dark page is darker than the text needs (4.4:1 for success).
-        palette.SuccessDarken = palette.Success;
-        palette.InfoDarken = palette.Info;
-        palette.WarningDarken = palette.Warning;
-        palette.ErrorDarken = palette.Error;
+        palette.SuccessDarken = palette.Success.ToString(MudColorOutputFormats.Hex);
+        palette.InfoDarken = palette.Info.ToString(MudColorOutputFormats.Hex);
+        palette.WarningDarken = palette.Warning.ToString(MudColorOutputFormats.Hex);
+        palette.ErrorDarken = palette.Error.ToString(MudColorOutputFormats.Hex);
         return palette;
     }
 
