@@ -17,6 +17,9 @@ public sealed class StepScreenshots
         Directory.CreateDirectory(folder);
     }
 
+    /// <summary>Where this test's pictures (and any report beside them) are kept.</summary>
+    public string Folder => folder;
+
     public async Task TakeAsync(IPage page, string stepName)
     {
         var path = Path.Combine(folder, $"{++step:00}-{stepName}.png");

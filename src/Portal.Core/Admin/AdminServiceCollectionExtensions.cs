@@ -20,6 +20,9 @@ public static class AdminServiceCollectionExtensions
         services.AddScoped<RegionAdminService>();
         services.AddScoped<NodeAdminService>();
         services.AddScoped<BatchAdminService>();
+        services.AddScoped<SupportQueue>();
+        services.AddScoped<SupportQueueJobs>();
+        services.AddScoped<UserActivity>();
         return services;
     }
 }

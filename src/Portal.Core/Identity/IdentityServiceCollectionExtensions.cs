@@ -12,6 +12,7 @@ public static class IdentityServiceCollectionExtensions
     {
         services.AddScoped<SupportAccountSeeder>();
         services.AddSingleton<UnknownAccountLockout>();
+        services.AddScoped<SignInAudit>();
         services.AddScoped<AccountDeletion>();
         return services;
     }

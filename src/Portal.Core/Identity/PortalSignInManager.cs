@@ -15,7 +15,7 @@ namespace Portal.Core.Identity;
 public sealed class PortalSignInManager(UserManager<ApplicationUser> userManager, IHttpContextAccessor contextAccessor,
     IUserClaimsPrincipalFactory<ApplicationUser> claimsFactory, IOptions<IdentityOptions> optionsAccessor,
     ILogger<SignInManager<ApplicationUser>> logger, IAuthenticationSchemeProvider schemes,
-    IUserConfirmation<ApplicationUser> confirmation, UnknownAccountLockout unknownAccounts)
+    IUserConfirmation<ApplicationUser> confirmation, UnknownAccountLockout unknownAccounts, SignInAudit signIns)
     : SignInManager<ApplicationUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     // A hash of a random password with the configured hasher (same algorithm and iterations), made once.
@@ -38,6 +38,37 @@ public sealed class PortalSignInManager(UserManager<ApplicationUser> userManager
         if (lockoutOnFailure && unknownAccounts.IsLockedOut(key)) return SignInResult.LockedOut;
         SpendPasswordCheck(password);
         return lockoutOnFailure && unknownAccounts.CountFailure(key) ? SignInResult.LockedOut : SignInResult.Failed;
+    }
+
+    /// <summary>Wrong passwords and lockouts of a real account go to the audit log (Support's user page shows them).</summary>
+    public override async Task<SignInResult> CheckPasswordSignInAsync(ApplicationUser user, string password, bool lockoutOnFailure)
+    {
+        var wasLocked = await IsLockedOut(user);
+        var result = await base.CheckPasswordSignInAsync(user, password, lockoutOnFailure);
+        if (result.IsLockedOut)
+            await signIns.RecordAsync(user, wasLocked ? SignInAudit.SignInFailed : SignInAudit.LockedOut,
+                wasLocked ? "The account is locked." : "Too many wrong passwords.");
+        else if (!result.Succeeded && !result.IsNotAllowed)
+            await signIns.RecordAsync(user, SignInAudit.SignInFailed, "Wrong password.");
+        return result;
+    }
+
+    // Every way in (password, two-factor, passkey, external, right after registering) ends here; a refresh re-issues the
+    // cookie of someone already signed in and is not a sign-in.
+    private bool refreshing;
+
+    public override async Task RefreshSignInAsync(ApplicationUser user)
+    {
+        refreshing = true;
+        try { await base.RefreshSignInAsync(user); }
+        finally { refreshing = false; }
+    }
+
+    public override async Task SignInWithClaimsAsync(ApplicationUser user, AuthenticationProperties? authenticationProperties,
+        IEnumerable<System.Security.Claims.Claim> additionalClaims)
+    {
+        await base.SignInWithClaimsAsync(user, authenticationProperties, additionalClaims);
+        if (!refreshing) await signIns.RecordAsync(user, SignInAudit.SignedIn);
     }
 
     private void SpendPasswordCheck(string password)

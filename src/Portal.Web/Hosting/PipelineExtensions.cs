@@ -14,7 +14,7 @@ public static class PipelineExtensions
     public static IServiceCollection AddPortalUi(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        services.AddMudServices(Portal.Web.Components.Layout.PortalSnackbars.Configure);
         services.AddHttpContextAccessor();
         services.AddProblemDetails();
         return services;

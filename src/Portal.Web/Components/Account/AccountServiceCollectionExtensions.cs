@@ -52,6 +52,7 @@ public static class AccountServiceCollectionExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDbContext>()
+            .AddUserManager<PortalUserManager>()
             .AddSignInManager<PortalSignInManager>()
             .AddDefaultTokenProviders()
             .AddPasswordValidator<PasswordLengthValidator>();
