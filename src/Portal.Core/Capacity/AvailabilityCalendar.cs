@@ -17,6 +17,9 @@ public sealed record AvailabilityCalendarResult(
     public int Days => DayMinFree.Length;
     public DateTime HourStart(int hour) => Start.AddHours(hour);
     public DateTime DayStart(int day) => Start.AddHours(24 * day);
+
+    /// <summary>GPUs on nodes of this SKU and region that are not Ready (maintenance, draining, failed): not offered on any day.</summary>
+    public int OutOfServiceGpus { get; init; }
 }
 
 /// <summary>
@@ -38,10 +41,12 @@ public static class AvailabilityCalendar
         // Only Ready nodes offer GPUs; allocations on other nodes do not reduce what is offered.
         var readyNodes = new HashSet<string>();
         var readyGpus = 0;
+        var outOfService = 0;
         foreach (var n in nodes)
         {
-            if (n.State != NodeState.Ready || n.Region != region || n.Sku != sku) continue;
-            if (readyNodes.Add(n.Id)) readyGpus += n.GpuCount;
+            if (n.Region != region || n.Sku != sku) continue;
+            if (n.State != NodeState.Ready) outOfService += n.GpuCount;
+            else if (readyNodes.Add(n.Id)) readyGpus += n.GpuCount;
         }
 
         var delta = new int[hours + 1];
@@ -77,7 +82,7 @@ public static class AvailabilityCalendar
             dayMin[d] = min;
             dayMax[d] = max;
         }
-        return new AvailabilityCalendarResult(region, sku, start, readyGpus, hourFree, dayMin, dayMax);
+        return new AvailabilityCalendarResult(region, sku, start, readyGpus, hourFree, dayMin, dayMax) { OutOfServiceGpus = outOfService };
     }
 
     // Hour index of t relative to start, clipped to [0, hours]; partial hours are rounded out (counted as used).
