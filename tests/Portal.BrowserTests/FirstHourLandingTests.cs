@@ -92,6 +92,27 @@ public sealed class FirstHourLandingTests(PortalInChromium portal)
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task The_api_reference_is_titled_as_the_product_introduces_keys_and_errors_and_has_no_deploy_button()
+    {
+        var page = await portal.NewPageAsync();
+        var screenshots = new StepScreenshots("first-hour-api-reference");
+        await screenshots.RecordAsync(page, async () =>
+        {
+            await page.GotoAsync("/api/docs/");
+            await Expect(page).ToHaveTitleAsync("Portal GPU Cloud API");
+            // Scalar renders the document's title and introduction once its script has loaded the OpenAPI document.
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Portal GPU Cloud API" }).First).ToBeVisibleAsync();
+            await Expect(page.GetByText("Authorization: Bearer sk-portal-…").First).ToBeVisibleAsync();
+            await Expect(page.GetByText("RFC 7807", new() { Exact = false }).First).ToBeVisibleAsync();
+            // Scalar's developer toolbar (shown on localhost by default) offers "Deploy" to Scalar's hosted registry.
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Deploy" })).ToHaveCountAsync(0);
+            await Expect(page.GetByText("Deploy", new() { Exact = true })).ToHaveCountAsync(0);
+            await screenshots.TakeAsync(page, "api-reference");
+        });
+        await page.Context.CloseAsync();
+    }
+
     /// <summary>On the sign-in page the visitor was sent to: the form keeps where they were going.</summary>
     private static async Task SignInHereAsync(IPage page, string email)
     {

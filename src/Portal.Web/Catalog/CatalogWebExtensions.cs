@@ -18,8 +18,10 @@ public static class CatalogWebExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api/docs", o => o.WithTitle(ApiReferenceIntroduction.Title)
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
-            // The developer toolbar (with its "Deploy" button to Scalar's hosted registry) is for Scalar's own users, not ours.
-            .HideDeveloperTools());
+            // The developer toolbar (with its "Deploy" button to Scalar's hosted registry) and the "Ask AI Agent" button (Scalar's
+            // cloud) are for Scalar's own users, not ours.
+            .HideDeveloperTools()
+            .DisableAgent());
 
         var api = app.MapGroup("/api/v1").WithTags("Catalog");
         api.MapGet("/regions", async (CatalogService catalog, CancellationToken ct) =>
