@@ -29,6 +29,9 @@ public sealed record AvailabilityCalendarResult(
     public string Describe(int gpus) => NodeSize > 0
         ? $"{gpus / NodeSize} whole node{(gpus / NodeSize == 1 ? "" : "s")} × {NodeSize} GPUs"
         : $"{gpus} GPU{(gpus == 1 ? "" : "s")}";
+
+    /// <summary>GPUs on nodes of this SKU and region that are not Ready (maintenance, draining, failed): not offered on any day.</summary>
+    public int OutOfServiceGpus { get; init; }
 }
 
 /// <summary>
@@ -50,12 +53,14 @@ public static class AvailabilityCalendar
         // Only Ready nodes offer GPUs; allocations on other nodes do not reduce what is offered.
         var readyNodes = new Dictionary<string, int>();
         var readyGpus = 0;
+        var outOfService = 0;
         foreach (var n in nodes)
         {
-            if (n.State != NodeState.Ready || n.Region != region || n.Sku != sku) continue;
-            if (readyNodes.TryAdd(n.Id, n.GpuCount)) readyGpus += n.GpuCount;
+            if (n.Region != region || n.Sku != sku) continue;
+            if (n.State != NodeState.Ready) outOfService += n.GpuCount;
+            else if (readyNodes.TryAdd(n.Id, n.GpuCount)) readyGpus += n.GpuCount;
         }
-        if (wholeNodes) return WholeNodes(readyNodes, allocations, region, sku, start, hours);
+        if (wholeNodes) return WholeNodes(readyNodes, allocations, region, sku, start, hours) with { OutOfServiceGpus = outOfService };
 
         var delta = new int[hours + 1];
         foreach (var a in allocations)
@@ -90,7 +95,7 @@ public static class AvailabilityCalendar
             dayMin[d] = min;
             dayMax[d] = max;
         }
-        return new AvailabilityCalendarResult(region, sku, start, readyGpus, hourFree, dayMin, dayMax);
+        return new AvailabilityCalendarResult(region, sku, start, readyGpus, hourFree, dayMin, dayMax) { OutOfServiceGpus = outOfService };
     }
 
     private static AvailabilityCalendarResult WholeNodes(Dictionary<string, int> readyNodes, IEnumerable<PlannerAllocation> allocations,

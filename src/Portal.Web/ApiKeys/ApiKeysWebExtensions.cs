@@ -27,7 +27,8 @@ public static class ApiKeysWebExtensions
     {
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddPolicyScheme(SelectorScheme, "Cookie or API key", o => o.ForwardDefaultSelector = SelectScheme);
+            // No display name: Identity lists every scheme that has one as an external sign-in provider ("or sign in with").
+            .AddPolicyScheme(SelectorScheme, displayName: null, o => o.ForwardDefaultSelector = SelectScheme);
         services.Configure<AuthenticationOptions>(o => o.DefaultScheme = SelectorScheme);
         services.AddAuthorizationBuilder()
             .AddPolicy(OpenAiPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ScopesAllow(c, ApiKeyScopes.Batches)))

@@ -8,7 +8,7 @@ public static class CatalogWebExtensions
     /// <summary>The OpenAPI document that <see cref="MapPortalCatalog"/> serves.</summary>
     public static IServiceCollection AddPortalCatalogUi(this IServiceCollection services)
     {
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddDocumentTransformer<ApiReferenceIntroduction>());
         return services;
     }
 
@@ -16,7 +16,12 @@ public static class CatalogWebExtensions
     public static WebApplication MapPortalCatalog(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/api/docs", o => o.WithTitle("Portal API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapScalarApiReference("/api/docs", o => o.WithTitle(ApiReferenceIntroduction.Title)
+            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            // The developer toolbar (with its "Deploy" button to Scalar's hosted registry) and the "Ask AI Agent" button (Scalar's
+            // cloud) are for Scalar's own users, not ours.
+            .HideDeveloperTools()
+            .DisableAgent());
 
         var api = app.MapGroup("/api/v1").WithTags("Catalog");
         api.MapGet("/regions", async (CatalogService catalog, CancellationToken ct) =>

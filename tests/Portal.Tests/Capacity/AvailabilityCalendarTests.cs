@@ -27,6 +27,15 @@ public class AvailabilityCalendarTests
     }
 
     [Fact]
+    public void Gpus_on_nodes_out_of_service_are_counted_so_that_the_calendar_can_say_why_they_are_not_offered()
+    {
+        var c = AvailabilityCalendar.Compute(Nodes, [], TestRegion, TestSku, T0, hours: 24);
+
+        Assert.Equal(12, c.ReadyGpus);
+        Assert.Equal(8, c.OutOfServiceGpus); // "down" is in maintenance; "other" is another SKU
+    }
+
+    [Fact]
     public void Allocations_reduce_free_gpus_in_their_hours_only()
     {
         PlannerAllocation[] allocations =

@@ -85,7 +85,7 @@ public sealed class CatalogTests(PortalFactory factory) : IClassFixture<PortalFa
         Assert.Contains("/api/v1/gpu-skus", openApi);
         var docs = await client.GetAsync("/api/docs/");
         Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
-        Assert.Contains("Portal API", await docs.Content.ReadAsStringAsync());
+        Assert.Contains("Portal GPU Cloud API", await docs.Content.ReadAsStringAsync());
     }
 
     [Fact]

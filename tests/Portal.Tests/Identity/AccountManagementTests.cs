@@ -35,7 +35,7 @@ public sealed partial class AccountManagementTests(PortalFactory factory) : ICla
         using var fresh = factory.CreatePortalClient();
         var password = await fresh.SignInAsync(user.Email!);
         Assert.Contains("LoginWith2fa", password.Headers.Location!.OriginalString);
-        Assert.Equal(HttpStatusCode.Redirect, (await fresh.GetAsync("/")).StatusCode); // not in yet
+        Assert.Equal(HttpStatusCode.Redirect, (await fresh.GetAsync("/leases")).StatusCode); // not in yet ("/" is public: the landing page)
 
         var wrong = await fresh.SubmitFormAsync(password.Headers.Location.OriginalString, "login-with-2fa",
             new Dictionary<string, string> { ["Input.TwoFactorCode"] = "000000" == Totp(key) ? "111111" : "000000" });
@@ -44,7 +44,7 @@ public sealed partial class AccountManagementTests(PortalFactory factory) : ICla
         var right = await fresh.SubmitFormAsync(password.Headers.Location.OriginalString, "login-with-2fa",
             new Dictionary<string, string> { ["Input.TwoFactorCode"] = Totp(key) });
         Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync("/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync("/leases")).StatusCode);
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public sealed partial class AccountManagementTests(PortalFactory factory) : ICla
             ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token), ["ReturnUrl"] = "",
         }));
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
-        var after = await client.GetAsync("/");
+        var after = await client.GetAsync("/leases");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
         Assert.Contains("Account/Login", after.Headers.Location!.OriginalString);
     }

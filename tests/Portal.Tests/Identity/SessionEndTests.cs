@@ -32,7 +32,7 @@ public sealed class SessionEndTests(PortalFactory factory) : IClassFixture<Porta
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await copy.GetAsync("/api/v1/organizations")).StatusCode);
-        var pageAfter = await copy.GetAsync("/");
+        var pageAfter = await copy.GetAsync("/leases");
         Assert.Equal(HttpStatusCode.Redirect, pageAfter.StatusCode);
         Assert.Contains("Account/Login", pageAfter.Headers.Location!.OriginalString);
     }

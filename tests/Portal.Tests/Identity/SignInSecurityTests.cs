@@ -27,7 +27,7 @@ public sealed class SignInSecurityTests(PortalFactory factory) : IClassFixture<P
 
         var right = await client.SignInAsync(user.Email!);
         Assert.Contains("Account/Lockout", right.Headers.Location?.OriginalString ?? "");
-        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/")).StatusCode); // still signed out
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/leases")).StatusCode); // still signed out
     }
 
     [Fact]
