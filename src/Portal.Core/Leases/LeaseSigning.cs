@@ -71,7 +71,8 @@ public sealed class LeaseSigning(
         lease.Events.Add(LeaseEvents.New(lease, now, $"Signed by {name} (agreement {LeaseAgreement.Version}, SHA-256 {pdf.Sha256[..12]}…)", origin.UserName));
         if (lease.NeedsApproval)
             lease.Events.Add(LeaseEvents.New(lease, now,
-                $"Waiting for approval by Support (over {Counted.Gpus(Options.ApprovalGpuThreshold)} or {Money.Format(Options.ApprovalMicrosThreshold)}).", "system"));
+                $"Waiting for approval by Support (over {Counted.Gpus(Options.ApprovalGpuThreshold)} or " +
+                $"{Money.Format(Options.ApprovalMicrosThreshold)}).", "system"));
         audit.Add(db, "lease.signed", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId} in {lease.RegionId}", lease.TenantId);
         notifier.Add(db, recipients, lease.TenantId, "lease.signed", $"Lease signed: {lease.Gpus} × {terms.SkuName}",
             $"{name} signed a lease of {lease.Gpus} × {terms.SkuName} in {terms.RegionName} from {terms.Start:yyyy-MM-dd HH:mm} " +

@@ -109,11 +109,13 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
         l.LostGpuHours += gpuHours;
         l.CreditMicros += gpuHours * l.MicrosPerGpuHour;
         var remaining = l.Gpus - FirstGpus(unplaced);
-        c.Event($"No free node could take {Counted.Gpus(FirstGpus(unplaced))}: {Counted.GpuHours(gpuHours)} credited ({Money.Format(gpuHours * l.MicrosPerGpuHour)}).");
+        c.Event($"No free node could take {Counted.Gpus(FirstGpus(unplaced))}: {Counted.GpuHours(gpuHours)} credited " +
+            $"({Money.Format(gpuHours * l.MicrosPerGpuHour)}).");
         var sku = await c.SkuNameAsync(ct);
         await c.NotifyAsync("lease.degraded", $"Lease degraded: node {nodeId} failed",
             $"Node {nodeId} under your lease of {l.Gpus} × {sku} in {l.RegionId} failed, and no other {sku} node there was free " +
-            $"for {FirstGpus(unplaced)} of its GPUs. The lease continues on {Counted.Gpus(Math.Max(0, remaining))}; the {Counted.Of(gpuHours, "lost GPU-hour")} " +
+            $"for {FirstGpus(unplaced)} of its GPUs. The lease continues on {Counted.Gpus(Math.Max(0, remaining))}; " +
+            $"the {Counted.Of(gpuHours, "lost GPU-hour")} " +
             $"are credited to you ({Money.Format(gpuHours * l.MicrosPerGpuHour)}).", ct);
     }
 

@@ -51,9 +51,11 @@ public static partial class ScriptJobRules
             Add(nameof(r.Script), $"The script is {bytes} bytes in UTF-8; at most {Size(options.MaxScriptBytes)} ({options.MaxScriptBytes} bytes).");
 
         if (r.GpusPerTask < 1) Add(nameof(r.GpusPerTask), "A task needs at least 1 GPU.");
-        else if (r.GpusPerTask > lease.Gpus) Add(nameof(r.GpusPerTask), $"At most {Counted.Gpus(lease.Gpus)} per task: this lease holds {Counted.Gpus(lease.Gpus)}.");
+        else if (r.GpusPerTask > lease.Gpus)
+            Add(nameof(r.GpusPerTask), $"At most {Counted.Gpus(lease.Gpus)} per task: this lease holds {Counted.Gpus(lease.Gpus)}.");
         else if (r.GpusPerTask > lease.MaxGpusPerTask)
-            Add(nameof(r.GpusPerTask), $"At most {Counted.Gpus(lease.MaxGpusPerTask)} per task: this lease holds at most {Counted.Gpus(lease.MaxGpusPerTask)} on one node, "
+            Add(nameof(r.GpusPerTask), $"At most {Counted.Gpus(lease.MaxGpusPerTask)} per task: " +
+                $"this lease holds at most {Counted.Gpus(lease.MaxGpusPerTask)} on one node, "
                     + "and a task runs on one node.");
 
         if (r.Tasks < 1 || r.Tasks > options.MaxTasks) Add(nameof(r.Tasks), $"Tasks must be between 1 and {options.MaxTasks}.");
