@@ -15,11 +15,13 @@ namespace Portal.BrowserTests;
 public sealed class FirstHourLandingTests(PortalInChromium portal)
 {
     [Fact]
-    public async Task A_visitor_sees_prices_and_models_opens_a_sku_without_an_account_and_lease_this_lands_on_the_filled_form_after_sign_in()
+    public async Task A_visitor_sees_prices_and_models_opens_a_sku_without_an_account_signs_up_from_lease_this_and_lands_on_the_filled_form()
     {
-        var email = await CreateCustomerAsync();
+        var id = PortalJourney.NewId();
+        var email = $"first-hour-{id}@example.com";
         var page = await portal.NewPageAsync();
         var screenshots = new StepScreenshots("first-hour-landing");
+        var journey = new PortalJourney(page, screenshots);
         await screenshots.RecordAsync(page, async () =>
         {
             await page.GotoAsync("/");
@@ -43,7 +45,26 @@ public sealed class FirstHourLandingTests(PortalInChromium portal)
             await page.GetByTestId("sku-lease-us-south-1").ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex("/Account/Login"));
             await ThemedScreenshots.TakeAsync(page, screenshots, "sign-in", "#login-submit");
+
+            // No account yet: sign up from the sign-in page; the way back to the form is kept at every step.
+            await page.Locator(".account-links").GetByRole(AriaRole.Link, new() { Name = "Create an account" }).ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex("/Account/Register"));
+            await page.Locator("[name='Input.Email']").FillAsync(email);
+            await page.Locator("[name='Input.Password']").FillAsync(PortalJourney.Password);
+            await page.Locator("[name='Input.ConfirmPassword']").FillAsync(PortalJourney.Password);
+            await page.Locator("[name='Input.ConfirmPassword']").PressAsync("Enter");
+            await Expect(page).ToHaveURLAsync(new Regex("/Account/RegisterConfirmation"));
+            await journey.ConfirmThroughOutboxAsync(email);
+            await page.GetByTestId("confirm-sign-in").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex("/Account/Login"));
             await SignInHereAsync(page, email);
+
+            await Expect(page).ToHaveURLAsync(new Regex(@"/organizations/new\?returnUrl="));
+            await Expect(page.GetByTestId("create-organization")).ToBeEnabledAsync();
+            await page.Locator("#org-name").FillAsync($"First Hour {id}");
+            await page.Locator("#org-name").BlurAsync();
+            await Expect(page.Locator("#org-slug")).ToHaveValueAsync($"first-hour-{id}");
+            await page.GetByTestId("create-organization").ClickAsync();
 
             await Expect(page).ToHaveURLAsync(new Regex(@"/leases/new\?sku=b200-180gb&region=us-south-1$"));
             await Expect(page.GetByTestId("lease-form").Locator("input").First).ToHaveValueAsync("B200 180 GB");

@@ -43,4 +43,19 @@ public sealed class LeaseThisTests(PortalFactory factory) : IClassFixture<Portal
         Assert.Contains("value=\"B200 180 GB\"", form); // the GPU type picked on the SKU page
         Assert.Contains("value=\"us-east-2\"", form); // and the region the link named, not the first one
     }
+
+    [Fact]
+    public async Task A_new_customer_without_an_organisation_is_asked_for_one_on_the_way_to_the_form_and_not_sent_home()
+    {
+        var user = await factory.CreateUserAsync();
+        using var client = factory.CreatePortalClient();
+        await client.SignInOrFailAsync(user.Email!);
+
+        var response = await client.GetAsync(LeaseLink);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.EndsWith("/organizations/new?returnUrl=" + Uri.EscapeDataString(LeaseLink), response.Headers.Location!.OriginalString);
+        // From the home page there is nowhere to go back to.
+        var fromHome = await client.GetAsync("/");
+        Assert.EndsWith("/organizations/new", fromHome.Headers.Location!.OriginalString);
+    }
 }
