@@ -4,6 +4,8 @@ namespace GpuPool.Simulator.Tasks;
 
 public enum SubmitStatus { Started, Existing, NoReservation, NodeNotReady, InsufficientGpus }
 
+public enum ForgetStatus { Forgotten, Unknown, StillRunning }
+
 public sealed record SubmitOutcome(SubmitStatus Status, TaskView? Task = null, string? Detail = null);
 
 /// <summary>
@@ -25,6 +27,7 @@ public sealed class TaskBook
         _options = options;
         _nodes = nodes;
         Directory.CreateDirectory(options.TaskRoot);
+        ForgottenTaskFolders.DeleteLeftovers(options.TaskRoot);
         foreach (var folder in TaskFolder.All(options.TaskRoot))
         {
             // A folder the pool cannot read is skipped, not a pool (and portal) that fails to start.
@@ -129,6 +132,26 @@ public sealed class TaskBook
             if (entry.Folder.ReadExitCode() is null) Stop(entry, TaskState.Cancelled, "cancelled", grace);
             return entry.View();
         }
+    }
+
+    /// <summary>
+    /// Deletes an ended task: its folder (working directory, logs, samples, record) and what the pool holds of it in memory,
+    /// so that nothing of it is listed or re-attached again. Refused while it runs (nothing deleted). Idempotent: an unknown
+    /// task is answered as such, after deleting whatever folder a previous, interrupted delete left.
+    /// </summary>
+    public ForgetStatus Forget(string taskId)
+    {
+        if (!TaskSubmission.IsValidId(taskId)) return ForgetStatus.Unknown; // never a path outside the task root
+        TaskEntry? entry;
+        string? aside;
+        lock (_gate)
+        {
+            if (_tasks.TryGetValue(taskId, out entry) && !entry.Record.IsFinal) return ForgetStatus.StillRunning;
+            _tasks.Remove(taskId);
+            aside = ForgottenTaskFolders.SetAside(_options.TaskRoot, taskId);
+        }
+        ForgottenTaskFolders.Delete(aside);
+        return entry is null ? ForgetStatus.Unknown : ForgetStatus.Forgotten;
     }
 
     /// <summary>A task's samples after <paramref name="after"/> (all when null), oldest first; null if unknown.</summary>

@@ -33,6 +33,14 @@ public static class TaskEndpoints
             };
         });
 
+        // Deletes an ended task's folder and record (the portal calls it once it no longer needs them); 409 while it runs.
+        tasks.MapDelete("/{taskId}", (string taskId, TaskBook book) => book.Forget(taskId) switch
+        {
+            ForgetStatus.Forgotten => Results.NoContent(),
+            ForgetStatus.StillRunning => PoolErrors.Conflict($"Task {taskId} is still running; cancel it first.", "task_running"),
+            _ => Unknown(taskId),
+        });
+
         tasks.MapPost("/{taskId}/cancel", (string taskId, CancelRequest? request, TaskBook book) =>
         {
             var grace = request?.GraceSeconds ?? 10;

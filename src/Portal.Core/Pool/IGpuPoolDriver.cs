@@ -68,6 +68,13 @@ public interface IGpuPoolDriver
     /// </summary>
     Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default);
 
+    /// <summary>
+    /// Deletes what the pool keeps of an ended task (its working folder, logs and samples) once the portal no longer needs
+    /// them. Idempotent. True when the pool holds nothing of the task any more (deleted now, or not known); false while it
+    /// still runs (nothing is deleted). By default there is nothing to delete (a pool that keeps nothing per task).
+    /// </summary>
+    Task<bool> ForgetTaskAsync(string taskId, CancellationToken ct = default) => Task.FromResult(true);
+
     /// <summary>Up to <paramref name="maxBytes"/> of a task's stdout or stderr from a byte offset. Null when the task is unknown.</summary>
     Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default);
 

@@ -66,6 +66,15 @@ public sealed class RegionalPoolDriver(IGpuPoolDriver simulator, PoolRegionDrive
     public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) =>
         OnTaskDriverAsync(taskId, d => d.CancelTaskAsync(taskId, grace, ct), r => r, false, ct);
 
+    /// <summary>On the driver that ran it; when no one knows which, every driver is asked (each forgets only its own).</summary>
+    public async Task<bool> ForgetTaskAsync(string taskId, CancellationToken ct = default)
+    {
+        if (await regions.RouteOfTaskAsync(taskId, ct) is { } route) return await Driver(route).ForgetTaskAsync(taskId, ct);
+        var gone = true;
+        foreach (var (_, driver) in await AllAsync(ct)) gone &= await driver.ForgetTaskAsync(taskId, ct);
+        return gone;
+    }
+
     public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default) =>
         OnTaskDriverAsync(taskId, d => d.ReadLogAsync(taskId, stream, offset, maxBytes, ct), r => r is not null, null, ct);
 

@@ -56,6 +56,7 @@ public sealed class SimulatorPoolDriver(HttpClient http, PoolEndpoint endpoint, 
     public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => tasks.GetAsync(taskId, ct);
     public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => tasks.ListAsync(ct);
     public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => tasks.CancelAsync(taskId, grace, ct);
+    public Task<bool> ForgetTaskAsync(string taskId, CancellationToken ct = default) => tasks.ForgetAsync(taskId, ct);
     public Task<long> WaitForTaskChangeAsync(long after, TimeSpan wait, CancellationToken ct = default) => tasks.WaitForChangeAsync(after, wait, ct);
     public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default) =>
         tasks.ReadLogAsync(taskId, stream, offset, maxBytes, ct);

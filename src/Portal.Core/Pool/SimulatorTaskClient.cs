@@ -60,6 +60,15 @@ public sealed class SimulatorTaskClient(HttpClient http, HttpClient submitHttp, 
         return true;
     }
 
+    /// <summary>DELETE: 204 deleted, 404 not known (both: nothing left), 409 still running.</summary>
+    public async Task<bool> ForgetAsync(string taskId, CancellationToken ct)
+    {
+        using var response = await http.DeleteAsync(TaskUrl(taskId), ct);
+        if (response.StatusCode == HttpStatusCode.Conflict) return false;
+        if (response.StatusCode != HttpStatusCode.NotFound) response.EnsureSuccessStatusCode();
+        return true;
+    }
+
     public async Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct)
     {
         var name = stream == PoolLogStream.Stderr ? "stderr" : "stdout";

@@ -8,11 +8,12 @@ namespace Portal.Core.ScriptJobs;
 /// <summary>
 /// Hourly: deletes the kept logs, input files and GPU samples of jobs whose retention has passed (KeepUntil) and says so on the job
 /// (PurgedAt), so reads tell the member when they were deleted. Files first, then rows: a run that dies halfway is
-/// finished by the next one, and a job already purged is never touched again.
+/// finished by the next one, and a job already purged is never touched again. Then the pool's folders of purged jobs'
+/// tasks (<see cref="ScriptJobPoolCleanup"/>) and job folders of launches that never committed (<see cref="ScriptJobOrphanFolders"/>).
 /// </summary>
 [AutomaticRetry(Attempts = 0)] // it runs again within the hour anyway
 public sealed class PurgeScriptJobOutputJob(IDbContextFactory<PortalDbContext> dbFactory, ScriptJobLogStore store, TimeProvider time,
-    ILogger<PurgeScriptJobOutputJob> logger)
+    ScriptJobOrphanFolders orphans, ScriptJobPoolCleanup poolCleanup, ILogger<PurgeScriptJobOutputJob> logger)
 {
     public const string RecurringId = "script-job-output-purge";
     private const int Batch = 200;
@@ -42,6 +43,10 @@ public sealed class PurgeScriptJobOutputJob(IDbContextFactory<PortalDbContext> d
             if (due.Count < Batch) break;
         }
         if (purged > 0) logger.LogInformation("Deleted the logs and metrics of {Count} script jobs past retention", purged);
+        if (await poolCleanup.ForgetPurgedAsync(ct) is > 0 and var forgotten)
+            logger.LogInformation("Deleted the pool's folders of {Count} tasks of purged script jobs", forgotten);
+        if (await orphans.DeleteAsync(ct) is > 0 and var orphaned)
+            logger.LogInformation("Deleted {Count} job folders left by launches that never committed", orphaned);
         return purged;
     }
 }

@@ -19,47 +19,74 @@ internal sealed class ScriptJobDispatchRecords(IDbContextFactory<PortalDbContext
 
     /// <summary>
     /// Records the placed tasks Starting, in line, up to the first that is no longer waiting (another pass took it: its
-    /// placement is stale, and so are those behind it). None when another pass wrote any of them first.
+    /// placement is stale, and so are those behind it). None when another pass wrote any of them first. The batch keeps
+    /// its rows tracked, so that the pool's answers are written without reading them again (<see cref="SubmittedAsync"/>).
     /// </summary>
-    public async Task<List<(ScriptJobTask Task, ScriptJob Job)>> StartingAsync(IReadOnlyList<TaskPlacement> placements, CancellationToken ct)
+    public async Task<StartingBatch> StartingAsync(IReadOnlyList<TaskPlacement> placements, CancellationToken ct)
     {
-        if (placements.Count == 0) return [];
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        db.ActAsSupport();
-        var taskIds = placements.Select(p => p.TaskId).ToList();
-        var jobIds = placements.Select(p => p.JobId).Distinct().ToList();
-        var tasks = await db.ScriptJobTasks.Where(t => taskIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
-        var jobs = await db.ScriptJobs.Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
-        var now = Now;
-        var starting = new List<(ScriptJobTask Task, ScriptJob Job)>();
-        foreach (var p in placements)
+        if (placements.Count == 0) return StartingBatch.Empty;
+        var db = await dbFactory.CreateDbContextAsync(ct);
+        var batch = new StartingBatch(db);
+        try
         {
-            var task = tasks.GetValueOrDefault(p.TaskId);
-            var job = jobs.GetValueOrDefault(p.JobId);
-            if (task?.State != Queued || job is null || ScriptJobStateMachine.IsFinal(job.State) || job.CancelledByUserId is not null) break;
-            ScriptJobStateMachine.Move(task, Starting, $"Starting on node {p.Reservation.NodeId}", now);
-            task.PoolTaskId = ScriptJobTaskSpecs.PoolTaskId(task);
-            (task.NodeId, task.ReservationId, task.GpuIndexes, task.Gpus) = (p.Reservation.NodeId, p.Reservation.Id, null, job.GpusPerTask);
-            task.Version++;
-            starting.Add((task, job));
+            db.ActAsSupport();
+            var taskIds = placements.Select(p => p.TaskId).ToList();
+            var jobIds = placements.Select(p => p.JobId).Distinct().ToList();
+            var tasks = await db.ScriptJobTasks.Where(t => taskIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+            var jobs = await db.ScriptJobs.Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+            var now = Now;
+            foreach (var p in placements)
+            {
+                var task = tasks.GetValueOrDefault(p.TaskId);
+                var job = jobs.GetValueOrDefault(p.JobId);
+                if (task?.State != Queued || job is null || ScriptJobStateMachine.IsFinal(job.State) || job.CancelledByUserId is not null) break;
+                ScriptJobStateMachine.Move(task, Starting, $"Starting on node {p.Reservation.NodeId}", now);
+                task.PoolTaskId = ScriptJobTaskSpecs.PoolTaskId(task);
+                (task.NodeId, task.ReservationId, task.GpuIndexes, task.Gpus) = (p.Reservation.NodeId, p.Reservation.Id, null, job.GpusPerTask);
+                task.Version++;
+                batch.Tasks.Add((task, job));
+            }
+            if (batch.Tasks.Count == 0) return batch;
+            try { await db.SaveChangesAsync(ct); }
+            catch (DbUpdateConcurrencyException)
+            {
+                batch.Tasks.Clear();
+                return batch;
+            }
+            foreach (var job in batch.Tasks.Select(s => s.Job).Distinct()) changes.Publish(new PortalChange(job.TenantId, PortalChange.Job, job.Id));
+            return batch;
         }
-        if (starting.Count == 0) return [];
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException) { return []; }
-        foreach (var job in starting.Select(s => s.Job).Distinct()) changes.Publish(new PortalChange(job.TenantId, PortalChange.Job, job.Id));
-        return starting;
+        catch
+        {
+            await batch.DisposeAsync();
+            throw;
+        }
     }
 
-    /// <summary>Records what the pool answered for tasks recorded Starting (none when another pass followed any of them first).</summary>
-    public async Task SubmittedAsync(IReadOnlyList<SubmitAnswer> answers, DateTime leaseEnd, CancellationToken ct)
+    /// <summary>
+    /// Records what the pool answered for tasks recorded Starting (none when another pass followed any of them first): on the
+    /// rows the batch still tracks, or read again when there is no batch (a submit repeated by the sweep).
+    /// </summary>
+    public async Task SubmittedAsync(IReadOnlyList<SubmitAnswer> answers, DateTime leaseEnd, CancellationToken ct, StartingBatch? batch = null)
     {
         if (answers.Count == 0) return;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var own = batch?.Db is null ? await dbFactory.CreateDbContextAsync(ct) : null;
+        var db = batch?.Db ?? own!;
         db.ActAsSupport();
-        var taskIds = answers.Select(a => a.TaskId).ToList();
-        var tasks = await db.ScriptJobTasks.Where(t => taskIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
-        var jobIds = tasks.Values.Select(t => t.JobId).Distinct().ToList();
-        var jobs = await db.ScriptJobs.Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        Dictionary<Guid, ScriptJobTask> tasks;
+        Dictionary<Guid, ScriptJob> jobs;
+        if (batch?.Db is not null)
+        {
+            tasks = batch.Tasks.ToDictionary(s => s.Task.Id, s => s.Task);
+            jobs = batch.Tasks.Select(s => s.Job).DistinctBy(j => j.Id).ToDictionary(j => j.Id);
+        }
+        else
+        {
+            var taskIds = answers.Select(a => a.TaskId).ToList();
+            tasks = await db.ScriptJobTasks.Where(t => taskIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
+            var jobIds = tasks.Values.Select(t => t.JobId).Distinct().ToList();
+            jobs = await db.ScriptJobs.Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        }
         var now = Now;
         foreach (var answer in answers)
         {
@@ -86,8 +113,9 @@ internal sealed class ScriptJobDispatchRecords(IDbContextFactory<PortalDbContext
                 if (result.Task is { IsFinal: false } t) ScriptJobFollowing.Follow(job, task, t, leaseEnd, now);
                 if (task.State == Running)
                 {
-                    // The job's other tasks as tracked here (a sweep's tasks may be answered in the same batch).
-                    var all = await db.ScriptJobTasks.Where(x => x.JobId == job.Id).ToListAsync(ct);
+                    // The job's other tasks as tracked here (a sweep's tasks may be answered in the same batch); a job of one
+                    // task has no other.
+                    var all = job.TaskCount == 1 ? [task] : await db.ScriptJobTasks.Where(x => x.JobId == job.Id).ToListAsync(ct);
                     ScriptJobOutcome.Aggregate(job, all, now);
                 }
                 else if (job.State == Queued) ScriptJobStateMachine.Move(job, Starting, $"Starting on node {task.NodeId}", now);
@@ -104,4 +132,15 @@ internal sealed class ScriptJobDispatchRecords(IDbContextFactory<PortalDbContext
                 break;
         }
     }
+}
+
+/// <summary>Tasks a dispatch recorded Starting, with the context that still tracks their rows until the pool's answers are written.</summary>
+internal sealed class StartingBatch(PortalDbContext? db) : IAsyncDisposable
+{
+    public static StartingBatch Empty => new(null);
+
+    public PortalDbContext? Db { get; } = db;
+    public List<(ScriptJobTask Task, ScriptJob Job)> Tasks { get; } = [];
+
+    public ValueTask DisposeAsync() => Db?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -23,21 +23,25 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    /// <summary>Starts the lease's queued tasks that fit now, in line; returns how many the pool accepted.</summary>
-    public async Task<int> DispatchAsync(Guid leaseId, CancellationToken ct = default)
+    /// <summary>
+    /// Starts the lease's queued tasks that fit now, in line; returns how many the pool accepted. <paramref name="endedOnPool"/>:
+    /// tasks the pool's own list says ended (and will not run again), whose GPUs may go to the next in line already.
+    /// </summary>
+    public async Task<int> DispatchAsync(Guid leaseId, CancellationToken ct = default, IReadOnlySet<string>? endedOnPool = null)
     {
         List<TaskPlacement> placements;
         Lease lease;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ActAsSupport(); // the system's pass over every tenant's leases; it shows nothing to anyone
-            if (await ScriptJobLine.LoadAsync(db, leaseId, Now, ct, headOnly: true) is not { } line || !AcceptsTasks(line.Lease, Now)) return 0;
+            if (await ScriptJobLine.LoadAsync(db, leaseId, Now, ct, headOnly: true, endedOnPool) is not { } line || !AcceptsTasks(line.Lease, Now)) return 0;
             (lease, placements) = (line.Lease, ScriptJobPlacement.Place(line.Reservations, line.Running, line.Queued));
         }
         // All recorded Starting in one write, then submitted in line, then what the pool said in one write.
+        await using var batch = await records.StartingAsync(placements, ct);
         var answers = new List<SubmitAnswer>();
         var waits = false;
-        foreach (var (task, job) in await records.StartingAsync(placements, ct))
+        foreach (var (task, job) in batch.Tasks)
         {
             // Strict line: what the head could not take, nobody behind it takes; they go back in line unsubmitted.
             var answer = waits ? new SubmitAnswer(task.Id, new(PoolSubmitOutcome.InsufficientGpus, Message: "a task ahead in line waits"),
@@ -46,7 +50,7 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
             answers.Add(answer);
             waits |= answer.Outcome == SubmitOutcome.Waits;
         }
-        await records.SubmittedAsync(answers, lease.End, ct);
+        await records.SubmittedAsync(answers, lease.End, ct, batch);
         return answers.Count(a => a.Outcome == SubmitOutcome.Accepted);
     }
 

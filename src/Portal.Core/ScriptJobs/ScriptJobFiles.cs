@@ -52,8 +52,8 @@ public sealed class ScriptJobFiles
         }
     }
 
-    // A launch stages for seconds; a folder this old was left by a process that died mid-launch (its rows never committed).
-    private static readonly TimeSpan StaleStaging = TimeSpan.FromHours(1);
+    /// <summary>A launch stages for seconds; a folder this old was left by a process that died mid-launch (its rows never committed).</summary>
+    public static readonly TimeSpan StaleStaging = TimeSpan.FromHours(1);
 
     private void SweepStaleStaging()
     {

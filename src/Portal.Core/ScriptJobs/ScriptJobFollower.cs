@@ -25,7 +25,7 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
     {
         // Output first, while each task still names the attempt that wrote it (a retry below clears that), and in its own
         // step, so that whatever the copy records on the task cannot collide with the state change saved after it.
-        await CollectAsync(onPoolTasks, onPool, ct);
+        await CollectAsync(onPoolTasks, onPool, lease.TenantId, ct);
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ForTenant(lease.TenantId); // a job is changed in its own tenant's scope only
@@ -82,7 +82,7 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
     /// samples, is skipped: a pass over a busy lease costs no query here, not a dozen pool calls per task.
     /// </summary>
     private async Task CollectAsync(IReadOnlyList<ScriptJobFollowedTask> tasks, IReadOnlyDictionary<string, PoolTaskStatus> poolView,
-        CancellationToken ct)
+        Guid tenantId, CancellationToken ct)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var metricsPoll = TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
@@ -90,7 +90,10 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
         {
             var status = poolView.GetValueOrDefault(t.PoolTaskId!);
             if (t.OutputQuiet(status, now, metricsPoll)) continue;
-            await TryAsync(() => collector.CollectAsync(t.Id, ct, untilEnd: status?.IsFinal == true), "copying the output of task {0}", t.Id);
+            // Ended with every log byte already kept (a quiet task's usual end): the sweep's read is enough, no reads again.
+            if (t.EndedWithLogsKept(status))
+                await TryAsync(() => collector.CollectEndedAsync(t, tenantId, ct), "copying the output of task {0}", t.Id);
+            else await TryAsync(() => collector.CollectAsync(t.Id, ct, untilEnd: status?.IsFinal == true), "copying the output of task {0}", t.Id);
         }
     }
 

@@ -13,15 +13,19 @@ public sealed record ScriptJobLine(Lease Lease, IReadOnlyList<LeaseReservation> 
     /// Reads the line of a lease through <paramref name="db"/> (its tenant filter applies); null when the lease is not visible.
     /// <paramref name="headOnly"/>: only the jobs that could start now (the dispatcher's read): a task takes at least one
     /// GPU and the line is strict, so no more jobs than free GPUs, from the head; none when no GPU is free.
+    /// <paramref name="endedOnPool"/>: pool task ids the pool's own list says ended, whose end is not recorded yet; their GPUs
+    /// are free on the pool, so they are not counted as held (the next task starts before the ended one's bookkeeping).
     /// </summary>
     public static async Task<ScriptJobLine?> LoadAsync(PortalDbContext db, Guid leaseId, DateTime now, CancellationToken ct,
-        bool headOnly = false)
+        bool headOnly = false, IReadOnlySet<string>? endedOnPool = null)
     {
         var lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
         if (lease is null) return null;
-        var running = await db.ScriptJobTasks.AsNoTracking()
+        var running = (await db.ScriptJobTasks.AsNoTracking()
             .Where(t => t.LeaseId == leaseId && (t.State == ScriptJobState.Starting || t.State == ScriptJobState.Running) && t.ReservationId != null)
-            .Select(t => new RunningTask(t.ReservationId!.Value, t.Gpus)).ToListAsync(ct);
+            .Select(t => new { t.ReservationId, t.Gpus, t.PoolTaskId }).ToListAsync(ct))
+            .Where(t => endedOnPool is null || t.PoolTaskId is null || !endedOnPool.Contains(t.PoolTaskId))
+            .Select(t => new RunningTask(t.ReservationId!.Value, t.Gpus)).ToList();
         var reservations = ScriptJobPlacement.LiveReservations(lease, now);
         if (headOnly) return new(lease, reservations, running, await HeadAsync(db, leaseId, ScriptJobPlacement.Free(reservations, running).Values.Sum(), ct));
         var queuedTasks = await db.ScriptJobTasks.AsNoTracking()

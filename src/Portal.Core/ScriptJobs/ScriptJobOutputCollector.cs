@@ -32,6 +32,29 @@ public sealed class ScriptJobOutputCollector(
         await CopyMetricsAsync(task, ct);
     }
 
+    /// <summary>
+    /// A task that ended on the pool with no log bytes beyond those kept (<see cref="ScriptJobFollowedTask.EndedWithLogsKept"/>):
+    /// what <see cref="CollectAsync"/> would do, without asking the database or the pool for logs (an empty, complete read):
+    /// each stream marked complete, then its last samples. A stream whose copy was cut short (its mark says so) takes the
+    /// full path.
+    /// </summary>
+    public async Task CollectEndedAsync(ScriptJobFollowedTask t, Guid tenantId, CancellationToken ct)
+    {
+        var complete = true;
+        using (await store.LockAsync(t.JobId, ct))
+        {
+            foreach (var (stream, offset) in new[] { (PoolLogStream.Stdout, t.StdoutOffset), (PoolLogStream.Stderr, t.StderrOffset) })
+            {
+                var mark = store.ReadMark(t.JobId, t.Index, stream);
+                if (mark?.Matches(t.Attempt, offset) != true) store.WriteMark(t.JobId, t.Index, stream, new(t.Attempt, offset, store.Length(t.JobId, t.Index, stream), Complete: true));
+                else complete &= mark.Complete; // recovering from a copy that died after its append: the copier knows how
+            }
+        }
+        if (!complete) await CollectAsync(t.Id, ct, untilEnd: true);
+        else await CopyMetricsAsync(new ScriptJobTask { Id = t.Id, TenantId = tenantId, JobId = t.JobId, Index = t.Index,
+            PoolTaskId = t.PoolTaskId, MetricsThrough = t.MetricsThrough }, ct);
+    }
+
     /// <summary>Samples after the task's MetricsThrough, inserted with the new MetricsThrough in one transaction (only if it is still the one read).</summary>
     private async Task CopyMetricsAsync(ScriptJobTask task, CancellationToken ct)
     {

@@ -39,9 +39,7 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
         {
             try
             {
-                var ended = await FollowLeaseJobsAsync(leaseId, onPool, ct);
-                await dispatcher.DispatchAsync(leaseId, ct); // the GPUs of what ended go to the next in line first
-                foreach (var jobId in ended) await follower.SummarizeAsync(jobId, ct);
+                await FollowAndDispatchAsync(leaseId, onPool, ct);
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
@@ -53,50 +51,74 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
     }
 
     /// <summary>
+    /// One lease: the GPUs of tasks that succeeded on the pool go to the next in line first (a success never runs again, so
+    /// the line's order is kept), then the ended tasks' bookkeeping; what that frees besides (a failure, a retry, a lost
+    /// task) is dispatched after it, and ended jobs are summarised last.
+    /// </summary>
+    private async Task FollowAndDispatchAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
+    {
+        var open = await ReadOpenAsync(leaseId, ct);
+        var succeeded = open?.Tasks.Where(t => t.PoolTaskId is { } id && onPool.GetValueOrDefault(id) is { State: PoolTaskState.Succeeded })
+            .Select(t => t.PoolTaskId!).ToHashSet(StringComparer.Ordinal);
+        await dispatcher.DispatchAsync(leaseId, ct, succeeded);
+        if (open is null) return;
+        var ended = await FollowJobsAsync(open, onPool, ct);
+        // Anything else that ended or left the pool frees GPUs only once recorded: start what fits now.
+        if (open.Tasks.Any(t => t.PoolTaskId is not { } id || onPool.GetValueOrDefault(id) is not { } s
+                || (s.IsFinal && s.State != PoolTaskState.Succeeded)))
+            await dispatcher.DispatchAsync(leaseId, ct);
+        foreach (var jobId in ended) await follower.SummarizeAsync(jobId, ct);
+    }
+
+    /// <summary>
     /// Follows one lease's open jobs (the supervisor's wake-up after a launch or cancel may call it alone). One read gives the
     /// lease's jobs beyond the queue and its tasks on the pool; a job whose tasks all run quietly (same state and GPUs on the
     /// pool, no new output, samples not due) is left alone, so a pass after one task ended follows that task's job only.
     /// </summary>
     public async Task FollowLeaseAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
     {
-        foreach (var jobId in await FollowLeaseJobsAsync(leaseId, onPool, ct)) await follower.SummarizeAsync(jobId, ct);
+        if (await ReadOpenAsync(leaseId, ct) is not { } open) return;
+        foreach (var jobId in await FollowJobsAsync(open, onPool, ct)) await follower.SummarizeAsync(jobId, ct);
+    }
+
+    /// <summary>A lease's jobs beyond the queue and its tasks on the pool, as one pass reads them; null when the lease is gone.</summary>
+    private sealed record OpenJobs(Lease Lease, List<(Guid Id, ScriptJobState State, bool Cancelled)> Jobs, List<ScriptJobFollowedTask> Tasks);
+
+    private async Task<OpenJobs?> ReadOpenAsync(Guid leaseId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        db.ActAsSupport();
+        var lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
+        if (lease is null) return null;
+        var stopping = Stop(lease, Now) is not null;
+        // A job whose tasks all wait in line has nothing to follow (the dispatcher starts it): a long queue costs one query.
+        List<(Guid Id, ScriptJobState State, bool Cancelled)> jobs = [.. (await db.ScriptJobs.Where(j => j.LeaseId == leaseId
+                && Open.Contains(j.State) && (stopping || db.ScriptJobTasks.Any(t => t.JobId == j.Id && t.State != Queued)))
+            .OrderByDescending(j => j.Priority).ThenBy(j => j.Sequence).ThenBy(j => j.Id)
+            .Select(j => new { j.Id, j.State, Cancelled = j.CancelledByUserId != null }).ToListAsync(ct))
+            .Select(j => (j.Id, j.State, j.Cancelled))];
+        var tasks = jobs.Count == 0 ? [] : await db.ScriptJobTasks
+            .Where(t => t.LeaseId == leaseId && (t.State == Starting || t.State == Running))
+            .Select(t => new ScriptJobFollowedTask(t.Id, t.JobId, t.State, t.PoolTaskId, t.GpuIndexes, t.StdoutOffset, t.StderrOffset,
+                t.MetricsThrough, t.StartedAt, t.Index, t.Attempt))
+            .ToListAsync(ct);
+        return new(lease, jobs, tasks);
     }
 
     /// <summary>Follows the lease's jobs; returns those that ended in this pass (to summarise once the next ones started).</summary>
-    private async Task<List<Guid>> FollowLeaseJobsAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
+    private async Task<List<Guid>> FollowJobsAsync(OpenJobs open, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
     {
-        Lease? lease;
-        List<(Guid Id, ScriptJobState State, bool Cancelled)> jobs;
-        List<ScriptJobFollowedTask> tasks;
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
-        {
-            db.ActAsSupport();
-            lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
-            if (lease is null) return [];
-            var stopping = Stop(lease, Now) is not null;
-            // A job whose tasks all wait in line has nothing to follow (the dispatcher starts it): a long queue costs one query.
-            jobs = [.. (await db.ScriptJobs.Where(j => j.LeaseId == leaseId && Open.Contains(j.State)
-                    && (stopping || db.ScriptJobTasks.Any(t => t.JobId == j.Id && t.State != Queued)))
-                .OrderByDescending(j => j.Priority).ThenBy(j => j.Sequence).ThenBy(j => j.Id)
-                .Select(j => new { j.Id, j.State, Cancelled = j.CancelledByUserId != null }).ToListAsync(ct))
-                .Select(j => (j.Id, j.State, j.Cancelled))];
-            tasks = jobs.Count == 0 ? [] : await db.ScriptJobTasks
-                .Where(t => t.LeaseId == leaseId && (t.State == Starting || t.State == Running))
-                .Select(t => new ScriptJobFollowedTask(t.Id, t.JobId, t.State, t.PoolTaskId, t.GpuIndexes, t.StdoutOffset, t.StderrOffset,
-                    t.MetricsThrough, t.StartedAt))
-                .ToListAsync(ct);
-        }
         var now = Now;
-        var stop = Stop(lease, now);
+        var stop = Stop(open.Lease, now);
         var metricsPoll = TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
-        var byJob = tasks.ToLookup(t => t.JobId);
+        var byJob = open.Tasks.ToLookup(t => t.JobId);
         var ended = new List<Guid>();
-        foreach (var (jobId, state, cancelled) in jobs)
+        foreach (var (jobId, state, cancelled) in open.Jobs)
         {
             var mine = byJob[jobId].ToList();
             var quiet = stop is null && !cancelled && state == Running && mine.Count > 0
                 && mine.All(t => t.Quiet(t.PoolTaskId is { } id ? onPool.GetValueOrDefault(id) : null, now, metricsPoll));
-            if (!quiet && await follower.FollowAsync(jobId, lease, stop, onPool, mine, ct)) ended.Add(jobId);
+            if (!quiet && await follower.FollowAsync(jobId, open.Lease, stop, onPool, mine, ct)) ended.Add(jobId);
         }
         return ended;
     }

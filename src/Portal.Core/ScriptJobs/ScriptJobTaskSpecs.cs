@@ -10,7 +10,9 @@ namespace Portal.Core.ScriptJobs;
 public sealed class ScriptJobTaskSpecs(ScriptJobSecrets secrets, ScriptJobFiles files)
 {
     /// <summary>The pool's id of a task's attempt: submitting it again is the same task (idempotent per attempt).</summary>
-    public static string PoolTaskId(ScriptJobTask task) => $"{task.Id:N}-{task.Attempt}";
+    public static string PoolTaskId(ScriptJobTask task) => PoolTaskId(task.Id, task.Attempt);
+
+    public static string PoolTaskId(Guid taskId, int attempt) => $"{taskId:N}-{attempt}";
 
     public async Task<PoolTaskSpec> BuildAsync(ScriptJob job, ScriptJobTask task, string nodeId, Guid reservationId, DateTime leaseEnd,
         DateTime now, CancellationToken ct)

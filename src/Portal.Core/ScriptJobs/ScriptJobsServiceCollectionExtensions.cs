@@ -27,7 +27,8 @@ public static class ScriptJobsServiceCollectionExtensions
         services.AddTransient<ScriptJobOutputCollector>();
         services.AddSingleton<ScriptJobLogStore>();
         services.AddSingleton<ScriptJobOutputHooks>();
-        services.AddTransient<PurgeScriptJobOutputJob>();
+        services.AddTransient<PurgeScriptJobOutputJob>(); services.AddTransient<ScriptJobOrphanFolders>();
+        services.AddTransient<ScriptJobPoolCleanup>();
         return services;
     }
 }
