@@ -34,7 +34,8 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
         if (WholeNodes(request.RegionId) && WholeNodePlacement.Refusal(sku.GpusPerNode, request.Gpus) is { } wholeNodes)
             return new FitCheck(false, null, null, [], [], [wholeNodes]);
         var price = LeasePrice.For(sku, request.Gpus, request.Hours);
-        var view = await CapacitySnapshot.ViewAsync(db, request.RegionId, request.SkuId, request.Start, StartOnActivation.ReservedEnd(request, now), now, ct);
+        var reservedEnd = StartOnActivation.ReservedEnd(request, now, Options);
+        var view = await CapacitySnapshot.ViewAsync(db, request.RegionId, request.SkuId, request.Start, reservedEnd, now, ct);
         if (_planner.Plan(view, ToPlacement(request, now)) is Placement) return new FitCheck(true, price, null, [], [], []);
         var (reason, earlier, later) = await SuggestAsync(db, request, now, ct);
         return new FitCheck(false, price, reason, earlier, later, []);
@@ -53,7 +54,8 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
         {
             var alt = request with { RegionId = pool.RegionId, SkuId = pool.SkuId };
             var now = Now;
-            var view = await CapacitySnapshot.ViewAsync(db, alt.RegionId, alt.SkuId, alt.Start, StartOnActivation.ReservedEnd(alt, now), now, ct);
+            var reservedEnd = StartOnActivation.ReservedEnd(alt, now, Options);
+            var view = await CapacitySnapshot.ViewAsync(db, alt.RegionId, alt.SkuId, alt.Start, reservedEnd, now, ct);
             if (_planner.Plan(view, ToPlacement(alt, now)) is Placement)
                 found.Add(new LeaseAlternative(alt.RegionId, alt.SkuId, skus[alt.SkuId].Name, LeasePrice.For(skus[alt.SkuId], alt.Gpus, alt.Hours)));
         }
@@ -65,7 +67,7 @@ public sealed class LeaseAvailability(IDbContextFactory<PortalDbContext> dbFacto
     /// nodes, and a "now" request with the spare hour it reserves (<see cref="StartOnActivation"/>).
     /// </summary>
     internal PlacementRequest ToPlacement(LeaseRequest request, DateTime now) =>
-        request.ToPlacement(WholeNodes(request.RegionId)) with { End = StartOnActivation.ReservedEnd(request, now) };
+        request.ToPlacement(WholeNodes(request.RegionId)) with { End = StartOnActivation.ReservedEnd(request, now, Options) };
 
     internal bool WholeNodes(string regionId) => pool.Value.WholeNodesOnly(regionId);
 

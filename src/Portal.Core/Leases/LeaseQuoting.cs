@@ -63,7 +63,7 @@ public sealed class LeaseQuoting(
             // (The view already treats expired holds as free; they are released below, before the insert,
             // because the database trigger still counts them.)
             // A "now" request holds an hour more than asked: its window starts when it becomes active (StartOnActivation).
-            var reservedEnd = StartOnActivation.ReservedEnd(request, now);
+            var reservedEnd = StartOnActivation.ReservedEnd(request, now, Options);
             var (view, expiredHolds) = await CapacitySnapshot.ViewForHoldAsync(db, request.RegionId, request.SkuId, request.Start, reservedEnd, now, ct);
             if (_planner.Plan(view, availability.ToPlacement(request, now)) is not Placement placement)
             {

@@ -60,12 +60,14 @@ public class NowLeaseTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
     [Fact]
     public async Task A_now_lease_that_activates_after_its_first_hour_ends_where_its_reservation_ends_and_pays_only_what_it_ran()
     {
-        kit.MoveTo(factory.ThisHour.AddHours(1).AddMinutes(55));
+        kit.MoveTo(factory.ThisHour.AddHours(1).AddMinutes(40));
         var hour = factory.ThisHour;
         var (tenantId, ownerId) = await factory.NewTenantAsync();
         var signed = await kit.Leases.SignedAsync(tenantId, ownerId, new LeaseRequest(Region, Sku, 2, hour, 1));
+        // Quoted at 40 past, held 10 minutes, 5 for the pool, an hour long: it could end at 55 past the next hour at the latest.
+        Assert.All((await kit.Leases.LoadAsync(signed.Id)).Allocations, a => Assert.Equal((hour, hour.AddHours(2)), (a.Start, a.End)));
 
-        kit.MoveTo(hour.AddHours(1).AddMinutes(10)); // the pool was slow: active at 10 past the next hour
+        kit.MoveTo(hour.AddHours(1).AddMinutes(10)); // the pool was slow: active half an hour after signing
         await kit.Leases.RunAsync<ProvisionLeaseJob>(j => j.RunAsync(signed.Id));
         var active = await kit.Leases.LoadAsync(signed.Id);
         Assert.Equal(LeaseState.Active, active.State);
@@ -77,6 +79,23 @@ public class NowLeaseTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         await kit.MeterAsync();
         var record = Assert.Single(await kit.RecordsAsync(tenantId));
         Assert.Equal(2 * 50 * 60L, record.GpuSeconds);
+    }
+
+    [Fact]
+    public async Task Quoted_at_50_past_it_reserves_past_the_next_hour_until_it_starts_then_gives_the_spare_hour_back()
+    {
+        kit.MoveTo(factory.ThisHour.AddHours(1).AddMinutes(50));
+        var hour = factory.ThisHour;
+        var (tenantId, ownerId) = await factory.NewTenantAsync();
+        var signed = await kit.Leases.SignedAsync(tenantId, ownerId, new LeaseRequest(Region, Sku, 1, hour, 1));
+        // Signed at 50 past, it may start as late as 5 past the next hour and end at 5 past the one after: reserved to then.
+        Assert.All((await kit.Leases.LoadAsync(signed.Id)).Allocations, a => Assert.Equal((hour, hour.AddHours(3)), (a.Start, a.End)));
+
+        factory.Clock.Advance(TimeSpan.FromSeconds(30));
+        await kit.Leases.RunAsync<ProvisionLeaseJob>(j => j.RunAsync(signed.Id));
+        var active = await kit.Leases.LoadAsync(signed.Id);
+        Assert.Equal((hour.AddMinutes(51), hour.AddMinutes(111)), (active.Start, active.End));
+        Assert.All(active.Allocations, a => Assert.Equal((hour, hour.AddHours(2)), (a.Start, a.End))); // the third hour is free again
     }
 
     [Fact]
