@@ -109,7 +109,8 @@ public sealed class PageChecks(IPage page, StepScreenshots screenshots)
 
     private static string Describe(string where, AxeResultItem violation)
     {
-        var nodes = violation.Nodes.Take(5).Select(n => $"    {n.Target}: {Shorten(string.Join("; ", n.Any.Concat(n.All).Concat(n.None).Select(c => c.Message)))}\n      {Shorten(n.Html)}");
+        var nodes = violation.Nodes.Take(5).Select(n =>
+            $"    {n.Target}: {Shorten(string.Join("; ", n.Any.Concat(n.All).Concat(n.None).Select(c => c.Message)))}\n      {Shorten(n.Html)}");
         var more = violation.Nodes.Length > 5 ? $"\n    … and {violation.Nodes.Length - 5} more" : "";
         return $"{where}: {violation.Id} ({violation.Impact}): {violation.Help}\n{string.Join("\n", nodes)}{more}";
     }

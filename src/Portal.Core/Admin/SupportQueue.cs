@@ -93,7 +93,8 @@ public sealed class SupportQueue(IDbContextFactory<PortalDbContext> dbFactory, S
         var rows = await tenants.OrderBy(t => t.CreatedAt).Take(SupportQueueLimits.Shown)
             .Select(t => new { t.Id, t.Name, t.Slug, t.CreatedAt, Members = t.Memberships.Count }).ToListAsync(ct);
         return new("verify", "Tenants to verify",
-            rows.Select(r => new SupportQueueItem($"{r.Name} ({r.Slug})", $"Signed up {r.CreatedAt:d MMM yyyy}, {r.Members} member{(r.Members == 1 ? "" : "s")}",
+            rows.Select(r => new SupportQueueItem($"{r.Name} ({r.Slug})",
+                $"Signed up {r.CreatedAt:d MMM yyyy}, {r.Members} member{(r.Members == 1 ? "" : "s")}",
                 $"/admin/tenants/{r.Id}", r.CreatedAt)).ToList(),
             await tenants.CountAsync(ct), "/admin/tenants");
     }
