@@ -13,3 +13,13 @@ document.addEventListener("click", function (event) {
   window.portal.setTheme(button.getAttribute("data-theme-dark") === "true");
   location.reload();
 });
+
+// Escape closes an open menu (the bell, the account menu, the organisation switcher), wherever the focus is: MudBlazor 9
+// leaves a menu whose activator is custom content open. The element marked data-menu-toggle inside it toggles it.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll('.mud-menu-activator[aria-expanded="true"]').forEach(function (activator) {
+    var toggle = activator.querySelector("[data-menu-toggle]");
+    if (toggle instanceof HTMLElement) toggle.click();
+  });
+});

@@ -55,7 +55,8 @@ public sealed class OverlaysAndPhoneTests(PortalInChromium portal)
             await Expect(page.GetByTestId("mark-all-read")).ToBeVisibleAsync();
             await screenshots.TakeAsync(page, "bell-open");
             await page.Keyboard.PressAsync("Escape");
-            await Expect(page.GetByTestId("mark-all-read")).ToHaveCountAsync(0);
+            await Expect(page.GetByTestId("mark-all-read")).ToBeHiddenAsync();
+            await screenshots.TakeAsync(page, "bell-closed-by-escape");
 
             // On a phone: every filter label in full, and the allocations table no wider than its card.
             await page.SetViewportSizeAsync(PageChecks.PhoneWidth, 844);
