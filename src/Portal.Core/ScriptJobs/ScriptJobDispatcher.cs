@@ -26,15 +26,17 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
     /// <summary>
     /// Starts the lease's queued tasks that fit now, in line; returns how many the pool accepted. <paramref name="endedOnPool"/>:
     /// tasks the pool's own list says ended (and will not run again), whose GPUs may go to the next in line already.
+    /// <paramref name="readLease"/>: the lease with its allocations as the caller's pass just read it.
     /// </summary>
-    public async Task<int> DispatchAsync(Guid leaseId, CancellationToken ct = default, IReadOnlySet<string>? endedOnPool = null)
+    public async Task<int> DispatchAsync(Guid leaseId, CancellationToken ct = default, IReadOnlySet<string>? endedOnPool = null,
+        Lease? readLease = null)
     {
         List<TaskPlacement> placements;
         Lease lease;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ActAsSupport(); // the system's pass over every tenant's leases; it shows nothing to anyone
-            if (await ScriptJobLine.LoadAsync(db, leaseId, Now, ct, headOnly: true, endedOnPool) is not { } line || !AcceptsTasks(line.Lease, Now)) return 0;
+            if (await ScriptJobLine.LoadAsync(db, leaseId, Now, ct, headOnly: true, endedOnPool, readLease) is not { } line || !AcceptsTasks(line.Lease, Now)) return 0;
             (lease, placements) = (line.Lease, ScriptJobPlacement.Place(line.Reservations, line.Running, line.Queued));
         }
         // All recorded Starting in one write, then submitted in line, then what the pool said in one write.

@@ -29,9 +29,10 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.ForTenant(lease.TenantId); // a job is changed in its own tenant's scope only
-        var job = await db.ScriptJobs.FirstOrDefaultAsync(j => j.Id == jobId, ct);
+        // The job with its tasks in one read.
+        var job = await db.ScriptJobs.Include(j => j.Tasks).FirstOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null || ScriptJobStateMachine.IsFinal(job.State)) return false;
-        var tasks = await db.ScriptJobTasks.Where(t => t.JobId == jobId).OrderBy(t => t.Index).ToListAsync(ct);
+        var tasks = job.Tasks.OrderBy(t => t.Index).ToList();
         var now = time.GetUtcNow().UtcDateTime;
         if (stop is not null) StopForLeaseEnd(job, tasks, now);
         // Stopped jobs' tasks are asked to stop on every pass until the pool ends them: the pool's cancel is idempotent and

@@ -15,11 +15,12 @@ public sealed record ScriptJobLine(Lease Lease, IReadOnlyList<LeaseReservation> 
     /// GPU and the line is strict, so no more jobs than free GPUs, from the head; none when no GPU is free.
     /// <paramref name="endedOnPool"/>: pool task ids the pool's own list says ended, whose end is not recorded yet; their GPUs
     /// are free on the pool, so they are not counted as held (the next task starts before the ended one's bookkeeping).
+    /// <paramref name="lease"/>: the lease as the caller just read it (with its allocations), not read again.
     /// </summary>
     public static async Task<ScriptJobLine?> LoadAsync(PortalDbContext db, Guid leaseId, DateTime now, CancellationToken ct,
-        bool headOnly = false, IReadOnlySet<string>? endedOnPool = null)
+        bool headOnly = false, IReadOnlySet<string>? endedOnPool = null, Lease? lease = null)
     {
-        var lease = await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
+        lease ??= await db.Leases.AsNoTracking().Include(l => l.Allocations).FirstOrDefaultAsync(l => l.Id == leaseId, ct);
         if (lease is null) return null;
         var running = (await db.ScriptJobTasks.AsNoTracking()
             .Where(t => t.LeaseId == leaseId && (t.State == ScriptJobState.Starting || t.State == ScriptJobState.Running) && t.ReservationId != null)

@@ -60,13 +60,13 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
         var open = await ReadOpenAsync(leaseId, ct);
         var succeeded = open?.Tasks.Where(t => t.PoolTaskId is { } id && onPool.GetValueOrDefault(id) is { State: PoolTaskState.Succeeded })
             .Select(t => t.PoolTaskId!).ToHashSet(StringComparer.Ordinal);
-        await dispatcher.DispatchAsync(leaseId, ct, succeeded);
+        await dispatcher.DispatchAsync(leaseId, ct, succeeded, open?.Lease);
         if (open is null) return;
         var ended = await FollowJobsAsync(open, onPool, ct);
         // Anything else that ended or left the pool frees GPUs only once recorded: start what fits now.
         if (open.Tasks.Any(t => t.PoolTaskId is not { } id || onPool.GetValueOrDefault(id) is not { } s
                 || (s.IsFinal && s.State != PoolTaskState.Succeeded)))
-            await dispatcher.DispatchAsync(leaseId, ct);
+            await dispatcher.DispatchAsync(leaseId, ct, readLease: open.Lease);
         foreach (var jobId in ended) await follower.SummarizeAsync(jobId, ct);
     }
 
