@@ -25,7 +25,8 @@ public static class LeaseApi
         api.MapPost("/quote", LeaseQuoteEndpoints.QuoteAsync)
             .WithSummary("Quote a lease and hold its capacity")
             .WithDescription("Places the GPUs on nodes as a hold (10 minutes by default) at an exact price, itemised. `start` is a whole UTC hour " +
-                             "(ISO 8601, e.g. `2027-03-01T09:00:00Z`) or `\"now\"` for the current hour. 201 with the held lease; 200 when the " +
+                             "(ISO 8601, e.g. `2027-03-01T09:00:00Z`) or `\"now\"` for the current hour: a lease for now starts when it becomes " +
+                             "active and runs its hours from that minute (its `start` and `end` move then). 201 with the held lease; 200 when the " +
                              "Idempotency-Key was seen before. 409 `no_capacity` lists `earlierWindows` and `laterWindows` that fit; " +
                              "409 `quota_exceeded` and `spend_limit_exceeded` say what is left (quotes on hold count); 409 `too_many_holds` when " +
                              "the organisation has its most quotes on hold at once; 429 `quote_rate_limited` with `Retry-After` past its quotes a minute." +

@@ -86,7 +86,15 @@ public static class AllocationChecker
     {
         var name = $"lease {l.Id} ({l.State}, {l.Gpus} GPUs {l.Start:u}..{l.End:u})";
         void Problem(string what) => problems.Add($"{name}: {what}");
-        long start = l.Start.Ticks, end = l.End.Ticks;
+        // A lease quoted "now" (StartOnActivation) starts at a minute and reserves whole hours around it: from the top of the
+        // hour it was quoted in, and, until it is active, up to an hour past the hour its end falls in (the hold and the pool's margin).
+        const long Hour = TimeSpan.TicksPerHour;
+        var startedNow = l.Start.Ticks % Hour != 0 // (or started on activation just before a whole hour, and so at it)
+            || (l.ActivatedAt is { } act && l.Start == StartOnActivation.CeilMinute(act) && l.CreatedAt.Ticks % Hour != 0);
+        var pending = startedNow && l.ActivatedAt is null;
+        long start = CancellationPolicy.FloorHour(l.Start).Ticks, end = CancellationPolicy.CeilHour(l.End).Ticks;
+        var from = startedNow ? Math.Min(start, CancellationPolicy.FloorHour(l.CreatedAt).Ticks) : start;
+        var until = pending ? end + Hour : end;
         var liveHeldAmendments = amendments.Where(a => a.State == AmendmentState.Held && a.HoldExpiresAt.Ticks > now).Select(a => a.Id).ToHashSet();
         if (all.Any(a => a.RegionId != l.RegionId || a.SkuId != l.SkuId)) Problem("an allocation is in another pool");
         var firm = all.Where(a => a.Status == AllocationStatus.Firm).ToList();
@@ -98,7 +106,7 @@ public static class AllocationChecker
                 var basic = held.Where(a => a.AmendmentId is null).ToList();
                 if (firm.Count > 0) Problem("a held quote has firm allocations");
                 if (basic.Sum(a => a.Gpus) != l.Gpus) Problem($"holds {basic.Sum(a => a.Gpus)} GPUs");
-                if (basic.Any(a => a.Start != start || a.End != end || a.HoldExpiresAt != l.HoldExpiresAt?.Ticks))
+                if (basic.Any(a => a.Start != from || a.End < end || a.End > until || a.HoldExpiresAt != l.HoldExpiresAt?.Ticks))
                     Problem("a hold does not match the quote's window or expiry");
                 break;
             case LeaseState.Held:
@@ -107,7 +115,7 @@ public static class AllocationChecker
             case LeaseState.PendingApproval or LeaseState.Scheduled or LeaseState.Provisioning or LeaseState.Active:
             {
                 if (held.Any(a => a.AmendmentId is not { } id || !liveHeldAmendments.Contains(id))) Problem("holds capacity outside a live extension quote");
-                var (missing, outside, over) = Coverage(firm, start, end, l.Gpus);
+                var (missing, outside, over) = Coverage(firm, start, end, from, until, l.Gpus);
                 if (outside > 0) Problem($"{outside} firm GPU-hours outside its window");
                 if (over > 0) Problem($"{over} firm GPU-hours beyond its {l.Gpus} GPUs");
                 if (missing != l.LostGpuHours) Problem($"{missing} GPU-hours are not allocated but {l.LostGpuHours} were credited as lost");
@@ -116,7 +124,7 @@ public static class AllocationChecker
             case LeaseState.Ending or LeaseState.Ended:
             {
                 if (held.Count > 0) Problem("an ended lease holds capacity");
-                var (_, outside, over) = Coverage(firm, start, end, l.Gpus);
+                var (_, outside, over) = Coverage(firm, start, end, from, until, l.Gpus);
                 if (outside > 0 || over > 0) Problem($"{outside} firm GPU-hours outside its window, {over} beyond its GPUs");
                 if (l.ReleasedAt is { } released && firm.Any(a => a.End > Math.Max(start, CancellationPolicy.FloorHour(released).Ticks)))
                     Problem("firm allocations continue after its early release");
@@ -126,10 +134,11 @@ public static class AllocationChecker
                 if (all.Any(a => a.Status != AllocationStatus.Released)) Problem("an unreleased allocation remains");
                 break;
         }
-        CheckAmendments(l, all, amendments, now, live, Problem);
+        CheckAmendments(l, all, amendments, now, live, Problem, startedNow ? Hour : 0);
     }
 
-    private static void CheckAmendments(Lease l, List<Row> all, List<LeaseAmendment> amendments, long now, Func<Row, bool> live, Action<string> problem)
+    private static void CheckAmendments(Lease l, List<Row> all, List<LeaseAmendment> amendments, long now, Func<Row, bool> live, Action<string> problem,
+        long slack)
     {
         var signed = amendments.Where(a => a.State == AmendmentState.Signed).ToList();
         if (signed.Count > 0 && signed.Max(a => a.NewEnd.Ticks) != l.End.Ticks) problem("its end is not its latest signed extension's");
@@ -145,7 +154,10 @@ public static class AllocationChecker
             {
                 if (mine.Sum(a => a.Gpus) != l.Gpus) problem($"{what} has {mine.Sum(a => a.Gpus)} GPUs");
                 // Full coverage of the hours is the lease's check; an early release or a failed node may shorten them.
-                if (mine.Any(a => a.Start != am.OldEnd.Ticks || a.End > am.NewEnd.Ticks)) problem($"{what} allocations lie outside its window");
+                // (A lease that started on activation continues from the whole hour after its end, its spare hour included.)
+                var oldEnd = CancellationPolicy.CeilHour(am.OldEnd).Ticks;
+                if (mine.Any(a => a.Start < oldEnd || a.Start > oldEnd + slack || a.End > CancellationPolicy.CeilHour(am.NewEnd).Ticks + slack))
+                    problem($"{what} allocations lie outside its window");
                 if (isLiveHold && mine.Any(a => a.Status != AllocationStatus.Held || a.HoldExpiresAt != am.HoldExpiresAt.Ticks))
                     problem($"{what} is held but its allocations are not");
                 if (am.State == AmendmentState.Signed && mine.Any(a => a.Status == AllocationStatus.Held)) problem($"{what} is signed but still held");
@@ -154,8 +166,8 @@ public static class AllocationChecker
         }
     }
 
-    /// <summary>Over the lease's firm allocations: GPU-hours missing from Gpus at each hour of [start, end), outside it, and beyond Gpus.</summary>
-    private static (long Missing, long Outside, long Over) Coverage(List<Row> firm, long start, long end, int gpus)
+    /// <summary>Over the lease's firm allocations: GPU-hours missing from Gpus at each hour of [start, end), outside [from, until), and beyond Gpus.</summary>
+    private static (long Missing, long Outside, long Over) Coverage(List<Row> firm, long start, long end, long from, long until, int gpus)
     {
         long missing = 0, outside = 0, over = 0;
         var perHour = new Dictionary<long, int>();
@@ -163,7 +175,7 @@ public static class AllocationChecker
             for (var h = a.Start; h < a.End; h += TimeSpan.TicksPerHour)
                 perHour[h] = perHour.GetValueOrDefault(h) + a.Gpus;
         foreach (var (h, g) in perHour)
-            if (h < start || h >= end) outside += g;
+            if (h < from || h >= until) outside += g;
             else if (g > gpus) over += g - gpus;
         for (var h = start; h < end; h += TimeSpan.TicksPerHour)
             missing += Math.Max(0, gpus - perHour.GetValueOrDefault(h));
