@@ -36,7 +36,8 @@ public sealed class ScriptJobDispatcher(IDbContextFactory<PortalDbContext> dbFac
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ActAsSupport(); // the system's pass over every tenant's leases; it shows nothing to anyone
-            if (await ScriptJobLine.LoadAsync(db, leaseId, Now, ct, headOnly: true, endedOnPool, readLease) is not { } line || !AcceptsTasks(line.Lease, Now)) return 0;
+            if (await ScriptJobLine.LoadAsync(db, leaseId, Now, ct, headOnly: true, endedOnPool, readLease) is not { } line
+                || !AcceptsTasks(line.Lease, Now)) return 0;
             (lease, placements) = (line.Lease, ScriptJobPlacement.Place(line.Reservations, line.Running, line.Queued));
         }
         // All recorded Starting in one write, then submitted in line, then what the pool said in one write.

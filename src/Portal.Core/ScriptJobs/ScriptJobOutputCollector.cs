@@ -46,7 +46,8 @@ public sealed class ScriptJobOutputCollector(
             foreach (var (stream, offset) in new[] { (PoolLogStream.Stdout, t.StdoutOffset), (PoolLogStream.Stderr, t.StderrOffset) })
             {
                 var mark = store.ReadMark(t.JobId, t.Index, stream);
-                if (mark?.Matches(t.Attempt, offset) != true) store.WriteMark(t.JobId, t.Index, stream, new(t.Attempt, offset, store.Length(t.JobId, t.Index, stream), Complete: true));
+                if (mark?.Matches(t.Attempt, offset) != true)
+                    store.WriteMark(t.JobId, t.Index, stream, new(t.Attempt, offset, store.Length(t.JobId, t.Index, stream), Complete: true));
                 else complete &= mark.Complete; // recovering from a copy that died after its append: the copier knows how
             }
         }

@@ -24,8 +24,9 @@ public sealed class ScriptJobPoolCleanupTests(SimulatorOutputFactory portal) : I
         Assert.True((await pool.ReserveAsync(node, reservation, 2)).Succeeded);
         var finishedTask = finished.Tasks[0].PoolTaskId!;
         var runningTask = stillRunning.Tasks[0].PoolTaskId!;
-        Assert.True((await pool.SubmitTaskAsync(new(finishedTask, node, reservation, 1, "pwd\necho result > out.txt\n", new Dictionary<string, string>(), [], 0))).Succeeded);
-        Assert.True((await pool.SubmitTaskAsync(new(runningTask, node, reservation, 1, "pwd\nsleep 120\n", new Dictionary<string, string>(), [], 0))).Succeeded);
+        var noEnv = new Dictionary<string, string>();
+        Assert.True((await pool.SubmitTaskAsync(new(finishedTask, node, reservation, 1, "pwd\necho result > out.txt\n", noEnv, [], 0))).Succeeded);
+        Assert.True((await pool.SubmitTaskAsync(new(runningTask, node, reservation, 1, "pwd\nsleep 120\n", noEnv, [], 0))).Succeeded);
         for (var deadline = DateTime.UtcNow.AddSeconds(60); await pool.GetTaskAsync(finishedTask) is not { IsFinal: true }; await Task.Delay(50))
             Assert.True(DateTime.UtcNow < deadline, "the task did not end within 60 s");
         var finishedWork = await WorkFolderAsync(pool, finishedTask);
