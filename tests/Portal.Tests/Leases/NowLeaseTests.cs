@@ -1,7 +1,9 @@
 using Portal.Core.Billing;
 using Portal.Core.Leases;
 using Portal.Tests.Billing;
+using Microsoft.EntityFrameworkCore;
 using Portal.Tests.Infrastructure;
+using Portal.Tests.Tenancy;
 
 namespace Portal.Tests.Leases;
 
@@ -55,6 +57,11 @@ public class NowLeaseTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         var records = await kit.RecordsAsync(tenantId);
         Assert.Equal([36 * 60L, 24 * 60L], records.Select(r => r.GpuSeconds));
         Assert.InRange(records.Sum(r => r.AmountMicros), active.PriceMicros - 1, active.PriceMicros + 1); // a micro-dollar of rounding at most
+
+        // What the bell and the e-mails said along the way (an e-mail is a notification's title and body) counts right too.
+        var notes = await factory.Read(db => db.Notifications.Where(n => n.TenantId == tenantId).Select(n => n.Title + " " + n.Body).ToListAsync());
+        Assert.Contains(notes, n => n.StartsWith("Lease active: 1 ×", StringComparison.Ordinal));
+        Assert.All(notes, n => Assert.DoesNotMatch(@"\b1 (GPUs|hours|GPU-hours)\b", n));
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public class UsagePageTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         Assert.DoesNotContain("data-testid=\"usage-csv\"", empty);
 
         await LimitsAsync(factory, tenantId, limit: 1_000 * Dollar);
-        await UsageAsync(factory, tenantId, Day1, 40 * Dollar);
+        await UsageAsync(factory, tenantId, Day1, 40 * Dollar + 3_456); // a third of a cent over: shown to the cent everywhere
         var dashboard = await client.GetPageAsync("/");
         Assert.Equal("$40.00", Figure(dashboard, "spend-so-far"));
         Assert.Equal("$1,000.00", Figure(dashboard, "spend-limit"));
@@ -74,6 +74,8 @@ public class UsagePageTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
         // The settings page: every member reads it; a Viewer gets no save buttons.
         var settings = await client.GetPageAsync("/settings/organization");
         Assert.Equal("$1,000.00", Figure(settings, "settings-limit"));
+        Assert.Equal("$40.00", Figure(settings, "settings-spent"));
+        Assert.Contains("title=\"$40.003456\"", settings); // the exact figure on hover
         Assert.DoesNotContain("save-spend-limit", settings);
         Assert.DoesNotContain("save-name", settings);
     }
