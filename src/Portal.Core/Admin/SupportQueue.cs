@@ -36,7 +36,7 @@ public sealed class SupportQueue(IDbContextFactory<PortalDbContext> dbFactory, S
         var leases = db.Leases.Where(l => l.State == LeaseState.PendingApproval);
         var rows = await Describe(db, leases.OrderBy(l => l.SignedAt ?? l.CreatedAt).Take(SupportQueueLimits.Shown)).ToListAsync(ct);
         return new("approval", "Leases awaiting approval",
-            rows.Select(r => new SupportQueueItem($"{r.Tenant}: {Gpus(r.Lease.Gpus)} · {r.Sku}",
+            rows.Select(r => new SupportQueueItem($"{r.Tenant}: {Counted.Gpus(r.Lease.Gpus)} · {r.Sku}",
                 $"{r.Lease.RegionId}, {r.Lease.Start:yyyy-MM-dd HH:mm}–{r.Lease.End:yyyy-MM-dd HH:mm} UTC, {Money.Format(r.Lease.PriceMicros)}",
                 $"/admin/leases/{r.Lease.Id}", r.Lease.SignedAt ?? r.Lease.CreatedAt)).ToList(),
             await leases.CountAsync(ct), "/admin/leases?state=PendingApproval");
@@ -49,7 +49,7 @@ public sealed class SupportQueue(IDbContextFactory<PortalDbContext> dbFactory, S
             || (l.State == LeaseState.Provisioning && l.ProvisionAttempts > 1));
         var rows = await Describe(db, leases.OrderBy(l => l.Start).Take(SupportQueueLimits.Shown)).ToListAsync(ct);
         return new("provisioning", "Failed provisioning",
-            rows.Select(r => new SupportQueueItem($"{r.Tenant}: {Gpus(r.Lease.Gpus)} · {r.Sku}",
+            rows.Select(r => new SupportQueueItem($"{r.Tenant}: {Counted.Gpus(r.Lease.Gpus)} · {r.Sku}",
                 (r.Lease.State == LeaseState.Failed ? "Failed" : $"Still provisioning after {r.Lease.ProvisionAttempts} attempts")
                 + (string.IsNullOrEmpty(r.Lease.FailureReason) ? "" : $": {r.Lease.FailureReason}"),
                 $"/admin/leases/{r.Lease.Id}", r.Lease.Start)).ToList(),
@@ -70,7 +70,7 @@ public sealed class SupportQueue(IDbContextFactory<PortalDbContext> dbFactory, S
         var rows = await held.OrderBy(r => r.Start).Take(SupportQueueLimits.Shown).ToListAsync(ct);
         return new("nodes", "Nodes down or draining under leases",
             rows.Select(r => new SupportQueueItem($"{r.Node} is {r.State.ToString().ToLowerInvariant()}",
-                $"{Gpus(r.Gpus)} of {r.Tenant}'s lease on it", $"/admin/leases/{r.LeaseId}", null)).ToList(),
+                $"{Counted.Gpus(r.Gpus)} of {r.Tenant}'s lease on it", $"/admin/leases/{r.LeaseId}", null)).ToList(),
             await held.CountAsync(ct), "/admin/catalog");
     }
 
@@ -104,6 +104,4 @@ public sealed class SupportQueue(IDbContextFactory<PortalDbContext> dbFactory, S
     private static IQueryable<LeaseRow> Describe(PortalDbContext db, IQueryable<Lease> leases) =>
         leases.Select(l => new LeaseRow(l, db.Tenants.Where(t => t.Id == l.TenantId).Select(t => t.Name).First(),
             db.GpuSkus.Where(s => s.Id == l.SkuId).Select(s => s.Name).First()));
-
-    private static string Gpus(int n) => n == 1 ? "1 GPU" : $"{n} GPUs";
 }

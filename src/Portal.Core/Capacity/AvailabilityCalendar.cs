@@ -27,8 +27,8 @@ public sealed record AvailabilityCalendarResult(
 
     /// <summary>A free figure as a member reads it: "16 GPUs", or "2 whole nodes × 8 GPUs" where whole nodes are leased.</summary>
     public string Describe(int gpus) => NodeSize > 0
-        ? $"{gpus / NodeSize} whole node{(gpus / NodeSize == 1 ? "" : "s")} × {NodeSize} GPUs"
-        : $"{gpus} GPU{(gpus == 1 ? "" : "s")}";
+        ? $"{Counted.Of(gpus / NodeSize, "whole node")} × {Counted.Gpus(NodeSize)}"
+        : Counted.Gpus(gpus);
 
     /// <summary>GPUs on nodes of this SKU and region that are not Ready (maintenance, draining, failed): not offered on any day.</summary>
     public int OutOfServiceGpus { get; init; }
