@@ -64,15 +64,25 @@ public partial class JobDetailsPage
 
     private async Task LoadAsync()
     {
+        // Everything is read into locals and shown at once: a render between two awaits (a tick, a change) must never show
+        // the new job with the lease or launcher still missing.
+        ScriptJob? loaded;
+        Lease? itsLease = lease;
+        string? launcher = createdBy;
         await using (var db = await DbFactory.CreateDbContextAsync())
         {
             // The tenant filter makes another organisation's job (and lease) not found.
-            job = await db.ScriptJobs.AsNoTracking().Include(j => j.Tasks.OrderBy(t => t.Index)).FirstOrDefaultAsync(j => j.Id == Id);
-            if (job is null) return;
-            lease ??= await db.Leases.AsNoTracking().FirstOrDefaultAsync(l => l.Id == job.LeaseId);
-            createdBy ??= await db.Users.Where(u => u.Id == job.CreatedByUserId).Select(u => u.Email).FirstOrDefaultAsync();
+            loaded = await db.ScriptJobs.AsNoTracking().Include(j => j.Tasks.OrderBy(t => t.Index)).FirstOrDefaultAsync(j => j.Id == Id);
+            if (loaded is null)
+            {
+                job = null;
+                return;
+            }
+            itsLease ??= await db.Leases.AsNoTracking().FirstOrDefaultAsync(l => l.Id == loaded.LeaseId);
+            launcher ??= await db.Users.Where(u => u.Id == loaded.CreatedByUserId).Select(u => u.Email).FirstOrDefaultAsync();
         }
-        wait = job.State == ScriptJobState.Queued ? await Queue.DescribeWaitAsync(job.Id) : null;
+        var waiting = loaded.State == ScriptJobState.Queued ? await Queue.DescribeWaitAsync(loaded.Id) : null;
+        (job, lease, createdBy, wait) = (loaded, itsLease, launcher, waiting);
         version++;
     }
 

@@ -117,7 +117,8 @@ public sealed class MembersPageTests(LeaseFactory factory) : IClassFixture<Lease
         var dialogs = ownerCtx.Render<MudDialogProvider>();
         var snackbars = ownerCtx.Render<MudSnackbarProvider>();
         var page = ownerCtx.Render<MembersPage>();
-
+        // Clicked once the page has read everything: a click between two of its renders would aim at a replaced handler.
+        WaitUntilLoaded(page);
         page.Find("[data-testid=leave-organization]").Click();
         dialogs.WaitForAssertion(() => dialogs.FindAll("button").Single(b => b.TextContent.Trim() == "Leave").Click());
         snackbars.WaitForAssertion(() => Assert.Contains("last Owner", snackbars.Markup));
@@ -134,10 +135,15 @@ public sealed class MembersPageTests(LeaseFactory factory) : IClassFixture<Lease
         var dialogs = ctx.Render<MudDialogProvider>();
         ctx.Render<MudSnackbarProvider>();
         var page = ctx.Render<MembersPage>();
+        WaitUntilLoaded(page);
+        return (page, dialogs);
+    }
+
+    private static void WaitUntilLoaded(IRenderedComponent<MembersPage> page)
+    {
         page.WaitForElement("[data-testid=members-table] tbody tr");
         // The invitations are read after the members: wait for them too (their table shows rows or says there are none).
         page.WaitForAssertion(() => Assert.True(page.FindAll("[data-testid=invitations-table]").Count == 0
             || page.FindAll("[data-testid=no-invitations], [data-testid=revoke-invitation]").Count > 0));
-        return (page, dialogs);
     }
 }
