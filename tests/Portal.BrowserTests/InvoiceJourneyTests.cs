@@ -27,6 +27,7 @@ public sealed class InvoiceJourneyTests(PortalInChromium portal)
             var number = await invoices.SeedLastMonthsInvoiceAsync($"invoice-labs-{id}");
             // 2 GPUs x 3 hours at $2.49 per GPU-hour.
             await invoices.OpenInvoiceAsync(number, "$14.94");
+            await ThemedScreenshots.TakeAsync(page, screenshots, "invoice", "[data-testid=invoice-total]");
             await invoices.DownloadPdfAsync(number);
             var narrow = await invoices.ScreenshotNarrowAsync(PhoneWidth);
             Assert.True(narrow <= PhoneWidth, $"The invoice page scrolls sideways on a phone: {narrow} px wide.");

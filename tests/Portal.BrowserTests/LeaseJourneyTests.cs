@@ -35,6 +35,8 @@ public sealed class LeaseJourneyTests(PortalInChromium portal)
             await leases.SignAsync(leaseId, signer);
             await leases.DownloadAgreementAsync();
             await leases.ExpectActiveWithoutReloadAsync();
+            // Issue 16: the lease a customer just paid for, as they may see it (desk and phone, light and dark).
+            await ThemedScreenshots.TakeAsync(page, screenshots, "lease-active", "[data-testid=total-signed]");
 
             // 2 more hours on the same nodes: 4 GPU-hours, $5.16.
             await leases.ExtendAsync(hours: 2, totalHours: 5, signer, expectedExtensionTotal: "$5.16");

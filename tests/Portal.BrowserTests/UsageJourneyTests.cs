@@ -27,6 +27,7 @@ public sealed class UsageJourneyTests(PortalInChromium portal)
             await usage.SeedThisMonthAsync($"usage-labs-{id}");
             // 4 H100 GPU-hours ($9.96) + 1 A100 GPU-hour ($1.29) + 1.2M tokens ($0.70).
             await usage.OpenAsync("$11.95", "5", "1,200,000");
+            await ThemedScreenshots.TakeAsync(page, screenshots, "usage", "[data-testid=usage-total-cost]");
 
             await usage.FilterBySkuAsync(UsageJourney.H100);
             await usage.ExpectTotalsAsync("$9.96", "4", "0");
@@ -44,6 +45,7 @@ public sealed class UsageJourneyTests(PortalInChromium portal)
             // The Owner caps the month (the ceiling Support set is $500,000) and the dashboard measures the month against it.
             await usage.SetSpendLimitAsync("600000", "100");
             await usage.ExpectDashboardAsync("$11.95", "$100.00", "$88.05");
+            await ThemedScreenshots.TakeAsync(page, screenshots, "dashboard", "[data-testid=spend-left]");
         });
         await page.Context.CloseAsync();
     }

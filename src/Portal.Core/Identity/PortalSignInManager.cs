@@ -53,6 +53,28 @@ public sealed class PortalSignInManager(UserManager<ApplicationUser> userManager
         return result;
     }
 
+    /// <summary>A wrong authenticator code counts like a wrong password: audited, and the lockout it leads to too.</summary>
+    public override Task<SignInResult> TwoFactorAuthenticatorSignInAsync(string code, bool isPersistent, bool rememberClient) =>
+        AuditSecondFactorAsync(() => base.TwoFactorAuthenticatorSignInAsync(code, isPersistent, rememberClient), "Wrong two-factor code.");
+
+    public override Task<SignInResult> TwoFactorRecoveryCodeSignInAsync(string recoveryCode) =>
+        AuditSecondFactorAsync(() => base.TwoFactorRecoveryCodeSignInAsync(recoveryCode), "Wrong recovery code.");
+
+    private async Task<SignInResult> AuditSecondFactorAsync(Func<Task<SignInResult>> signIn, string wrong)
+    {
+        // The user the password step let through; read before the attempt, which may end the two-factor session.
+        var user = await GetTwoFactorAuthenticationUserAsync();
+        var wasLocked = user is not null && await IsLockedOut(user);
+        var result = await signIn();
+        if (user is null || result.Succeeded) return result;
+        if (result.IsLockedOut)
+            await signIns.RecordAsync(user, wasLocked ? SignInAudit.SignInFailed : SignInAudit.LockedOut,
+                wasLocked ? "The account is locked." : "Too many wrong two-factor codes.");
+        else if (!result.IsNotAllowed)
+            await signIns.RecordAsync(user, SignInAudit.SignInFailed, wrong);
+        return result;
+    }
+
     // Every way in (password, two-factor, passkey, external, right after registering) ends here; a refresh re-issues the
     // cookie of someone already signed in and is not a sign-in.
     private bool refreshing;

@@ -2,8 +2,10 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
+using Portal.Core.Identity;
 using Portal.Tests.Infrastructure;
 
 namespace Portal.Tests.Identity;
@@ -45,6 +47,14 @@ public sealed partial class AccountManagementTests(PortalFactory factory) : ICla
             new Dictionary<string, string> { ["Input.TwoFactorCode"] = Totp(key) });
         Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await fresh.GetAsync("/leases")).StatusCode);
+
+        // The wrong code is on the account's record like a wrong password (Support's user page reads it), then the sign-in.
+        using var audit = factory.Services.CreateScope();
+        await using var db = factory.CreateDbContext(audit);
+        var recorded = await db.AuditEvents.Where(e => e.TargetId == user.Id && e.Action.StartsWith("user.sign"))
+            .OrderBy(e => e.Id).Select(e => new { e.Action, e.Reason }).ToListAsync();
+        Assert.Equal([SignInAudit.SignedIn, SignInAudit.SignInFailed, SignInAudit.SignedIn], recorded.Select(e => e.Action));
+        Assert.Equal("Wrong two-factor code.", recorded[1].Reason);
     }
 
     [Fact]

@@ -56,12 +56,7 @@ public class PortalFactory : WebApplicationFactory<Program>, IAsyncLifetime
         if (postgresServer is not null)
         {
             postgresDatabase = "portal_test_" + Guid.NewGuid().ToString("N")[..12];
-            using (var conn = new NpgsqlConnection(postgresServer))
-            {
-                conn.Open();
-                using var cmd = new NpgsqlCommand($"CREATE DATABASE {postgresDatabase}", conn);
-                cmd.ExecuteNonQuery();
-            }
+            PostgresTemplate.CreateDatabase(postgresServer, postgresDatabase);
             builder.UseSetting("Database:Provider", "PostgreSql");
             builder.UseSetting("ConnectionStrings:Portal", new NpgsqlConnectionStringBuilder(postgresServer) { Database = postgresDatabase }.ToString());
         }
