@@ -18,6 +18,8 @@ internal static class ScriptJobBenchmarkCommand
         log.WriteLine($"Script job benchmark: {scenario.Launches} launches, {scenario.Queued:N0} queued one-second jobs, {scenario.LogMegabytes} MB of log " +
             $"with {scenario.Readers} readers, in one {ScriptJobBenchmark.LeaseGpus}-GPU lease on the embedded simulator " +
             $"(.NET {Environment.Version}, {Environment.ProcessorCount} cores, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
+        using var profile = args.Contains("--profile-sql") ? SqlCommandProfile.Start() : null;
+        ScriptJobBenchmark.SqlProfile = profile;
         var results = new List<ScriptJobBenchmark.Result>();
         if (!args.Contains("--no-sqlite")) results.Add(await ScriptJobBenchmark.RunAsync(null, scenario, log));
         if (!string.IsNullOrWhiteSpace(postgres)) results.Add(await ScriptJobBenchmark.RunAsync(postgres, scenario, log));

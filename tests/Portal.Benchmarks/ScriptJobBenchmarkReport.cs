@@ -53,7 +53,7 @@ internal static class ScriptJobBenchmarkReport
                           call it) until the job is seen Running in the database (looked at every 5 ms); 1 GPU, `sleep 1`, at
                           most half the lease's GPUs busy when a launch starts. A few unmeasured launches warm up first.
               max GPUs busy  the most GPUs held at once by the lease's tasks that were Starting or Running in the pool's own
-                          view (IGpuPoolDriver.ListTasksAsync, read every 100 ms during the run): must not exceed the lease's.
+                          view (IGpuPoolDriver.ListOpenTasksAsync, read every 100 ms during the run): must not exceed the lease's.
               makespan    from the first launch call until the last job ended (its EndedAt); launching is the part spent
                           launching all of them, one call at a time. ideal = ceil(jobs / GPUs) x 1 s.
               overhead    (makespan - ideal) / (jobs / GPUs): what the queue adds to each job on the lease's critical path

@@ -117,9 +117,10 @@ public sealed class TaskBook
         lock (_gate) return _tasks.TryGetValue(taskId, out var entry) ? entry.View() : null;
     }
 
-    public TaskView[] List()
+    /// <summary>Every task it keeps, or with <paramref name="openOnly"/> those not yet ended (ended ones stay until forgotten).</summary>
+    public TaskView[] List(bool openOnly = false)
     {
-        lock (_gate) return [.. _tasks.Values.OrderBy(t => t.Record.StartedAt ?? DateTime.MaxValue).ThenBy(t => t.Record.TaskId).Select(t => t.View())];
+        lock (_gate) return [.. _tasks.Values.Where(t => !openOnly || !t.Record.IsFinal).OrderBy(t => t.Record.StartedAt ?? DateTime.MaxValue).ThenBy(t => t.Record.TaskId).Select(t => t.View())];
     }
 
     /// <summary>SIGTERM now, SIGKILL after the grace; idempotent (a second cancel may only shorten the grace). Null if unknown.</summary>

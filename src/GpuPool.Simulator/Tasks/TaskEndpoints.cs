@@ -11,7 +11,8 @@ public static class TaskEndpoints
     {
         var tasks = app.MapGroup("/pool/tasks");
 
-        tasks.MapGet("", (TaskBook book) => Results.Ok(book.List()));
+        // ?open=true: only tasks not yet ended; ended ones are kept until the portal forgets them (its log retention).
+        tasks.MapGet("", (bool? open, TaskBook book) => Results.Ok(book.List(openOnly: open == true)));
 
         // A long poll: answers {version} as soon as a task changed state after `after`, or after waitMs (at most 30 s).
         app.MapGet("/pool/task-changes", async (long? after, int? waitMs, TaskChanges changes, CancellationToken ct) =>

@@ -38,8 +38,11 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
         var sqlite = new SqliteConnectionStringBuilder(cs ?? "Data Source=data/portal.db");
         if (sqlite.DataSource != ":memory:" && !Path.IsPathRooted(sqlite.DataSource))
             sqlite.DataSource = Path.GetFullPath(Path.Combine(contentRoot, sqlite.DataSource));
-        return new(provider, sqlite.ToString());
+        return new(provider, sqlite.ToString()) { SqlitePragmas = new(config["Database:SqliteSynchronous"] ?? "NORMAL") };
     }
+
+    /// <summary>What every SQLite connection is set to when opened (<see cref="SqliteConnectionPragmas"/>).</summary>
+    public SqliteConnectionPragmas? SqlitePragmas { get; init; }
 
     /// <summary>The folder that holds the SQLite files (database and job storage).</summary>
     public string? SqliteFolder => Provider == DatabaseProvider.Sqlite
@@ -51,7 +54,10 @@ public sealed record DatabaseSettings(DatabaseProvider Provider, string Connecti
         if (Provider == DatabaseProvider.PostgreSql)
             options.UseNpgsql(ConnectionString, o => o.MigrationsAssembly(PostgreSqlMigrations));
         else
+        {
             options.UseSqlite(ConnectionString, o => o.MigrationsAssembly(SqliteMigrations));
+            if (SqlitePragmas is not null) options.AddInterceptors(SqlitePragmas);
+        }
     }
 }
 

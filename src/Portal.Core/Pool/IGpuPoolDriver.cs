@@ -63,6 +63,13 @@ public interface IGpuPoolDriver
     Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default);
 
     /// <summary>
+    /// The tasks still starting or running, the pool's own view of what holds GPUs now: what a watcher polls. A pool keeps
+    /// ended tasks until the portal forgets them (its log retention, 30 days by default), so the full list only grows.
+    /// </summary>
+    async Task<IReadOnlyList<PoolTaskStatus>> ListOpenTasksAsync(CancellationToken ct = default) =>
+        [.. (await ListTasksAsync(ct)).Where(t => !t.IsFinal)];
+
+    /// <summary>
     /// Stops a task: SIGTERM to all its processes, SIGKILL after <paramref name="grace"/>; it ends Cancelled unless it
     /// ended first. Idempotent; false when the pool does not know the task.
     /// </summary>

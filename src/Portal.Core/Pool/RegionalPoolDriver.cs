@@ -81,14 +81,18 @@ public sealed class RegionalPoolDriver(IGpuPoolDriver simulator, PoolRegionDrive
     public Task<IReadOnlyList<PoolGpuSample>> ReadMetricsAsync(string taskId, DateTime? after, CancellationToken ct = default) =>
         OnTaskDriverAsync(taskId, d => d.ReadMetricsAsync(taskId, after, ct), r => r.Count > 0, [], ct);
 
-    public async Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default)
+    public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => ListAsync(openOnly: false, ct);
+
+    public Task<IReadOnlyList<PoolTaskStatus>> ListOpenTasksAsync(CancellationToken ct = default) => ListAsync(openOnly: true, ct);
+
+    private async Task<IReadOnlyList<PoolTaskStatus>> ListAsync(bool openOnly, CancellationToken ct)
     {
         var tasks = new List<PoolTaskStatus>();
         foreach (var (route, driver) in await AllAsync(ct))
         {
             try
             {
-                foreach (var t in await driver.ListTasksAsync(ct))
+                foreach (var t in openOnly ? await driver.ListOpenTasksAsync(ct) : await driver.ListTasksAsync(ct))
                 {
                     regions.RememberTask(t.TaskId, route);
                     tasks.Add(t);

@@ -46,9 +46,9 @@ public sealed class SimulatorTaskClient(HttpClient http, HttpClient submitHttp, 
         return (await response.Content.ReadFromJsonAsync<TaskJson>(Json, ct))!.ToStatus();
     }
 
-    public async Task<IReadOnlyList<PoolTaskStatus>> ListAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<PoolTaskStatus>> ListAsync(CancellationToken ct, bool openOnly = false)
     {
-        var tasks = await http.GetFromJsonAsync<List<TaskJson>>(Url("pool/tasks"), Json, ct) ?? [];
+        var tasks = await http.GetFromJsonAsync<List<TaskJson>>(Url(openOnly ? "pool/tasks?open=true" : "pool/tasks"), Json, ct) ?? [];
         return [.. tasks.Select(t => t.ToStatus())];
     }
 

@@ -26,15 +26,16 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
     public async Task<bool> RunAsync(CancellationToken ct = default)
     {
         List<Guid> leaseIds;
-        bool anyOnPool;
+        List<string> onPoolIds;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             db.ActAsSupport(); // the system's pass over every tenant's jobs; each job is then changed in its tenant's scope
             leaseIds = await db.ScriptJobs.Where(j => Open.Contains(j.State)).Select(j => j.LeaseId).Distinct().ToListAsync(ct);
-            anyOnPool = await db.ScriptJobTasks.AnyAsync(t => t.State == Starting || t.State == Running, ct);
+            onPoolIds = await db.ScriptJobTasks.Where(t => (t.State == Starting || t.State == Running) && t.PoolTaskId != null)
+                .Select(t => t.PoolTaskId!).ToListAsync(ct);
         }
         if (leaseIds.Count == 0) return false;
-        var onPool = anyOnPool ? (await pool.ListTasksAsync(ct)).ToDictionary(t => t.TaskId) : [];
+        var onPool = await ScriptJobPoolView.ReadAsync(pool, onPoolIds, ct);
         foreach (var leaseId in leaseIds)
         {
             try

@@ -69,6 +69,21 @@ public sealed class SlurmJobs(SlurmCommands commands, SlurmJobQueries queries, S
         return true;
     }
 
+    /// <summary>
+    /// Deletes a task's folder (its script, inputs, working directory and logs) once it ended; idempotent. False while Slurm
+    /// still runs it (nothing is deleted). A folder with no record (a submit that died before writing one) is deleted too.
+    /// </summary>
+    public async Task<bool> ForgetAsync(string taskId, CancellationToken ct)
+    {
+        if (FolderOf(taskId) is not { } folder) return true; // not a name this driver makes a folder for: nothing kept
+        using var held = await reservations.Locks.TakeAsync("task:" + taskId, ct); // not while a submit of it runs
+        if (!Directory.Exists(folder.Dir)) return true;
+        if (folder.ReadRecord() is not null && await GetAsync(taskId, ct) is { IsFinal: false }) return false;
+        // Root deletes what the tenant's user wrote in work/ and log/; a symbolic link there is removed, never followed.
+        Directory.Delete(folder.Dir, recursive: true);
+        return true;
+    }
+
     public async Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct)
     {
         if (FolderOf(taskId) is not { } folder || folder.ReadRecord() is null) return null;

@@ -58,6 +58,7 @@ public sealed class SlurmPoolDriver : IGpuPoolDriver
     public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => jobs.GetAsync(taskId, ct);
     public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => jobs.ListAsync(ct);
     public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => jobs.CancelAsync(taskId, grace, ct);
+    public Task<bool> ForgetTaskAsync(string taskId, CancellationToken ct = default) => jobs.ForgetAsync(taskId, ct);
     public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default) =>
         jobs.ReadLogAsync(taskId, stream, offset, maxBytes, ct);
 

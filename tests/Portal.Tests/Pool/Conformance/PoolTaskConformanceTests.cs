@@ -74,7 +74,7 @@ public abstract class PoolTaskConformanceTests(IPoolConformanceFixture fixture) 
     }
 
     [Fact]
-    public async Task Cancelling_a_running_task_ends_it_cancelled_and_metrics_are_what_the_pool_samples()
+    public async Task Cancelling_a_running_task_ends_it_cancelled_with_the_metrics_the_pool_sampled_and_only_then_can_it_be_forgotten()
     {
         var hold = await HoldFreeNodeAsync();
         try
@@ -88,9 +88,16 @@ public abstract class PoolTaskConformanceTests(IPoolConformanceFixture fixture) 
                 samples = await Pool.ReadMetricsAsync(spec.TaskId, null);
             if (!Fixture.SamplesGpuMetrics) samples = await Pool.ReadMetricsAsync(spec.TaskId, null);
 
+            var forgottenWhileRunning = await Pool.ForgetTaskAsync(spec.TaskId);
             Assert.True(await Pool.CancelTaskAsync(spec.TaskId, TimeSpan.FromSeconds(2)));
             Assert.True(await Pool.CancelTaskAsync(spec.TaskId, TimeSpan.FromSeconds(2))); // idempotent
             var ended = await WaitFinalAsync(spec.TaskId);
+            var forgotten = await Pool.ForgetTaskAsync(spec.TaskId);
+            var forgottenAgain = await Pool.ForgetTaskAsync(spec.TaskId); // idempotent: nothing left is not an error
+
+            Assert.Equal((false, true, true), (forgottenWhileRunning, forgotten, forgottenAgain));
+            Assert.Null(await Pool.GetTaskAsync(spec.TaskId));
+            Assert.Null(await Pool.ReadLogAsync(spec.TaskId, PoolLogStream.Stdout, 0, 100));
 
             Assert.Equal(PoolTaskState.Cancelled, ended.State);
             Assert.Equal(2, running.GpuIndexes.Length);
