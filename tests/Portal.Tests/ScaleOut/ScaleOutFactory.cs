@@ -100,6 +100,26 @@ public sealed class ScaleOutFactory : PortalFactory
             && int.TryParse(parts[^2], out var pid) ? pid : null;
     }
 
+    /// <summary>Every Hangfire state of the matching jobs, oldest first ("Processing by 1234 at 19:30:01.2"): who ran what, for the test's log.</summary>
+    public async Task<List<string>> JobHistoryAsync(string jobType, string argument)
+    {
+        await using var connection = new NpgsqlConnection(Services.GetRequiredService<DatabaseSettings>().ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT j.id, s.name, coalesce(split_part(s.data->>'ServerId', ':', 2), ''), s.createdat
+            FROM hangfire.state s JOIN hangfire.job j ON j.id = s.jobid
+            WHERE j.invocationdata::text LIKE @type AND j.arguments::text LIKE @argument ORDER BY s.id
+            """, connection);
+        command.Parameters.AddWithValue("type", $"%{jobType}%");
+        command.Parameters.AddWithValue("argument", $"%{argument}%");
+        var history = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            history.Add($"job {reader.GetInt64(0)} {reader.GetString(1)}{(reader.GetString(2) is { Length: > 0 } pid ? " by " + pid : "")} " +
+                $"at {reader.GetDateTime(3):HH:mm:ss.f}");
+        return history;
+    }
+
     /// <summary>The pool's own view of its reservations (GET /pool/nodes on the simulator), by allocation id.</summary>
     public async Task<List<PoolReservationView>> PoolReservationsAsync()
     {
