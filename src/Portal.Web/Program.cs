@@ -37,6 +37,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     EnvironmentName = DefaultEnvironment.Find(args),
 });
 
+builder.AddPortalHostingRole();
 builder.Services.AddPortalData(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddPortalAccounts();
 builder.Services.AddPortalIdentity();
@@ -70,6 +71,7 @@ var app = builder.Build();
 await DatabaseInitializer.InitializeAsync(app.Services);
 await app.StartPortalPoolAsync();
 JobsServiceCollectionExtensions.RegisterRecurringJobs(app.Services);
+if (await app.RunAsWorkerOnlyAsync()) return;
 
 app.UsePortalPipeline();
 app.MapPortalHealth();

@@ -6,6 +6,8 @@ using Portal.Core.Capacity;
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000]
 //        [--no-sqlite]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases-web --postgres "<server connection string>" [--webs 1,2] [--signers 16]
+//        [--count 2000] (the same through 1 and 2 web processes, Hosting:Role=web, over HTTP)
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --batches [--lines 100000] [--small 10000] [--repeat 3]
 //        [--endpoint chat|completions|embeddings] [--postgres "<server connection string>"] [--no-sqlite] [--instant] [--set Key=Value]
 //        (a batch through validation and the runner against the simulator, beside a bare HttpClient loop; peak memory)
@@ -67,6 +69,8 @@ if (args.Contains("--slurm")) return await SlurmBenchmark.RunAsync(Arg, Console.
 
 if (args.Contains(ScriptJobLogReaders.Flag)) return await ScriptJobLogReaders.RunChildAsync(args); // the --jobs log readers, in their own process
 if (args.Contains("--jobs")) return await ScriptJobBenchmarkCommand.RunAsync(args, Arg, Console.Out);
+
+if (args.Contains("--leases-web")) return await LeaseCommitWebBenchmark.RunCommandAsync(Arg, Console.Out);
 
 if (args.Contains("--leases"))
 {

@@ -19,7 +19,8 @@ public static class JobsServiceCollectionExtensions
 {
     /// <summary>
     /// Hangfire on the portal's database kind: SQLite storage (one process) beside the SQLite database,
-    /// or PostgreSQL storage (any number of processes). <c>Jobs:RunServer=false</c> makes a web-only process.
+    /// or PostgreSQL storage (any number of processes). <c>Jobs:RunServer=false</c> makes a web-only process
+    /// (Portal.Web's <c>Hosting:Role</c> sets it).
     /// </summary>
     public static IServiceCollection AddPortalJobs(this IServiceCollection services, IConfiguration config)
     {
@@ -36,6 +37,8 @@ public static class JobsServiceCollectionExtensions
                     {
                         QueuePollInterval = pollInterval,
                         UseSlidingInvisibilityTimeout = true,
+                        // A live worker renews its jobs every fifth of this; a killed worker's jobs run again elsewhere after it.
+                        InvisibilityTimeout = TimeSpan.FromSeconds(config.GetValue("Jobs:InvisibilityTimeoutSeconds", 300)),
                         PrepareSchemaIfNecessary = true,
                     });
 #pragma warning restore CS0618

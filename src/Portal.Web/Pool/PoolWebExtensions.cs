@@ -35,6 +35,7 @@ public static class PoolWebExtensions
         var options = await SimulatorOptionsFromCatalogAsync(app.Services, app.Configuration);
         options.TaskRoot = TaskRoot(app.Configuration, app.Environment);
         options.MetricsInterval = TimeSpan.FromMilliseconds(app.Configuration.GetValue("Pool:MetricsIntervalMs", 10_000));
+        options.Port = app.Configuration.GetValue("Pool:SimulatorPort", 0); // fixed: the other processes of a split deployment reach it there
         var embedded = await app.Services.GetRequiredService<EmbeddedPoolSimulator>().StartAsync(options, app.Lifetime.ApplicationStopping);
         endpoint.Set(embedded);
         app.Logger.LogInformation("Embedded GPU pool simulator at {Url} with {Nodes} nodes", embedded, options.Nodes.Count);
