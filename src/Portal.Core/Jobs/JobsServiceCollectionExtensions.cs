@@ -77,6 +77,7 @@ public static class JobsServiceCollectionExtensions
         manager.AddOrUpdate<PurgeOutboxJob>(PurgeOutboxJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Hourly());
         manager.AddOrUpdate<SyncNodeStatesJob>(SyncNodeStatesJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<LeaseLifecycleJob>(LeaseLifecycleJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        manager.AddOrUpdate<AgreementPdfJob>(AgreementPdfJob.RecurringId, j => j.SweepAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<DeliverNotificationEmailsJob>(DeliverNotificationEmailsJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<BatchSweepJob>(BatchSweepJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
         manager.AddOrUpdate<ScriptJobs.ScriptJobSweepJob>(ScriptJobs.ScriptJobSweepJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());

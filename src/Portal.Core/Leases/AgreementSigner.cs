@@ -1,14 +1,13 @@
-using System.Security.Cryptography;
 using Portal.Core.Audit;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Leases;
 
-/// <summary>A rendered, signed agreement and its SHA-256 (lower-case hex).</summary>
-public sealed record SignedPdf(byte[] Content, string Sha256);
+/// <summary>The signed terms as stored (canonical JSON, see <see cref="SignedTerms"/>) and their SHA-256 (lower-case hex).</summary>
+public sealed record SignedRecord(byte[] Json, string Sha256);
 
 /// <summary>
-/// What signing a lease and signing an extension share: the typed name's rules, the PDF with the signature on it,
+/// What signing a lease and signing an extension share: the typed name's rules, the signed terms and their hash,
 /// and the record of who signed, when, from where and which agreement version.
 /// </summary>
 public sealed class AgreementSigner(AuditOrigin origin, LeaseActor actor)
@@ -24,11 +23,22 @@ public sealed class AgreementSigner(AuditOrigin origin, LeaseActor actor)
         return signerName;
     }
 
-    public SignedPdf Render(AgreementTerms terms, string signerName, string email, DateTime now)
+    /// <summary>
+    /// The agreement's text and the signature as canonical JSON, and its hash: cheap enough to do while signing. The PDF
+    /// is rendered from these bytes after commit (<see cref="AgreementPdfJob"/>).
+    /// </summary>
+    public SignedRecord Sign(AgreementTerms terms, string signerName, string email, DateTime now)
     {
-        var pdf = LeaseAgreementPdf.Render(terms, new AgreementSignature(signerName, email, now, origin.IpAddress, origin.UserAgent));
-        return new SignedPdf(pdf, Convert.ToHexStringLower(SHA256.HashData(pdf)));
+        var json = SignedTerms.Of(terms, new AgreementSignature(signerName, email, now, origin.IpAddress, origin.UserAgent)).ToJson();
+        return new SignedRecord(json, SignedTerms.Sha256(json));
     }
+
+    /// <summary>The stored signed terms of a lease (or of an amendment), from which its PDF is rendered.</summary>
+    public static LeaseDocument Document(Guid tenantId, Guid leaseId, Guid? amendmentId, SignedRecord record, DateTime now) => new()
+    {
+        TenantId = tenantId, LeaseId = leaseId, AmendmentId = amendmentId,
+        FileName = SignedTerms.FileName(leaseId, amendmentId, SignedTerms.JsonExtension), Sha256 = record.Sha256, Content = record.Json, CreatedAt = now,
+    };
 
     /// <summary>Records the signature on the lease or amendment; <paramref name="signKey"/> makes a retry of this sign find it.</summary>
     public void Stamp(ISignedAgreement signed, string signerName, string sha256, string? signKey, DateTime now)

@@ -31,20 +31,16 @@ public sealed class ExtensionSigning(
         EnsureExtensionSignable(found, am0, now);
         var email = await db.Users.Where(u => u.Id == actor.UserId).Select(u => u.Email).FirstOrDefaultAsync(ct) ?? "";
         var terms = await leaseTerms.TermsAsync(db, found, am0, ct);
-        var pdf = signer.Render(terms, name, email, now);
+        var record = signer.Sign(terms, name, email, now);
 
         await using var tx = await PoolTransaction.BeginAsync(db, found.RegionId, found.SkuId, ct);
         var lease = await db.Set<Lease>().Include(l => l.Allocations).Include(l => l.Amendments).FirstAsync(l => l.Id == leaseId, ct);
         var amendment = lease.Amendments.First(a => a.Id == amendmentId);
         EnsureExtensionSignable(lease, amendment, now);
-        db.Add(new LeaseDocument
-        {
-            TenantId = lease.TenantId, LeaseId = lease.Id, AmendmentId = amendment.Id, FileName = $"lease-{lease.Id:N}-extension-{amendment.Id:N}.pdf",
-            Sha256 = pdf.Sha256, Content = pdf.Content, CreatedAt = now,
-        });
+        db.Add(AgreementSigner.Document(lease.TenantId, lease.Id, amendment.Id, record, now));
         LeaseCapacity.MakeFirm(lease.Allocations.Where(a => a.AmendmentId == amendment.Id && a.Status == AllocationStatus.Held));
         amendment.State = AmendmentState.Signed;
-        signer.Stamp(amendment, name, pdf.Sha256, idempotencyKey, now);
+        signer.Stamp(amendment, name, record.Sha256, idempotencyKey, now);
         lease.End = amendment.NewEnd;
         lease.EndingReminderSentAt = null;
         lease.Events.Add(LeaseEvents.New(lease, now,

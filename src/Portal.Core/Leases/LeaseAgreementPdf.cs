@@ -8,8 +8,8 @@ using Portal.Core.Documents;
 namespace Portal.Core.Leases;
 
 /// <summary>
-/// Renders a signed <see cref="LeaseAgreement"/> to PDF with PDFsharp. The bytes depend only on the inputs
-/// (dates and document ID come from them, not the clock), so the stored SHA-256 can be checked by re-rendering.
+/// Renders a signed <see cref="LeaseAgreement"/> to PDF with PDFsharp, from its stored <see cref="SignedTerms"/>. The bytes
+/// depend only on them (dates and document ID come from them, not the clock), so rendering again gives the same file.
 /// Text is set in the fonts embedded in this assembly (<see cref="PdfFonts"/>), so no host fonts are needed.
 /// </summary>
 public static partial class LeaseAgreementPdf
@@ -17,22 +17,29 @@ public static partial class LeaseAgreementPdf
     const double Margin = 56, LabelWidth = 110; // points (1/72 in): 2 cm margins on A4
     static readonly XBrush Ink = XBrushes.Black, Muted = XBrushes.DimGray;
 
-    /// <summary>The signed agreement as PDF bytes: title, version, lease id, every section, then a signature block.</summary>
-    public static byte[] Render(AgreementTerms terms, AgreementSignature signature)
+    /// <summary>The agreement for these terms, signed as given (tests, the benchmark): <see cref="Render(byte[])"/> of their JSON.</summary>
+    public static byte[] Render(AgreementTerms terms, AgreementSignature signature) => Render(SignedTerms.Of(terms, signature).ToJson());
+
+    /// <summary>
+    /// The signed agreement as PDF bytes from its stored signed terms (<see cref="SignedTerms"/>, canonical JSON): title,
+    /// version, lease id, every section as signed, the signature block and the SHA-256 of those JSON bytes.
+    /// </summary>
+    public static byte[] Render(byte[] signedTermsJson)
     {
-        var title = LeaseAgreement.Title(terms);
-        using var doc = PdfDocumentFile.Create($"{title} {terms.AmendmentId ?? terms.LeaseId}", LeaseAgreement.Provider,
-            $"{title}, version {LeaseAgreement.Version}, signed by {signature.SignerName}");
+        var signed = SignedTerms.Parse(signedTermsJson);
+        var (title, signature, sha256) = (signed.Document, signed.Signature, SignedTerms.Sha256(signedTermsJson));
+        using var doc = PdfDocumentFile.Create($"{title} {signed.AmendmentId ?? signed.LeaseId}", LeaseAgreement.Provider,
+            $"{title}, version {signed.AgreementVersion}, signed by {signature.SignerName}");
         doc.Info.CreationDate = doc.Info.ModificationDate = DateTime.SpecifyKind(signature.SignedAtUtc, DateTimeKind.Utc);
-        // A stable trailer /ID (16 bytes) derived from what the document says, instead of a random one.
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{LeaseAgreement.Version}|{terms}|{signature}"));
+        // A stable trailer /ID (16 bytes) derived from what was signed, instead of a random one.
+        var hash = Convert.FromHexString(sha256);
         doc.Internals.FirstDocumentID = doc.Internals.SecondDocumentID = Encoding.Latin1.GetString(hash, 0, 16);
 
         var (w, f) = (new PdfPageFlow(doc, Margin, footerGap: 14), new Fonts());
         w.Lines(title, f.Title, Ink, spaceAfter: 4);
-        w.Lines($"Agreement version {LeaseAgreement.Version}", f.Small, Muted);
-        w.Lines($"Lease {terms.LeaseId}" + (terms.AmendmentId is { } a ? $" · Amendment {a}" : ""), f.Small, Muted, spaceAfter: 14);
-        foreach (var section in LeaseAgreement.Sections(terms))
+        w.Lines($"Agreement version {signed.AgreementVersion}", f.Small, Muted);
+        w.Lines($"Lease {signed.LeaseId}" + (signed.AmendmentId is { } a ? $" · Amendment {a}" : ""), f.Small, Muted, spaceAfter: 14);
+        foreach (var section in signed.Sections)
         {
             w.Keep(f.Heading.GetHeight() * 3);
             w.Lines(section.Heading, f.Heading, Ink, spaceAfter: 3);
@@ -40,7 +47,11 @@ public static partial class LeaseAgreementPdf
             w.Space(6);
         }
         SignatureBlock(w, f, signature);
-        w.Finish($"{LeaseAgreement.Provider} · agreement {LeaseAgreement.Version} · lease {terms.LeaseId}", f.Small, separator: true);
+        w.Space(6);
+        w.Lines("What was signed: this agreement's text and the signature above, as canonical JSON recorded at signing. Its SHA-256:",
+            f.Small, Muted);
+        w.Lines(sha256, f.Small, Ink);
+        w.Finish($"{LeaseAgreement.Provider} · agreement {signed.AgreementVersion} · lease {signed.LeaseId}", f.Small, separator: true);
 
         FixFontSubsetTags(doc);
         return FixXmpIds(PdfDocumentFile.Save(doc), new Guid(hash.AsSpan(16, 16)));

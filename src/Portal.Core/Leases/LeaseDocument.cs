@@ -4,7 +4,10 @@ using Portal.Core.Data;
 
 namespace Portal.Core.Leases;
 
-/// <summary>A signed agreement (or amendment) as rendered to PDF, with its SHA-256.</summary>
+/// <summary>
+/// A signed agreement's (or amendment's) stored file with its SHA-256: the signed terms (".json", <see cref="SignedTerms"/>,
+/// whose hash the lease records) written at signing, and the PDF rendered from them afterwards (".pdf", <see cref="AgreementPdfJob"/>).
+/// </summary>
 public class LeaseDocument : ITenantOwned
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();

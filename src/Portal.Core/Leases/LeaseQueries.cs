@@ -33,11 +33,25 @@ public sealed class LeaseQueries(IDbContextFactory<PortalDbContext> dbFactory, T
             .FirstOrDefaultAsync(l => l.Id == id, ct);
     }
 
-    /// <summary>The signed agreement's PDF (the original, or an amendment's), or null.</summary>
+    /// <summary>
+    /// The signed agreement's PDF (the original, or an amendment's), or null: the stored one, or, before
+    /// <see cref="AgreementPdfJob"/> stored it, the same bytes rendered now from the signed terms.
+    /// </summary>
     public async Task<LeaseDocument?> GetDocumentAsync(Guid leaseId, Guid? amendmentId = null, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var documents = db.Set<LeaseDocument>().AsNoTracking().Where(d => d.LeaseId == leaseId && d.AmendmentId == amendmentId);
+        // Leases signed before the terms were stored have their PDF only; it is what they signed.
+        return await documents.FirstOrDefaultAsync(d => d.FileName.EndsWith(SignedTerms.PdfExtension), ct)
+            ?? (await documents.FirstOrDefaultAsync(d => d.FileName.EndsWith(SignedTerms.JsonExtension), ct) is { } terms
+                ? AgreementPdfJob.PdfOf(terms) : null);
+    }
+
+    /// <summary>The signed terms (canonical JSON) whose SHA-256 the lease or amendment records, or null (signed before they were stored).</summary>
+    public async Task<LeaseDocument?> GetSignedTermsAsync(Guid leaseId, Guid? amendmentId = null, CancellationToken ct = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Set<LeaseDocument>().AsNoTracking()
-            .FirstOrDefaultAsync(d => d.LeaseId == leaseId && d.AmendmentId == amendmentId, ct);
+            .FirstOrDefaultAsync(d => d.LeaseId == leaseId && d.AmendmentId == amendmentId && d.FileName.EndsWith(SignedTerms.JsonExtension), ct);
     }
 }

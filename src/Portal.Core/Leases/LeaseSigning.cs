@@ -9,7 +9,7 @@ using Portal.Core.Tenancy;
 
 namespace Portal.Core.Leases;
 
-/// <summary>Signs a held quote: the click-wrap record, the stored PDF, and the hold made firm, in one <see cref="PoolTransaction"/>.</summary>
+/// <summary>Signs a held quote: the click-wrap record, the stored signed terms, and the hold made firm, in one <see cref="PoolTransaction"/>.</summary>
 public sealed class LeaseSigning(
     IDbContextFactory<PortalDbContext> dbFactory, LeaseActor actor, AuditOrigin origin, AuditLog audit, TimeProvider time,
     IOptions<LeaseOptions> options, Notifier notifier, LeaseScheduler scheduler, LeaseTerms leaseTerms, AgreementSigner signer)
@@ -17,8 +17,8 @@ public sealed class LeaseSigning(
     private LeaseOptions Options => options.Value;
 
     /// <summary>
-    /// Signs a held quote: records who, when, from where and which agreement version, stores the PDF and its
-    /// SHA-256, and makes the hold firm, all in one transaction. The same <paramref name="idempotencyKey"/>
+    /// Signs a held quote: records who, when, from where and which agreement version, stores the signed terms
+    /// (<see cref="SignedTerms"/>) and their SHA-256, and makes the hold firm, all in one transaction. The same <paramref name="idempotencyKey"/>
     /// again returns the signed lease; an expired or already signed hold is refused.
     /// </summary>
     public async Task<Lease> SignAsync(Guid leaseId, string? signerName, bool accepted, string? idempotencyKey = null, CancellationToken ct = default)
@@ -45,10 +45,11 @@ public sealed class LeaseSigning(
 
         var now = time.GetUtcNow().UtcDateTime;
         EnsureSignable(lease, now);
-        // Rendered before the pool lock (it takes milliseconds); the lease's version proves the terms did not change since.
+        // The signed text and its hash, before the pool lock; the lease's version proves the terms did not change since.
+        // The PDF is rendered from these stored bytes after commit (AgreementPdfJob), off the signer's wait and the lock.
         var email = facts.Email ?? "";
         var terms = leaseTerms.Terms(lease, null, facts.TenantName ?? "", facts.RegionName ?? lease.RegionId, facts.SkuName ?? lease.SkuId);
-        var pdf = signer.Render(terms, name, email, now);
+        var record = signer.Sign(terms, name, email, now);
         var renderedVersion = lease.Version;
         var recipients = await Notifier.RecipientsAsync(db, lease.TenantId, ct: ct);
 
@@ -58,17 +59,13 @@ public sealed class LeaseSigning(
         EnsureSignable(lease, now);
         if (lease.Version != renderedVersion)
             throw new LeaseException("lease_changed", "The lease changed while you were signing; review it again.");
-        db.Add(new LeaseDocument
-        {
-            TenantId = lease.TenantId, LeaseId = lease.Id, FileName = $"lease-{lease.Id:N}-agreement.pdf", Sha256 = pdf.Sha256, Content = pdf.Content,
-            CreatedAt = now,
-        });
+        db.Add(AgreementSigner.Document(lease.TenantId, lease.Id, null, record, now));
 
         LeaseCapacity.MakeFirm(lease.Allocations.Where(a => a.Status == AllocationStatus.Held));
-        signer.Stamp(lease, name, pdf.Sha256, idempotencyKey, now);
+        signer.Stamp(lease, name, record.Sha256, idempotencyKey, now);
         lease.HoldExpiresAt = null;
         LeaseStateMachine.Apply(lease, lease.NeedsApproval ? LeaseAction.SignForApproval : LeaseAction.Sign);
-        lease.Events.Add(LeaseEvents.New(lease, now, $"Signed by {name} (agreement {LeaseAgreement.Version}, SHA-256 {pdf.Sha256[..12]}…)", origin.UserName));
+        lease.Events.Add(LeaseEvents.New(lease, now, $"Signed by {name} (agreement {LeaseAgreement.Version}, SHA-256 {record.Sha256[..12]}…)", origin.UserName));
         if (lease.NeedsApproval)
             lease.Events.Add(LeaseEvents.New(lease, now,
                 $"Waiting for approval by Support (over {Counted.Gpus(Options.ApprovalGpuThreshold)} or " +

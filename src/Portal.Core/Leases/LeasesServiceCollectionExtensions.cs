@@ -32,6 +32,7 @@ public static class LeasesServiceCollectionExtensions
         services.AddTransient<EndLeaseJob>();
         services.AddTransient<LeaseLifecycleJob>();
         services.AddTransient<NodeFailureJob>();
+        services.AddTransient<AgreementPdfJob>();
         return services;
     }
 }

@@ -37,7 +37,8 @@ public sealed class PdfLayoutPinTests
             "amendment" => LeaseAgreementPdf.Render(LeaseAgreementPdfTests.Amendment, Signature),
             _ => LeaseAgreementPdf.Render(Terms with { TenantName = "世界 Robotics 🚀 株式会社" }, LongSignature),
         };
-        Assert.Equal(sha256, Convert.ToHexString(SHA256.HashData(pdf)));
+        var actual = Convert.ToHexString(SHA256.HashData(pdf));
+        Assert.True(sha256 == actual, $"The {fixture} agreement renders to SHA-256 {actual}: re-pin it if the change was meant.");
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public class LeaseApiTests(LeaseFactory factory) : IClassFixture<LeaseFactory>
             await LeaseApiCalls.PostAsync(client, $"/api/v1/leases/{id}/sign", signBody, "sign-" + id), HttpStatusCode.OK);
         Assert.Equal(signed.GetProperty("signature").GetProperty("agreementSha256").GetString(),
             resigned.GetProperty("signature").GetProperty("agreementSha256").GetString());
-        Assert.Equal(1, await CountAsync(db => db.Set<LeaseDocument>().CountAsync(d => d.LeaseId == id)));
+        Assert.Equal(1, await CountAsync(db => db.Set<LeaseDocument>().CountAsync(d => d.LeaseId == id && d.FileName.EndsWith(".json"))));
 
         var lease = await LeaseApiCalls.JsonAsync(await client.GetAsync($"/api/v1/leases/{id}"), HttpStatusCode.OK);
         var allocations = lease.GetProperty("allocations").EnumerateArray().ToList();

@@ -28,9 +28,14 @@ public class LeaseHoldAndSignTests(LeaseFactory factory) : IClassFixture<LeaseFa
         Assert.Equal("Ada Lovelace", signed.SignerName);
         Assert.Equal("203.0.113.7", signed.SignerIp);
         Assert.Equal(LeaseAgreement.Version, signed.AgreementVersion);
+        // The recorded hash is the signed terms' (their canonical JSON, stored at signing); the PDF prints it.
+        var terms = await member.Queries.GetSignedTermsAsync(held.Id);
+        Assert.NotNull(terms);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(terms!.Content)), signed.AgreementSha256);
+        Assert.Equal("Ada Lovelace", SignedTerms.Parse(terms.Content).Signature.SignerName);
         var pdf = await member.Queries.GetDocumentAsync(held.Id);
         Assert.NotNull(pdf);
-        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(pdf!.Content)), signed.AgreementSha256);
+        Assert.Contains(signed.AgreementSha256!, LeaseAgreementPdfTests.PageText(pdf!.Content));
 
         using var scope = factory.Services.CreateScope();
         await using var db = factory.CreateDbContext(scope);
