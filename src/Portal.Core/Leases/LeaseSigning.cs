@@ -47,7 +47,8 @@ public sealed class LeaseSigning(
         EnsureSignable(lease, now);
         // Rendered before the pool lock (it takes milliseconds); the lease's version proves the terms did not change since.
         var email = facts.Email ?? "";
-        var terms = leaseTerms.Terms(lease, null, facts.TenantName ?? "", facts.RegionName ?? lease.RegionId, facts.SkuName ?? lease.SkuId);
+        var terms = leaseTerms.Terms(lease, null, facts.TenantName ?? "", facts.RegionName ?? lease.RegionId, facts.SkuName ?? lease.SkuId,
+            await LeaseTerms.ChosenFromAsync(db, lease, ct));
         var pdf = signer.Render(terms, name, email, now);
         var renderedVersion = lease.Version;
         var recipients = await Notifier.RecipientsAsync(db, lease.TenantId, ct: ct);
