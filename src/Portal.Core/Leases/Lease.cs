@@ -18,6 +18,11 @@ public class Lease : ITenantOwned, ISignedAgreement
     public required string RegionId { get; set; }
     public required string SkuId { get; set; }
     public int Gpus { get; set; }
+    /// <summary>
+    /// A flexible request's acceptable SKUs (comma-separated ids, ordinal order) that <see cref="SkuId"/> was chosen from
+    /// (<see cref="FlexibleSkuChoice"/>); null for a request of one SKU. The agreement names them.
+    /// </summary>
+    public string? ChosenFromSkuIds { get; set; }
     public DateTime Start { get; set; }
     /// <summary>The end including every signed extension.</summary>
     public DateTime End { get; set; }
@@ -91,6 +96,7 @@ internal sealed class LeaseConfiguration : IEntityTypeConfiguration<Lease>
     {
         b.Property(l => l.RegionId).HasMaxLength(40);
         b.Property(l => l.SkuId).HasMaxLength(40);
+        b.Property(l => l.ChosenFromSkuIds).HasMaxLength(400);
         b.Property(l => l.State).HasConversion<string>().HasMaxLength(20);
         b.Property(l => l.QuoteKey).HasMaxLength(100);
         b.Property(l => l.SignKey).HasMaxLength(100);

@@ -14,6 +14,8 @@ public sealed record AgreementTerms(string TenantName, Guid LeaseId, string Regi
     public bool IsAmendment => AmendmentId is not null;
     /// <summary>A lease asked for "now": its window starts when it becomes active and ends at the latest at this (its reservation's end).</summary>
     public DateTime? StartsOnActivationUntil { get; init; }
+    /// <summary>A flexible request's acceptable GPU types (names, comma-separated) <see cref="SkuName"/> was chosen from; null otherwise.</summary>
+    public string? ChosenFrom { get; init; }
 }
 
 /// <summary>Who accepted the agreement, when and from where (the evidence printed under it).</summary>
@@ -27,7 +29,8 @@ public sealed record AgreementSection(string Heading, IReadOnlyList<string> Para
 /// </summary>
 public static class LeaseAgreement
 {
-    public const string Version = "2026-12-v2"; // v2: a "now" lease starts on activation; billed by the second
+    // v2: a "now" lease starts on activation; billed by the second. v3: a GPU type chosen from the tenant's acceptable set says so.
+    public const string Version = "2026-12-v3";
     public const string Provider = "Portal GPU Cloud";
 
     public static string Title(AgreementTerms t) => t.IsAmendment ? "Lease Extension Amendment" : "GPU Lease Agreement";
@@ -67,7 +70,11 @@ public static class LeaseAgreement
         else
             sections.Add(new("2. Capacity", [
                 $"The Provider reserves {gpus} in the {t.RegionName} region for the Tenant's exclusive use " +
-                $"{window}. All times in this agreement are in Coordinated Universal Time (UTC)."]));
+                $"{window}. All times in this agreement are in Coordinated Universal Time (UTC).",
+                .. t.ChosenFrom is { } set
+                    ? [$"The Tenant asked for any of these GPU types: {set}. The Provider chose {t.SkuName} by the rule stated when quoting: " +
+                       $"{SkuChoice.Rule}. This agreement is for {t.SkuName} only."]
+                    : Array.Empty<string>()]));
 
         sections.Add(new("3. Price", [
             $"GPU-hours: {Counted.Gpus(t.Gpus)} x {Counted.Hours(p.Hours)} = {Counted.GpuHours(p.GpuHours)}.",

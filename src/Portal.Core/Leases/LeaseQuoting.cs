@@ -79,7 +79,7 @@ public sealed class LeaseQuoting(
             var (start, end) = StartOnActivation.QuotedWindow(request, now);
             var lease = new Lease
             {
-                TenantId = tenantId, RegionId = request.RegionId, SkuId = request.SkuId, Gpus = request.Gpus,
+                TenantId = tenantId, RegionId = request.RegionId, SkuId = request.SkuId, ChosenFromSkuIds = request.ChosenFrom, Gpus = request.Gpus,
                 Start = start, End = end, HoldExpiresAt = now.Add(Options.Hold),
                 OnDemandMicrosPerGpuHour = price.OnDemandMicrosPerGpuHour, DiscountBasisPoints = price.DiscountBasisPoints,
                 MicrosPerGpuHour = price.MicrosPerGpuHour, PriceMicros = price.TotalMicros,
@@ -95,6 +95,7 @@ public sealed class LeaseQuoting(
                 });
             lease.Events.Add(LeaseEvents.New(lease, now,
                 $"Quoted {Money.Format(price.TotalMicros)}; capacity held until {lease.HoldExpiresAt:HH:mm} UTC.", origin.UserName));
+            if (request.ChoiceNote is { } note) lease.Events.Add(LeaseEvents.New(lease, now, note, origin.UserName));
             db.Add(lease);
             await PoolTransaction.BumpAsync(db, request.RegionId, request.SkuId, ct);
             await db.SaveChangesAsync(ct);
@@ -105,6 +106,6 @@ public sealed class LeaseQuoting(
     }
 
     private static bool SameRequest(Lease l, LeaseRequest r) =>
-        l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.Gpus == r.Gpus && l.Hours == r.Hours
+        l.RegionId == r.RegionId && l.SkuId == r.SkuId && l.ChosenFromSkuIds == r.ChosenFrom && l.Gpus == r.Gpus && l.Hours == r.Hours
         && (l.Start == r.Start || StartOnActivation.IsNow(r.Start, l.Start)); // a "now" quote starts at the second it was asked
 }

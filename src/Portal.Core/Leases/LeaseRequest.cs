@@ -7,6 +7,11 @@ public sealed record LeaseRequest(string RegionId, string SkuId, int Gpus, DateT
 {
     public DateTime End => Start.AddHours(Hours);
 
+    /// <summary>A flexible request's acceptable SKUs (<see cref="Lease.ChosenFromSkuIds"/>) <see cref="SkuId"/> was chosen from; null otherwise.</summary>
+    public string? ChosenFrom { get; init; }
+    /// <summary>Why <see cref="SkuId"/> was chosen, for the lease's timeline.</summary>
+    public string? ChoiceNote { get; init; }
+
     /// <param name="wholeNodes">The region leases whole nodes (<see cref="Pool.PoolOptions.WholeNodesOnly"/>).</param>
     public PlacementRequest ToPlacement(bool wholeNodes = false) => new(RegionId, SkuId, Gpus, Start, End) { WholeNodes = wholeNodes };
 

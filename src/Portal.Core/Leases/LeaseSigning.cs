@@ -48,7 +48,8 @@ public sealed class LeaseSigning(
         // The signed text and its hash, before the pool lock; the lease's version proves the terms did not change since.
         // The PDF is rendered from these stored bytes after commit (AgreementPdfJob), off the signer's wait and the lock.
         var email = facts.Email ?? "";
-        var terms = leaseTerms.Terms(lease, null, facts.TenantName ?? "", facts.RegionName ?? lease.RegionId, facts.SkuName ?? lease.SkuId);
+        var terms = leaseTerms.Terms(lease, null, facts.TenantName ?? "", facts.RegionName ?? lease.RegionId, facts.SkuName ?? lease.SkuId,
+            await LeaseTerms.ChosenFromAsync(db, lease, ct));
         var record = signer.Sign(terms, name, email, now);
         var renderedVersion = lease.Version;
         var recipients = await Notifier.RecipientsAsync(db, lease.TenantId, ct: ct);

@@ -22,17 +22,28 @@ public sealed class LeaseTerms(IDbContextFactory<PortalDbContext> dbFactory, IOp
             Region = db.Regions.Where(r => r.Id == lease.RegionId).Select(r => r.Name).FirstOrDefault(),
             Sku = db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstOrDefault(),
         }).FirstAsync(ct);
-        return Terms(lease, amendment, names.TenantName, names.Region ?? lease.RegionId, names.Sku ?? lease.SkuId);
+        return Terms(lease, amendment, names.TenantName, names.Region ?? lease.RegionId, names.Sku ?? lease.SkuId,
+            amendment is null ? await ChosenFromAsync(db, lease, ct) : null);
+    }
+
+    /// <summary>A flexible lease's acceptable GPU types by name, in the stored order; null (and no query) for a lease of one SKU.</summary>
+    internal static async Task<string?> ChosenFromAsync(PortalDbContext db, Lease lease, CancellationToken ct)
+    {
+        if (lease.ChosenFromSkuIds is not { } stored) return null;
+        var ids = stored.Split(',');
+        var names = await db.GpuSkus.AsNoTracking().Where(s => ids.Contains(s.Id)).ToDictionaryAsync(s => s.Id, s => s.Name, ct);
+        return string.Join(", ", ids.Select(id => names.GetValueOrDefault(id, id)));
     }
 
     /// <summary>The terms from names the caller already read.</summary>
-    internal AgreementTerms Terms(Lease lease, LeaseAmendment? amendment, string tenantName, string region, string sku)
+    internal AgreementTerms Terms(Lease lease, LeaseAmendment? amendment, string tenantName, string region, string sku, string? chosenFrom = null)
     {
         var policy = CancellationPolicy.Describe(options.Value);
         return amendment is null
             ? new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, lease.Start, lease.End, LeasePrice.Of(lease), policy)
             {
                 StartsOnActivationUntil = StartOnActivation.Pending(lease) ? StartOnActivation.ReservedEnd(lease) : null,
+                ChosenFrom = chosenFrom,
             }
             : new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, lease.Start, amendment.NewEnd,
                 new LeasePrice(lease.Gpus, amendment.Hours, amendment.OnDemandMicrosPerGpuHour, amendment.DiscountBasisPoints, amendment.MicrosPerGpuHour),

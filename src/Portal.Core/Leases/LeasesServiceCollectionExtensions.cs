@@ -17,6 +17,7 @@ public static class LeasesServiceCollectionExtensions
         services.AddScoped<LeaseQueries>();
         services.AddScoped<LeaseAvailability>();
         services.AddScoped<LeaseQuoting>();
+        services.AddScoped<FlexibleSkuChoice>();
         services.AddScoped<LeaseSigning>();
         services.AddScoped<LeaseExtending>();
         services.AddScoped<ExtensionSigning>();

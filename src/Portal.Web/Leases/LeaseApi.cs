@@ -1,3 +1,5 @@
+using Portal.Core.Leases;
+
 namespace Portal.Web.Leases;
 
 /// <summary>
@@ -14,6 +16,12 @@ public static class LeaseApi
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     private const string MoneyNote = " Money is given twice: exact integer micro-dollars (`...Micros`, 1 USD = 1,000,000) and decimal US dollars (`...Usd`).";
+    private const string FlexibleNote =
+        " Instead of `sku`, a request may name any of several GPU types of the region: `skus` (a list of SKU ids), `minGpuMemoryGb` " +
+        "(every type of the region with at least that much memory per GPU), or both (the named types with that much). The portal tries each " +
+        "and chooses " + SkuChoice.Rule + ". The answer's `sku` is the type chosen, `chosenFrom` the acceptable set, and `choice` says why " +
+        "(every candidate with its total and GPUs free); the price and the agreement are those of the type chosen. Sending `sku` with " +
+        "`skus` or `minGpuMemoryGb`, an unknown SKU, a SKU with no nodes in the region, or a set left empty is a 400 problem naming the field.";
     private const string IdempotencyNote =
         " Send an `Idempotency-Key` header (up to 100 characters) to make retries safe: the same key again returns the first result.";
 
@@ -30,13 +38,14 @@ public static class LeaseApi
                              "Idempotency-Key was seen before. 409 `no_capacity` lists `earlierWindows` and `laterWindows` that fit; " +
                              "409 `quota_exceeded` and `spend_limit_exceeded` say what is left (quotes on hold count); 409 `too_many_holds` when " +
                              "the organisation has its most quotes on hold at once; 429 `quote_rate_limited` with `Retry-After` past its quotes a minute." +
-                             IdempotencyNote + MoneyNote)
+                             FlexibleNote + IdempotencyNote + MoneyNote)
             .ProducesHold<LeaseRequestBody, LeaseJson>(StatusCodes.Status403Forbidden);
 
         api.MapPost("/check", LeaseQuoteEndpoints.CheckAsync)
             .WithSummary("Check whether a lease would fit, without holding anything")
             .WithDescription("A dry run of a quote: whether it fits now and its price; when it does not, the nearest windows that do and " +
-                             "the same window in other regions or SKUs." + MoneyNote)
+                             "the same window in other regions or SKUs. With `skus` or `minGpuMemoryGb`, `choice` says which type would be chosen " +
+                             "and why, and the windows are where any acceptable type fits." + FlexibleNote + MoneyNote)
             .Accepts<LeaseRequestBody>("application/json")
             .Produces<LeaseCheckJson>().ProducesValidationProblem();
 

@@ -56,7 +56,11 @@ internal static class LeaseApiInput
         var sku = body.Sku?.Trim();
         if (string.IsNullOrEmpty(region)) Add("region", "The region is required, e.g. \"us-south-1\".");
         else if (!await db.Regions.AnyAsync(r => r.Id == region && r.RetiredAt == null, ct)) Add("region", $"There is no region '{region}'.");
-        if (string.IsNullOrEmpty(sku)) Add("sku", "The GPU SKU is required, e.g. \"h100-sxm-80gb\".");
+        if (body.IsFlexible) // any of several: the set is checked by FlexibleLeaseEndpoints
+        {
+            if (!string.IsNullOrEmpty(sku)) Add("sku", "Send either sku (one GPU type) or skus and/or minGpuMemoryGb (any of several), not both.");
+        }
+        else if (string.IsNullOrEmpty(sku)) Add("sku", "The GPU SKU is required, e.g. \"h100-sxm-80gb\" (or name several with \"skus\").");
         else if (!await db.GpuSkus.AnyAsync(s => s.Id == sku && s.RetiredAt == null, ct)) Add("sku", $"There is no GPU SKU '{sku}'.");
         if (body.Gpus is null) Add("gpus", "The number of GPUs is required.");
         if (body.Hours is null) Add("hours", "The duration in hours is required.");
@@ -76,7 +80,7 @@ internal static class LeaseApiInput
 
         return errors.Count > 0
             ? (null, Invalid(errors))
-            : (new LeaseRequest(region!, sku!, body.Gpus!.Value, start!.Value, body.Hours!.Value), null);
+            : (new LeaseRequest(region!, sku ?? "", body.Gpus!.Value, start!.Value, body.Hours!.Value), null);
     }
 
     /// <summary>The signer's name and acceptance, checked before the lease classes see them.</summary>

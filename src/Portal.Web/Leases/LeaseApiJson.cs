@@ -9,8 +9,16 @@ namespace Portal.Web.Leases;
 // API: exact integer micro-dollars (`...Micros`, 1 USD = 1,000,000) for programs that add it up, and decimal
 // dollars (`...Usd`) for people; requests never carry money.
 
-/// <summary>A lease request: <c>start</c> is a whole UTC hour (ISO 8601) or "now" (the current hour).</summary>
-public sealed record LeaseRequestBody(string? Region, string? Sku, int? Gpus, string? Start, int? Hours);
+/// <summary>
+/// A lease request: <c>start</c> is a whole UTC hour (ISO 8601) or "now" (the current hour). Either <c>sku</c> (one GPU type), or
+/// <c>skus</c> and/or <c>minGpuMemoryGb</c> (any of several in the region: <see cref="FlexibleLeaseRequest"/>).
+/// </summary>
+public sealed record LeaseRequestBody(string? Region, string? Sku, int? Gpus, string? Start, int? Hours,
+    IReadOnlyList<string?>? Skus = null, int? MinGpuMemoryGb = null)
+{
+    /// <summary>Names a set of acceptable SKUs instead of one.</summary>
+    [JsonIgnore] public bool IsFlexible => Skus is not null || MinGpuMemoryGb is not null;
+}
 
 /// <summary>A click-wrap signature: the signer's full name and <c>accept: true</c>.</summary>
 public sealed record SignBody(string? SignerName, bool? Accept);
@@ -55,6 +63,8 @@ public class LeaseSummaryJson(Lease l, DateTime now)
     public bool Degraded { get; } = l.Degraded;
     public string Region { get; } = l.RegionId;
     public string Sku { get; } = l.SkuId;
+    /// <summary>A flexible request's acceptable SKUs that <c>sku</c> was chosen from; null for a request of one SKU.</summary>
+    public IReadOnlyList<string>? ChosenFrom { get; } = l.ChosenFromSkuIds?.Split(',');
     public int Gpus { get; } = l.Gpus;
     public DateTime Start { get; } = l.Start;
     public DateTime End { get; } = l.End;
@@ -96,6 +106,9 @@ public sealed class LeaseJson(Lease l, DateTime now) : LeaseSummaryJson(l, now)
     [JsonPropertyOrder(1)]
     public IReadOnlyList<LeaseEventJson> Events { get; } =
         [.. l.Events.Select(e => new LeaseEventJson(e.At, e.State, e.Message, e.Actor))];
+    /// <summary>Only in the answer to a flexible quote that held: why <c>sku</c> was chosen (also on the timeline).</summary>
+    [JsonPropertyOrder(2), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SkuChoiceJson? Choice { get; init; }
 }
 
 public sealed record AllocationJson(Guid Id, string NodeId, int Gpus, DateTime Start, DateTime End,
@@ -114,7 +127,12 @@ public sealed record LeaseListJson(IReadOnlyList<LeaseSummaryJson> Items, bool H
 
 /// <summary>A dry run of a quote: nothing is held.</summary>
 public sealed record LeaseCheckJson(bool Fits, string? Reason, PriceJson? Price, IReadOnlyList<WindowJson> EarlierWindows,
-    IReadOnlyList<WindowJson> LaterWindows, IReadOnlyList<LeaseAlternativeJson> Alternatives);
+    IReadOnlyList<WindowJson> LaterWindows, IReadOnlyList<LeaseAlternativeJson> Alternatives)
+{
+    /// <summary>For a flexible request: the SKU chosen (or none), why, and every acceptable SKU as the rule ranked it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SkuChoiceJson? Choice { get; init; }
+}
 
 public sealed record LeaseAlternativeJson(string Region, string Sku, string SkuName, PriceJson Price);
 

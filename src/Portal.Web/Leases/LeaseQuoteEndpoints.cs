@@ -11,8 +11,8 @@ namespace Portal.Web.Leases;
 internal static class LeaseQuoteEndpoints
 {
     public static async Task<IResult> QuoteAsync(HttpRequest http, [FromHeader(Name = LeaseApi.IdempotencyKeyHeader)] string? idempotencyKey,
-        LeaseQuoting quoting, LeaseQueries leases, IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, IOptions<LeaseOptions> options,
-        CancellationToken ct)
+        LeaseQuoting quoting, FlexibleSkuChoice chooser, LeaseQueries leases, IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time,
+        IOptions<LeaseOptions> options, CancellationToken ct)
     {
         if (CheckIdempotencyKey(idempotencyKey) is { } badKey) return badKey;
         var (body, error) = await ReadBodyAsync<LeaseRequestBody>(http, ct);
@@ -22,6 +22,8 @@ internal static class LeaseQuoteEndpoints
         if (invalid is not null) return invalid;
 
         var key = Key(idempotencyKey);
+        if (body!.IsFlexible)
+            return await FlexibleLeaseEndpoints.QuoteAsync(FlexibleLeaseEndpoints.From(request!, body), key, db, chooser, leases, options, time, ct);
         var replay = key is not null && await db.Leases.AnyAsync(l => l.QuoteKey == key, ct);
         Lease held;
         try
@@ -38,16 +40,23 @@ internal static class LeaseQuoteEndpoints
         return replay ? TypedResults.Ok(json) : TypedResults.Created($"{LeaseApi.Base}/{held.Id}", json);
     }
 
-    public static async Task<IResult> CheckAsync(HttpRequest http, LeaseAvailability availability, IDbContextFactory<PortalDbContext> dbFactory,
-        TimeProvider time, IOptions<LeaseOptions> options, CancellationToken ct)
+    public static async Task<IResult> CheckAsync(HttpRequest http, LeaseAvailability availability, FlexibleSkuChoice chooser,
+        IDbContextFactory<PortalDbContext> dbFactory, TimeProvider time, IOptions<LeaseOptions> options, CancellationToken ct)
     {
         var (body, error) = await ReadBodyAsync<LeaseRequestBody>(http, ct);
         if (error is not null) return error;
         LeaseRequest? request;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            (request, var invalid) = await ParseRequestAsync(body!, db, options.Value, time.GetUtcNow().UtcDateTime, ct);
+            var now = time.GetUtcNow().UtcDateTime;
+            (request, var invalid) = await ParseRequestAsync(body!, db, options.Value, now, ct);
             if (invalid is not null) return invalid;
+            if (body!.IsFlexible)
+            {
+                var flexible = FlexibleLeaseEndpoints.From(request!, body);
+                return await FlexibleLeaseEndpoints.CheckSetAsync(db, flexible, options.Value, now, ct)
+                       ?? await FlexibleLeaseEndpoints.CheckAsync(flexible, chooser, ct);
+            }
         }
         var fit = await availability.CheckAsync(request!, ct);
         if (fit.Errors.Count > 0) return LeaseProblems.Invalid("body", string.Join(" ", fit.Errors));

@@ -28,6 +28,14 @@ public sealed class LeaseRequestForm(Func<DateTime> thisHour, LeaseOptions optio
 
     public LeaseRequest Request => new(RegionId ?? "", SkuId ?? "", Gpus, Start, DurationHours);
 
+    /// <summary>Any of several GPU types of the region instead of <see cref="SkuId"/> (<see cref="FlexibleSkuChoice"/> picks one).</summary>
+    public bool AnyOf { get; set; }
+    public IReadOnlyCollection<string> AcceptableSkuIds { get; set; } = [];
+    public int? MinGpuMemoryGb { get; set; }
+
+    public FlexibleLeaseRequest FlexibleRequest =>
+        new(RegionId ?? "", [.. AcceptableSkuIds.Order(StringComparer.Ordinal)], MinGpuMemoryGb, Gpus, Start, DurationHours);
+
     /// <summary>Hours of the chosen day that are in the future and within the booking horizon.</summary>
     public IEnumerable<int> Hours => Enumerable.Range(0, 24).Where(h =>
     {

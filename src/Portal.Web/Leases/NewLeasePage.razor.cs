@@ -23,6 +23,7 @@ public partial class NewLeasePage
 
     [Inject] private LeaseAvailability Availability { get; set; } = default!;
     [Inject] private LeaseQuoting Quoting { get; set; } = default!;
+    [Inject] private FlexibleSkuChoice Chooser { get; set; } = default!;
     [Inject] private CatalogService Catalog { get; set; } = default!;
     [Inject] private CurrentTenant Tenant { get; set; } = default!;
     [Inject] private NavigationManager Navigation { get; set; } = default!;
@@ -48,6 +49,7 @@ public partial class NewLeasePage
 
     private FitCheck? check;
     private List<LeaseAlternative> alternatives = [];
+    private SkuChoice? choice;
     private bool checking, holding, checkFailed;
     private ActionRefusedException? holdError;
     private CancellationTokenSource? pending;
@@ -59,8 +61,15 @@ public partial class NewLeasePage
     private bool CanHold => RendererInfo.IsInteractive && Tenant.HasRole(TenantRole.Member) && check is { Fits: true } && !holding;
     private LeaseRequest Request => form.Request;
 
+    // Any of several GPU types: every region with nodes, and the types of the chosen one; the panel shows the type chosen.
+    private IEnumerable<RegionCapacity> AllRegions =>
+        skus.SelectMany(s => s.Regions).Where(r => r.Nodes > 0).DistinctBy(r => r.RegionId).OrderBy(r => r.RegionId);
+    private List<SkuView> RegionSkus => [.. skus.Where(s => s.Regions.Any(r => r.RegionId == form.RegionId && r.Nodes > 0))];
+    private LeaseRequest ShownRequest => form.AnyOf ? form.FlexibleRequest.For(choice?.Chosen?.SkuId ?? "") : Request;
+    private string? ShownSkuId => string.IsNullOrEmpty(ShownRequest.SkuId) ? null : ShownRequest.SkuId;
+
     // A region whose pool reserves whole nodes (Slurm) offers whole nodes only: the picker steps by the node's size.
-    private bool WholeNodes => Sku is not null && form.RegionId is { } r && Pool.Value.WholeNodesOnly(r);
+    private bool WholeNodes => !form.AnyOf && Sku is not null && form.RegionId is { } r && Pool.Value.WholeNodesOnly(r);
     private int GpuStep => WholeNodes ? Sku!.GpusPerNode : 1;
     private string? GpusHelp => Sku is null ? null
         : WholeNodes ? $"{Sku.GpusPerNode} per node; whole nodes only"
@@ -103,6 +112,10 @@ public partial class NewLeasePage
     private void StartNowChanged(bool now) { form.SetStartNow(now); Changed(); }
     private void DateChanged(DateTime? date) { form.SetDate(date); Changed(); }
     private void ApplyWindow(HourWindow window) { form.SetStart(window.Start); Changed(); }
+    private void AnyOfChanged(bool anyOf) { form.AnyOf = anyOf; FitGpusToRegion(); Changed(); }
+    private void MemoryChanged(int? gb) { form.MinGpuMemoryGb = gb; Changed(); }
+
+    private void AcceptableChanged(IReadOnlyCollection<string> ids) { form.AcceptableSkuIds = ids; Changed(); }
 
     private void ApplyAlternative(LeaseAlternative alternative)
     {
@@ -143,15 +156,22 @@ public partial class NewLeasePage
         var request = Request;
         try
         {
+            if (form.AnyOf)
+            {
+                var (fit, picked) = await Chooser.CheckAsync(form.FlexibleRequest, ct);
+                ct.ThrowIfCancellationRequested();
+                (check, choice, alternatives, checking, checkFailed) = (fit, picked, [], false, false);
+                return;
+            }
             var result = await Availability.CheckAsync(request, ct);
             var others = result is { Fits: false, Errors.Count: 0 } ? await Availability.AlternativesAsync(request, ct) : [];
             ct.ThrowIfCancellationRequested();
-            (check, alternatives, checking, checkFailed) = (result, others, false, false);
+            (check, choice, alternatives, checking, checkFailed) = (result, null, others, false, false);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
             Logger.LogError(e, "The live check of {Gpus} x {Sku} in {Region} failed", request.Gpus, request.SkuId, request.RegionId);
-            (check, alternatives, checking, checkFailed) = (null, [], false, true);
+            (check, choice, alternatives, checking, checkFailed) = (null, null, [], false, true);
         }
     }
 
@@ -166,7 +186,7 @@ public partial class NewLeasePage
         {
             holdError = await PageRefusals.RefusedAsync(async () =>
             {
-                var lease = await Quoting.HoldAsync(Request, quoteKey);
+                var lease = form.AnyOf ? (await Chooser.HoldAsync(form.FlexibleRequest, quoteKey)).Lease : await Quoting.HoldAsync(Request, quoteKey);
                 Navigation.NavigateTo($"/leases/{lease.Id}/review");
             });
             if (holdError is null) return;
@@ -175,7 +195,7 @@ public partial class NewLeasePage
             {
                 // Someone took it meanwhile: offer the windows the refusal names, and what else there is.
                 check = new FitCheck(false, check?.Price, none.Message, none.EarlierWindows, none.LaterWindows, []);
-                alternatives = await Availability.AlternativesAsync(Request);
+                alternatives = form.AnyOf ? [] : await Availability.AlternativesAsync(Request);
             }
         }
         finally { holding = false; }

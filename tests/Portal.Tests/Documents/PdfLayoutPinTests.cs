@@ -24,11 +24,12 @@ public sealed class PdfLayoutPinTests
         UserAgent = string.Concat(Enumerable.Repeat("Mozilla/5.0(X11;Linux;x86_64)AppleWebKit/537.36", 30)),
     };
 
-    // Re-pinned for agreement 2026-12-v2 (billed by the second, "1 GPU"/"1 hour") and invoices to the cent.
+    // Re-pinned for agreement 2026-12-v3 (the version string, and the terms' new ChosenFrom in the stable document ID; the text of a
+    // lease of one SKU is unchanged).
     [Theory]
-    [InlineData("standard", "55BE7CEDC5E500D127216E8C82D561E4475152144C448B7E3248B93F263B2B16")]
-    [InlineData("amendment", "21ECF589E9F968D44414793D785465E33D0ECABCA5E6EE8B4E06F594D601F8E1")]
-    [InlineData("long", "04EDCF181A826303C53D8702048AA923C4664C91F4AF7B3D9AF46F38A51D051C")]
+    [InlineData("standard", "F0265C1F9C867FDF68CB385795042BA51ADA3B63537CFE28160D68C866F317E1")]
+    [InlineData("amendment", "30EF09385110DA02A01A35355F0026285593A3CF2A8ECFE4343FF9714CE1B4D5")]
+    [InlineData("long", "227059D33A2F2F74F681D938C627924845826FAF39266B8FFD637CA46C2089F1")]
     public void The_agreement_bytes_are_pinned(string fixture, string sha256)
     {
         var pdf = fixture switch

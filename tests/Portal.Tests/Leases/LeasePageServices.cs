@@ -9,7 +9,7 @@ internal static class LeasePageServices
 {
     private static readonly Type[] LeaseClasses =
     [
-        typeof(LeaseQueries), typeof(LeaseTerms), typeof(LeaseAvailability), typeof(LeaseQuoting), typeof(LeaseSigning),
+        typeof(LeaseQueries), typeof(LeaseTerms), typeof(LeaseAvailability), typeof(LeaseQuoting), typeof(FlexibleSkuChoice), typeof(LeaseSigning),
         typeof(LeaseExtending), typeof(ExtensionSigning), typeof(LeaseCancelling),
     ];
 

@@ -73,6 +73,29 @@ public sealed class LeasePagesInteractiveTests(LeaseFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task Any_type_with_enough_memory_shows_the_type_chosen_and_why_and_holds_that_type()
+    {
+        var navigation = ctx.Services.GetRequiredService<BunitNavigationManager>();
+        navigation.NavigateTo($"/leases/new?sku={Sku}&region={Region}&gpus=2&hours=4");
+        var page = ctx.Render<NewLeasePage>();
+        page.WaitForElement("[data-testid=fits]");
+
+        page.Find("input[data-testid=lease-any-of], [data-testid=lease-any-of] input").Change(true);
+        page.WaitForElement("#lease-min-memory").Input("100");
+
+        // In us-south-1 the H200 (141 GB) and B200 (180 GB) have that much; the H200 is the cheaper.
+        page.WaitForAssertion(() => Assert.Equal("Chosen: H200 141 GB (cheapest that fits of H200 141 GB, B200 180 GB).",
+            page.Find("[data-testid=sku-choice]").TextContent.Trim()));
+        Assert.Contains("the lowest total price that fits", page.Find("[data-testid=sku-choice-rule]").TextContent);
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=quote-and-hold]").HasAttribute("disabled")));
+        page.Find("[data-testid=quote-and-hold]").Click();
+
+        page.WaitForAssertion(() => Assert.EndsWith("/review", navigation.Uri));
+        var held = Assert.Single(await member.Queries.ListAsync(), l => l.ChosenFromSkuIds is not null);
+        Assert.Equal(("h200-141gb", "b200-180gb,h200-141gb", 2L * 4 * 3_290_000), (held.SkuId, held.ChosenFromSkuIds, held.PriceMicros));
+    }
+
+    [Fact]
     public async Task Cancelling_a_scheduled_lease_states_the_fee_and_shows_it_cancelled()
     {
         var lease = await SignedLeaseAsync(startInHours: 48);
