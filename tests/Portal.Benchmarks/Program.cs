@@ -2,7 +2,8 @@ using System.Globalization;
 using Portal.Benchmarks;
 using Portal.Core.Capacity;
 
-// Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--repeat 3] [--no-calendar]
+// Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--lists default,gpuspec10,gpuspec20]
+//        [--repeat 3] [--plain-best-fit] [--no-calendar]
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000]
 //        [--no-sqlite]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
@@ -89,63 +90,42 @@ if (args.Contains("--leases"))
 
 var dataDir = Arg("--data");
 var factors = (Arg("--factors") ?? "1,1000,6000").Split(',').Select(f => double.Parse(f, CultureInfo.InvariantCulture)).ToArray();
-dataDir ??= Path.Combine(RepoRoot(), "..", "shared", "data", "alibaba-gpu-v2023");
-dataDir = Path.GetFullPath(dataDir);
+var lists = (Arg("--lists") ?? string.Join(',', AlibabaTrace.Lists)).Split(',');
+dataDir = Path.GetFullPath(dataDir ?? TraceDataDir());
 if (!File.Exists(Path.Combine(dataDir, "openb_node_list_gpu_node.csv")))
 {
     Console.Error.WriteLine($"Trace not found in {dataDir}; pass --data DIR.");
     return 1;
 }
 
-var trace = AlibabaTrace.Load(dataDir);
+var traces = lists.Select(list => AlibabaTrace.Load(dataDir, list)).ToList();
 Console.WriteLine($"Alibaba GPU trace from {dataDir}");
-Console.WriteLine($"Pool: {trace.Nodes.Count:N0} nodes, {trace.Nodes.Sum(n => n.GpuCount):N0} GPUs, " +
-    $"{trace.Nodes.Select(n => n.Sku).Distinct().Count()} SKUs; " +
-    $"{trace.Tasks.Count:N0} requests (tasks with num_gpu >= 1), {trace.TasksWithTypeRestriction} restricted to given GPU types, the rest take any type.");
+Console.WriteLine($"Pool: {traces[0].Nodes.Count:N0} nodes, {traces[0].Nodes.Sum(n => n.GpuCount):N0} GPUs, " +
+    $"{traces[0].Nodes.Select(n => n.Sku).Distinct().Count()} SKUs; {traces[0].Tasks.Count:N0} requests (tasks with num_gpu >= 1) per list.");
+foreach (var t in traces)
+    Console.WriteLine($"  {t.List,-10} {t.TasksWithTypeRestriction,5:N0} restricted to given GPU types " +
+        $"({t.Tasks.Count(x => x.Types.Distinct().Count() > 1),3:N0} of them to several), the rest take any type.");
 Console.WriteLine($"Runtime: .NET {Environment.Version}, {Environment.ProcessorCount} cores, one thread used for placing.");
 Console.WriteLine();
 
-var planner = new CapacityPlanner();
-Func<CapacityView, PlacementRequest, PlanResult> best = planner.Plan, first = FirstFitPlacer.Place;
 var repeat = int.Parse(Arg("--repeat") ?? "3", CultureInfo.InvariantCulture);
+var policies = new List<(string Name, Func<CapacityView, PlacementRequest, PlanResult> Place)>
+{
+    ("planner", new CapacityPlanner().Plan),
+    ("naive first fit", FirstFitPlacer.Place),
+};
+// --plain-best-fit: also the planner without scarcity (best fit over every allowed type), to show what scarcity buys.
+if (args.Contains("--plain-best-fit")) policies.Add(("plain best fit", new CapacityPlanner(new PlannerOptions(ScarcityAware: false)).Plan));
 // Warm up every path (JIT, tiered compilation) before timing; then each row is the median of `repeat` runs
 // by speed (the other figures are the same in every run: the replay is deterministic).
-foreach (var factor in factors)
-{
-    TraceReplay.Run("warm-up", best, trace, factor);
-    TraceReplay.Run("warm-up", first, trace, factor);
-}
+foreach (var policy in policies) TraceReplay.Run("warm-up", policy.Place, traces[^1], factors[^1]);
 var results = new List<ReplayResult>();
-foreach (var factor in factors)
-{
-    results.Add(Median(Enumerable.Range(0, repeat).Select(_ => TraceReplay.Run("planner (best fit)", best, trace, factor))));
-    results.Add(Median(Enumerable.Range(0, repeat).Select(_ => TraceReplay.Run("naive first fit", first, trace, factor))));
-}
+foreach (var trace in traces)
+    foreach (var factor in factors)
+        foreach (var policy in policies)
+            results.Add(Median(Enumerable.Range(0, repeat).Select(_ => TraceReplay.Run(policy.Name, policy.Place, trace, factor))));
 
-Console.WriteLine($"Replay, arrivals in time order (arrival times divided by the compression factor, durations kept); speed = median of {repeat} runs:");
-Console.WriteLine($"{"factor",7} | {"policy",-18} | {"placed",13} | {"GPU-h placed",12} | {"requests/s",10} | {"refused",7} | {"stranded",8} | " +
-    $"{"per refusal",11} | {"later window",12} | {"frag GPUs",9} | {"overbooked",10}");
-Console.WriteLine(new string('-', 147));
-foreach (var r in results)
-    Console.WriteLine($"{r.Factor,7:0.##} | {r.Policy,-18} | {r.Placed,6:N0}/{r.Requests,6:N0} | {r.PlacedGpuHourShare,12:P2} | " +
-        $"{r.RequestsPerSecond,10:N0} | {r.Refusals,7:N0} | {r.StrandedAtRefusals,8:N0} | " +
-        $"{(r.Refusals == 0 ? 0 : (double)r.StrandedAtRefusals / r.Refusals),11:F2} | {r.RefusalsWithLaterWindow,12:N0} | " +
-        $"{r.FragmentedGpusAverage,9:F1} | {r.OverbookedNodeHours,10:N0}");
-Console.WriteLine();
-Console.WriteLine("""
-    Definitions:
-      placed        requests placed / requests; GPU-h placed = placed GPU-hours / requested GPU-hours.
-      requests/s    requests processed per second of planning + committing on one thread (refusals included;
-                    for the planner a refusal also searches 14 days ahead for later windows).
-      stranded      summed over refused requests: GPUs free for the whole requested window on allowed Ready
-                    nodes that each had too few to take the request (free, but unusable for it).
-                    per refusal = stranded / refused.
-      later window  refused requests for which the planner offered a later window of the same length
-                    (within 14 days); first fit offers none. No earlier windows: leases start on arrival.
-      frag GPUs     time-averaged over the horizon: free GPUs on partly used nodes (fragmentation).
-      overbooked    node-hours where GPUs allocated > the node's GPUs, recounted independently from the
-                    committed allocations (must be 0).
-    """);
+ReplayTable.Print(results, repeat, Console.Out);
 
 if (!args.Contains("--no-calendar")) CalendarBenchmark.Run(Console.Out);
 return 0;
@@ -160,6 +140,16 @@ string? Arg(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+// The trace where it lies: shared/data/alibaba-gpu-v2023 in the first directory above the repository that has it
+// (../shared/data for the main checkout, ../../shared/data for a worktree under it).
+static string TraceDataDir()
+{
+    for (var dir = new DirectoryInfo(RepoRoot()).Parent; dir is not null; dir = dir.Parent)
+        if (Directory.Exists(Path.Combine(dir.FullName, "shared", "data", "alibaba-gpu-v2023")))
+            return Path.Combine(dir.FullName, "shared", "data", "alibaba-gpu-v2023");
+    return Path.Combine(RepoRoot(), "..", "shared", "data", "alibaba-gpu-v2023");
 }
 
 // The repository root: the first directory up from here (or from the binaries) holding Portal.sln.

@@ -4,8 +4,8 @@ using Portal.Core.Capacity;
 namespace Portal.Benchmarks;
 
 internal sealed record ReplayResult(
-    string Policy, double Factor, int Requests, int Placed, long RequestedGpuHours, long PlacedGpuHours,
-    double PlacingSeconds, int Refusals, long StrandedAtRefusals, int RefusalsWithLaterWindow,
+    string List, string Policy, double Factor, int Requests, int Placed, long RequestedGpuHours, long PlacedGpuHours,
+    double PlacingSeconds, int Refusals, int RestrictedRefusals, long StrandedAtRefusals, int RefusalsWithLaterWindow,
     long OverbookedNodeHours, double FragmentedGpusAverage)
 {
     public double RequestsPerSecond => Requests / PlacingSeconds;
@@ -25,14 +25,15 @@ internal static class TraceReplay
         var hours = requests.Max(r => r.EndHour) + 1;
         var view = new CapacityView(trace.Nodes, AlibabaTrace.Origin, hours);
         var committed = new List<PlannerAllocation>(requests.Count);
-        int placed = 0, refusals = 0, withLater = 0;
+        int placed = 0, refusals = 0, restrictedRefusals = 0, withLater = 0;
         long requestedGpuHours = 0, placedGpuHours = 0, stranded = 0, ticks = 0;
 
         foreach (var t in requests)
         {
             var start = AlibabaTrace.Origin.AddHours(t.StartHour);
             // Leases start on arrival, so no earlier window can be offered: NotBefore is the arrival hour.
-            var request = new PlacementRequest(AlibabaTrace.Region, t.Sku, t.Gpus, start, AlibabaTrace.Origin.AddHours(t.EndHour)) { NotBefore = start };
+            var request = new PlacementRequest(AlibabaTrace.Region, t.Sku, t.Gpus, start, AlibabaTrace.Origin.AddHours(t.EndHour))
+                { NotBefore = start, AllowedSkus = t.AllowedSkus };
             requestedGpuHours += t.GpuHours;
 
             var begin = Stopwatch.GetTimestamp();
@@ -42,20 +43,21 @@ internal static class TraceReplay
 
             if (result is Placement) { placed++; placedGpuHours += t.GpuHours; continue; }
             refusals++;
+            if (t.Restricted) restrictedRefusals++;
             if (result is DoesNotFit { LaterWindows.Count: > 0 }) withLater++;
             stranded += FreeTooSmall(view, request, t);
         }
 
         var (overbooked, fragmented) = OccupancyCheck.Run(trace.Nodes, committed, AlibabaTrace.Origin, hours);
-        return new ReplayResult(policy, factor, requests.Count, placed, requestedGpuHours, placedGpuHours,
-            (double)ticks / Stopwatch.Frequency, refusals, stranded, withLater, overbooked, fragmented);
+        return new ReplayResult(trace.List, policy, factor, requests.Count, placed, requestedGpuHours, placedGpuHours,
+            (double)ticks / Stopwatch.Frequency, refusals, restrictedRefusals, stranded, withLater, overbooked, fragmented);
     }
 
     // GPUs free for the whole window on allowed Ready nodes that each had too few to take the request.
     private static long FreeTooSmall(CapacityView view, PlacementRequest r, TraceRequest t)
     {
         long sum = 0;
-        foreach (var i in view.ReadyNodes(r.Region, r.Sku))
+        foreach (var i in view.Candidates(r).Nodes)
         {
             var free = view.Nodes[i].GpuCount - view.MaxUsed(i, t.StartHour, t.EndHour);
             if (free > 0 && free < r.Gpus) sum += free;

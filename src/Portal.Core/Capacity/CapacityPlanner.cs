@@ -1,8 +1,12 @@
 using Portal.Core.Catalog;
 namespace Portal.Core.Capacity;
 
-/// <summary>How far and how many nearest windows the planner suggests when a request does not fit.</summary>
-public sealed record PlannerOptions(int MaxSuggestionsPerSide = 3, int SuggestionSearchHours = 14 * 24);
+/// <summary>
+/// How far and how many nearest windows the planner suggests when a request does not fit; whether a request that
+/// several SKUs can serve avoids the SKUs restricted requests need (<see cref="ScarcityAwarePlacement"/>; off: plain
+/// best fit over all its candidates, kept to measure the difference).
+/// </summary>
+public sealed record PlannerOptions(int MaxSuggestionsPerSide = 3, int SuggestionSearchHours = 14 * 24, bool ScarcityAware = true);
 
 /// <summary>
 /// Places GPU requests on nodes, the only path to an allocation. Whole nodes for requests of a
@@ -21,14 +25,18 @@ public sealed class CapacityPlanner(PlannerOptions? options = null)
 
     public PlanResult Plan(CapacityView view, PlacementRequest request)
     {
-        var errors = CapacityTime.Validate(request);
-        if (errors.Count == 0 && (request.Start < view.HorizonStart || request.End > view.HorizonEnd))
-            errors.Add($"The window must lie within the planning horizon [{view.HorizonStart:u}, {view.HorizonEnd:u}).");
-        if (errors.Count > 0) return new InvalidRequest(errors);
+        if (!CapacityTime.IsWellFormed(request) || request.Start < view.HorizonStart || request.End > view.HorizonEnd)
+        {
+            var errors = CapacityTime.Validate(request);
+            if (errors.Count == 0)
+                errors.Add($"The window must lie within the planning horizon [{view.HorizonStart:u}, {view.HorizonEnd:u}).");
+            return new InvalidRequest(errors);
+        }
 
-        var candidates = view.ReadyNodes(request.Region, request.Sku);
+        var allowed = view.Candidates(request);
+        var candidates = allowed.Nodes;
         if (candidates.Length == 0)
-            return new DoesNotFit($"No Ready nodes of SKU '{request.Sku}' in region '{request.Region}'.", [], []);
+            return new DoesNotFit($"No Ready nodes of SKU {SkuNames(request)} in region '{request.Region}'.", [], []);
         if (request.WholeNodes && WholeNodePlacement.Refusal(view, candidates, request.Gpus) is { } refusal)
             return new InvalidRequest([refusal]);
 
@@ -36,10 +44,15 @@ public sealed class CapacityPlanner(PlannerOptions? options = null)
         var to = CapacityTime.HourIndex(view.HorizonStart, request.End);
         Func<int, int, List<(int Node, int Gpus)>?> place = request.WholeNodes
             ? (f, t) => WholeNodePlacement.TryPlace(view, candidates, request.Gpus, f, t)
+            : allowed.SpansSkus && Options.ScarcityAware ? (f, t) => ScarcityAwarePlacement.TryPlace(view, allowed, request.Gpus, f, t)
             : (f, t) => TryPlace(view, candidates, request.Gpus, f, t);
         var placed = place(from, to);
         if (placed is not null)
-            return new Placement(request, placed.Select(p => new NodeGpus(view.Nodes[p.Node].Id, p.Gpus)).ToList());
+        {
+            var nodes = new NodeGpus[placed.Count];
+            for (var k = 0; k < nodes.Length; k++) nodes[k] = new NodeGpus(view.Nodes[placed[k].Node].Id, placed[k].Gpus);
+            return new Placement(request, nodes);
+        }
 
         var reason = request.WholeNodes ? WholeNodePlacement.Explain(view, candidates, request.Gpus, from, to)
             : Explain(view, candidates, request.Gpus, from, to);
@@ -48,8 +61,11 @@ public sealed class CapacityPlanner(PlannerOptions? options = null)
         return new DoesNotFit(reason, earlier, later);
     }
 
+    private static string SkuNames(PlacementRequest r) => r.AllowedSkus is { Count: > 0 } allowed
+        ? string.Join(" or ", allowed.Order(StringComparer.Ordinal).Select(s => $"'{s}'")) : $"'{r.Sku}'";
+
     // Null when it does not fit. Node indices into the view.
-    private static List<(int Node, int Gpus)>? TryPlace(CapacityView view, int[] candidates, int gpus, int from, int to)
+    internal static List<(int Node, int Gpus)>? TryPlace(CapacityView view, int[] candidates, int gpus, int from, int to)
     {
         var maxSize = 0;
         foreach (var i in candidates) maxSize = Math.Max(maxSize, view.GpuCount(i));

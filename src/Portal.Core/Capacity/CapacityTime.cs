@@ -17,6 +17,11 @@ public static class CapacityTime
     public static DateTime AtHour(DateTime origin, int hour) =>
         DateTime.SpecifyKind(origin.AddHours(hour), DateTimeKind.Utc);
 
+    /// <summary>True when <see cref="Validate"/> would find nothing, without building its messages (the planner's hot path).</summary>
+    public static bool IsWellFormed(PlacementRequest r) =>
+        !string.IsNullOrWhiteSpace(r.Region) && !string.IsNullOrWhiteSpace(r.Sku) && r.Gpus >= 1 && r.End > r.Start
+        && IsWholeUtcHour(r.Start) && IsWholeUtcHour(r.End);
+
     /// <summary>Validation messages for a request; empty when it is well-formed.</summary>
     public static List<string> Validate(PlacementRequest r)
     {

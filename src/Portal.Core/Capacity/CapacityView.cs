@@ -15,7 +15,8 @@ public sealed class CapacityView
     private readonly OccupancyGrid _grid;
     private readonly Dictionary<string, int> _indexById;
     private readonly Dictionary<PlannerAllocation, int> _committed = new();
-    private readonly Dictionary<(string Region, string Sku), int[]> _candidates = new();
+    private readonly Dictionary<CandidateKey, CandidateNodes> _candidates = new();
+    private readonly PoolScarcity _pools;
 
     public CapacityView(IEnumerable<PlannerNode> nodes, DateTime horizonStart, int horizonHours)
     {
@@ -33,6 +34,7 @@ public sealed class CapacityView
         }
         _capacity = _nodes.Select(n => n.GpuCount).ToArray();
         _grid = new OccupancyGrid(_nodes.Length, horizonHours);
+        _pools = new PoolScarcity(_nodes, horizonHours);
     }
 
     /// <summary>A view holding a snapshot's nodes and allocations (allocations are loaded as they are, even if overbooked).</summary>
@@ -40,7 +42,12 @@ public sealed class CapacityView
         DateTime horizonStart, int horizonHours)
     {
         var view = new CapacityView(nodes, horizonStart, horizonHours);
-        foreach (var a in allocations) view.Apply(a, +1, checkInvariant: false, bulk: true);
+        foreach (var a in allocations)
+        {
+            view.Apply(a, +1, checkInvariant: false, bulk: true);
+            // Every stored allocation belongs to a lease that named its SKU: demand restricted to that SKU.
+            view._pools.AddRestricted([view._pools.PoolOf(view.IndexOf(a.NodeId))], a.Gpus);
+        }
         view._grid.RebuildBlocks();
         return view;
     }
@@ -68,28 +75,63 @@ public sealed class CapacityView
         var i = IndexOf(nodeId);
         _nodes[i] = _nodes[i] with { State = state };
         _candidates.Clear();
+        _pools.ReadyChanged(_nodes);
     }
 
     /// <summary>Indices of Ready nodes of a region and SKU (<see cref="PlacementRequest.AnySku"/> for all), in input order.</summary>
-    public int[] ReadyNodes(string region, string sku)
+    public int[] ReadyNodes(string region, string sku) => Candidates(region, sku, null).Nodes;
+
+    /// <summary>The Ready nodes a request may use: its region, its SKU and, when given, one of its allowed SKUs.</summary>
+    public CandidateNodes Candidates(PlacementRequest request) =>
+        Candidates(request.Region, request.Sku, request.AllowedSkus is { Count: > 0 } allowed ? allowed : null);
+
+    private CandidateNodes Candidates(string region, string sku, IReadOnlySet<string>? allowed)
     {
-        if (_candidates.TryGetValue((region, sku), out var cached)) return cached;
-        var list = new List<int>();
+        var key = new CandidateKey(region, sku, allowed);
+        if (_candidates.TryGetValue(key, out var cached)) return cached;
+        if (_candidates.Count >= 1024) _candidates.Clear(); // many distinct sets (new instances each time): stay bounded
+        var nodes = new List<int>();
+        var pools = new List<int>();
         for (var i = 0; i < _nodes.Length; i++)
         {
             var n = _nodes[i];
-            if (n.State == NodeState.Ready && n.Region == region && (sku == PlacementRequest.AnySku || n.Sku == sku)) list.Add(i);
+            if (n.State != NodeState.Ready || n.Region != region || (sku != PlacementRequest.AnySku && n.Sku != sku)
+                || (allowed is not null && !allowed.Contains(n.Sku))) continue;
+            nodes.Add(i);
+            if (!pools.Contains(_pools.PoolOf(i))) pools.Add(_pools.PoolOf(i));
         }
-        return _candidates[(region, sku)] = list.ToArray();
+        return _candidates[key] = new CandidateNodes(nodes.ToArray(), pools.ToArray());
     }
+
+    /// <summary>The pool (one SKU in one region) of node <paramref name="nodeIndex"/>.</summary>
+    public int PoolOf(int nodeIndex) => _pools.PoolOf(nodeIndex);
+
+    /// <summary>How many pools (distinct region and SKU pairs) the view has; pool numbers run from 0.</summary>
+    public int PoolCount => _pools.Count;
+
+    /// <summary>
+    /// How scarce a pool is at horizon hour <paramref name="hour"/> for a request that could go elsewhere: GPUs asked
+    /// of it by requests restricted to few SKUs (one SKU, or a set: shared evenly) per GPU it has free then.
+    /// 0 when no restricted request asked for it.
+    /// </summary>
+    public double Scarcity(int pool, int hour) => _pools.Of(pool, hour);
 
     /// <summary>Holds a placement's allocations. Throws, changing nothing, if any node would be overbooked.</summary>
     public IReadOnlyList<PlannerAllocation> Commit(Placement placement)
     {
-        var allocations = placement.ToAllocations().ToList();
+        var allocations = (PlannerAllocation[])placement.ToAllocations();
         foreach (var a in allocations) CheckFits(a);
         foreach (var a in allocations) Apply(a, +1, checkInvariant: false);
+        RecordDemand(placement.Request);
         return allocations;
+    }
+
+    // A request that names its SKUs (one, or a set) tells which pools are needed; an any-SKU request tells nothing.
+    private void RecordDemand(PlacementRequest r)
+    {
+        if (r.Sku == PlacementRequest.AnySku && r.AllowedSkus is not { Count: > 0 }) return;
+        var pools = Candidates(r).Pools;
+        if (pools.Length > 0) _pools.AddRestricted(pools, r.Gpus);
     }
 
     /// <summary>Holds one allocation, e.g. one committed elsewhere. Throws if the node would be overbooked.</summary>
@@ -117,6 +159,7 @@ public sealed class CapacityView
         var (i, from, to) = Locate(a);
         if (from < to && bulk) _grid.AddHours(i, from, to, sign * a.Gpus);
         else if (from < to) _grid.Add(i, from, to, sign * a.Gpus);
+        if (from < to) _pools.AddUse(i, from, to, sign * a.Gpus);
         var count = _committed.GetValueOrDefault(a) + sign;
         if (count == 0) _committed.Remove(a); else _committed[a] = count;
     }

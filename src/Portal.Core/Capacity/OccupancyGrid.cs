@@ -35,6 +35,19 @@ internal sealed class OccupancyGrid
     /// <summary>Adds <paramref name="delta"/> GPUs to hours [from, to) of a node; callers clip to the horizon.</summary>
     public void Add(int node, int from, int to, int delta)
     {
+        if (delta > 0)
+        {
+            // Adding only raises hours, so a block's maximum is the larger of the old one and its new hours: one pass, no rescan.
+            _firstUsed[node] = Math.Min(_firstUsed[node], from);
+            _endUsed[node] = Math.Max(_endUsed[node], to);
+            for (var h = from; h < to; h++)
+            {
+                var used = _used[h * _nodes + node] += delta;
+                ref var max = ref _blockMax[(h >> BlockShift) * _nodes + node];
+                if (used > max) max = used;
+            }
+            return;
+        }
         AddHours(node, from, to, delta);
         for (var b = from >> BlockShift; b <= (to - 1) >> BlockShift; b++)
         {
