@@ -1,0 +1,79 @@
+using System.Globalization;
+using Microsoft.Playwright;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// Memory per idle circuit: N tabs of the GPU catalog in Debian's Chromium (headless, Playwright), each with its own Blazor
+/// circuit, left idle; the portal process's RSS (and managed heap) after a full GC, before and after, divided by N.
+/// Signed in as the tenant's member by default (the layout a customer gets); --visitor for anonymous tabs.
+/// </summary>
+internal static class CircuitBenchmarkCommand
+{
+    private const string ChromiumPath = "/usr/bin/chromium";
+
+    public static async Task<int> RunAsync(Func<string, string?> arg, bool visitor, TextWriter output)
+    {
+        var tabs = int.Parse(arg("--tabs") ?? "40", CultureInfo.InvariantCulture);
+        var path = arg("--path") ?? "/catalog/gpus";
+        output.WriteLine($"Circuit benchmark: {tabs} idle tabs of {path} in {ChromiumPath}, {(visitor ? "visitor" : "signed-in member")} " +
+            $"(load before: {PageBenchmarkCommand.LoadAverage()})");
+        await using var portal = await PortalChildProcess.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath, Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+        });
+        var context = await browser.NewContextAsync(new() { BaseURL = portal.BaseUrl });
+        if (!visitor)
+        {
+            var (_, cookies) = await PageBenchmarkClient.SignedInAsync(portal.BaseUrl, portal.MemberEmail, PageBenchmarkData.MemberPassword);
+            await context.AddCookiesAsync(cookies.GetAllCookies().Select(c => new Cookie
+            {
+                Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, Secure = c.Secure,
+            }));
+        }
+
+        // One tab first, closed again: JIT, caches and pools warm, so the "before" figure is the warm portal's.
+        var warm = await context.NewPageAsync();
+        await OpenAsync(warm, path, portal, 1);
+        await warm.CloseAsync();
+        await WaitForCircuitsAsync(portal, 0);
+        var before = await portal.MemoryAsync();
+
+        var pages = new List<IPage>();
+        for (var i = 0; i < tabs; i++)
+        {
+            var page = await context.NewPageAsync();
+            await OpenAsync(page, path, portal, i + 1);
+            pages.Add(page);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5)); // idle: no clicks; let the first renders' garbage become garbage
+        var after = await portal.MemoryAsync();
+        output.WriteLine($"  portal RSS before {before.RssKb:N0} KB, after {after.RssKb:N0} KB with {await portal.OpenCircuitsAsync()} circuits open");
+        output.WriteLine($"  managed heap before {before.HeapKb:N0} KB, after {after.HeapKb:N0} KB");
+        output.WriteLine($"  per circuit: {(after.RssKb - before.RssKb) / (double)tabs:N0} KB RSS, {(after.HeapKb - before.HeapKb) / (double)tabs:N0} KB managed heap");
+        output.WriteLine($"  load after: {PageBenchmarkCommand.LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>Loads the page and waits until the portal counts its circuit open (the tab is then interactive).</summary>
+    private static async Task OpenAsync(IPage page, string path, PortalChildProcess portal, int expected)
+    {
+        var response = await page.GotoAsync(path);
+        if (response?.Ok != true) throw new InvalidOperationException($"{path}: {response?.Status}");
+        await WaitForCircuitsAsync(portal, expected);
+    }
+
+    private static async Task WaitForCircuitsAsync(PortalChildProcess portal, int expected)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            if (await portal.OpenCircuitsAsync() == expected) return;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The portal did not reach {expected} open circuits in a minute.");
+    }
+}
