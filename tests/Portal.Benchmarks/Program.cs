@@ -123,7 +123,9 @@ var policies = new List<(string Name, Func<CapacityView, PlacementRequest, PlanR
 if (args.Contains("--plain-best-fit")) policies.Add(("plain best fit", new CapacityPlanner(new PlannerOptions(ScarcityAware: false)).Plan));
 // Warm up every path (JIT, tiered compilation) before timing; then each row is the median of `repeat` runs
 // by speed (the other figures are the same in every run: the replay is deterministic).
-foreach (var policy in policies) TraceReplay.Run("warm-up", policy.Place, traces[^1], factors[^1]);
+foreach (var trace in traces)
+    foreach (var factor in factors)
+        foreach (var policy in policies) TraceReplay.Run("warm-up", policy.Place, trace, factor);
 var results = new List<ReplayResult>();
 foreach (var trace in traces)
     foreach (var factor in factors)

@@ -22,7 +22,8 @@ internal static class ReplayTable
               planner       the portal's planner: best fit, and a request several types can serve goes to the type
                             restricted requests need least (scarcity-aware). plain best fit: the same without scarcity.
               placed        requests placed / requests; GPU-h placed = placed GPU-hours / requested GPU-hours.
-              requests/s    requests processed per second of planning + committing on one thread (refusals included;
+              requests/s    requests processed per second of planning + committing on one thread, in that thread's CPU
+                            time (Linux; so a busy machine does not slow it down; wall time elsewhere); refusals included;
                             for the planner a refusal also searches 14 days ahead for later windows).
               refused       requests refused; restricted = of those, requests restricted to given GPU types.
               stranded      summed over refused requests: GPUs free for the whole requested window on allowed Ready

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Portal.Core.Capacity;
 
 namespace Portal.Benchmarks;
@@ -14,7 +13,8 @@ internal sealed record ReplayResult(
 
 /// <summary>
 /// Replays the requests in arrival order against a fresh pool, one policy at a time, on one thread.
-/// Only planning and committing are timed; the stranded count and the overbooking check are not.
+/// Only planning and committing are timed (thread CPU time where the OS gives it, see <see cref="ThreadCpuClock"/>);
+/// the stranded count and the overbooking check are not.
 /// </summary>
 internal static class TraceReplay
 {
@@ -36,10 +36,10 @@ internal static class TraceReplay
                 { NotBefore = start, AllowedSkus = t.AllowedSkus };
             requestedGpuHours += t.GpuHours;
 
-            var begin = Stopwatch.GetTimestamp();
+            var begin = ThreadCpuClock.NowTicks();
             var result = place(view, request);
             if (result is Placement p) committed.AddRange(view.Commit(p));
-            ticks += Stopwatch.GetTimestamp() - begin;
+            ticks += ThreadCpuClock.NowTicks() - begin;
 
             if (result is Placement) { placed++; placedGpuHours += t.GpuHours; continue; }
             refusals++;
@@ -50,7 +50,7 @@ internal static class TraceReplay
 
         var (overbooked, fragmented) = OccupancyCheck.Run(trace.Nodes, committed, AlibabaTrace.Origin, hours);
         return new ReplayResult(trace.List, policy, factor, requests.Count, placed, requestedGpuHours, placedGpuHours,
-            (double)ticks / Stopwatch.Frequency, refusals, restrictedRefusals, stranded, withLater, overbooked, fragmented);
+            (double)ticks / TimeSpan.TicksPerSecond, refusals, restrictedRefusals, stranded, withLater, overbooked, fragmented);
     }
 
     // GPUs free for the whole window on allowed Ready nodes that each had too few to take the request.

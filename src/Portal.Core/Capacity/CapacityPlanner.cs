@@ -99,20 +99,27 @@ public sealed class CapacityPlanner(PlannerOptions? options = null)
     /// <summary>The candidate with the fewest GPUs free over [from, to) that still has <paramref name="gpus"/>; -1 if none.</summary>
     private static int BestFit(CapacityView view, int[] candidates, int gpus, int from, int to, List<(int Node, int Gpus)>? taken)
     {
+        using var use = new WindowUse(view, candidates.Length, from, to);
         var best = -1;
         var bestFree = int.MaxValue;
         foreach (var i in candidates)
         {
             var size = view.GpuCount(i);
             if (size - view.UsedAt(i, from) < gpus) continue; // cheap reject on the first hour
-            if (taken is not null && taken.Exists(t => t.Node == i)) continue;
-            var free = size - view.MaxUsed(i, from, to);
+            if (taken is not null && Taken(taken, i)) continue;
+            var free = size - use.MaxUsed(i);
             if (free < gpus || free >= bestFree) continue;
             best = i;
             bestFree = free;
             if (free == gpus) break; // a perfect fit cannot be beaten
         }
         return best;
+    }
+
+    private static bool Taken(List<(int Node, int Gpus)> taken, int node)
+    {
+        foreach (var t in taken) if (t.Node == node) return true;
+        return false;
     }
 
     private static string Explain(CapacityView view, int[] candidates, int gpus, int from, int to)

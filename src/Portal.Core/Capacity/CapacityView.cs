@@ -66,6 +66,9 @@ public sealed class CapacityView
     /// <summary>The most GPUs allocated on a node at any hour of [fromHour, toHour).</summary>
     public int MaxUsed(int nodeIndex, int fromHour, int toHour) => _grid.MaxUsed(nodeIndex, fromHour, toHour);
 
+    /// <summary><see cref="MaxUsed"/> of every node over [fromHour, toHour), into <paramref name="max"/> (at least one int per node).</summary>
+    public void MaxUsedByNode(int fromHour, int toHour, Span<int> max) => _grid.MaxUsedAll(fromHour, toHour, max);
+
     /// <summary>GPUs of node <paramref name="nodeIndex"/>.</summary>
     public int GpuCount(int nodeIndex) => _capacity[nodeIndex];
 

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Portal.Core.Capacity;
 
 /// <summary>
@@ -76,6 +78,30 @@ internal sealed class OccupancyGrid
             var block = _blockMax.AsSpan((h >> BlockShift) * _nodes, _nodes);
             for (var n = 0; n < row.Length; n++) if (row[n] > block[n]) block[n] = row[n];
         }
+    }
+
+    /// <summary>
+    /// <see cref="MaxUsed"/> of every node at once into <paramref name="max"/> (one int per node): a vectorised
+    /// maximum over the window's rows (whole blocks from the block maxima), cheaper than node by node when many
+    /// nodes are candidates.
+    /// </summary>
+    public void MaxUsedAll(int from, int to, Span<int> max)
+    {
+        max = max[.._nodes];
+        max.Clear();
+        var h = from;
+        for (; h < to && (h & (BlockSize - 1)) != 0; h++) MaxInto(max, _used.AsSpan(h * _nodes, _nodes));
+        for (; h + BlockSize <= to; h += BlockSize) MaxInto(max, _blockMax.AsSpan((h >> BlockShift) * _nodes, _nodes));
+        for (; h < to; h++) MaxInto(max, _used.AsSpan(h * _nodes, _nodes));
+    }
+
+    private static void MaxInto(Span<int> acc, ReadOnlySpan<int> row)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i <= acc.Length - Vector<int>.Count; i += Vector<int>.Count)
+                Vector.Max(new Vector<int>(acc[i..]), new Vector<int>(row[i..])).CopyTo(acc[i..]);
+        for (; i < acc.Length; i++) acc[i] = Math.Max(acc[i], row[i]);
     }
 
     /// <summary>The most GPUs a node has in use at any hour of [from, to).</summary>

@@ -21,6 +21,7 @@ internal static class ScarcityAwarePlacement
         var leastScarcity = double.MaxValue;
         foreach (var p in candidates.Pools) leastScarcity = Math.Min(leastScarcity, scarcity[p] = view.Scarcity(p, from));
 
+        using var use = new WindowUse(view, nodes.Length, from, to);
         var best = -1;
         var bestScarcity = double.MaxValue;
         var bestFree = int.MaxValue;
@@ -30,7 +31,7 @@ internal static class ScarcityAwarePlacement
             if (size - view.UsedAt(i, from) < gpus) continue; // cheap reject on the first hour
             var s = scarcity[view.PoolOf(i)];
             if (s > bestScarcity) continue;
-            var free = size - view.MaxUsed(i, from, to);
+            var free = size - use.MaxUsed(i);
             if (free < gpus || (s == bestScarcity && free >= bestFree)) continue;
             best = i;
             bestScarcity = s;
