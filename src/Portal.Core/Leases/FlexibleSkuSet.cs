@@ -16,7 +16,7 @@ public static class FlexibleSkuSet
         var errors = request.For("sku").Validate(options, now).Select(m => new SetError("request", m)).ToList();
         var named = request.SkuIds.Select(s => s?.Trim() ?? "").Distinct().ToList();
         if (named.Count == 0 && request.MinGpuMemoryGb is null)
-            errors.Add(new("skus", "Name the acceptable GPU types (skus), a minimum GPU memory (minGpuMemoryGb), or both."));
+            errors.Add(new("skus", "Name the acceptable GPU types, a minimum memory per GPU, or both."));
         if (named.Any(string.IsNullOrEmpty)) errors.Add(new("skus", "A GPU SKU in the list is empty."));
         if (named.Count > FlexibleLeaseRequest.MaxSkus) errors.Add(new("skus", $"Name at most {FlexibleLeaseRequest.MaxSkus} GPU SKUs."));
         if (request.MinGpuMemoryGb is < 1 or > 10_000) errors.Add(new("minGpuMemoryGb", "The minimum GPU memory must be between 1 and 10,000 GB."));

@@ -71,7 +71,7 @@ public partial class NewLeasePage
     // A region whose pool reserves whole nodes (Slurm) offers whole nodes only: the picker steps by the node's size.
     private bool WholeNodes => !form.AnyOf && Sku is not null && form.RegionId is { } r && Pool.Value.WholeNodesOnly(r);
     private int GpuStep => WholeNodes ? Sku!.GpusPerNode : 1;
-    private string? GpusHelp => Sku is null ? null
+    private string? GpusHelp => Sku is null || form.AnyOf ? null
         : WholeNodes ? $"{Sku.GpusPerNode} per node; whole nodes only"
         : $"{Sku.GpusPerNode} per node; {Sku.GpusPerNode} or more take whole nodes";
 
@@ -114,7 +114,6 @@ public partial class NewLeasePage
     private void ApplyWindow(HourWindow window) { form.SetStart(window.Start); Changed(); }
     private void AnyOfChanged(bool anyOf) { form.AnyOf = anyOf; FitGpusToRegion(); Changed(); }
     private void MemoryChanged(int? gb) { form.MinGpuMemoryGb = gb; Changed(); }
-
     private void AcceptableChanged(IReadOnlyCollection<string> ids) { form.AcceptableSkuIds = ids; Changed(); }
 
     private void ApplyAlternative(LeaseAlternative alternative)
