@@ -8,9 +8,9 @@ using Portal.Tests.Leases;
 namespace Portal.Tests.Documents;
 
 /// <summary>
-/// Pins the exact output of the agreement and invoice PDFs for fixed inputs. A signed agreement's SHA-256 is stored at
-/// signing and checked by re-rendering, so any change to its layout (fonts, margins, wrapping, page breaks) must show up
-/// here first. The invoice carries the clock and random IDs in its metadata, so its pages' drawing is pinned instead.
+/// Pins the exact output of the agreement and invoice PDFs for fixed inputs. What a lease records at signing is the SHA-256
+/// of its signed terms (SignedTerms' JSON), not of the PDF, and the PDF job stores a lease's PDF once; still, a change to the
+/// layout (fonts, margins, wrapping, page breaks) should be a decision, so it must show up here first. The invoice carries the clock and random IDs in its metadata, so its pages' drawing is pinned instead.
 /// </summary>
 public sealed class PdfLayoutPinTests
 {
@@ -24,11 +24,11 @@ public sealed class PdfLayoutPinTests
         UserAgent = string.Concat(Enumerable.Repeat("Mozilla/5.0(X11;Linux;x86_64)AppleWebKit/537.36", 30)),
     };
 
-    // Re-pinned for agreement 2026-12-v2 (billed by the second, "1 GPU"/"1 hour") and invoices to the cent.
+    // Re-pinned for the PDF rendered from the signed terms, printing their SHA-256 (issue 17).
     [Theory]
-    [InlineData("standard", "55BE7CEDC5E500D127216E8C82D561E4475152144C448B7E3248B93F263B2B16")]
-    [InlineData("amendment", "21ECF589E9F968D44414793D785465E33D0ECABCA5E6EE8B4E06F594D601F8E1")]
-    [InlineData("long", "04EDCF181A826303C53D8702048AA923C4664C91F4AF7B3D9AF46F38A51D051C")]
+    [InlineData("standard", "982F729BEBA6425FF5CB8712A85EC77A5F0CAF287D580DA6DB3C52767C705882")]
+    [InlineData("amendment", "67CBA1B8B9894A9B8AA02F5ED3E3DD99023F1884BA8B734A67C358E67EAD34F9")]
+    [InlineData("long", "996F6CA1BD19D4EA2E8FA3258B67B63EDE7FAB8A72DC816F44CAD5C79D017109")]
     public void The_agreement_bytes_are_pinned(string fixture, string sha256)
     {
         var pdf = fixture switch
