@@ -120,7 +120,8 @@ public sealed class TaskBook
     /// <summary>Every task it keeps, or with <paramref name="openOnly"/> those not yet ended (ended ones stay until forgotten).</summary>
     public TaskView[] List(bool openOnly = false)
     {
-        lock (_gate) return [.. _tasks.Values.Where(t => !openOnly || !t.Record.IsFinal).OrderBy(t => t.Record.StartedAt ?? DateTime.MaxValue).ThenBy(t => t.Record.TaskId).Select(t => t.View())];
+        lock (_gate) return [.. _tasks.Values.Where(t => !openOnly || !t.Record.IsFinal)
+            .OrderBy(t => t.Record.StartedAt ?? DateTime.MaxValue).ThenBy(t => t.Record.TaskId).Select(t => t.View())];
     }
 
     /// <summary>SIGTERM now, SIGKILL after the grace; idempotent (a second cancel may only shorten the grace). Null if unknown.</summary>

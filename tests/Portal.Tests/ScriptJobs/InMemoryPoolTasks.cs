@@ -58,11 +58,15 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
 
     public PoolTaskStatus? Get(string id) { lock (gate) return tasks.GetValueOrDefault(id); }
 
-    public IReadOnlyList<PoolTaskStatus> List()
+    public IReadOnlyList<PoolTaskStatus> List(bool openOnly = false)
     {
+        Lists.Enqueue(openOnly ? "open" : "all");
         if (Interlocked.Decrement(ref FailLists) >= 0) throw new HttpRequestException("The pool's control API is unreachable (test).");
-        lock (gate) return [.. tasks.Values];
+        lock (gate) return [.. tasks.Values.Where(t => !openOnly || !t.IsFinal)];
     }
+
+    /// <summary>Every task list the portal asked for: "all" (ended tasks too) or "open".</summary>
+    public ConcurrentQueue<string> Lists { get; } = new();
 
     public bool Cancel(string id, TimeSpan grace)
     {
@@ -136,6 +140,7 @@ internal sealed class InMemoryTaskPoolDriver(IGpuPoolDriver inner, InMemoryPoolT
     public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default) => Task.FromResult(pool.Submit(spec));
     public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => Task.FromResult(pool.Get(taskId));
     public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => Task.FromResult(pool.List());
+    public Task<IReadOnlyList<PoolTaskStatus>> ListOpenTasksAsync(CancellationToken ct = default) => Task.FromResult(pool.List(openOnly: true));
     public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => Task.FromResult(pool.Cancel(taskId, grace));
     public Task<PoolLogChunk?> ReadLogAsync(string taskId, PoolLogStream stream, long offset, int maxBytes, CancellationToken ct = default)
     {

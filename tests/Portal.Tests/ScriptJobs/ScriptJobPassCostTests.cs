@@ -1,0 +1,67 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Pool;
+using Xunit.Abstractions;
+using static Portal.Core.ScriptJobs.ScriptJobState;
+
+namespace Portal.Tests.ScriptJobs;
+
+/// <summary>
+/// What one pass of the queue costs per job (issue 14's queue overhead): the pool is asked for the tasks it still runs, not
+/// for every ended task it keeps until log retention, and a pass that ends jobs and starts the next ones runs a bounded
+/// number of SQL commands per job.
+/// </summary>
+public class ScriptJobPassCostTests(SupervisorFactory factory, ITestOutputHelper output) : IClassFixture<SupervisorFactory>
+{
+    /// <summary>SQL commands a pass may run per job it ends or starts: 6.8 measured (2026-12-07), with a little room.</summary>
+    private const int MaxCommandsPerJob = 8;
+
+    private readonly SupervisorKit kit = new(factory);
+    private InMemoryPoolTasks Pool => factory.Pool;
+
+    [Fact]
+    public async Task A_pass_lists_only_the_pools_open_tasks_and_asks_for_a_task_that_ended_by_its_id()
+    {
+        var lease = await kit.ActiveLeaseAsync(1);
+        var first = await kit.AddJobAsync(lease, gpusPerTask: 1);
+        var second = await kit.AddJobAsync(lease, gpusPerTask: 1);
+        await kit.SweepAsync();
+        Pool.Exit(await kit.PoolTaskIdAsync(first.Id), 0);
+        await kit.SweepAsync(); // the first ends (asked for by id), the second starts
+        Pool.Exit(await kit.PoolTaskIdAsync(second.Id), 3);
+        await kit.SweepAsync();
+
+        Assert.Equal((Succeeded, Failed), ((await kit.JobAsync(first.Id)).State, (await kit.JobAsync(second.Id)).State));
+        Assert.DoesNotContain("all", Pool.Lists);
+        Assert.Contains("open", Pool.Lists);
+    }
+
+    [Fact]
+    public async Task A_pass_that_ends_four_jobs_and_starts_four_runs_a_bounded_number_of_commands_per_job()
+    {
+        var lease = await kit.ActiveLeaseAsync(4);
+        var jobs = new List<Guid>();
+        for (var i = 0; i < 8; i++) jobs.Add((await kit.AddJobAsync(lease, gpusPerTask: 1, name: $"job {i}")).Id);
+        await kit.SweepAsync(); // the first four start
+        var running = new List<string>();
+        foreach (var id in jobs.Take(4)) running.Add(await kit.PoolTaskIdAsync(id));
+        foreach (var id in running) Pool.Exit(id, 0);
+
+        using var counter = new SqlCommandCounter(ConnectionString());
+        await kit.SweepAsync(); // ends the four and starts the next four
+        var commands = counter.Count;
+
+        var states = new List<Core.ScriptJobs.ScriptJobState>();
+        foreach (var id in jobs) states.Add((await kit.JobAsync(id)).State);
+        Assert.Equal([Succeeded, Succeeded, Succeeded, Succeeded, Running, Running, Running, Running], states);
+        output.WriteLine($"{commands} commands for 8 jobs: {commands / 8.0:0.0} per job");
+        Assert.InRange(commands, 1, MaxCommandsPerJob * 8);
+    }
+
+    private string ConnectionString()
+    {
+        using var scope = factory.Services.CreateScope();
+        using var db = factory.CreateDbContext(scope);
+        return db.Database.GetConnectionString()!;
+    }
+}

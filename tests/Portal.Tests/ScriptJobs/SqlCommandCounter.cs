@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Portal.Tests.ScriptJobs;
+
+/// <summary>
+/// Counts the SQL commands EF Core runs on one database (its connection string), through EF's DiagnosticListener: the
+/// portal is not changed, and other test classes running at the same time on their own databases are not counted.
+/// </summary>
+public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
+{
+    private readonly string connectionString;
+    private readonly List<IDisposable> subscriptions = [];
+    private int count;
+
+    public SqlCommandCounter(string connectionString)
+    {
+        this.connectionString = connectionString;
+        subscriptions.Add(DiagnosticListener.AllListeners.Subscribe(this));
+    }
+
+    public int Count => Volatile.Read(ref count);
+
+    public void OnNext(DiagnosticListener listener)
+    {
+        if (listener.Name == DbLoggerCategory.Name) lock (subscriptions) subscriptions.Add(listener.Subscribe(this));
+    }
+
+    public void OnNext(KeyValuePair<string, object?> e)
+    {
+        if (e.Value is CommandExecutedEventData { Context: { } context } && context.Database.GetConnectionString() == connectionString)
+            Interlocked.Increment(ref count);
+    }
+
+    public void OnError(Exception error) { }
+    public void OnCompleted() { }
+
+    public void Dispose()
+    {
+        lock (subscriptions) foreach (var s in subscriptions) s.Dispose();
+    }
+}
