@@ -50,7 +50,13 @@ internal static class LeaseCommitWebBenchmark
         log.WriteLine($"Lease commit benchmark through web processes: {signers} concurrent signers over HTTP, quote + sign of {count:N0} small " +
             $"leases per row, PostgreSQL (.NET {Environment.Version}, {Environment.ProcessorCount} cores)");
         var results = new List<Result>();
-        foreach (var n in webs) results.Add(await RunAsync(postgres, n, signers, count, warmup: 200, log));
+        foreach (var n in webs)
+        {
+            var r = await RunAsync(postgres, n, signers, count, warmup: 200, log);
+            results.Add(r);
+            log.WriteLine($"  {n} web process(es): {r.Committed:N0} leases, {r.PerSecond:N1}/s, p50 {LeaseCommitBenchmark.Percentile(r.Latencies, 50):N0} ms, " +
+                $"p99 {LeaseCommitBenchmark.Percentile(r.Latencies, 99):N0} ms, load {r.Load}");
+        }
         Print(results, log);
         return 0;
     }

@@ -50,7 +50,7 @@ internal sealed class WebProcess : IDisposable
                 {
                     if ((await http.GetAsync(new Uri(Url, "healthz"))).IsSuccessStatusCode) return;
                 }
-                catch (HttpRequestException) { }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { } // not listening yet, or too busy to answer
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Web process {Id} not ready within {patience}:\n{Tail()}");
             await Task.Delay(200);
         }

@@ -108,7 +108,7 @@ public sealed class ScaleOutKillTests(ITestOutputHelper output) : IAsyncLifetime
             if (Regex.Match(process.Tail(400), @"Now listening on: (http://\S+)") is not { Success: true } m) return null;
             var url = new Uri(m.Groups[1].Value.TrimEnd('/') + "/");
             try { return (await http.GetAsync(new Uri(url, "healthz"))).StatusCode == HttpStatusCode.OK ? url : null; }
-            catch (HttpRequestException) { return null; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return null; } // not yet, or too busy to answer
         });
     }
 
