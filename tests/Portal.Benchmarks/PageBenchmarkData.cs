@@ -13,7 +13,7 @@ namespace Portal.Benchmarks;
 /// <summary>
 /// What the page benchmark's tenant has after a year on the portal, written straight into the database: 200 leases (ended
 /// ones over the year, active and scheduled ones holding H100s in us-south-1, a few cancelled), 100 batches, an hourly
-/// usage record for every hour a lease or batch ran, and the audit trail; beside it 60 other organisations for Support's lists.
+/// usage record for every hour a lease or batch ran, the meter's record of every hour it metered, and the audit trail; beside it 60 other organisations for Support's lists.
 /// </summary>
 internal static class PageBenchmarkData
 {
@@ -104,6 +104,9 @@ internal static class PageBenchmarkData
                     InputTokens = 200_000, OutputTokens = 100_000, AmountMicros = 120_000, RecordedAt = created.AddHours(h + 1),
                 });
         }
+        // The hourly meter has run all year, up to the last whole hour (without these the pages would compute the month live).
+        for (var h = hour.AddHours(-8760); h < hour; h = h.AddHours(1))
+            db.MeteredHours.Add(new MeteredHour { Hour = h, MeteredAt = h.AddHours(1).AddMinutes(1) });
         // Sign-ins and other everyday events fill the rest of the audit log: about 30 a day.
         for (var i = 0; i < 11_000; i++)
             AddAudit(db, tenant.Id, email, "account.signed-in", "User", owner.Id, hour.AddHours(-8760 + i * 0.8));

@@ -43,6 +43,13 @@ internal sealed class PortalChildProcess : IAsyncDisposable
         return (long.Parse(parts[1]), long.Parse(parts[2]));
     }
 
+    /// <summary>CPU time the portal process has used so far (all threads), in ms.</summary>
+    public async Task<double> CpuMsAsync()
+    {
+        await process.StandardInput.WriteLineAsync("cpu");
+        return double.Parse((await ReadReplyAsync("CPU")).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<int> OpenCircuitsAsync()
     {
         await process.StandardInput.WriteLineAsync("circuits");
@@ -82,6 +89,8 @@ internal sealed class PortalChildProcess : IAsyncDisposable
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 Console.WriteLine($"RSS {RssKb()} {GC.GetTotalMemory(false) / 1024}");
             }
+            else if (command == "cpu")
+                Console.WriteLine(FormattableString.Invariant($"CPU {Environment.CpuUsage.TotalTime.TotalMilliseconds:F1}"));
             else if (command == "circuits") Console.WriteLine($"CIRCUITS {circuits.Open}");
         }
         return 0;
