@@ -27,9 +27,9 @@ public sealed class PdfLayoutPinTests
     // Re-pinned for the PDF rendered from the signed terms, printing their SHA-256 (issue 17), and agreement 2026-12-v3 (the terms'
     // ChosenFrom; the text of a lease of one SKU is unchanged).
     [Theory]
-    [InlineData("standard", "TBD")]
-    [InlineData("amendment", "TBD")]
-    [InlineData("long", "TBD")]
+    [InlineData("standard", "B8DF4658E7F50FC0B25895FC6B1378F39D407155B5804DA291A4E56706755B4D")]
+    [InlineData("amendment", "F6E57883FCF8B904C06AC85D9D8BC38D0D83B48585843AB3E8B858B5361C837A")]
+    [InlineData("long", "107A98EF8FB549A14A83C8713450D5BC4B5F8B648374AFC5706846062D56E066")]
     public void The_agreement_bytes_are_pinned(string fixture, string sha256)
     {
         var pdf = fixture switch
