@@ -33,7 +33,7 @@ public sealed partial class CapacityFreshnessTests(LeaseFactory factory) : IClas
         Assert.Equal(skuBefore, await FreeTodayOnSkuPageAsync(client));
     }
 
-    // Today's cell of the 90-day calendar: GPUs free all day.
+    // Today's cell of the 90-day calendar: GPUs free all day (the span also carries the scoped-CSS attribute).
     private static async Task<int> FreeTodayOnCalendarAsync(PortalClient client) =>
         Number(FreeInCell().Match(await client.GetPageAsync($"/catalog/availability?region={Region}&sku={Sku}")));
 
@@ -47,7 +47,7 @@ public sealed partial class CapacityFreshnessTests(LeaseFactory factory) : IClas
         return int.Parse(m.Groups[1].Value.Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    [GeneratedRegex("class=\"availability-free\">([\\d,]+)<")]
+    [GeneratedRegex("class=\"availability-free\"[^>]*>([\\d,]+)<")]
     private static partial Regex FreeInCell();
 
     [GeneratedRegex("data-label=\"Free today\"[^>]*>([\\d,]+)<")]
