@@ -56,6 +56,7 @@ public class HostingRoleTests
             Assert.True(waited < 120_000, "The worker kept running without a shared pool:\n" + process.Tail());
             await Task.Delay(100);
         }
+        await process.KillAsync(); // already exited: this waits until its output is read to the end
         Assert.Contains("needs Pool:SimulatorUrl", process.Tail());
     }
 }
