@@ -52,9 +52,11 @@ internal static class CircuitBenchmarkCommand
         }
         await Task.Delay(TimeSpan.FromSeconds(5)); // idle: no clicks; let the first renders' garbage become garbage
         var after = await portal.MemoryAsync();
-        output.WriteLine($"  portal process {portal.Pid}; RSS before {before.RssKb:N0} KB, after {after.RssKb:N0} KB with {await portal.OpenCircuitsAsync()} circuits open");
+        output.WriteLine($"  portal process {portal.Pid}; RSS before {before.RssKb:N0} KB, after {after.RssKb:N0} KB " +
+            $"with {await portal.OpenCircuitsAsync()} circuits open");
         output.WriteLine($"  managed heap before {before.HeapKb:N0} KB, after {after.HeapKb:N0} KB");
-        output.WriteLine($"  per circuit: {(after.RssKb - before.RssKb) / (double)tabs:N0} KB RSS, {(after.HeapKb - before.HeapKb) / (double)tabs:N0} KB managed heap");
+        output.WriteLine($"  per circuit: {(after.RssKb - before.RssKb) / (double)tabs:N0} KB RSS, " +
+            $"{(after.HeapKb - before.HeapKb) / (double)tabs:N0} KB managed heap");
         output.WriteLine($"  load after: {PageBenchmarkCommand.LoadAverage()}");
         // --hold 120: the tabs stay open that long, for a heap snapshot (dotnet-gcdump collect -p <pid>) of the portal.
         if (arg("--hold") is { } hold)

@@ -142,7 +142,8 @@ internal static class LeaseCommitBenchmark
             w.WriteLine($"{r.Database,-10} | {r.Signers,7} | {r.Committed,9:N0} | {r.PerSecond,8:N1} | {Percentile(r.Latencies, 50),7:N1} | " +
                 $"{Percentile(r.Latencies, 95),7:N1} | {Percentile(r.Latencies, 99),7:N1} | " +
                 $"{(r.Latencies.Length == 0 ? double.NaN : r.Latencies[^1]),7:N1} | {Percentile(r.HoldLatencies, 50),9:N1} | " +
-                $"{Percentile(r.SignLatencies, 50),8:N1} | {r.CpuMsPerLease,12:N1} | {r.MachineCpuMsPerLease,11:N1} | {r.CpuBoundPerSecond,11:N0} | {r.PdfJobCpuMsPerLease,11:N1} | " +
+                $"{Percentile(r.SignLatencies, 50),8:N1} | {r.CpuMsPerLease,12:N1} | {r.MachineCpuMsPerLease,11:N1} | " +
+                $"{r.CpuBoundPerSecond,11:N0} | {r.PdfJobCpuMsPerLease,11:N1} | " +
                 (r.Refused == 0 ? "0" : $"{r.Refused} ({string.Join(", ", r.Refusals.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))})"));
         w.WriteLine();
         w.WriteLine("""

@@ -54,7 +54,8 @@ internal static class LeaseCommitWebBenchmark
         {
             var r = await RunAsync(postgres, n, signers, count, warmup: 200, log);
             results.Add(r);
-            log.WriteLine($"  {n} web process(es): {r.Committed:N0} leases, {r.PerSecond:N1}/s, p50 {LeaseCommitBenchmark.Percentile(r.Latencies, 50):N0} ms, " +
+            log.WriteLine($"  {n} web process(es): {r.Committed:N0} leases, {r.PerSecond:N1}/s, " +
+                $"p50 {LeaseCommitBenchmark.Percentile(r.Latencies, 50):N0} ms, " +
                 $"p99 {LeaseCommitBenchmark.Percentile(r.Latencies, 99):N0} ms, load {r.Load}");
         }
         Print(results, log);

@@ -13,7 +13,8 @@ namespace Portal.Benchmarks;
 /// <summary>
 /// What the page benchmark's tenant has after a year on the portal, written straight into the database: 200 leases (ended
 /// ones over the year, active and scheduled ones holding H100s in us-south-1, a few cancelled), 100 batches, an hourly
-/// usage record for every hour a lease or batch ran, the meter's record of every hour it metered, and the audit trail; beside it 60 other organisations for Support's lists.
+/// usage record for every hour a lease or batch ran, the meter's record of every hour it metered, and the audit trail;
+/// beside it 60 other organisations for Support's lists.
 /// </summary>
 internal static class PageBenchmarkData
 {
@@ -85,7 +86,11 @@ internal static class PageBenchmarkData
         for (var i = 0; i < 100; i++)
         {
             var created = hour.AddHours(-8760 + i * 87);
-            var file = new BatchFile { Id = $"file-bench{i:D4}", TenantId = tenant.Id, Filename = $"requests-{i}.jsonl", Purpose = "batch", Bytes = 250_000, Lines = 1000, CreatedAt = created };
+            var file = new BatchFile
+            {
+                Id = $"file-bench{i:D4}", TenantId = tenant.Id, Filename = $"requests-{i}.jsonl", Purpose = "batch", Bytes = 250_000, Lines = 1000,
+                CreatedAt = created,
+            };
             db.BatchFiles.Add(file);
             var batch = new Batch
             {

@@ -66,7 +66,8 @@ public sealed class LeaseSigning(
         signer.Stamp(lease, name, record.Sha256, idempotencyKey, now);
         lease.HoldExpiresAt = null;
         LeaseStateMachine.Apply(lease, lease.NeedsApproval ? LeaseAction.SignForApproval : LeaseAction.Sign);
-        lease.Events.Add(LeaseEvents.New(lease, now, $"Signed by {name} (agreement {LeaseAgreement.Version}, SHA-256 {record.Sha256[..12]}…)", origin.UserName));
+        lease.Events.Add(LeaseEvents.New(lease, now,
+            $"Signed by {name} (agreement {LeaseAgreement.Version}, SHA-256 {record.Sha256[..12]}…)", origin.UserName));
         if (lease.NeedsApproval)
             lease.Events.Add(LeaseEvents.New(lease, now,
                 $"Waiting for approval by Support (over {Counted.Gpus(Options.ApprovalGpuThreshold)} or " +

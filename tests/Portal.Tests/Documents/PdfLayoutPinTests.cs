@@ -10,7 +10,8 @@ namespace Portal.Tests.Documents;
 /// <summary>
 /// Pins the exact output of the agreement and invoice PDFs for fixed inputs. What a lease records at signing is the SHA-256
 /// of its signed terms (SignedTerms' JSON), not of the PDF, and the PDF job stores a lease's PDF once; still, a change to the
-/// layout (fonts, margins, wrapping, page breaks) should be a decision, so it must show up here first. The invoice carries the clock and random IDs in its metadata, so its pages' drawing is pinned instead.
+/// layout (fonts, margins, wrapping, page breaks) should be a decision, so it must show up here first. The invoice carries the clock
+/// and random IDs in its metadata, so its pages' drawing is pinned instead.
 /// </summary>
 public sealed class PdfLayoutPinTests
 {

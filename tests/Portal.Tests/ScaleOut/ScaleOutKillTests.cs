@@ -62,7 +62,8 @@ public sealed class ScaleOutKillTests(ITestOutputHelper output) : IAsyncLifetime
         var killedAt = DateTime.UtcNow;
         var leaseStateAtKill = await Factory.ReadAsync(db => db.Leases.Where(l => l.Id == leaseId).Select(l => l.State).SingleAsync());
         Assert.True(leaseStateAtKill == LeaseState.Provisioning && recordedBeforeKill < allocations.Count,
-            $"The kill came too late to prove anything: the lease was {leaseStateAtKill} with {recordedBeforeKill} of {allocations.Count} reservations recorded.");
+            $"The kill came too late to prove anything: the lease was {leaseStateAtKill} with {recordedBeforeKill} of {allocations.Count} " +
+            "reservations recorded.");
         workers.Remove(provisioner);
         workers.Add(Start("worker")); // the deployment's two workers again, while the survivor takes the lease over
         output.WriteLine($"{DateTime.UtcNow - begun:mm\\:ss} killed worker {provisioner.Id} while it provisioned lease {leaseId}");
