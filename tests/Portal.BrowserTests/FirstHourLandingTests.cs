@@ -67,7 +67,7 @@ public sealed class FirstHourLandingTests(PortalInChromium portal)
             await page.GetByTestId("create-organization").ClickAsync();
 
             await Expect(page).ToHaveURLAsync(new Regex(@"/leases/new\?sku=b200-180gb&region=us-south-1$"));
-            await Expect(page.GetByTestId("lease-form").Locator("input").First).ToHaveValueAsync("B200 180 GB");
+            await Expect(page.GetByTestId("lease-form").Locator("input:not([type=checkbox])").First).ToHaveValueAsync("B200 180 GB");
             await Expect(page.GetByTestId("fits")).ToContainTextAsync("in us-south-1");
             await ThemedScreenshots.TakeAsync(page, screenshots, "new-lease-from-sku", "[data-testid=fits]");
         });
