@@ -35,7 +35,8 @@ public static partial class TaskMetrics
             double util, memory;
             if (task.Profile == TaskProfiles.Idle || n < SetupSamples)
             {
-                util = task.Profile == TaskProfiles.Idle ? Math.Round(jitter, 1) : Math.Round(2 + 4 * jitter, 1);
+                // Idle stays under 1 %: rounding jitter near 1 to one decimal read 1.0, which the idle profile must never show.
+                util = task.Profile == TaskProfiles.Idle ? Math.Round(0.9 * jitter, 1) : Math.Round(2 + 4 * jitter, 1);
                 memory = Math.Round(400 + 200 * jitter);
             }
             else if (task.Profile == TaskProfiles.OutOfMemory)
