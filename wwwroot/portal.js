@@ -23,3 +23,33 @@ document.addEventListener("keydown", function (event) {
     if (toggle instanceof HTMLElement) toggle.click();
   });
 });
+
+// Static pages (the catalog, account settings) have no circuit to open and close the drawer: the menu button toggles it
+// here. Below 960 px MudBlazor hides a drawer still marked "initial"; above, the layout's class makes room for it.
+document.addEventListener("click", function (event) {
+  var button = event.target instanceof Element ? event.target.closest("[data-static-drawer-toggle]") : null;
+  if (!button) return;
+  var drawer = document.querySelector(".mud-drawer");
+  var layout = document.querySelector(".mud-layout");
+  if (!drawer || !layout) return;
+  var open;
+  if (window.matchMedia("(min-width: 960px)").matches) {
+    open = !layout.classList.contains("mud-drawer-open-responsive-md-left");
+    layout.classList.toggle("mud-drawer-open-responsive-md-left", open);
+    drawer.classList.remove("mud-drawer--initial");
+    drawer.classList.toggle("mud-drawer--open", open);
+    drawer.classList.toggle("mud-drawer--closed", !open);
+  } else {
+    open = drawer.classList.contains("mud-drawer--initial") || !drawer.classList.contains("mud-drawer--open");
+    drawer.classList.toggle("mud-drawer--initial", !open);
+    drawer.classList.toggle("mud-drawer--open", open);
+    drawer.classList.remove("mud-drawer--closed");
+  }
+  button.setAttribute("aria-expanded", open ? "true" : "false");
+});
+
+// The static pages' account menu is a <details>: Escape closes it as it closes MudBlazor's menus.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") return;
+  document.querySelectorAll("details.portal-static-menu[open]").forEach(function (menu) { menu.removeAttribute("open"); });
+});

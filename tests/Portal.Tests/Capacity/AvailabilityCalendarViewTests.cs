@@ -45,7 +45,7 @@ public sealed class AvailabilityCalendarViewTests : IAsyncLifetime
     [Fact]
     public void Days_sit_under_their_weekday_in_month_grids_and_a_busy_day_says_how_many_are_free_at_best()
     {
-        var cut = ctx.Render<AvailabilityHeatmap>(p => p.Add(c => c.Calendar, Calendar));
+        var cut = ctx.Render<AvailabilityHeatmap>(p => p.Add(c => c.Calendar, Calendar).Add(c => c.DayLink, d => $"/calendar?day={d}"));
 
         var months = cut.FindAll("[data-testid=availability-month]");
         Assert.Equal(["March 2027", "April 2027", "May 2027"], months.Select(m => m.QuerySelector(".availability-month-title")!.TextContent));
@@ -55,6 +55,7 @@ public sealed class AvailabilityCalendarViewTests : IAsyncLifetime
         Assert.Equal(90, cut.FindAll("[data-testid=availability-day]").Count);
 
         var busy = cut.FindAll("[data-testid=availability-day]")[1];
+        Assert.Equal("/calendar?day=1", busy.GetAttribute("href")); // a day is a link to its hours (the page is static)
         Assert.Contains("level-2", busy.ClassName); // 4 of 16 free: a quarter
         Assert.Contains("up to 16", busy.TextContent);
         Assert.Contains("12 leased or held at the busiest hour", busy.GetAttribute("title"));
@@ -68,14 +69,15 @@ public sealed class AvailabilityCalendarViewTests : IAsyncLifetime
     public void A_picked_day_says_why_it_is_low_and_leases_from_the_hour_picked()
     {
         var cut = ctx.Render<AvailabilityHours>(p => p
-            .Add(c => c.Calendar, Calendar).Add(c => c.Day, 1).Add(c => c.Now, Wednesday.AddHours(5)));
+            .Add(c => c.Calendar, Calendar).Add(c => c.Day, 1).Add(c => c.Now, Wednesday.AddHours(5)).Add(c => c.HourLink, h => $"/calendar?hour={h}"));
 
         Assert.Contains("Fewest free at 10:00: 4 of 16 GPUs, because leases and held quotes take 12",
             cut.Find("[data-testid=availability-reason]").TextContent);
         Assert.Contains("8 more GPUs are on nodes in maintenance", cut.Find("[data-testid=availability-out-of-service]").TextContent);
         Assert.Equal("/leases/new?sku=h100&region=r1&gpus=1&start=2027-03-04T00:00Z&hours=24", Lease(cut).GetAttribute("href"));
 
-        cut.FindAll("[data-testid=availability-hour]")[15].Click();
+        Assert.Equal("/calendar?hour=15", cut.FindAll("[data-testid=availability-hour]")[15].GetAttribute("href"));
+        cut.Render(p => p.Add(c => c.PickedHour, 15)); // the page passes the hour its link picked (?hour=15)
         Assert.Equal("/leases/new?sku=h100&region=r1&gpus=1&start=2027-03-04T15:00Z&hours=9", Lease(cut).GetAttribute("href"));
         Assert.Contains("from 15:00 UTC", Lease(cut).TextContent);
     }
@@ -84,11 +86,12 @@ public sealed class AvailabilityCalendarViewTests : IAsyncLifetime
     public void Today_starts_at_the_hour_under_way_and_its_past_hours_cannot_be_picked()
     {
         var cut = ctx.Render<AvailabilityHours>(p => p
-            .Add(c => c.Calendar, Calendar).Add(c => c.Day, 0).Add(c => c.Now, Wednesday.AddHours(9).AddMinutes(20)));
+            .Add(c => c.Calendar, Calendar).Add(c => c.Day, 0).Add(c => c.Now, Wednesday.AddHours(9).AddMinutes(20))
+            .Add(c => c.HourLink, h => $"/calendar?hour={h}").Add(c => c.PickedHour, 3)); // an old link to a past hour
 
         var hours = cut.FindAll("[data-testid=availability-hour]");
-        Assert.True(hours[8].HasAttribute("disabled"));
-        Assert.False(hours[9].HasAttribute("disabled"));
+        Assert.False(hours[8].HasAttribute("href")); // past: text, not a link
+        Assert.True(hours[9].HasAttribute("href"));
         Assert.Equal("/leases/new?sku=h100&region=r1&gpus=1&start=2027-03-03T09:00Z&hours=15", Lease(cut).GetAttribute("href"));
         Assert.Contains("Nothing is leased on this day", cut.Find("[data-testid=availability-reason]").TextContent);
     }
