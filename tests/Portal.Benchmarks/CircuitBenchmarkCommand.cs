@@ -37,7 +37,13 @@ internal static class CircuitBenchmarkCommand
             }));
         }
 
-        // One tab first, closed again: JIT, caches and pools warm, so the "before" figure is the warm portal's.
+        // As many plain GETs of the page as there will be tabs (prerendered HTML, no circuit): the allocator, the GC's budgets,
+        // JIT and pools grow to a rendering portal's size first, so the "before" figure is not a process that has rendered one
+        // page. Without it a static page's 40 tabs, holding nothing, still "cost" ~880 KB each (issue 17).
+        using var http = visitor ? new HttpClient { BaseAddress = new Uri(portal.BaseUrl) }
+            : (await PageBenchmarkClient.SignedInAsync(portal.BaseUrl, portal.MemberEmail, PageBenchmarkData.MemberPassword)).Client;
+        for (var i = 0; i < tabs; i++) (await http.GetAsync(path)).EnsureSuccessStatusCode();
+        // Then one tab, closed again: the circuit's own code and caches warm too.
         var warm = await context.NewPageAsync();
         var interactive = await OpenAsync(warm, path, portal, 0);
         await warm.CloseAsync();
