@@ -88,7 +88,8 @@ if (args.Contains("--leases"))
         $"(.NET {Environment.Version}, {Environment.ProcessorCount} cores)");
     var leaseResults = new List<LeaseCommitBenchmark.Result>();
     if (!args.Contains("--no-sqlite")) leaseResults.Add(await LeaseCommitBenchmark.RunAsync(null, signers, count, warmup: 200, Console.Out, profileSql));
-    if (!string.IsNullOrWhiteSpace(postgres)) leaseResults.Add(await LeaseCommitBenchmark.RunAsync(postgres, signers, count, warmup: 200, Console.Out, profileSql));
+    if (!string.IsNullOrWhiteSpace(postgres))
+        leaseResults.Add(await LeaseCommitBenchmark.RunAsync(postgres, signers, count, warmup: 200, Console.Out, profileSql));
     else Console.WriteLine("  PostgreSQL skipped: pass --postgres \"<connection string>\" or set PORTAL_BENCH_POSTGRES.");
     LeaseCommitBenchmark.Print(leaseResults, Console.Out);
     return 0;
