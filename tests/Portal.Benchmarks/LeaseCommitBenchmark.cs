@@ -25,6 +25,13 @@ internal static class LeaseCommitBenchmark
     public sealed record Result(string Database, int Signers, int Committed, int Refused, TimeSpan Elapsed, TimeSpan Cpu, TimeSpan MachineCpu,
         double[] Latencies, double[] HoldLatencies, double[] SignLatencies, IReadOnlyDictionary<string, int> Refusals)
     {
+        /// <summary>The local PostgreSQL server's CPU for this run's database during the phase (<see cref="PostgresBackendCpu"/>).</summary>
+        public TimeSpan DatabaseCpu { get; init; }
+        /// <summary>SQL commands EF Core ran during the phase (quotes and signings, refused ones included).</summary>
+        public int Statements { get; init; }
+        public int Commits { get; init; }
+        /// <summary>The portal and its database together per committed lease: this process plus the PostgreSQL backends (SQLite: in-process).</summary>
+        public double PortalAndDatabaseCpuMsPerLease => (Cpu + DatabaseCpu).TotalMilliseconds / Math.Max(1, Committed);
         /// <summary>This process's CPU time rendering and storing the phase's agreement PDFs afterwards (AgreementPdfJob), per PDF.</summary>
         public double PdfJobCpuMsPerLease { get; init; } = double.NaN;
         public double PerSecond => Committed / Elapsed.TotalSeconds;
@@ -45,7 +52,7 @@ internal static class LeaseCommitBenchmark
         return TimeSpan.FromMilliseconds((Jiffies(1) + Jiffies(2) + Jiffies(3) + Jiffies(6) + Jiffies(7) + Jiffies(8)) * 10.0);
     }
 
-    public static async Task<Result> RunAsync(string? postgresServer, int signers, int leases, int warmup, TextWriter log)
+    public static async Task<Result> RunAsync(string? postgresServer, int signers, int leases, int warmup, TextWriter log, bool profileSql = false)
     {
         await using var host = new LeaseCommitBenchmarkHost(postgresServer);
         _ = host.Services; // start: migrate, seed
@@ -55,7 +62,12 @@ internal static class LeaseCommitBenchmark
 
         await RunPhaseAsync(host, tenants, signers, warmup, seed: 1);
         await RenderPdfsAsync(host); // the warm-up's, so that the measured sweep renders the phase's leases only
+        using var sql = SqlCommandProfile.Start(byShape: profileSql);
+        sql.Reset();
         var result = await RunPhaseAsync(host, tenants, signers, leases, seed: 2);
+        sql.Stop();
+        if (profileSql) sql.Print(log, Math.Max(1, result.Committed), unit: "lease");
+        result = result with { Statements = sql.Commands, Commits = sql.Commits };
         var cpu = Environment.CpuUsage.TotalTime;
         var pdfs = await RenderPdfsAsync(host);
         return result with
@@ -81,6 +93,8 @@ internal static class LeaseCommitBenchmark
         var latencies = new ConcurrentBag<(double Total, double Hold, double Sign)>();
         var refusals = new ConcurrentDictionary<string, int>();
         var next = 0;
+        var database = host.PostgresDatabase is { } name ? new PostgresBackendCpu(name) : null;
+        database?.Start();
         var cpu = Environment.CpuUsage.TotalTime;
         var machine = MachineBusy();
         var clock = Stopwatch.StartNew();
@@ -115,9 +129,13 @@ internal static class LeaseCommitBenchmark
         })).ToList();
         await Task.WhenAll(loops);
         clock.Stop();
+        var databaseCpu = database?.Elapsed() ?? TimeSpan.Zero;
         var all = latencies.ToArray();
         return new Result("", signers, all.Length, refusals.Values.Sum(), clock.Elapsed, Environment.CpuUsage.TotalTime - cpu, MachineBusy() - machine,
-            Sorted(all.Select(l => l.Total)), Sorted(all.Select(l => l.Hold)), Sorted(all.Select(l => l.Sign)), refusals);
+            Sorted(all.Select(l => l.Total)), Sorted(all.Select(l => l.Hold)), Sorted(all.Select(l => l.Sign)), refusals)
+        {
+            DatabaseCpu = databaseCpu,
+        };
     }
 
     private static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
@@ -136,14 +154,16 @@ internal static class LeaseCommitBenchmark
     {
         w.WriteLine();
         w.WriteLine($"{"database",-10} | {"signers",7} | {"committed",9} | {"leases/s",8} | {"p50 ms",7} | {"p95 ms",7} | {"p99 ms",7} | {"max ms",7} | " +
-            $"{"quote p50",9} | {"sign p50",8} | {"CPU ms/lease",12} | {"machine CPU",11} | {"CPU-bound/s",11} | {"PDF job CPU",11} | refusals");
-        w.WriteLine(new string('-', 175));
+            $"{"quote p50",9} | {"sign p50",8} | {"CPU ms/lease",12} | {"+database",9} | {"machine CPU",11} | {"CPU-bound/s",11} | {"SQL/lease",9} | " +
+            $"{"PDF job CPU",11} | refusals");
+        w.WriteLine(new string('-', 200));
         foreach (var r in results)
             w.WriteLine($"{r.Database,-10} | {r.Signers,7} | {r.Committed,9:N0} | {r.PerSecond,8:N1} | {Percentile(r.Latencies, 50),7:N1} | " +
                 $"{Percentile(r.Latencies, 95),7:N1} | {Percentile(r.Latencies, 99),7:N1} | " +
                 $"{(r.Latencies.Length == 0 ? double.NaN : r.Latencies[^1]),7:N1} | {Percentile(r.HoldLatencies, 50),9:N1} | " +
-                $"{Percentile(r.SignLatencies, 50),8:N1} | {r.CpuMsPerLease,12:N1} | {r.MachineCpuMsPerLease,11:N1} | " +
-                $"{r.CpuBoundPerSecond,11:N0} | {r.PdfJobCpuMsPerLease,11:N1} | " +
+                $"{Percentile(r.SignLatencies, 50),8:N1} | {r.CpuMsPerLease,12:N1} | {r.PortalAndDatabaseCpuMsPerLease,9:N1} | " +
+                $"{r.MachineCpuMsPerLease,11:N1} | {r.CpuBoundPerSecond,11:N0} | {r.Statements / (double)Math.Max(1, r.Committed),9:N1} | " +
+                $"{r.PdfJobCpuMsPerLease,11:N1} | " +
                 (r.Refused == 0 ? "0" : $"{r.Refused} ({string.Join(", ", r.Refusals.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))})"));
         w.WriteLine();
         w.WriteLine("""
@@ -153,8 +173,12 @@ internal static class LeaseCommitBenchmark
                           sign p50 are the two halves. Refusals (e.g. no_capacity) are counted, not timed.
               CPU ms/lease  this process's CPU time (all threads) during the phase / committed leases: what a lease
                           costs the portal whatever else the machine runs (PostgreSQL's own CPU is not included).
+              +database   CPU ms/lease plus the local PostgreSQL server's backends for this run's database (and its WAL
+                          writer), from /proc: the portal and its database together, without the rest of the machine, so
+                          it stays comparable when other programs load the machine (SQLite runs in-process: same figure).
               machine CPU  the whole machine's busy CPU time during the phase / committed leases: the portal, a local
                           PostgreSQL and anything else running (run it on a quiet machine).
+              SQL/lease   SQL commands EF Core ran during the phase / committed leases (quote and sign, refusals included).
               CPU-bound/s  cores x 1000 / machine CPU ms per lease: the most this machine could commit if its cores
                           did nothing else; leases/s near it means the run was CPU-bound, not lock-bound.
               PDF job CPU  this process's CPU ms per agreement PDF rendered and stored after the phase by AgreementPdfJob's

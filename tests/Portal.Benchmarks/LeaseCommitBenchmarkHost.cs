@@ -26,6 +26,9 @@ internal sealed class LeaseCommitBenchmarkHost(string? postgresServer, IReadOnly
     private readonly string folder = Directory.CreateTempSubdirectory("portal-bench-").FullName;
     private string? postgresDatabase;
 
+    /// <summary>The PostgreSQL database made for this run (null on SQLite).</summary>
+    public string? PostgresDatabase => postgresDatabase;
+
     public string Describe => postgresDatabase is null ? $"SQLite (WAL) in {folder}" : $"PostgreSQL database {postgresDatabase}";
 
     public static string RepoRoot()

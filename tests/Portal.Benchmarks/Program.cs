@@ -5,7 +5,7 @@ using Portal.Core.Capacity;
 // Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--lists default,gpuspec10,gpuspec20]
 //        [--repeat 3] [--plain-best-fit] [--no-calendar]
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000]
-//        [--no-sqlite]
+//        [--no-sqlite] [--profile-sql]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases-web --postgres "<server connection string>" [--webs 1,2] [--signers 16]
 //        [--count 2000] (the same through 1 and 2 web processes, Hosting:Role=web, over HTTP)
@@ -83,11 +83,13 @@ if (args.Contains("--leases"))
     var postgres = Arg("--postgres") ?? Environment.GetEnvironmentVariable("PORTAL_BENCH_POSTGRES");
     var signers = int.Parse(Arg("--signers") ?? "16", CultureInfo.InvariantCulture);
     var count = int.Parse(Arg("--count") ?? "2000", CultureInfo.InvariantCulture);
+    var profileSql = args.Contains("--profile-sql"); // every statement of the measured phase, by shape
     Console.WriteLine($"Lease commit benchmark: {signers} concurrent signers, quote + sign of {count:N0} small leases per database " +
         $"(.NET {Environment.Version}, {Environment.ProcessorCount} cores)");
     var leaseResults = new List<LeaseCommitBenchmark.Result>();
-    if (!args.Contains("--no-sqlite")) leaseResults.Add(await LeaseCommitBenchmark.RunAsync(null, signers, count, warmup: 200, Console.Out));
-    if (!string.IsNullOrWhiteSpace(postgres)) leaseResults.Add(await LeaseCommitBenchmark.RunAsync(postgres, signers, count, warmup: 200, Console.Out));
+    if (!args.Contains("--no-sqlite")) leaseResults.Add(await LeaseCommitBenchmark.RunAsync(null, signers, count, warmup: 200, Console.Out, profileSql));
+    if (!string.IsNullOrWhiteSpace(postgres))
+        leaseResults.Add(await LeaseCommitBenchmark.RunAsync(postgres, signers, count, warmup: 200, Console.Out, profileSql));
     else Console.WriteLine("  PostgreSQL skipped: pass --postgres \"<connection string>\" or set PORTAL_BENCH_POSTGRES.");
     LeaseCommitBenchmark.Print(leaseResults, Console.Out);
     return 0;

@@ -24,12 +24,21 @@ internal sealed partial class SqlCommandProfile : IObserver<DiagnosticListener>,
     private readonly ConcurrentDictionary<string, Figures> byShape = new();
     private readonly List<IDisposable> subscriptions = [];
     private int commits;
+    private int commands;
     private double commitMs;
     private volatile bool on;
+    private bool shapes = true;
 
-    public static SqlCommandProfile Start()
+    /// <summary>Commands run since the last <see cref="Reset"/>.</summary>
+    public int Commands => commands;
+
+    /// <summary>Commits since the last <see cref="Reset"/>.</summary>
+    public int Commits => commits;
+
+    /// <summary>Starts listening; with <paramref name="byShape"/> false it only counts commands and commits (cheap).</summary>
+    public static SqlCommandProfile Start(bool byShape = true)
     {
-        var profile = new SqlCommandProfile();
+        var profile = new SqlCommandProfile { shapes = byShape };
         profile.subscriptions.Add(DiagnosticListener.AllListeners.Subscribe(profile));
         return profile;
     }
@@ -38,17 +47,20 @@ internal sealed partial class SqlCommandProfile : IObserver<DiagnosticListener>,
     public void Reset()
     {
         byShape.Clear();
-        (commits, commitMs, on) = (0, 0, true);
+        (commits, commands, commitMs, on) = (0, 0, 0, true);
     }
 
-    public void Print(TextWriter w, int jobs, int top = 30)
+    /// <summary>Stops counting (the figures stay readable).</summary>
+    public void Stop() => on = false;
+
+    public void Print(TextWriter w, int jobs, int top = 30, string unit = "job")
     {
         on = false;
         var all = byShape.ToArray();
-        w.WriteLine($"  SQL profile: {all.Sum(kv => kv.Value.Count):N0} commands ({all.Sum(kv => kv.Value.Count) / (double)jobs:N1} per job), " +
-            $"{all.Sum(kv => kv.Value.TotalMs):N0} ms in commands ({all.Sum(kv => kv.Value.TotalMs) / jobs:N1} ms per job), " +
-            $"{commits:N0} commits ({commits / (double)jobs:N1} per job, {commitMs:N0} ms)");
-        w.WriteLine($"  {"count",7} {"per job",7} {"total ms",9} {"max ms",7}  statement");
+        w.WriteLine($"  SQL profile: {all.Sum(kv => kv.Value.Count):N0} commands ({all.Sum(kv => kv.Value.Count) / (double)jobs:N1} per {unit}), " +
+            $"{all.Sum(kv => kv.Value.TotalMs):N0} ms in commands ({all.Sum(kv => kv.Value.TotalMs) / jobs:N1} ms per {unit}), " +
+            $"{commits:N0} commits ({commits / (double)jobs:N1} per {unit}, {commitMs:N0} ms)");
+        w.WriteLine($"  {"count",7} {"per " + unit,7} {"total ms",9} {"max ms",7}  statement");
         foreach (var (shape, f) in all.OrderByDescending(kv => kv.Value.TotalMs).Take(top))
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {f.Count,7} {f.Count / (double)jobs,7:N2} {f.TotalMs,9:N0} {f.MaxMs,7:N0}  {shape}"));
@@ -56,7 +68,11 @@ internal sealed partial class SqlCommandProfile : IObserver<DiagnosticListener>,
 
     public void OnNext(DiagnosticListener listener)
     {
-        if (listener.Name == DbLoggerCategory.Name) lock (subscriptions) subscriptions.Add(listener.Subscribe(this));
+        if (listener.Name != DbLoggerCategory.Name) return;
+        // Counting only: EF then builds event data for these two events alone, so the count costs the portal next to nothing.
+        var subscription = shapes ? listener.Subscribe(this)
+            : listener.Subscribe(this, name => name == RelationalEventId.CommandExecuted.Name || name == RelationalEventId.TransactionCommitted.Name);
+        lock (subscriptions) subscriptions.Add(subscription);
     }
 
     public void OnNext(KeyValuePair<string, object?> e)
@@ -64,7 +80,11 @@ internal sealed partial class SqlCommandProfile : IObserver<DiagnosticListener>,
         if (!on) return;
         switch (e.Value)
         {
+            case CommandExecutedEventData when !shapes:
+                Interlocked.Increment(ref commands);
+                break;
             case CommandExecutedEventData c:
+                Interlocked.Increment(ref commands);
                 Add(Shape(c.Command.CommandText), c.Duration.TotalMilliseconds);
                 break;
             case CommandErrorEventData c:

@@ -26,7 +26,7 @@ public sealed class LeaseLimits(TimeProvider time, IOptions<LeaseOptions> option
         // wait on each other) makes quotes of one tenant in two pools at once unable to both fit under its limits.
         await db.Locks.LockTenantAsync(db, tenantId, ct);
         var now = time.GetUtcNow().UtcDateTime;
-        var facts = await SpendFactsQuery.For(db, tenantId, now, add.End, includeHolds: true, quota).AsNoTracking().FirstAsync(ct);
+        var facts = await SpendFactsQuery.ReadAsync(db, tenantId, now, add.End, includeHolds: true, quota, ct);
         var what = quota.ExceptLeaseId is null ? "This lease" : "This extension";
 
         if (facts.OpenHolds >= Options.MaxOpenHolds)

@@ -40,16 +40,7 @@ public sealed class LeaseQuoting(
                 : throw new LeaseException("idempotency_key_reused", "This idempotency key was used for a different quote.", 422);
         quoteLimiter.Take(tenantId); // after the idempotent replay: sending the same quote again costs nothing
         // One round trip for what is checked before the lock: the organisation's state, the GPU type, the region.
-        // (Scalar subqueries only: SQLite cannot run the APPLY that a multi-column subquery needs.)
-        var facts = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => new
-        {
-            t.State, t.SuspendedReason,
-            SkuName = db.GpuSkus.Where(s => s.Id == request.SkuId && s.RetiredAt == null).Select(s => s.Name).FirstOrDefault(),
-            OnDemand = db.GpuSkus.Where(s => s.Id == request.SkuId).Select(s => s.OnDemandMicrosPerGpuHour).FirstOrDefault(),
-            Discount = db.Set<TermDiscount>().Where(d => d.SkuId == request.SkuId && d.MinHours <= request.Hours).Max(d => (int?)d.BasisPoints),
-            RegionOk = db.Regions.Any(r => r.Id == request.RegionId && r.RetiredAt == null),
-            PerNode = db.GpuSkus.Where(s => s.Id == request.SkuId).Select(s => s.GpusPerNode).FirstOrDefault(),
-        }).FirstOrDefaultAsync(ct);
+        var facts = await LeaseQuoteFacts.ReadAsync(db, tenantId, request, ct);
         actor.EnsureCanSpend(facts?.State, facts?.SuspendedReason);
         if (facts?.SkuName is not { } skuName) throw LeaseException.Invalid($"No GPU type '{request.SkuId}'.");
         if (!facts.RegionOk) throw LeaseException.Invalid($"No region '{request.RegionId}'.");

@@ -27,17 +27,7 @@ public sealed class LeaseSigning(
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         // One round trip for everything read before the lock: the lease, the organisation's state and the agreement's names.
-        var userId = actor.UserId;
-        var facts = await db.Set<Lease>().AsNoTracking().Where(l => l.Id == leaseId).Select(l => new
-        {
-            Lease = l,
-            TenantName = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => t.Name).FirstOrDefault(),
-            TenantState = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => (TenantState?)t.State).FirstOrDefault(),
-            SuspendedReason = db.Tenants.Where(t => t.Id == l.TenantId).Select(t => t.SuspendedReason).FirstOrDefault(),
-            RegionName = db.Regions.Where(r => r.Id == l.RegionId).Select(r => r.Name).FirstOrDefault(),
-            SkuName = db.GpuSkus.Where(s => s.Id == l.SkuId).Select(s => s.Name).FirstOrDefault(),
-            Email = db.Users.Where(u => u.Id == userId).Select(u => u.Email).FirstOrDefault(),
-        }).FirstOrDefaultAsync(ct) ?? throw LeaseException.NotFound();
+        var facts = await LeaseSignFacts.ReadAsync(db, leaseId, actor.UserId, ct) ?? throw LeaseException.NotFound();
         var lease = facts.Lease;
         if (idempotencyKey is not null && lease.SignKey == idempotencyKey) return lease; // a retry of a sign that went through
         var name = AgreementSigner.CheckSignature(signerName, accepted, "agreement");
@@ -52,10 +42,9 @@ public sealed class LeaseSigning(
             await LeaseTerms.ChosenFromAsync(db, lease, ct));
         var record = signer.Sign(terms, name, email, now);
         var renderedVersion = lease.Version;
-        var recipients = await Notifier.RecipientsAsync(db, lease.TenantId, ct: ct);
 
         await using var tx = await PoolTransaction.BeginAsync(db, lease.RegionId, lease.SkuId, ct);
-        lease = await db.Set<Lease>().Include(l => l.Allocations).FirstAsync(l => l.Id == leaseId, ct);
+        lease = await LeaseSignFacts.ReadLockedAsync(db, leaseId, ct);
         if (lease.SignKey is not null && lease.SignKey == idempotencyKey) return lease;
         EnsureSignable(lease, now);
         if (lease.Version != renderedVersion)
@@ -73,7 +62,7 @@ public sealed class LeaseSigning(
                 $"Waiting for approval by Support (over {Counted.Gpus(Options.ApprovalGpuThreshold)} or " +
                 $"{Money.Format(Options.ApprovalMicrosThreshold)}).", "system"));
         audit.Add(db, "lease.signed", "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId} in {lease.RegionId}", lease.TenantId);
-        notifier.Add(db, recipients, lease.TenantId, "lease.signed", $"Lease signed: {lease.Gpus} × {terms.SkuName}",
+        notifier.Add(db, facts.Recipients, lease.TenantId, "lease.signed", $"Lease signed: {lease.Gpus} × {terms.SkuName}",
             $"{name} signed a lease of {lease.Gpus} × {terms.SkuName} in {terms.RegionName} from {terms.Start:yyyy-MM-dd HH:mm} " +
             $"to {terms.End:yyyy-MM-dd HH:mm} UTC for {Money.Format(lease.PriceMicros)}."
             + (lease.NeedsApproval ? " It now waits for Support's approval." : ""), LeaseLinks.Lease(lease.Id));

@@ -1,6 +1,7 @@
 using Portal.Core.Batches;
 using Portal.Core.Billing;
 using Portal.Core.Data;
+using Microsoft.EntityFrameworkCore;
 using Portal.Core.Leases;
 
 namespace Portal.Core.Spend;
@@ -68,14 +69,22 @@ public static class SpendFactsQuery
     /// <summary>
     /// The facts for the month of <paramref name="now"/>, with leases up to <paramref name="until"/>. Live holds (quotes)
     /// count when <paramref name="includeHolds"/>: a check must see them (two quotes must not both fit), a forecast not.
+    /// A compiled query: every hold runs it, and building and looking up an expression tree this size cost more CPU than
+    /// the database spends on it.
     /// </summary>
-    public static IQueryable<SpendFacts> For(PortalDbContext db, Guid tenantId, DateTime now, DateTime until, bool includeHolds,
-        QuotaQuestion? quota = null)
+    public static Task<SpendFacts> ReadAsync(PortalDbContext db, Guid tenantId, DateTime now, DateTime until, bool includeHolds,
+        QuotaQuestion? quota = null, CancellationToken ct = default)
     {
-        var monthStart = SpendMonth.StartOf(now);
         var (skuId, qStart, qEnd) = quota is { } q ? (q.SkuId, q.Start, q.End) : ("", DateTime.MinValue, DateTime.MinValue);
-        var exceptLease = quota?.ExceptLeaseId ?? Guid.Empty;
-        return db.Tenants.Where(t => t.Id == tenantId).Select(t => new SpendFacts
+        return Compiled(db, tenantId, now, SpendMonth.StartOf(now), until, includeHolds, skuId, qStart, qEnd, quota?.ExceptLeaseId ?? Guid.Empty, ct);
+    }
+
+    // The parameters are named as the query's variables were before it was compiled, so its body reads as it did.
+    private static readonly Func<PortalDbContext, Guid, DateTime, DateTime, DateTime, bool, string, DateTime, DateTime, Guid, CancellationToken,
+        Task<SpendFacts>> Compiled = EF.CompileAsyncQuery(
+            (PortalDbContext db, Guid tenantId, DateTime now, DateTime monthStart, DateTime until, bool includeHolds, string skuId,
+                DateTime qStart, DateTime qEnd, Guid exceptLease, CancellationToken ct) =>
+        db.Tenants.Where(t => t.Id == tenantId).Select(t => new SpendFacts
         {
             SpendLimitMicros = t.SpendLimitMicros,
             SpendCeilingMicros = t.SpendCeilingMicros,
@@ -124,6 +133,5 @@ public static class SpendFactsQuery
                         .Select(a => new ExtensionSpan { OldEnd = a.OldEnd, NewEnd = a.NewEnd, MicrosPerGpuHour = a.MicrosPerGpuHour, State = a.State })
                         .ToList(),
                 }).ToList(),
-        });
-    }
+        }).First());
 }

@@ -109,8 +109,7 @@ public static class MonthSpendReader
     public static async Task<MonthSpend> ReadAsync(Data.PortalDbContext db, Guid tenantId, DateTime now, SpendOptions options,
         CancellationToken ct = default)
     {
-        var facts = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.FirstAsync(
-            SpendFactsQuery.For(db, tenantId, now, SpendMonth.StartOf(now).AddMonths(1), includeHolds: false), ct);
+        var facts = await SpendFactsQuery.ReadAsync(db, tenantId, now, SpendMonth.StartOf(now).AddMonths(1), includeHolds: false, ct: ct);
         return SpendMonth.From(facts, now, options);
     }
 }

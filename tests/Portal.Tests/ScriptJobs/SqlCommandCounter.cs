@@ -13,6 +13,7 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
     private readonly string connectionString;
     private readonly List<IDisposable> subscriptions = [];
     private int count;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> texts = new();
 
     public SqlCommandCounter(string connectionString)
     {
@@ -22,6 +23,9 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
 
     public int Count => Volatile.Read(ref count);
 
+    /// <summary>The commands' texts, in order, for a failure message.</summary>
+    public IReadOnlyCollection<string> Texts => texts;
+
     public void OnNext(DiagnosticListener listener)
     {
         if (listener.Name == DbLoggerCategory.Name) lock (subscriptions) subscriptions.Add(listener.Subscribe(this));
@@ -29,8 +33,11 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
 
     public void OnNext(KeyValuePair<string, object?> e)
     {
-        if (e.Value is CommandExecutedEventData { Context: { } context } && context.Database.GetConnectionString() == connectionString)
+        if (e.Value is CommandExecutedEventData { Context: { } context } c && context.Database.GetConnectionString() == connectionString)
+        {
             Interlocked.Increment(ref count);
+            texts.Enqueue(c.Command.CommandText);
+        }
     }
 
     public void OnError(Exception error) { }
