@@ -74,6 +74,16 @@ public sealed class DealDesk(
         return $"Amended terms sent. The tenant has until {LeaseAgreement.FormatTime(offer.RespondBy)} to sign or decline them.";
     }
 
+    /// <summary>Every offer made on a lease, oldest first (Support's page lists them).</summary>
+    public async Task<List<LeaseOffer>> OffersAsync(Guid leaseId, CancellationToken ct = default)
+    {
+        await using var db = (await dbFactory.CreateDbContextAsync(ct)).ActAsSupport();
+        return await db.Set<LeaseOffer>().AsNoTracking().Where(o => o.LeaseId == leaseId).OrderBy(o => o.ProposedAt).ToListAsync(ct);
+    }
+
+    /// <summary>The cancellation terms the lease runs on now: where Support's form starts.</summary>
+    public LeaseOptions CancellationTermsOf(Lease lease) => DealAgreement.CancellationTermsOf(lease, options.Value);
+
     /// <summary>The terms in one sentence, as the timeline, the audit log and the notification say them.</summary>
     public static string Summary(Lease lease, LeaseOffer offer) =>
         $"{Money.Format(offer.MicrosPerGpuHour)} per GPU-hour ({Money.Format(offer.PriceMicros)} in total, list {Money.Format(lease.OnDemandMicrosPerGpuHour)}), " +
