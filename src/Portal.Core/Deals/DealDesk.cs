@@ -48,6 +48,7 @@ public sealed class DealDesk(
             RespondBy = Min(DealReview.AddBusinessDays(now, o.OfferResponseBusinessDays), proposal.End),
         };
         offer.PriceMicros = DealAgreement.PriceOf(lease, offer).TotalMicros;
+        db.Add(offer); // added explicitly: its key is set already, so through the navigation EF would take it for an update
         lease.Offers.Add(offer);
         LeaseStateMachine.Apply(lease, LeaseAction.ProposeTerms);
         lease.OfferDueAt = offer.RespondBy;
@@ -111,11 +112,15 @@ public sealed class DealDesk(
         await LeaseCapacity.ReleaseExpiredHoldsAsync(db, lease.RegionId, lease.SkuId, now, ct); // the database trigger still counts them
         foreach (var a in lease.Allocations.Where(a => a.Status != AllocationStatus.Released)) a.Status = AllocationStatus.Released;
         foreach (var part in placement.Nodes)
-            lease.Allocations.Add(new Allocation
+        {
+            var moved = new Allocation
             {
                 LeaseId = lease.Id, NodeId = part.NodeId, RegionId = lease.RegionId, SkuId = lease.SkuId, Gpus = part.Gpus,
                 Start = start, End = end, Status = AllocationStatus.Firm,
-            });
+            };
+            db.Add(moved);
+            lease.Allocations.Add(moved);
+        }
     }
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
