@@ -34,7 +34,8 @@ public sealed class DealDesk(
         await using var tx = await PoolTransaction.BeginAsync(db, pool.RegionId, pool.SkuId, ct);
         var lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).Include(l => l.Offers).FirstAsync(l => l.Id == leaseId, ct);
         if (!LeaseStateMachine.Allows(lease.State, LeaseAction.ProposeTerms))
-            throw new LeaseException("not_under_review", $"This lease is {lease.State}, not under review: its terms can no longer be amended. Nothing was changed.");
+            throw new LeaseException("not_under_review",
+                $"This lease is {lease.State}, not under review: its terms can no longer be amended. Nothing was changed.");
         var (rate, reason) = proposal.Check(lease, o, now);
         var windowChanged = proposal.Start != lease.Start || proposal.End != lease.End;
         if (windowChanged) await MoveAsync(db, lease, proposal.Start, proposal.End, now, ct);
@@ -58,7 +59,8 @@ public sealed class DealDesk(
             TenantId = lease.TenantId, LeaseId = lease.Id, At = now, State = lease.State, Actor = LeaseAdminActions.SupportActor,
             Message = Cut($"Support proposed amended terms: {summary} Reason: {reason} Sign or decline by {LeaseAgreement.FormatTime(offer.RespondBy)}.", 1000),
         });
-        audit.Add(db, ProposedAudit, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Cut($"{lease.Gpus} × {lease.SkuId}: {summary}", 200), lease.TenantId, reason);
+        audit.Add(db, ProposedAudit, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Cut($"{lease.Gpus} × {lease.SkuId}: {summary}", 200),
+            lease.TenantId, reason);
         var sku = await db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstOrDefaultAsync(ct) ?? lease.SkuId;
         await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Amended terms to sign: {lease.Gpus} × {sku}",
             $"Support proposed amended terms for your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {summary} Reason: {reason} " +
@@ -70,7 +72,8 @@ public sealed class DealDesk(
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw ActionRefusedException.Conflict("lease_changed", "The lease changed while you were editing (a background job moved it). Reload it and try again; nothing was changed.");
+            throw ActionRefusedException.Conflict("lease_changed",
+                "The lease changed while you were editing (a background job moved it). Reload it and try again; nothing was changed.");
         }
         return $"Amended terms sent. The tenant has until {LeaseAgreement.FormatTime(offer.RespondBy)} to sign or decline them.";
     }
@@ -87,7 +90,8 @@ public sealed class DealDesk(
 
     /// <summary>The terms in one sentence, as the timeline, the audit log and the notification say them.</summary>
     public static string Summary(Lease lease, LeaseOffer offer) =>
-        $"{Money.Format(offer.MicrosPerGpuHour)} per GPU-hour ({Money.Format(offer.PriceMicros)} in total, list {Money.Format(lease.OnDemandMicrosPerGpuHour)}), " +
+        $"{Money.Format(offer.MicrosPerGpuHour)} per GPU-hour ({Money.Format(offer.PriceMicros)} in total, " +
+        $"list {Money.Format(lease.OnDemandMicrosPerGpuHour)}), " +
         $"{LeaseAgreement.FormatTime(offer.Start)} to {LeaseAgreement.FormatTime(offer.End)}, free cancellation until " +
         $"{Counted.Hours(offer.FreeCancellationHours)} before the start, then {offer.LateCancellationPercent}% of the hours not used.";
 
@@ -98,14 +102,16 @@ public sealed class DealDesk(
     private async Task MoveAsync(PortalDbContext db, Lease lease, DateTime start, DateTime end, DateTime now, CancellationToken ct)
     {
         if (lease.Amendments.Any(a => a.State is AmendmentState.Held or AmendmentState.Signed))
-            throw new LeaseException("has_extensions", "This lease has extensions: its window cannot be moved. Change the price or cancellation terms only. Nothing was changed.");
+            throw new LeaseException("has_extensions",
+                "This lease has extensions: its window cannot be moved. Change the price or cancellation terms only. Nothing was changed.");
         var nodes = await CapacitySnapshot.NodesAsync(db, lease.RegionId, lease.SkuId, ct);
         var others = await db.Set<Allocation>().AsNoTracking()
             .Where(a => a.RegionId == lease.RegionId && a.SkuId == lease.SkuId && a.LeaseId != lease.Id && a.Status != AllocationStatus.Released
                         && a.End > start && a.Start < end && !(a.Status == AllocationStatus.Held && a.HoldExpiresAt <= now))
             .Select(a => new PlannerAllocation(a.NodeId, a.Gpus, a.Start, a.End)).ToListAsync(ct);
         var view = CapacityView.FromSnapshot(nodes, others, start, (int)(end - start).TotalHours);
-        var request = new LeaseRequest(lease.RegionId, lease.SkuId, lease.Gpus, start, (int)(end - start).TotalHours).ToPlacement(availability.WholeNodes(lease.RegionId));
+        var request = new LeaseRequest(lease.RegionId, lease.SkuId, lease.Gpus, start, (int)(end - start).TotalHours)
+            .ToPlacement(availability.WholeNodes(lease.RegionId));
         if (_planner.Plan(view, request) is not Placement placement)
             throw new LeaseException("no_capacity", $"{Counted.Gpus(lease.Gpus)} of {lease.SkuId} in {lease.RegionId} do not fit from " +
                 $"{LeaseAgreement.FormatTime(start)} to {LeaseAgreement.FormatTime(end)}: other leases hold that capacity. Nothing was changed.");

@@ -28,7 +28,8 @@ public static class DealLapse
             LeaseStateMachine.Apply(lease, LeaseAction.LapseTerms);
             lease.OfferDueAt = null;
             c.CapacityChanged = true;
-            c.Event($"Support's amended terms were not signed by {LeaseAgreement.FormatTime(due)}: they lapsed and the capacity was released. Nothing is charged.");
+            c.Event($"Support's amended terms were not signed by {LeaseAgreement.FormatTime(due)}: " +
+                    "they lapsed and the capacity was released. Nothing is charged.");
             transitions.Audit(c.Db, "lease.terms_lapsed", lease);
             var sku = await c.SkuNameAsync(ct);
             await c.NotifyAsync(LeaseAdminActions.ApprovalNotification, $"Amended terms lapsed: {lease.Gpus} × {sku}",

@@ -19,7 +19,8 @@ public sealed class DealResponse(
 {
     public const string AcceptedAudit = "lease.terms_accepted", DeclinedAudit = "lease.terms_declined";
 
-    public async Task<Lease> AcceptAsync(Guid leaseId, Guid offerId, string? signerName, bool accepted, string? idempotencyKey = null, CancellationToken ct = default)
+    public async Task<Lease> AcceptAsync(Guid leaseId, Guid offerId, string? signerName, bool accepted, string? idempotencyKey = null,
+        CancellationToken ct = default)
     {
         await actor.RequireRoleAsync(TenantRole.Admin, "sign amended terms", ct);
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
@@ -42,7 +43,8 @@ public sealed class DealResponse(
         actor.EnsureCanSpend(facts.TenantState, facts.SuspendedReason);
         var now = time.GetUtcNow().UtcDateTime;
         EnsureOpen(facts.Lease, offer, LeaseAction.AcceptTerms, now);
-        var terms = DealAgreement.Terms(facts.Lease, offer, facts.TenantName ?? "", facts.RegionName ?? facts.Lease.RegionId, facts.SkuName ?? facts.Lease.SkuId);
+        var terms = DealAgreement.Terms(facts.Lease, offer, facts.TenantName ?? "", facts.RegionName ?? facts.Lease.RegionId,
+            facts.SkuName ?? facts.Lease.SkuId);
         var json = DealAgreement.Signed(terms, offer, new AgreementSignature(name, facts.Email ?? "", now, origin.IpAddress, origin.UserAgent)).ToJson();
         var record = new SignedRecord(json, SignedTerms.Sha256(json));
 
@@ -63,8 +65,10 @@ public sealed class DealResponse(
         ApplyTerms(lease, offer, now);
         LeaseStateMachine.Apply(lease, LeaseAction.AcceptTerms);
         lease.Events.Add(LeaseEvents.New(lease, now,
-            $"Amended terms signed by {name} (agreement {DealAgreement.Version}, SHA-256 {record.Sha256[..12]}…): {DealDesk.Summary(lease, offer)} Scheduled.", origin.UserName));
-        audit.Add(db, AcceptedAudit, "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId} at {Catalog.Money.Format(offer.MicrosPerGpuHour)}/GPU-h", lease.TenantId);
+            $"Amended terms signed by {name} (agreement {DealAgreement.Version}, SHA-256 {record.Sha256[..12]}…): " +
+            $"{DealDesk.Summary(lease, offer)} Scheduled.", origin.UserName));
+        audit.Add(db, AcceptedAudit, "Lease", lease.Id.ToString(),
+            $"{lease.Gpus} × {lease.SkuId} at {Catalog.Money.Format(offer.MicrosPerGpuHour)}/GPU-h", lease.TenantId);
         notifier.Add(db, await Notifier.RecipientsAsync(db, lease.TenantId, ct: ct), lease.TenantId, LeaseAdminActions.ApprovalNotification,
             $"Amended terms signed: {lease.Gpus} × {terms.SkuName}",
             $"{name} signed Support's amended terms for the lease of {lease.Gpus} × {terms.SkuName} in {terms.RegionName}: " +
@@ -92,7 +96,8 @@ public sealed class DealResponse(
         lease.CancelledAt = now;
         lease.CancellationFeeMicros = 0; // declining a counter-offer costs nothing
         LeaseStateMachine.Apply(lease, LeaseAction.DeclineTerms);
-        lease.Events.Add(LeaseEvents.New(lease, now, $"Amended terms declined by {origin.UserName ?? "a member"}; the lease is cancelled free and its capacity released.", origin.UserName));
+        lease.Events.Add(LeaseEvents.New(lease, now,
+            $"Amended terms declined by {origin.UserName ?? "a member"}; the lease is cancelled free and its capacity released.", origin.UserName));
         audit.Add(db, DeclinedAudit, "Lease", lease.Id.ToString(), $"{lease.Gpus} × {lease.SkuId}", lease.TenantId);
         await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Amended terms declined: {lease.Gpus} × {lease.SkuId}",
             $"{origin.UserName ?? "A member"} declined Support's amended terms for the lease of {lease.Gpus} × {lease.SkuId} in {lease.RegionId}. " +
@@ -127,7 +132,8 @@ public sealed class DealResponse(
                 _ => $"These amended terms were already {offer.State.ToString().ToLowerInvariant()}. Nothing was changed.",
             });
         if (offer.RespondBy <= now)
-            throw new LeaseException("offer_lapsed", $"These amended terms lapsed at {LeaseAgreement.FormatTime(offer.RespondBy)}; the capacity is being released.");
+            throw new LeaseException("offer_lapsed",
+                $"These amended terms lapsed at {LeaseAgreement.FormatTime(offer.RespondBy)}; the capacity is being released.");
     }
 
     private static LeaseException NoSuchOffer() => new("not_found", "No amended terms with that id on this lease.", 404);

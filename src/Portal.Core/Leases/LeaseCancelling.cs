@@ -39,7 +39,8 @@ public sealed class LeaseCancelling(
 
         var wasSigned = lease.IsSigned;
         lease.CancellationFeeMicros = wasSigned
-            ? CancellationPolicy.FeeMicros(Deals.DealAgreement.CancellationTermsOf(lease, Options), lease.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, now)
+            ? CancellationPolicy.FeeMicros(Deals.DealAgreement.CancellationTermsOf(lease, Options), lease.MicrosPerGpuHour, lease.Gpus,
+                lease.Start, lease.End, now)
             : 0;
         LeaseCapacity.ReleaseAll(lease);
         LeaseStateMachine.Apply(lease, LeaseAction.Cancel);
