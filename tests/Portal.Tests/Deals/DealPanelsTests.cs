@@ -30,6 +30,7 @@ public sealed class DealPanelsTests(LeaseFactory factory) : IClassFixture<LeaseF
         ctx.Services.AddSingleton(member.Get<DealResponse>());
         ctx.Services.AddSingleton(member.Get<CurrentTenant>());
         ctx.Services.AddSingleton(support.Get<DealDesk>());
+        ctx.Services.AddSingleton<TimeProvider>(factory.Clock);
         ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
         ctx.Render<MudPopoverProvider>();
     }
@@ -67,6 +68,8 @@ public sealed class DealPanelsTests(LeaseFactory factory) : IClassFixture<LeaseF
         var lease = await PendingAsync();
         var underReview = ctx.Render<LeaseDealPanel>(p => p.Add(x => x.Lease, lease));
         Assert.Contains(LeaseUi.Time(lease.ReviewDueAt!.Value), underReview.Find("[data-testid=deal-under-review]").TextContent);
+        var chip = ctx.Render<LeaseStateChip>(p => p.Add(x => x.Lease, lease)); // the leases list and the lease page's header
+        Assert.Contains("Review by " + LeaseUi.Time(lease.ReviewDueAt!.Value), chip.Find("[data-testid=lease-review-due]").TextContent);
 
         await support.Get<DealDesk>().ProposeAsync(lease.Id,
             new DealProposal(1.25m, null, lease.Start, lease.End, 0, 100, "Launch partner rate for Q2"));
