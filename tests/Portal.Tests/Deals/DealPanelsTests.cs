@@ -49,14 +49,14 @@ public sealed class DealPanelsTests(LeaseFactory factory) : IClassFixture<LeaseF
         var changed = 0;
         var panel = ctx.Render<DealTermsPanel>(p => p.Add(x => x.Lease, lease).Add(x => x.OnChanged, () => changed++));
 
-        panel.Find("#deal-end").Change("next tuesday");
-        panel.Find("[data-testid=deal-propose]").Click();
+        await panel.InvokeAsync(() => panel.Find("#deal-end").Change("next tuesday"));
+        await panel.InvokeAsync(() => panel.Find("[data-testid=deal-propose]").Click());
         panel.WaitForAssertion(() => Assert.Contains("yyyy-MM-dd HH:mm", panel.Find("[data-testid=deal-propose-error]").TextContent));
         Assert.Equal(0, changed);
 
-        panel.Find("#deal-end").Change(lease.End.ToString("yyyy-MM-dd HH:mm"));
-        panel.Find("#deal-reason").Change("Volume commitment agreed with sales");
-        panel.Find("[data-testid=deal-propose]").Click();
+        await panel.InvokeAsync(() => panel.Find("#deal-end").Change(lease.End.ToString("yyyy-MM-dd HH:mm")));
+        await panel.InvokeAsync(() => panel.Find("#deal-reason").Change("Volume commitment agreed with sales"));
+        await panel.InvokeAsync(() => panel.Find("[data-testid=deal-propose]").Click());
         panel.WaitForAssertion(() => Assert.Equal(1, changed));
         var offered = (await member.Queries.GetAsync(lease.Id))!;
         Assert.Equal(("Volume commitment agreed with sales", OfferState.Proposed), (offered.Offers.Single().Reason, offered.Offers.Single().State));
@@ -79,11 +79,11 @@ public sealed class DealPanelsTests(LeaseFactory factory) : IClassFixture<LeaseF
         Assert.Contains("Launch partner rate for Q2", panel.Find("[data-testid=deal-offer-reason]").TextContent);
         Assert.Contains("$1.25 per GPU-hour", panel.Find("[data-testid=deal-offer-terms]").TextContent);
 
-        panel.Find("[data-testid=deal-sign]").Click(); // no name yet: refused, nothing signed
+        await panel.InvokeAsync(() => panel.Find("[data-testid=deal-sign]").Click()); // no name yet: refused, nothing signed
         panel.WaitForAssertion(() => Assert.Contains("full name", panel.Find("[data-testid=deal-error]").TextContent));
-        panel.Find("#deal-signer").Input("Ada Lovelace");
-        panel.Find("[data-testid=deal-offer] input[type=checkbox]").Change(true);
-        panel.Find("[data-testid=deal-sign]").Click();
+        await panel.InvokeAsync(() => panel.Find("#deal-signer").Input("Ada Lovelace"));
+        await panel.InvokeAsync(() => panel.Find("[data-testid=deal-offer] input[type=checkbox]").Change(true));
+        await panel.InvokeAsync(() => panel.Find("[data-testid=deal-sign]").Click());
         panel.WaitForAssertion(() => Assert.Equal(1, changed));
         Assert.Equal(LeaseState.Scheduled, (await member.Queries.GetAsync(lease.Id))!.State);
     }
