@@ -1098,6 +1098,103 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Core.Deals.LeaseOffer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("AgreementSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("AgreementVersion")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<DateTime?>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("End")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("FreeCancellationHours")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("LateCancellationPercent")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("LeaseId")
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("MicrosPerGpuHour")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("PriceMicros")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("ProposedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ProposedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTime>("RespondBy")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SignKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<DateTime?>("SignedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SignerIp")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("SignerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SignerUserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("SignerUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<DateTime>("Start")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeaseId");
+
+                    b.ToTable("LeaseOffers", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_LeaseOffers_Rate", "\"MicrosPerGpuHour\" >= 0");
+
+                            t.HasCheckConstraint("CK_LeaseOffers_Window", "\"End\" > \"Start\"");
+                        });
+                });
+
             modelBuilder.Entity("Portal.Core.Email.OutboxEmail", b =>
                 {
                     b.Property<long>("Id")
@@ -1283,11 +1380,17 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<int?>("FreeCancellationHours")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Gpus")
                         .HasColumnType("integer");
 
                     b.Property<DateTime?>("HoldExpiresAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("LateCancellationPercent")
+                        .HasColumnType("integer");
 
                     b.Property<int>("LostGpuHours")
                         .HasColumnType("integer");
@@ -1299,6 +1402,9 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         .HasColumnType("boolean");
 
                     b.Property<DateTime?>("NextProvisionAttemptAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("OfferDueAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<long>("OnDemandMicrosPerGpuHour")
@@ -1320,6 +1426,9 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         .HasColumnType("character varying(40)");
 
                     b.Property<DateTime?>("ReleasedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("ReviewDueAt")
                         .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("SignKey")
@@ -2328,6 +2437,15 @@ namespace Portal.Migrations.PostgreSql.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.Deals.LeaseOffer", b =>
+                {
+                    b.HasOne("Portal.Core.Leases.Lease", null)
+                        .WithMany("Offers")
+                        .HasForeignKey("LeaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Leases.Allocation", b =>
                 {
                     b.HasOne("Portal.Core.Leases.Lease", null)
@@ -2472,6 +2590,8 @@ namespace Portal.Migrations.PostgreSql.Migrations
                     b.Navigation("Amendments");
 
                     b.Navigation("Events");
+
+                    b.Navigation("Offers");
                 });
 
             modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJob", b =>

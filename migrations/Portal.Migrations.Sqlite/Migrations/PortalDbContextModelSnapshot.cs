@@ -1077,6 +1077,103 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Core.Deals.LeaseOffer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AgreementSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AgreementVersion")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("AnsweredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("End")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FreeCancellationHours")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LateCancellationPercent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("LeaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("MicrosPerGpuHour")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("PriceMicros")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("ProposedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProposedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RespondBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("SignedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignerIp")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignerName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignerUserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SignerUserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("Start")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LeaseId");
+
+                    b.ToTable("LeaseOffers", null, t =>
+                        {
+                            t.HasCheckConstraint("CK_LeaseOffers_Rate", "\"MicrosPerGpuHour\" >= 0");
+
+                            t.HasCheckConstraint("CK_LeaseOffers_Window", "\"End\" > \"Start\"");
+                        });
+                });
+
             modelBuilder.Entity("Portal.Core.Email.OutboxEmail", b =>
                 {
                     b.Property<long>("Id")
@@ -1260,11 +1357,17 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("FreeCancellationHours")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Gpus")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("HoldExpiresAt")
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("LateCancellationPercent")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("LostGpuHours")
                         .HasColumnType("INTEGER");
@@ -1276,6 +1379,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("NextProvisionAttemptAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("OfferDueAt")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("OnDemandMicrosPerGpuHour")
@@ -1297,6 +1403,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("ReleasedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ReviewDueAt")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SignKey")
@@ -2297,6 +2406,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("Portal.Core.Deals.LeaseOffer", b =>
+                {
+                    b.HasOne("Portal.Core.Leases.Lease", null)
+                        .WithMany("Offers")
+                        .HasForeignKey("LeaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Portal.Core.Leases.Allocation", b =>
                 {
                     b.HasOne("Portal.Core.Leases.Lease", null)
@@ -2441,6 +2559,8 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Navigation("Amendments");
 
                     b.Navigation("Events");
+
+                    b.Navigation("Offers");
                 });
 
             modelBuilder.Entity("Portal.Core.ScriptJobs.ScriptJob", b =>

@@ -1,3 +1,4 @@
+using Portal.Core.Deals;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Portal.Core.Data;
@@ -57,6 +58,13 @@ public class Lease : ITenantOwned, ISignedAgreement
     public DateTime? DecidedAt { get; set; }
     /// <summary>Support's reason for a rejection or termination, shown to the tenant.</summary>
     public string? DecisionReason { get; set; }
+    /// <summary>By when Support means to decide a lease over the approval thresholds (set at signing, business days).</summary>
+    public DateTime? ReviewDueAt { get; set; }
+    /// <summary>Support proposed amended terms (<see cref="LeaseOffer"/>): the tenant signs or declines them by this, else the capacity is released.</summary>
+    public DateTime? OfferDueAt { get; set; }
+    /// <summary>Negotiated cancellation terms; null means the standard policy's (<see cref="LeaseOptions"/>).</summary>
+    public int? FreeCancellationHours { get; set; }
+    public int? LateCancellationPercent { get; set; }
 
     public DateTime? ActivatedAt { get; set; }
     public DateTime? EndedAt { get; set; }
@@ -80,6 +88,8 @@ public class Lease : ITenantOwned, ISignedAgreement
     public List<Allocation> Allocations { get; set; } = [];
     public List<LeaseAmendment> Amendments { get; set; } = [];
     public List<LeaseEvent> Events { get; set; } = [];
+    /// <summary>Support's amended terms for this lease, newest last (a deal over the approval thresholds).</summary>
+    public List<LeaseOffer> Offers { get; set; } = [];
 
     public int Hours => (int)(End - Start).TotalHours;
     public bool IsOpen => State is LeaseState.Held or LeaseState.PendingApproval or LeaseState.Scheduled

@@ -28,6 +28,9 @@ public sealed class LeaseAdminDecisions(
         DecideAsync(leaseId, capacityChanged: false, async (db, lease, now) =>
         {
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Approve)) throw NotPending(lease);
+            if (lease.OfferDueAt is not null)
+                throw ActionRefusedException.Refused(
+                    "Amended terms are waiting for the tenant's signature: signing them approves the lease. Nothing was changed.");
             if (lease.End <= now)
                 throw ActionRefusedException.Refused("This lease's window has already passed: reject it instead. Nothing was changed.");
 

@@ -39,7 +39,8 @@ public sealed class LeaseCancelling(
 
         var wasSigned = lease.IsSigned;
         lease.CancellationFeeMicros = wasSigned
-            ? CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, now)
+            ? CancellationPolicy.FeeMicros(Deals.DealAgreement.CancellationTermsOf(lease, Options), lease.MicrosPerGpuHour, lease.Gpus,
+                lease.Start, lease.End, now)
             : 0;
         LeaseCapacity.ReleaseAll(lease);
         LeaseStateMachine.Apply(lease, LeaseAction.Cancel);
@@ -77,7 +78,7 @@ public sealed class LeaseCancelling(
                 ? "This lease has not started: cancel it instead."
                 : $"This lease is {lease.State} and cannot be released.");
         var now = Now;
-        lease.CancellationFeeMicros = CancellationPolicy.FeeMicros(Options, lease.MicrosPerGpuHour, lease.Gpus,
+        lease.CancellationFeeMicros = CancellationPolicy.FeeMicros(Deals.DealAgreement.CancellationTermsOf(lease, Options), lease.MicrosPerGpuHour, lease.Gpus,
             lease.Start, lease.End, now);
         LeaseCapacity.EndAllocationsAt(lease, now);
         lease.ReleasedAt = now;

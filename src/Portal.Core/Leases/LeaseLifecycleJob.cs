@@ -31,6 +31,8 @@ public sealed class LeaseLifecycleJob(IDbContextFactory<PortalDbContext> dbFacto
         var amended = await db.LeaseAmendments.IgnoreQueryFilters()
             .Where(a => a.State == AmendmentState.Held && a.HoldExpiresAt <= now).Select(a => a.LeaseId).Distinct().ToListAsync(ct);
         foreach (var id in amended) await EachAsync(id, "expire extension hold", () => ExpireAmendmentsAsync(id, ct));
+        foreach (var id in await Deals.DealLapse.DueAsync(db, now, ct))
+            await EachAsync(id, "lapse amended terms", () => Deals.DealLapse.LapseAsync(transitions, id, ct));
 
         var ending = await leases.Where(l => l.State == LeaseState.Ending
                 || (l.End <= now && (l.State == LeaseState.Active || l.State == LeaseState.Provisioning || l.State == LeaseState.Scheduled)))

@@ -33,6 +33,11 @@ public sealed class LeaseOptions
     /// <summary>The "ending in 24 h" reminder.</summary>
     public int EndingReminderHours { get; set; } = 24;
 
+    /// <summary>Business days (Mon-Fri, UTC) Support takes to review a lease over the approval thresholds: the deadline the tenant sees.</summary>
+    public int ReviewBusinessDays { get; set; } = 2;
+    /// <summary>Business days the tenant has to sign or decline Support's amended terms before their capacity is released.</summary>
+    public int OfferResponseBusinessDays { get; set; } = 3;
+
     /// <summary>The GPUs of one SKU a tenant may have at once: the quota Support set, else the default for its verification.</summary>
     public int QuotaFor(int? setBySupport, bool verified) =>
         setBySupport ?? (verified ? DefaultGpuQuota : Math.Min(UnverifiedGpuQuota, DefaultGpuQuota));

@@ -29,6 +29,7 @@ public sealed class LeaseQueries(IDbContextFactory<PortalDbContext> dbFactory, T
         return await db.Set<Lease>().AsNoTracking().AsSplitQuery()
             .Include(l => l.Allocations.OrderBy(a => a.Start).ThenBy(a => a.NodeId))
             .Include(l => l.Amendments.OrderBy(a => a.CreatedAt))
+            .Include(l => l.Offers.OrderBy(o => o.ProposedAt))
             .Include(l => l.Events.OrderBy(e => e.At).ThenBy(e => e.Id))
             .FirstOrDefaultAsync(l => l.Id == id, ct);
     }

@@ -55,6 +55,7 @@ public sealed class LeaseSigning(
         signer.Stamp(lease, name, record.Sha256, idempotencyKey, now);
         lease.HoldExpiresAt = null;
         LeaseStateMachine.Apply(lease, lease.NeedsApproval ? LeaseAction.SignForApproval : LeaseAction.Sign);
+        if (lease.NeedsApproval) lease.ReviewDueAt = Deals.DealReview.AddBusinessDays(now, Options.ReviewBusinessDays);
         lease.Events.Add(LeaseEvents.New(lease, now,
             $"Signed by {name} (agreement {LeaseAgreement.Version}, SHA-256 {record.Sha256[..12]}…)", origin.UserName));
         if (lease.NeedsApproval)

@@ -26,6 +26,14 @@ public enum LeaseAction
     BeginEnding,
     /// <summary>Every reservation of an ending lease is back on the pool.</summary>
     End,
+    /// <summary>Support proposes amended terms (price, window, cancellation) for a lease under review; it stays under review.</summary>
+    ProposeTerms,
+    /// <summary>The tenant signs Support's amended terms: the lease is approved on them.</summary>
+    AcceptTerms,
+    /// <summary>The tenant declines Support's amended terms: the lease is cancelled free and its capacity released.</summary>
+    DeclineTerms,
+    /// <summary>The tenant left Support's amended terms unanswered past their deadline: the capacity is released.</summary>
+    LapseTerms,
 }
 
 /// <summary>
@@ -53,6 +61,10 @@ public static class LeaseStateMachine
         [(LeaseState.PendingApproval, LeaseAction.Reject)] = LeaseState.Rejected,
         [(LeaseState.PendingApproval, LeaseAction.Cancel)] = LeaseState.Cancelled,
         [(LeaseState.PendingApproval, LeaseAction.Terminate)] = LeaseState.Cancelled,
+        [(LeaseState.PendingApproval, LeaseAction.ProposeTerms)] = LeaseState.PendingApproval,
+        [(LeaseState.PendingApproval, LeaseAction.AcceptTerms)] = LeaseState.Scheduled,
+        [(LeaseState.PendingApproval, LeaseAction.DeclineTerms)] = LeaseState.Cancelled,
+        [(LeaseState.PendingApproval, LeaseAction.LapseTerms)] = LeaseState.Expired,
 
         [(LeaseState.Scheduled, LeaseAction.StartProvisioning)] = LeaseState.Provisioning,
         [(LeaseState.Scheduled, LeaseAction.Fail)] = LeaseState.Failed,
@@ -116,6 +128,9 @@ public static class LeaseStateMachine
         LeaseAction.Terminate => "be terminated",
         LeaseAction.BeginEnding => "begin ending",
         LeaseAction.End => "end",
+        LeaseAction.ProposeTerms => "get amended terms (it is not under review)",
+        LeaseAction.AcceptTerms or LeaseAction.DeclineTerms => "answer amended terms (none are waiting for you)",
+        LeaseAction.LapseTerms => "let amended terms lapse",
         _ => action.ToString(),
     };
 }

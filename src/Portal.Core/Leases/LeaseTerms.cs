@@ -38,7 +38,7 @@ public sealed class LeaseTerms(IDbContextFactory<PortalDbContext> dbFactory, IOp
     /// <summary>The terms from names the caller already read.</summary>
     internal AgreementTerms Terms(Lease lease, LeaseAmendment? amendment, string tenantName, string region, string sku, string? chosenFrom = null)
     {
-        var policy = CancellationPolicy.Describe(options.Value);
+        var policy = CancellationPolicy.Describe(Deals.DealAgreement.CancellationTermsOf(lease, options.Value));
         return amendment is null
             ? new AgreementTerms(tenantName, lease.Id, region, sku, lease.Gpus, lease.Start, lease.End, LeasePrice.Of(lease), policy)
             {

@@ -29,6 +29,8 @@ public static class LeasesServiceCollectionExtensions
         services.AddScoped<LeaseAdminQueries>();
         services.AddScoped<LeaseAdminDecisions>();
         services.AddScoped<TenantLimitsAdmin>();
+        services.AddScoped<Deals.DealDesk>();
+        services.AddScoped<Deals.DealResponse>();
         services.AddTransient<ProvisionLeaseJob>();
         services.AddTransient<EndLeaseJob>();
         services.AddTransient<LeaseLifecycleJob>();

@@ -101,6 +101,7 @@ public static class LeaseApi
             .WithSummary("Release an active lease early (Owners and Admins)")
             .WithDescription("Its GPUs are given back at the current hour; the cancellation policy says what is billed.")
             .Produces<LeaseJson>().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapLeaseDealEndpoints();
         return app;
     }
 

@@ -77,6 +77,8 @@ public class LeaseSummaryJson(Lease l, DateTime now)
     public SignatureJson? Signature { get; } = l.SignedAt is { } at
         ? new SignatureJson(l.SignerName, at, l.AgreementVersion, l.AgreementSha256) : null;
     public DecisionJson? Decision { get; } = l.DecidedAt is { } decided ? new DecisionJson(decided, l.DecisionReason) : null;
+    /// <summary>A lease waiting for Support: under review until <c>dueAt</c>, or amended terms awaiting the tenant's signature until then.</summary>
+    public DealReviewJson? Review { get; } = DealReviewJson.Of(l);
     public DateTime CreatedAt { get; } = l.CreatedAt;
     public DateTime? ActivatedAt { get; } = l.ActivatedAt;
     public DateTime? EndedAt { get; } = l.EndedAt;
@@ -103,6 +105,9 @@ public sealed class LeaseJson(Lease l, DateTime now) : LeaseSummaryJson(l, now)
             a.Status, a.ReservedAt, a.AmendmentId))];
     [JsonPropertyOrder(1)]
     public IReadOnlyList<AmendmentJson> Amendments { get; } = [.. l.Amendments.Select(a => LeaseJsonMapping.Amendment(l, a))];
+    /// <summary>Support's amended terms, oldest first (the one to answer is <c>Proposed</c>).</summary>
+    [JsonPropertyOrder(1)]
+    public IReadOnlyList<LeaseOfferJson> Offers { get; } = [.. l.Offers.Select(o => LeaseOfferJson.From(l, o))];
     [JsonPropertyOrder(1)]
     public IReadOnlyList<LeaseEventJson> Events { get; } =
         [.. l.Events.Select(e => new LeaseEventJson(e.At, e.State, e.Message, e.Actor))];

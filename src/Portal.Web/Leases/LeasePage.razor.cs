@@ -82,8 +82,9 @@ public partial class LeasePage
     /// <summary>Cancelling and releasing early both end the lease now and may cost a fee: show it, and act only if confirmed.</summary>
     private async Task ConfirmWithFeeAsync(string title, string message, string confirm, Func<Task<Lease>> action, string done)
     {
-        var fee = CancellationPolicy.FeeMicros(Options.Value, lease!.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, Now);
-        if (await ConfirmLeaseActionDialog.AskAsync(Dialogs, title, message, fee, CancellationPolicy.Describe(Options.Value), confirm))
+        var policy = Portal.Core.Deals.DealAgreement.CancellationTermsOf(lease!, Options.Value); // a deal's negotiated terms, else the standard ones
+        var fee = CancellationPolicy.FeeMicros(policy, lease!.MicrosPerGpuHour, lease.Gpus, lease.Start, lease.End, Now);
+        if (await ConfirmLeaseActionDialog.AskAsync(Dialogs, title, message, fee, CancellationPolicy.Describe(policy), confirm))
             await RunAsync(action, done);
     }
 

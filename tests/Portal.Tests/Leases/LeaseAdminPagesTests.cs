@@ -28,6 +28,7 @@ public class LeaseAdminPagesTests(LeaseFactory factory) : IClassFixture<LeaseFac
         ctx.Services.AddMudServices();
         ctx.Services.AddSingleton(support.Get<LeaseAdminQueries>());
         ctx.Services.AddSingleton(support.Get<LeaseAdminDecisions>());
+        ctx.Services.AddSingleton(support.Get<Portal.Core.Deals.DealDesk>());
         ctx.Services.AddSingleton(factory.Services.GetRequiredService<PortalChanges>());
         ctx.Services.AddSingleton<TimeProvider>(factory.Clock);
         ctx.SetRendererInfo(new RendererInfo("Server", isInteractive: true));

@@ -10,7 +10,7 @@ internal static class LeasePageServices
     private static readonly Type[] LeaseClasses =
     [
         typeof(LeaseQueries), typeof(LeaseTerms), typeof(LeaseAvailability), typeof(LeaseQuoting), typeof(FlexibleSkuChoice), typeof(LeaseSigning),
-        typeof(LeaseExtending), typeof(ExtensionSigning), typeof(LeaseCancelling),
+        typeof(LeaseExtending), typeof(ExtensionSigning), typeof(LeaseCancelling), typeof(Portal.Core.Deals.DealResponse),
     ];
 
     public static void AddLeaseClassesOf(this IServiceCollection services, MemberScope member)

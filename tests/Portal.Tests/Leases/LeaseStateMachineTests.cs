@@ -16,6 +16,11 @@ public class LeaseStateMachineTests
         [(LeaseState.PendingApproval, LeaseAction.Reject)] = LeaseState.Rejected,
         [(LeaseState.PendingApproval, LeaseAction.Cancel)] = LeaseState.Cancelled,
         [(LeaseState.PendingApproval, LeaseAction.Terminate)] = LeaseState.Cancelled,
+        // A deal: Support amends the terms (still under review); the tenant signs them (approved), declines them, or lets them lapse.
+        [(LeaseState.PendingApproval, LeaseAction.ProposeTerms)] = LeaseState.PendingApproval,
+        [(LeaseState.PendingApproval, LeaseAction.AcceptTerms)] = LeaseState.Scheduled,
+        [(LeaseState.PendingApproval, LeaseAction.DeclineTerms)] = LeaseState.Cancelled,
+        [(LeaseState.PendingApproval, LeaseAction.LapseTerms)] = LeaseState.Expired,
         [(LeaseState.Scheduled, LeaseAction.StartProvisioning)] = LeaseState.Provisioning,
         [(LeaseState.Scheduled, LeaseAction.Fail)] = LeaseState.Failed,
         [(LeaseState.Scheduled, LeaseAction.Cancel)] = LeaseState.Cancelled,
