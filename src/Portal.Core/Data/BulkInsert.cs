@@ -12,8 +12,10 @@ namespace Portal.Core.Data;
 /// </summary>
 public sealed class BulkInsert(PortalDbContext db, string table, params string[] columns)
 {
-    private const int MaxParameters = 30_000; // under SQLite's 32,766 and PostgreSQL's 65,535
     private readonly bool _sqlite = !db.Database.IsNpgsql();
+    // SQLite finds each named parameter by a linear search (sqlite3_bind_parameter_index): a statement of thousands of
+    // parameters costs their square. A few hundred per statement there; PostgreSQL takes up to 65,535.
+    private int MaxParameters => _sqlite ? 500 : 30_000;
     private readonly List<object?[]> _rows = [];
 
     public int Written { get; private set; }
