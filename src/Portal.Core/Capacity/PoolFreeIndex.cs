@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Leases;
 using Portal.Core.Pool;
@@ -13,7 +14,7 @@ namespace Portal.Core.Capacity;
 /// allocations grouped by window in the database (a 100,000-allocation pool leases nodes in groups: a few thousand
 /// rows), never one row per node per hour. Concurrent readers of a stale entry share one computation.
 /// </summary>
-public sealed class PoolFreeIndex(IDbContextFactory<PortalDbContext> dbFactory)
+public sealed class PoolFreeIndex(IServiceScopeFactory scopes)
 {
     private sealed record Entry(long Version, int Nodes, DateTime ValidUntil, Task<AvailabilityCalendarResult> Result);
     private readonly record struct Key(string Region, string Sku, DateTime Start, int Hours);
@@ -23,7 +24,9 @@ public sealed class PoolFreeIndex(IDbContextFactory<PortalDbContext> dbFactory)
     public async Task<AvailabilityCalendarResult> CalendarAsync(string region, string sku, DateTime start, int hours, DateTime now,
         CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // A singleton shared by every request: its own scope for each context (the context factory is scoped).
+        await using var scope = scopes.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct);
         var (version, nodes) = await StampAsync(db, region, sku, ct);
         var key = new Key(region, sku, start, hours);
         if (_entries.TryGetValue(key, out var cached) && cached.Version == version && cached.Nodes == nodes && now < cached.ValidUntil
@@ -58,7 +61,9 @@ public sealed class PoolFreeIndex(IDbContextFactory<PortalDbContext> dbFactory)
     private async Task<AvailabilityCalendarResult> ComputeAsync(string region, string sku, DateTime start, int hours, DateTime now,
         CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // A singleton shared by every request: its own scope for each context (the context factory is scoped).
+        await using var scope = scopes.CreateAsyncScope();
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<PortalDbContext>>().CreateDbContextAsync(ct);
         var end = start.AddHours(hours);
         var nodes = await CapacitySnapshot.NodesAsync(db, region, sku, ct);
         // GPUs per window on Ready nodes (what the calendar counts), summed in the database.
