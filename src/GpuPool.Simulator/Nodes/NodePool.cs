@@ -98,7 +98,8 @@ public sealed class NodePool
             // The GPUs count as taken from now; the caller waits for Ready (provisioning time).
             var ready = _reservationDelay > TimeSpan.Zero ? Task.Delay(_reservationDelay, _time) : Task.CompletedTask;
             node.Reservations[allocationId] = (view, ready);
-            SaveReservations();
+            _store.Added(view);
+            CompactNowAndThen();
             return new(ReserveStatus.Reserved, view, ready);
         }
     }
@@ -111,11 +112,22 @@ public sealed class NodePool
         {
             if (!_nodes.TryGetValue(nodeId, out var node)) return null;
             removed = node.Reservations.Remove(allocationId);
-            if (removed) SaveReservations();
+            if (removed)
+            {
+                _store.Removed(nodeId, allocationId);
+                CompactNowAndThen();
+            }
         }
         // Also when nothing was removed: a pool restarted since (reservations are in memory) may still run its tasks.
         ReservationReleased?.Invoke(nodeId, allocationId);
         return removed;
+    }
+
+    // Folds the journal into the file once it outgrows the reservations it describes: O(1) per change on average.
+    void CompactNowAndThen()
+    {
+        // Every max(1,000, nodes) changes: a node holds a few reservations, so this is about once per rewrite's size.
+        if (_store.JournalLines > Math.Max(1000, _nodes.Count)) SaveReservations();
     }
 
     void SaveReservations() => _store.Save(_nodes.Values.SelectMany(n => n.Reservations.Values.Select(r => r.View)));

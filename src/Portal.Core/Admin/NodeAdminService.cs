@@ -81,6 +81,7 @@ public sealed class NodeAdminService(IDbContextFactory<PortalDbContext> dbFactor
         node.State = state;
         audit.Add(db, CatalogActions.NodeStateChanged, CatalogActions.NodeTarget, node.Id, $"{node.Id}: {from} → {state}", reason: why);
         await db.SaveChangesAsync(ct);
+        await Pool.PoolVersion.BumpAsync(db, node.RegionId, node.SkuId, ct);
         // Leases on a failed node are moved or credited at once, not at the next sync.
         if (state == NodeState.Failed) jobs.Enqueue<NodeFailureJob>(j => j.RunAsync(node.Id, CancellationToken.None));
         return $"{node.Id} is now {state}.";

@@ -65,14 +65,40 @@ public static class AvailabilityCalendar
         var delta = new int[hours + 1];
         foreach (var a in allocations)
         {
-            if (!readyNodes.ContainsKey(a.NodeId)) continue;
-            var from = ClampHour(start, a.Start, hours, roundUp: false);
-            var to = ClampHour(start, a.End, hours, roundUp: true);
-            if (from >= to) continue;
-            delta[from] += a.Gpus;
-            delta[to] -= a.Gpus;
+            if (readyNodes.ContainsKey(a.NodeId)) AddWindow(delta, start, a.Start, a.End, a.Gpus, hours);
         }
 
+        return FromDelta(delta, readyGpus, region, sku, start, hours) with { OutOfServiceGpus = outOfService };
+    }
+
+    /// <summary>
+    /// As <see cref="Compute"/> from GPUs already summed per window on Ready nodes (<see cref="PoolFreeIndex"/> sums them in the
+    /// database): O(nodes + windows + hours). Not for a region that leases whole nodes, which needs each node's windows.
+    /// </summary>
+    public static AvailabilityCalendarResult ComputeSummed(IEnumerable<PlannerNode> nodes, IEnumerable<(DateTime Start, DateTime End, int Gpus)> windows,
+        string region, string sku, DateTime start, int hours)
+    {
+        if (!CapacityTime.IsWholeUtcHour(start)) throw new ArgumentException($"Start ({start:o}) must be a whole hour in UTC.", nameof(start));
+        start = DateTime.SpecifyKind(start, DateTimeKind.Utc);
+        int readyGpus = 0, outOfService = 0;
+        foreach (var n in nodes.Where(n => n.Region == region && n.Sku == sku))
+            if (n.State == NodeState.Ready) readyGpus += n.GpuCount; else outOfService += n.GpuCount;
+        var delta = new int[hours + 1];
+        foreach (var (from, to, gpus) in windows) AddWindow(delta, start, from, to, gpus, hours);
+        return FromDelta(delta, readyGpus, region, sku, start, hours) with { OutOfServiceGpus = outOfService };
+    }
+
+    private static void AddWindow(int[] delta, DateTime start, DateTime windowStart, DateTime windowEnd, int gpus, int hours)
+    {
+        var from = ClampHour(start, windowStart, hours, roundUp: false);
+        var to = ClampHour(start, windowEnd, hours, roundUp: true);
+        if (from >= to) return;
+        delta[from] += gpus;
+        delta[to] -= gpus;
+    }
+
+    private static AvailabilityCalendarResult FromDelta(int[] delta, int readyGpus, string region, string sku, DateTime start, int hours)
+    {
         var hourFree = new int[hours];
         var used = 0;
         for (var h = 0; h < hours; h++)
@@ -95,7 +121,7 @@ public static class AvailabilityCalendar
             dayMin[d] = min;
             dayMax[d] = max;
         }
-        return new AvailabilityCalendarResult(region, sku, start, readyGpus, hourFree, dayMin, dayMax) { OutOfServiceGpus = outOfService };
+        return new AvailabilityCalendarResult(region, sku, start, readyGpus, hourFree, dayMin, dayMax);
     }
 
     private static AvailabilityCalendarResult WholeNodes(Dictionary<string, int> readyNodes, IEnumerable<PlannerAllocation> allocations,

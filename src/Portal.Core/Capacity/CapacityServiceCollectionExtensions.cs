@@ -8,6 +8,7 @@ public static class CapacityServiceCollectionExtensions
     public static IServiceCollection AddPortalCapacity(this IServiceCollection services)
     {
         services.AddScoped<AvailabilityQueries>();
+        services.AddSingleton<PoolFreeIndex>();
         return services;
     }
 }

@@ -88,9 +88,8 @@ public sealed class LeaseTransitions(
     {
         var lease = c.Lease;
         lease.Degraded = false;
-        var nodes = string.Join(", ", lease.Allocations
-            .Where(a => a.ReplacesId != null && a.Status == AllocationStatus.Firm && a.End > c.Now)
-            .Select(a => a.NodeId).Distinct().Order());
+        var nodes = NodeRanges.Format(lease.Allocations
+            .Where(a => a.ReplacesId != null && a.Status == AllocationStatus.Firm && a.End > c.Now).Select(a => a.NodeId));
         c.Event($"Moved to node {nodes}: all {Counted.Gpus(lease.Gpus)} are running again.");
         var sku = await c.SkuNameAsync(ct);
         await c.NotifyAsync("lease.degraded", "Lease moved to another node",

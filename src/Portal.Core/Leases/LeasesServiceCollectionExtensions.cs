@@ -26,6 +26,7 @@ public static class LeasesServiceCollectionExtensions
         services.AddScoped<OrganizationLimitsService>();
         services.AddScoped<LeaseTransitions>();
         services.AddScoped<LifecyclePool>();
+        services.AddScoped<BatchedReservations>();
         services.AddScoped<LeaseAdminQueries>();
         services.AddScoped<LeaseAdminDecisions>();
         services.AddScoped<TenantLimitsAdmin>();

@@ -13,7 +13,7 @@ namespace Portal.Core.Leases;
 /// lease it reserves what became due since (a node failure's replacement; an extension rides on the reservation
 /// it continues). Run early, or run twice, it changes nothing.
 /// </summary>
-public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePool pool, LeaseScheduler scheduler,
+public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePool pool, BatchedReservations batches, LeaseScheduler scheduler,
     IBackgroundJobClient jobs, ILogger<ProvisionLeaseJob> logger)
 {
     private LeaseOptions Options => transitions.Options;
@@ -39,7 +39,7 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
         // An extension continues the reservation of the allocation before it on the same node: the pool only moves its end.
         var covered = due.Where(a => LifecyclePool.ReservedPredecessor(a, lease.Allocations) is not null).ToList();
         var results = await pool.ExtendAsync(covered, ct);
-        results.AddRange(await pool.ReserveAsync([.. due.Except(covered)], ct));
+        results.AddRange(await batches.ReserveAsync([.. due.Except(covered)], ct));
         await ConcludeAsync(leaseId, results, ct);
     }
 
@@ -147,7 +147,7 @@ public sealed class ProvisionLeaseJob(LeaseTransitions transitions, LifecyclePoo
         l.ActivatedAt = c.Now;
         l.NextProvisionAttemptAt = null;
         var running = l.Allocations.Where(a => a.Status == AllocationStatus.Firm && a.ReservedAt != null && a.End > c.Now).ToList();
-        var nodes = string.Join(", ", running.Select(a => a.NodeId).Distinct().Order());
+        var nodes = NodeRanges.Format(running.Select(a => a.NodeId));
         // A lease that lost GPUs to a failed node before it started runs on what is left (the rest is credited).
         var gpus = Math.Min(l.Gpus, running.Sum(a => a.Gpus));
         c.Event((gpus == l.Gpus

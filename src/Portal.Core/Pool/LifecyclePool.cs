@@ -26,9 +26,10 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
 
     /// <summary>
     /// Reserves allocations, several at once. A driver error counts as a failed reservation; only the job's own
-    /// cancellation (shutdown) stops it, leaving what is done recorded.
+    /// cancellation (shutdown) stops it, leaving what is done recorded. <paramref name="recordEach"/> false leaves recording
+    /// to the caller (<see cref="BatchedReservations"/> records a whole batch in one update).
     /// </summary>
-    public async Task<List<PoolReservation>> ReserveAsync(IReadOnlyList<Allocation> allocations, CancellationToken ct)
+    public async Task<List<PoolReservation>> ReserveAsync(IReadOnlyList<Allocation> allocations, CancellationToken ct, bool recordEach = true)
     {
         var results = new ConcurrentBag<PoolReservation>();
         var accounts = await AccountsAsync(allocations, ct);
@@ -43,7 +44,7 @@ public sealed class LifecyclePool(IGpuPoolDriver pool, IDbContextFactory<PortalD
                 if (result.Outcome == ReservationOutcome.InsufficientGpus
                     && (await ReleaseStaleOnNodeAsync(a.NodeId, ct) > 0 || await ReleasedSinceAsync(a.NodeId, asked, ct)))
                     result = await TryReserveAsync(Hold(a, accounts), ct);
-                if (result.Succeeded) await RecordReservedAsync([a.Id], ct);
+                if (result.Succeeded && recordEach) await RecordReservedAsync([a.Id], ct);
                 results.Add(new PoolReservation(a, result));
             });
         return [.. results];

@@ -92,7 +92,7 @@ public sealed class NodeFailureJob(IDbContextFactory<PortalDbContext> dbFactory,
             }
             c.Db.Allocations.AddRange(moved); // explicitly Added: found through the lease, a set Guid key would read as an update
             if (moved.Count > 0)
-                c.Event($"Moving {Counted.Gpus(moved.Sum(a => a.Gpus))} from node {nodeId} to {string.Join(", ", moved.Select(a => a.NodeId).Distinct())}.");
+                c.Event($"Moving {Counted.Gpus(moved.Sum(a => a.Gpus))} from node {nodeId} to {Catalog.NodeRanges.Format(moved.Select(a => a.NodeId))}.");
             if (unplaced.Count > 0) await CreditAsync(c, nodeId, unplaced, ct);
             else if (l.State != LeaseState.Active && LeaseTransitions.IsWhole(l, c.Now))
                 await transitions.RestoreAsync(c, ct); // nothing to reserve yet: moved is done

@@ -28,15 +28,18 @@ public sealed class SyncNodeStatesJob(IGpuPoolDriver pool, IDbContextFactory<Por
         var nodes = await db.Nodes.ToListAsync(ct);
         var failed = new List<string>();
         var changed = added.Count;
+        var changedPools = new HashSet<(string Region, string Sku)>();
         foreach (var node in nodes)
         {
             if (!reported.TryGetValue(node.Id, out var state) || state == node.State) continue;
             logger.LogInformation("Node {Node} is now {State} (was {Previous})", node.Id, state, node.State);
             node.State = state;
+            changedPools.Add((node.RegionId, node.SkuId));
             changed++;
             if (state == NodeState.Failed) failed.Add(node.Id);
         }
         await db.SaveChangesAsync(ct);
+        foreach (var (region, sku) in changedPools) await PoolVersion.BumpAsync(db, region, sku, ct);
         // After the save, so that the job reads the node as Failed.
         foreach (var nodeId in failed) jobs.Enqueue<NodeFailureJob>(j => j.RunAsync(nodeId, CancellationToken.None));
         return changed;

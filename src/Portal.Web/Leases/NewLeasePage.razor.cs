@@ -78,7 +78,7 @@ public partial class NewLeasePage
     /// <summary>In a whole-node region, up to the next whole number of nodes (the server refuses anything else anyway).</summary>
     private void FitGpusToRegion()
     {
-        if (WholeNodes && form.Gpus % GpuStep != 0) form.Gpus = Math.Min(4096 / GpuStep * GpuStep, (form.Gpus / GpuStep + 1) * GpuStep);
+        if (WholeNodes && form.Gpus % GpuStep != 0) form.Gpus = Math.Min(LeaseRequest.MaxGpus / GpuStep * GpuStep, (form.Gpus / GpuStep + 1) * GpuStep);
     }
 
     protected override async Task OnInitializedAsync()
@@ -87,7 +87,7 @@ public partial class NewLeasePage
         skus = await Catalog.ListSkusAsync(new SkuFilter());
         form.SkuId = skus.FirstOrDefault(s => s.Id == SkuParam)?.Id ?? skus.FirstOrDefault(s => s.Regions.Any(r => r.Nodes > 0))?.Id;
         form.RegionId = Regions.FirstOrDefault(r => r.RegionId == RegionParam)?.RegionId ?? Regions.FirstOrDefault()?.RegionId;
-        form.Gpus = GpusParam is > 0 and <= 4096 ? GpusParam.Value : 1; // the smallest lease; a whole-node region rounds it up to one node
+        form.Gpus = GpusParam is > 0 and <= LeaseRequest.MaxGpus ? GpusParam.Value : 1; // the smallest lease; a whole-node region rounds it up to one node
         FitGpusToRegion();
         if (HoursParam is { } h && h >= Options.Value.MinHours && h <= Options.Value.MaxHours) form.SetLength(h);
         if (DateTime.TryParse(StartParam, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var s)
