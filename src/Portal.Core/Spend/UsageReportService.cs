@@ -49,6 +49,7 @@ public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFact
         if (filter.To.DayNumber - filter.From.DayNumber > MaxDays) filter = filter with { To = filter.From.AddDays(MaxDays) };
         var (from, to) = (filter.FromUtc, filter.ToUtc);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct); // one open for its ten or so reads, not one each
         // The tenant filter keeps this to the member's own organisation; summed per hour and item in SQL, per day here.
         var inPeriod = db.UsageRecords.AsNoTracking().Where(u => u.PeriodStart >= from && u.PeriodStart < to);
         // What the meter has not written yet, up to now, so the page shows the month so far as the dashboard does.
