@@ -24,6 +24,7 @@ public sealed class AuditSearchService(IDbContextFactory<PortalDbContext> dbFact
             var like = LikePattern.Containing(actor);
             events = events.Where(e => EF.Functions.Like(e.ActorName.ToLower(), like, LikePattern.Escape));
         }
+        await db.Database.OpenConnectionAsync(ct); // one open for the count and the page
         var total = await events.CountAsync(ct);
         var items = await Newest(events).Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
         return new(items, total, page, pageSize);

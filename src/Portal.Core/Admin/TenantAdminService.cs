@@ -29,6 +29,7 @@ public sealed class TenantAdminService(IDbContextFactory<PortalDbContext> dbFact
             query = query.Where(t => EF.Functions.Like(t.Name.ToLower(), q, LikePattern.Escape) || EF.Functions.Like(t.Slug, q, LikePattern.Escape)
                 || EF.Functions.Like(t.Name, exact, LikePattern.Escape));
         }
+        await db.Database.OpenConnectionAsync(ct); // one open for the count and the page
         var total = await query.CountAsync(ct);
         var items = await query.OrderBy(t => t.Name).ThenBy(t => t.Id)
             .Skip((page - 1) * pageSize).Take(pageSize)

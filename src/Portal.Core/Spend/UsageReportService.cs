@@ -49,6 +49,7 @@ public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFact
         if (filter.To.DayNumber - filter.From.DayNumber > MaxDays) filter = filter with { To = filter.From.AddDays(MaxDays) };
         var (from, to) = (filter.FromUtc, filter.ToUtc);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.Database.OpenConnectionAsync(ct); // one open for its ten or so reads, not one each
         // The tenant filter keeps this to the member's own organisation; summed per hour and item in SQL, per day here.
         var inPeriod = db.UsageRecords.AsNoTracking().Where(u => u.PeriodStart >= from && u.PeriodStart < to);
         // What the meter has not written yet, up to now, so the page shows the month so far as the dashboard does.
@@ -56,39 +57,38 @@ public sealed class UsageReportService(IDbContextFactory<PortalDbContext> dbFact
         var live = now > from
             ? (await Billing.MonthToDate.LiveRecordsAsync(db, tenantId, from, now, ct)).Where(u => u.PeriodStart < to).ToList()
             : [];
-        var skus = (await inPeriod.Where(u => u.SkuId != null).Select(u => u.SkuId!).Distinct().ToListAsync(ct))
-            .Union(live.Where(u => u.SkuId != null).Select(u => u.SkuId!)).Order(StringComparer.Ordinal).ToList();
-        var models = (await inPeriod.Where(u => u.Model != null).Select(u => u.Model!).Distinct().ToListAsync(ct))
-            .Union(live.Where(u => u.Model != null).Select(u => u.Model!)).Order(StringComparer.Ordinal).ToList();
-        var q = inPeriod;
-        if (filter.SkuId is { } sku && filter.Model is { } model)
-            q = q.Where(u => (u.Source == UsageSource.Lease && u.SkuId == sku) || (u.Source == UsageSource.Batch && u.Model == model));
-        else if (filter.SkuId is { } onlySku) q = q.Where(u => u.Source == UsageSource.Lease && u.SkuId == onlySku);
-        else if (filter.Model is { } onlyModel) q = q.Where(u => u.Source == UsageSource.Batch && u.Model == onlyModel);
-        var hours = await q.GroupBy(u => new { u.PeriodStart, u.Source, u.SkuId, u.Model })
+        // One pass over the period's records, summed per hour and item in SQL: the filter lists come from it, and the SKU and
+        // model filters apply in memory (the same rule as to the live records), instead of three scans of the month.
+        var all = (await inPeriod.GroupBy(u => new { u.PeriodStart, u.Source, u.SkuId, u.Model })
             .Select(g => new
             {
                 g.Key.PeriodStart, g.Key.Source, g.Key.SkuId, g.Key.Model, GpuSeconds = g.Sum(u => u.GpuSeconds),
                 InputTokens = g.Sum(u => u.InputTokens), OutputTokens = g.Sum(u => u.OutputTokens), Amount = g.Sum(u => u.AmountMicros),
-            }).ToListAsync(ct);
-        hours.AddRange(live.Where(u => Wanted(filter, u)).Select(u => new
-        {
-            u.PeriodStart, u.Source, u.SkuId, u.Model, u.GpuSeconds, u.InputTokens, u.OutputTokens, Amount = u.AmountMicros,
-        }));
+            }).ToListAsync(ct))
+            .Select(h => new UsageHour(h.PeriodStart, h.Source, h.SkuId, h.Model, h.GpuSeconds, h.InputTokens, h.OutputTokens, h.Amount))
+            .Concat(live.Select(u => new UsageHour(u.PeriodStart, u.Source, u.SkuId, u.Model, u.GpuSeconds, u.InputTokens, u.OutputTokens, u.AmountMicros)))
+            .ToList();
+        var skus = all.Where(u => u.SkuId != null).Select(u => u.SkuId!).Distinct().Order(StringComparer.Ordinal).ToList();
+        var models = all.Where(u => u.Model != null).Select(u => u.Model!).Distinct().Order(StringComparer.Ordinal).ToList();
+        var hours = all.Where(u => Wanted(filter, u.Source, u.SkuId, u.Model));
         var rows = hours
             .GroupBy(h => (Day: DateOnly.FromDateTime(h.PeriodStart), h.Source, Item: (h.Source == UsageSource.Lease ? h.SkuId : h.Model) ?? "(unknown)"))
             .Select(g => new UsageDay(g.Key.Day, g.Key.Source, g.Key.Item, g.Sum(h => h.GpuSeconds), g.Sum(h => h.InputTokens),
-                g.Sum(h => h.OutputTokens), g.Sum(h => h.Amount)))
+                g.Sum(h => h.OutputTokens), g.Sum(h => h.AmountMicros)))
             .OrderBy(r => r.Day).ThenBy(r => r.Source).ThenBy(r => r.Item, StringComparer.Ordinal).ToList();
         return new UsageReport(filter, rows, skus, models);
     }
 
-    /// <summary>The SKU and model filters, as the query above applies them, for a record in memory.</summary>
-    private static bool Wanted(UsageFilter f, UsageRecord u) => (f.SkuId, f.Model) switch
+    /// <summary>The SKU and model filters: a SKU narrows lease usage, a model batch usage; only one of them shows only that kind.</summary>
+    private static bool Wanted(UsageFilter f, UsageSource source, string? skuId, string? model) => (f.SkuId, f.Model) switch
     {
-        ({ } sku, { } model) => (u.Source == UsageSource.Lease && u.SkuId == sku) || (u.Source == UsageSource.Batch && u.Model == model),
-        ({ } sku, null) => u.Source == UsageSource.Lease && u.SkuId == sku,
-        (null, { } model) => u.Source == UsageSource.Batch && u.Model == model,
+        ({ } sku, { } m) => (source == UsageSource.Lease && skuId == sku) || (source == UsageSource.Batch && model == m),
+        ({ } sku, null) => source == UsageSource.Lease && skuId == sku,
+        (null, { } m) => source == UsageSource.Batch && model == m,
         _ => true,
     };
+
+    /// <summary>One hour's usage of one item, stored (summed in SQL) or live.</summary>
+    private sealed record UsageHour(DateTime PeriodStart, UsageSource Source, string? SkuId, string? Model, long GpuSeconds,
+        long InputTokens, long OutputTokens, long AmountMicros);
 }

@@ -19,7 +19,6 @@ public sealed class TenantResolver(IDbContextFactory<PortalDbContext> dbFactory)
         }
 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var preferred = await db.Users.Where(u => u.Id == userId).Select(u => u.CurrentTenantId).FirstOrDefaultAsync(ct);
         // A user's own memberships across tenants: the one place outside admin services that reads them,
         // and only this user's rows.
         var memberships = await db.Memberships.IgnoreQueryFilters()
@@ -27,6 +26,10 @@ public sealed class TenantResolver(IDbContextFactory<PortalDbContext> dbFactory)
             .Include(m => m.Tenant)
             .OrderBy(m => m.CreatedAt)
             .ToListAsync(ct);
+        // Which one they chose matters only with several (this runs on every request: most users have one).
+        var preferred = memberships.Count > 1
+            ? await db.Users.Where(u => u.Id == userId).Select(u => u.CurrentTenantId).FirstOrDefaultAsync(ct)
+            : null;
         var chosen = memberships.FirstOrDefault(m => m.TenantId == preferred) ?? memberships.FirstOrDefault();
         current.Set(userId, principal.IsInRole(SupportRole), chosen);
     }
