@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Portal.Tests.ScriptJobs;
 
 /// <summary>
-/// Counts the SQL commands EF Core runs on one database (its connection string), through EF's DiagnosticListener: the
+/// Counts the SQL commands EF Core runs, and the transactions it commits, on one database (its connection string), through EF's DiagnosticListener: the
 /// portal is not changed, and other test classes running at the same time on their own databases are not counted.
 /// </summary>
 public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
@@ -13,6 +13,7 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
     private readonly string connectionString;
     private readonly List<IDisposable> subscriptions = [];
     private int count;
+    private int commits;
 
     public SqlCommandCounter(string connectionString)
     {
@@ -21,6 +22,9 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
     }
 
     public int Count => Volatile.Read(ref count);
+
+    /// <summary>Transactions committed on the database (each SaveChanges outside an explicit transaction is one).</summary>
+    public int Commits => Volatile.Read(ref commits);
 
     public void OnNext(DiagnosticListener listener)
     {
@@ -31,6 +35,9 @@ public sealed class SqlCommandCounter : IObserver<DiagnosticListener>, IObserver
     {
         if (e.Value is CommandExecutedEventData { Context: { } context } && context.Database.GetConnectionString() == connectionString)
             Interlocked.Increment(ref count);
+        else if (e.Key == RelationalEventId.TransactionCommitted.Name && e.Value is TransactionEndEventData { Context: { } committed }
+                 && committed.Database.GetConnectionString() == connectionString)
+            Interlocked.Increment(ref commits);
     }
 
     public void OnError(Exception error) { }
