@@ -89,8 +89,9 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
             var status = poolView.GetValueOrDefault(t.PoolTaskId!);
             if (t.OutputQuiet(status, now, metricsPoll)) continue;
             // Ended with every log byte already kept (a quiet task's usual end): the sweep's read is enough, no reads again.
+            // An ended task the pool took no sample of (one shorter than the pool's sampling interval) has none to ask for.
             if (t.EndedWithLogsKept(status))
-                await TryAsync(() => collector.CollectEndedAsync(t, tenantId, ct), "copying the output of task {0}", t.Id);
+                await TryAsync(() => collector.CollectEndedAsync(t, tenantId, ct, samplesTaken: status!.Samples != 0), "copying the output of task {0}", t.Id);
             else await TryAsync(() => collector.CollectAsync(t.Id, ct, untilEnd: status?.IsFinal == true), "copying the output of task {0}", t.Id);
         }
     }

@@ -36,9 +36,9 @@ public sealed class ScriptJobOutputCollector(
     /// A task that ended on the pool with no log bytes beyond those kept (<see cref="ScriptJobFollowedTask.EndedWithLogsKept"/>):
     /// what <see cref="CollectAsync"/> would do, without asking the database or the pool for logs (an empty, complete read):
     /// each stream marked complete, then its last samples. A stream whose copy was cut short (its mark says so) takes the
-    /// full path.
+    /// full path. <paramref name="samplesTaken"/>: false when the pool says it took no sample of the task (nothing to ask for).
     /// </summary>
-    public async Task CollectEndedAsync(ScriptJobFollowedTask t, Guid tenantId, CancellationToken ct)
+    public async Task CollectEndedAsync(ScriptJobFollowedTask t, Guid tenantId, CancellationToken ct, bool samplesTaken = true)
     {
         var complete = true;
         using (await store.LockAsync(t.JobId, ct))
@@ -52,7 +52,7 @@ public sealed class ScriptJobOutputCollector(
             }
         }
         if (!complete) await CollectAsync(t.Id, ct, untilEnd: true);
-        else await CopyMetricsAsync(new ScriptJobTask { Id = t.Id, TenantId = tenantId, JobId = t.JobId, Index = t.Index,
+        else if (samplesTaken) await CopyMetricsAsync(new ScriptJobTask { Id = t.Id, TenantId = tenantId, JobId = t.JobId, Index = t.Index,
             PoolTaskId = t.PoolTaskId, MetricsThrough = t.MetricsThrough }, ct);
     }
 
