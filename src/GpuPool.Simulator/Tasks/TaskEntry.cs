@@ -21,7 +21,7 @@ public sealed class TaskEntry(TaskFolder folder, TaskRecord record, List<GpuSamp
             ? endedSizes ??= (Folder.Size(Folder.Stdout), Folder.Size(Folder.Stderr))
             : (Folder.Size(Folder.Stdout), Folder.Size(Folder.Stderr));
         return new(Record.TaskId, Record.NodeId, Record.ReservationId, Record.State, Record.GpuIndexes, Record.ExitCode,
-            Record.StartedAt, Record.EndedAt, Record.Reason, stdout, stderr);
+            Record.StartedAt, Record.EndedAt, Record.Reason, stdout, stderr, Record.Samples);
     }
 
     public void Save() => Folder.Save(Record);

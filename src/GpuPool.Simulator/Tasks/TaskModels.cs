@@ -11,10 +11,10 @@ public sealed record SubmitTaskRequest(
     string? NodeId, string? ReservationId, int? Gpus, string? Script, Dictionary<string, string>? Environment,
     List<TaskFileRequest>? Files, int? TimeLimitSeconds, string? Profile);
 
-/// <summary>A task as the pool reports it.</summary>
+/// <summary>A task as the pool reports it; <c>Samples</c>: how many metric samples it has taken so far.</summary>
 public sealed record TaskView(
     string TaskId, string NodeId, string ReservationId, TaskState State, int[] GpuIndexes, int? ExitCode,
-    DateTime? StartedAt, DateTime? EndedAt, string? Reason, long StdoutBytes, long StderrBytes);
+    DateTime? StartedAt, DateTime? EndedAt, string? Reason, long StdoutBytes, long StderrBytes, int Samples);
 
 /// <summary>One GPU's sample, under DCGM's field names.</summary>
 public sealed record GpuSample(

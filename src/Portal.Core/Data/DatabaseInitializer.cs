@@ -21,8 +21,9 @@ public static class DatabaseInitializer
             if (settings.Provider == DatabaseProvider.Sqlite)
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             await CatalogSeeder.SeedAsync(db, ct);
-            await Catalog.Hyperscale.HyperscaleSeeder.SeedIfChosenAsync(db, scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(),
-                scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime, ct);
+            var configuration = scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+            var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+            await Catalog.Hyperscale.HyperscaleSeeder.SeedIfChosenAsync(db, configuration, now, ct);
         }
 
         await scope.ServiceProvider.GetRequiredService<SupportAccountSeeder>().SeedAsync();

@@ -28,7 +28,10 @@ public sealed record PoolTaskSpec(
     string? Account = null,
     DateTime? NotAfter = null);
 
-/// <summary>A task as the pool reports it. <see cref="GpuIndexes"/> are the node's GPU indexes (CUDA_VISIBLE_DEVICES).</summary>
+/// <summary>
+/// A task as the pool reports it. <see cref="GpuIndexes"/> are the node's GPU indexes (CUDA_VISIBLE_DEVICES). <see cref="Samples"/>:
+/// how many metric samples the pool has taken of it, null when the pool does not say (then the portal asks for them).
+/// </summary>
 public sealed record PoolTaskStatus(
     string TaskId,
     string NodeId,
@@ -40,7 +43,8 @@ public sealed record PoolTaskStatus(
     DateTime? EndedAt,
     string? Reason,
     long StdoutBytes,
-    long StderrBytes)
+    long StderrBytes,
+    int? Samples = null)
 {
     public bool IsFinal => State is not (PoolTaskState.Starting or PoolTaskState.Running);
 }

@@ -119,10 +119,10 @@ public sealed class SimulatorTaskClient(HttpClient http, HttpClient submitHttp, 
 
     private sealed record TaskJson(
         string TaskId, string NodeId, string ReservationId, PoolTaskState State, int[] GpuIndexes, int? ExitCode,
-        DateTime? StartedAt, DateTime? EndedAt, string? Reason, long StdoutBytes, long StderrBytes)
+        DateTime? StartedAt, DateTime? EndedAt, string? Reason, long StdoutBytes, long StderrBytes, int? Samples = null)
     {
         public PoolTaskStatus ToStatus() => new(TaskId, NodeId, Guid.TryParse(ReservationId, out var id) ? id : Guid.Empty, State, GpuIndexes,
-            ExitCode, StartedAt?.ToUniversalTime(), EndedAt?.ToUniversalTime(), Reason, StdoutBytes, StderrBytes);
+            ExitCode, StartedAt?.ToUniversalTime(), EndedAt?.ToUniversalTime(), Reason, StdoutBytes, StderrBytes, Samples);
     }
 
     private sealed record SampleJson(

@@ -12,7 +12,7 @@ namespace Portal.Core.ScriptJobs;
 /// Follows one job for a pass of <see cref="ScriptJobSweep"/>: its tasks to the pool's states, the lease's end, its
 /// own state and GPU-seconds, its end notice; all saved at once with the job's version. Then, outside the
 /// transaction: tasks the pool never got are submitted again (same id), and new output is copied from the pool. A job that
-/// ended is summarised by the caller (<see cref="ScriptJobOutputCollector.SummarizeAsync"/>), after it started what fits.
+/// ends gets its metrics summary and KeepUntil in the same save.
 /// </summary>
 public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFactory, IGpuPoolDriver pool, ScriptJobDispatcher dispatcher,
     ScriptJobNotices notices, ScriptJobOutputCollector collector, TimeProvider time, IOptions<ScriptJobOptions> options,
@@ -58,6 +58,7 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
         }
         ScriptJobOutcome.Aggregate(job, tasks, now);
         var ended = ScriptJobStateMachine.IsFinal(job.State);
+        if (ended) await collector.SummarizeAsync(db, job, tasks, ct); // in the save that ends it
         if (Bump(db))
         {
             if (ended) await notices.AddEndedAsync(db, job, ct);
@@ -72,10 +73,6 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
             await dispatcher.SubmitAsync(task, job, lease, ct);
         return ended;
     }
-
-    /// <summary>At a job's end: its metrics summary and how long its logs are kept (a failure is logged, not thrown).</summary>
-    public Task SummarizeAsync(Guid jobId, CancellationToken ct) =>
-        TryAsync(() => collector.SummarizeAsync(jobId, ct), "summarizing job {0}", jobId);
 
     /// <summary>
     /// Copies new output of the job's tasks that are on the pool; all of it for a task the pool's list says ended, since this
@@ -92,8 +89,9 @@ public sealed class ScriptJobFollower(IDbContextFactory<PortalDbContext> dbFacto
             var status = poolView.GetValueOrDefault(t.PoolTaskId!);
             if (t.OutputQuiet(status, now, metricsPoll)) continue;
             // Ended with every log byte already kept (a quiet task's usual end): the sweep's read is enough, no reads again.
+            // An ended task the pool took no sample of (one shorter than the pool's sampling interval) has none to ask for.
             if (t.EndedWithLogsKept(status))
-                await TryAsync(() => collector.CollectEndedAsync(t, tenantId, ct), "copying the output of task {0}", t.Id);
+                await TryAsync(() => collector.CollectEndedAsync(t, tenantId, ct, samplesTaken: status!.Samples != 0), "copying the output of task {0}", t.Id);
             else await TryAsync(() => collector.CollectAsync(t.Id, ct, untilEnd: status?.IsFinal == true), "copying the output of task {0}", t.Id);
         }
     }

@@ -16,8 +16,17 @@ public sealed class ScriptJobNotices(Notifier notifier, PortalChanges changes)
 
     public static string Link(Guid jobId) => $"/jobs/{jobId}";
 
-    public Task AddEndedAsync(PortalDbContext db, ScriptJob job, CancellationToken ct) =>
-        notifier.AddAsync(db, job.TenantId, EndedKind, Title(job), Body(job), Link(job.Id), alsoUserId: job.CreatedByUserId, ct: ct);
+    // Who hears of a tenant's job ends, read once per tenant and launcher for the life of this instance: one sweep pass (it is
+    // transient and only the pass's follower holds it), so a pass that ends many jobs of a tenant reads its members once.
+    private readonly Dictionary<(Guid TenantId, string LaunchedBy), List<string>> recipients = [];
+
+    public async Task AddEndedAsync(PortalDbContext db, ScriptJob job, CancellationToken ct)
+    {
+        var key = (job.TenantId, job.CreatedByUserId);
+        if (!recipients.TryGetValue(key, out var to))
+            recipients[key] = to = await Notifier.RecipientsAsync(db, job.TenantId, job.CreatedByUserId, ct);
+        notifier.Add(db, to, job.TenantId, EndedKind, Title(job), Body(job), Link(job.Id));
+    }
 
     /// <summary>After the commit: wake the pages that show the job (and the bell and the e-mails when a notice was added).</summary>
     public void AfterCommit(ScriptJob job, bool notified)

@@ -36,9 +36,9 @@ public sealed class ScriptJobOutputCollector(
     /// A task that ended on the pool with no log bytes beyond those kept (<see cref="ScriptJobFollowedTask.EndedWithLogsKept"/>):
     /// what <see cref="CollectAsync"/> would do, without asking the database or the pool for logs (an empty, complete read):
     /// each stream marked complete, then its last samples. A stream whose copy was cut short (its mark says so) takes the
-    /// full path.
+    /// full path. <paramref name="samplesTaken"/>: false when the pool says it took no sample of the task (nothing to ask for).
     /// </summary>
-    public async Task CollectEndedAsync(ScriptJobFollowedTask t, Guid tenantId, CancellationToken ct)
+    public async Task CollectEndedAsync(ScriptJobFollowedTask t, Guid tenantId, CancellationToken ct, bool samplesTaken = true)
     {
         var complete = true;
         using (await store.LockAsync(t.JobId, ct))
@@ -52,7 +52,7 @@ public sealed class ScriptJobOutputCollector(
             }
         }
         if (!complete) await CollectAsync(t.Id, ct, untilEnd: true);
-        else await CopyMetricsAsync(new ScriptJobTask { Id = t.Id, TenantId = tenantId, JobId = t.JobId, Index = t.Index,
+        else if (samplesTaken) await CopyMetricsAsync(new ScriptJobTask { Id = t.Id, TenantId = tenantId, JobId = t.JobId, Index = t.Index,
             PoolTaskId = t.PoolTaskId, MetricsThrough = t.MetricsThrough }, ct);
     }
 
@@ -78,7 +78,21 @@ public sealed class ScriptJobOutputCollector(
         await tx.CommitAsync(ct);
     }
 
-    /// <summary>At a job's end: the metrics summary (mean utilisation, peak memory, idle GPUs) and KeepUntil.</summary>
+    /// <summary>
+    /// At a job's end, on the tracked job in the save that ends it (one write, and no ended job left without its summary by a
+    /// crash between two): the metrics summary (mean utilisation, peak memory, idle GPUs) and KeepUntil.
+    /// </summary>
+    public async Task SummarizeAsync(PortalDbContext db, ScriptJob job, IReadOnlyList<ScriptJobTask> tasks, CancellationToken ct)
+    {
+        // Samples are only ever inserted with their task's MetricsThrough (CopyMetricsAsync): none set, none to add up, which is
+        // a short job's usual end (the pool samples every 10 s).
+        var summary = tasks.All(t => t.MetricsThrough is null) ? ScriptJobMetricsSummary.From([]) : await SummaryAsync(db, job.Id, ct);
+        (job.MeanGpuUtil, job.PeakFbUsedMiB, job.SampledGpus, job.IdleGpus) =
+            (summary.MeanGpuUtil, summary.PeakFbUsedMiB, summary.SampledGpus, summary.IdleGpus);
+        job.KeepUntil = KeepUntil(job.EndedAt);
+    }
+
+    /// <summary>The same for a job that ended elsewhere, read and written on its own.</summary>
     public async Task SummarizeAsync(Guid jobId, CancellationToken ct = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -86,21 +100,28 @@ public sealed class ScriptJobOutputCollector(
             .Where(j => j.Id == jobId).Select(j => new { j.TenantId, j.EndedAt }).FirstOrDefaultAsync(ct);
         if (job is null) return;
         db.ForTenant(job.TenantId);
-        // Grouped in the database: a long job has tens of thousands of samples.
-        var gpus = await db.ScriptJobSamples.Where(s => s.JobId == jobId)
-            .GroupBy(s => new { s.TaskIndex, s.GpuIndex })
-            .Select(g => new { g.Key.TaskIndex, g.Key.GpuIndex, Samples = g.Count(), UtilSum = g.Sum(s => s.GpuUtil),
-                PeakUtil = g.Max(s => s.GpuUtil), PeakFb = g.Max(s => s.FbUsedMiB) })
-            .ToListAsync(ct);
-        var summary = ScriptJobMetricsSummary.From(gpus.Select(g => new ScriptJobGpuFigures(g.TaskIndex, g.GpuIndex, g.Samples, g.UtilSum, g.PeakUtil,
-            g.PeakFb)));
-        var keepUntil = (job.EndedAt ?? time.GetUtcNow().UtcDateTime).AddDays(options.Value.LogRetentionDays);
+        var summary = await SummaryAsync(db, jobId, ct);
+        var keepUntil = KeepUntil(job.EndedAt);
         await db.ScriptJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.MeanGpuUtil, summary.MeanGpuUtil)
             .SetProperty(j => j.PeakFbUsedMiB, summary.PeakFbUsedMiB)
             .SetProperty(j => j.SampledGpus, summary.SampledGpus)
             .SetProperty(j => j.IdleGpus, summary.IdleGpus)
             .SetProperty(j => j.KeepUntil, keepUntil), ct);
+    }
+
+    private DateTime KeepUntil(DateTime? endedAt) => (endedAt ?? time.GetUtcNow().UtcDateTime).AddDays(options.Value.LogRetentionDays);
+
+    // Grouped in the database: a long job has tens of thousands of samples.
+    private static async Task<ScriptJobMetricsSummary> SummaryAsync(PortalDbContext db, Guid jobId, CancellationToken ct)
+    {
+        var gpus = await db.ScriptJobSamples.Where(s => s.JobId == jobId)
+            .GroupBy(s => new { s.TaskIndex, s.GpuIndex })
+            .Select(g => new { g.Key.TaskIndex, g.Key.GpuIndex, Samples = g.Count(), UtilSum = g.Sum(s => s.GpuUtil),
+                PeakUtil = g.Max(s => s.GpuUtil), PeakFb = g.Max(s => s.FbUsedMiB) })
+            .ToListAsync(ct);
+        return ScriptJobMetricsSummary.From(gpus.Select(g => new ScriptJobGpuFigures(g.TaskIndex, g.GpuIndex, g.Samples, g.UtilSum,
+            g.PeakUtil, g.PeakFb)));
     }
 
     private async Task<ScriptJobTask?> FindTaskAsync(Guid taskId, CancellationToken ct)

@@ -54,7 +54,7 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
     /// <summary>
     /// One lease: the GPUs of tasks that succeeded on the pool go to the next in line first (a success never runs again, so
     /// the line's order is kept), then the ended tasks' bookkeeping; what that frees besides (a failure, a retry, a lost
-    /// task) is dispatched after it, and ended jobs are summarised last.
+    /// task) is dispatched after it.
     /// </summary>
     private async Task FollowAndDispatchAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
     {
@@ -63,12 +63,11 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
             .Select(t => t.PoolTaskId!).ToHashSet(StringComparer.Ordinal);
         await dispatcher.DispatchAsync(leaseId, ct, succeeded, open?.Lease);
         if (open is null) return;
-        var ended = await FollowJobsAsync(open, onPool, ct);
+        await FollowJobsAsync(open, onPool, ct);
         // Anything else that ended or left the pool frees GPUs only once recorded: start what fits now.
         if (open.Tasks.Any(t => t.PoolTaskId is not { } id || onPool.GetValueOrDefault(id) is not { } s
                 || (s.IsFinal && s.State != PoolTaskState.Succeeded)))
             await dispatcher.DispatchAsync(leaseId, ct, readLease: open.Lease);
-        foreach (var jobId in ended) await follower.SummarizeAsync(jobId, ct);
     }
 
     /// <summary>
@@ -79,7 +78,7 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
     public async Task FollowLeaseAsync(Guid leaseId, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
     {
         if (await ReadOpenAsync(leaseId, ct) is not { } open) return;
-        foreach (var jobId in await FollowJobsAsync(open, onPool, ct)) await follower.SummarizeAsync(jobId, ct);
+        await FollowJobsAsync(open, onPool, ct);
     }
 
     /// <summary>A lease's jobs beyond the queue and its tasks on the pool, as one pass reads them; null when the lease is gone.</summary>
@@ -106,22 +105,20 @@ public sealed class ScriptJobSweep(IDbContextFactory<PortalDbContext> dbFactory,
         return new(lease, jobs, tasks);
     }
 
-    /// <summary>Follows the lease's jobs; returns those that ended in this pass (to summarise once the next ones started).</summary>
-    private async Task<List<Guid>> FollowJobsAsync(OpenJobs open, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
+    /// <summary>Follows the lease's jobs.</summary>
+    private async Task FollowJobsAsync(OpenJobs open, IReadOnlyDictionary<string, PoolTaskStatus> onPool, CancellationToken ct)
     {
         var now = Now;
         var stop = Stop(open.Lease, now);
         var metricsPoll = TimeSpan.FromSeconds(options.Value.MetricsPollSeconds);
         var byJob = open.Tasks.ToLookup(t => t.JobId);
-        var ended = new List<Guid>();
         foreach (var (jobId, state, cancelled) in open.Jobs)
         {
             var mine = byJob[jobId].ToList();
             var quiet = stop is null && !cancelled && state == Running && mine.Count > 0
                 && mine.All(t => t.Quiet(t.PoolTaskId is { } id ? onPool.GetValueOrDefault(id) : null, now, metricsPoll));
-            if (!quiet && await follower.FollowAsync(jobId, open.Lease, stop, onPool, mine, ct)) ended.Add(jobId);
+            if (!quiet) await follower.FollowAsync(jobId, open.Lease, stop, onPool, mine, ct);
         }
-        return ended;
     }
 
     /// <summary>

@@ -112,6 +112,9 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
         foreach (var t in Live().Where(t => t.NodeId == node)) End(t.TaskId, PoolTaskState.NodeFailed, null);
     }
 
+    /// <summary>The pool says how many metric samples it took of the task (null, as by default: it does not say).</summary>
+    public void Sampled(string id, int? samples) { lock (gate) tasks[id] = tasks[id] with { Samples = samples }; }
+
     /// <summary>The pool forgets a task (a restarted pool, a lost record).</summary>
     public void Forget(string id) { lock (gate) tasks.Remove(id); }
 }
