@@ -2,7 +2,7 @@ namespace Portal.Core.Pool;
 
 /// <summary>
 /// Reserves a lease's allocations on the pool in batches of <see cref="BatchSize"/>: each batch is asked of the pool (several
-/// at once), what failed for a passing reason is asked once more, and the batch's reservations are recorded in one update,
+/// at once) and the batch's reservations are recorded in one update,
 /// so a lease of 6,250 nodes costs 13 writes rather than 6,250 and its page shows progress ("4,812 of 6,250 nodes
 /// ready") batch by batch. Idempotent like every pool call: a run stopped after any batch and run again asks only for
 /// what is not recorded yet, and asking again for one reserved but not recorded is the same reservation.
@@ -16,10 +16,8 @@ public sealed class BatchedReservations(LifecyclePool pool)
         var results = new List<PoolReservation>(allocations.Count);
         foreach (var batch in allocations.Chunk(BatchSize))
         {
+            // No immediate retry here: what failed is a failed attempt, retried by provisioning after its backoff (and shown).
             var answered = await pool.ReserveAsync(batch, ct, recordEach: false);
-            var retry = answered.Where(r => r.Result.Outcome == ReservationOutcome.Failed).Select(r => r.Allocation).ToList();
-            if (retry.Count > 0)
-                answered = [.. answered.Where(r => r.Result.Outcome != ReservationOutcome.Failed), .. await pool.ReserveAsync(retry, ct, recordEach: false)];
             await pool.RecordReservedAsync([.. answered.Where(r => r.Result.Succeeded).Select(r => r.Allocation.Id)], ct);
             results.AddRange(answered);
         }
