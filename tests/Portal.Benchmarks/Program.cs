@@ -138,6 +138,7 @@ foreach (var trace in traces)
             results.Add(Median(Enumerable.Range(0, repeat).Select(_ => TraceReplay.Run(policy.Name, policy.Place, trace, factor))));
 
 ReplayTable.Print(results, repeat, Console.Out);
+ReplayComparison.Print(results, Console.Out);
 
 if (!args.Contains("--no-calendar")) CalendarBenchmark.Run(Console.Out);
 return 0;
