@@ -3,7 +3,7 @@ using Portal.Benchmarks;
 using Portal.Core.Capacity;
 
 // Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--lists default,gpuspec10,gpuspec20]
-//        [--repeat 3] [--plain-best-fit] [--no-calendar]
+//        [--repeat 3] [--plain-best-fit] [--no-calendar] [--shuffles 200]
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000]
 //        [--no-sqlite] [--profile-sql]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
@@ -139,6 +139,8 @@ foreach (var trace in traces)
 
 ReplayTable.Print(results, repeat, Console.Out);
 ReplayComparison.Print(results, Console.Out);
+// --shuffles N: the planner-vs-first-fit GPU-hour gap over N random deals of the one-GPU requests' lengths (not timed).
+if (Arg("--shuffles") is { } shuffles) DurationShuffleExperiment.Run(traces, factors, int.Parse(shuffles, CultureInfo.InvariantCulture), Console.Out);
 
 if (!args.Contains("--no-calendar")) CalendarBenchmark.Run(Console.Out);
 return 0;

@@ -26,9 +26,9 @@ internal readonly record struct RefusedRequest(string Name, bool Restricted, lon
 internal static class TraceReplay
 {
     public static ReplayResult Run(string policy, Func<CapacityView, PlacementRequest, PlanResult> place,
-        AlibabaTrace trace, double factor)
+        AlibabaTrace trace, double factor, List<TraceRequest>? requests = null)
     {
-        var requests = trace.Requests(factor);
+        requests ??= trace.Requests(factor);
         var hours = requests.Max(r => r.EndHour) + 1;
         var view = new CapacityView(trace.Nodes, AlibabaTrace.Origin, hours);
         var committed = new List<PlannerAllocation>(requests.Count);
