@@ -57,13 +57,13 @@ public sealed class DealDesk(
         lease.Events.Add(new LeaseEvent
         {
             TenantId = lease.TenantId, LeaseId = lease.Id, At = now, State = lease.State, Actor = LeaseAdminActions.SupportActor,
-            Message = Cut($"Support proposed amended terms: {summary} Reason: {reason} Sign or decline by {LeaseAgreement.FormatTime(offer.RespondBy)}.", 1000),
+            Message = Cut($"Support proposed amended terms: {summary} Reason: {Sentence(reason)} Sign or decline by {LeaseAgreement.FormatTime(offer.RespondBy)}.", 1000),
         });
         audit.Add(db, ProposedAudit, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Cut($"{lease.Gpus} × {lease.SkuId}: {summary}", 200),
             lease.TenantId, reason);
         var sku = await db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstOrDefaultAsync(ct) ?? lease.SkuId;
         await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Amended terms to sign: {lease.Gpus} × {sku}",
-            $"Support proposed amended terms for your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {summary} Reason: {reason} " +
+            $"Support proposed amended terms for your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {summary} Reason: {Sentence(reason)} " +
             $"Sign or decline them by {LeaseAgreement.FormatTime(offer.RespondBy)}; the capacity is held for you until then.",
             LeaseLinks.Lease(lease.Id), ct: ct);
         try
@@ -129,5 +129,7 @@ public sealed class DealDesk(
     }
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+    /// <summary>Support's reason as a sentence inside a longer message: it ends with a full stop unless it has its own.</summary>
+    private static string Sentence(string reason) => reason.EndsWith('.') || reason.EndsWith('!') || reason.EndsWith('?') ? reason : reason + ".";
     private static string Cut(string s, int max) => s.Length > max ? s[..max] : s;
 }
