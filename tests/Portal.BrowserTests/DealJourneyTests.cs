@@ -75,6 +75,7 @@ public sealed partial class DealJourneyTests(PortalInChromium portal)
             await Expect(tenant.GetByTestId("deal-accepted")).ToContainTextAsync("$1.99 per GPU-hour");
             await Expect(tenant.GetByTestId("lease-state").First).ToHaveTextAsync(new Regex("Scheduled|Provisioning|Active"));
             await Expect(tenant.GetByTestId("total-signed")).ToHaveTextAsync("$286.56");
+            await Expect(tenant.GetByTestId("lease-rate")).ToHaveTextAsync("$1.99 per GPU-hour (negotiated; list $2.49)");
             await ExpectAmendedPdfAsync(tenant);
             await ThemedScreenshots.TakeAsync(tenant, screenshots, "tenant-signed-negotiated", "[data-testid=deal-accepted]");
 
