@@ -40,7 +40,7 @@ public sealed class DealDesk(
         var windowChanged = proposal.Start != lease.Start || proposal.End != lease.End;
         if (windowChanged) await MoveAsync(db, lease, proposal.Start, proposal.End, now, ct);
 
-        foreach (var earlier in lease.Offers.Where(x => x.State == OfferState.Proposed)) earlier.State = OfferState.Withdrawn;
+        LeaseOfferStateMachine.WithdrawOpen(lease, now); // the newest terms replace any still open
         var offer = new LeaseOffer
         {
             TenantId = lease.TenantId, LeaseId = lease.Id, State = OfferState.Proposed, Start = proposal.Start, End = proposal.End,
@@ -57,13 +57,13 @@ public sealed class DealDesk(
         lease.Events.Add(new LeaseEvent
         {
             TenantId = lease.TenantId, LeaseId = lease.Id, At = now, State = lease.State, Actor = LeaseAdminActions.SupportActor,
-            Message = Cut($"Support proposed amended terms: {summary} Reason: {reason} Sign or decline by {LeaseAgreement.FormatTime(offer.RespondBy)}.", 1000),
+            Message = Cut($"Support proposed amended terms: {summary} Reason: {Sentence(reason)} Sign or decline by {LeaseAgreement.FormatTime(offer.RespondBy)}.", 1000),
         });
         audit.Add(db, ProposedAudit, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Cut($"{lease.Gpus} × {lease.SkuId}: {summary}", 200),
             lease.TenantId, reason);
         var sku = await db.GpuSkus.Where(s => s.Id == lease.SkuId).Select(s => s.Name).FirstOrDefaultAsync(ct) ?? lease.SkuId;
         await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Amended terms to sign: {lease.Gpus} × {sku}",
-            $"Support proposed amended terms for your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {summary} Reason: {reason} " +
+            $"Support proposed amended terms for your lease of {lease.Gpus} × {sku} in {lease.RegionId}: {summary} Reason: {Sentence(reason)} " +
             $"Sign or decline them by {LeaseAgreement.FormatTime(offer.RespondBy)}; the capacity is held for you until then.",
             LeaseLinks.Lease(lease.Id), ct: ct);
         try
@@ -96,27 +96,26 @@ public sealed class DealDesk(
         $"{Counted.Hours(offer.FreeCancellationHours)} before the start, then {offer.LateCancellationPercent}% of the hours not used.";
 
     /// <summary>
-    /// Places the lease's GPUs over the new window, counting every other lease's allocations but not its own, and moves it
-    /// there (firm, as signed). Refused with the window's problem when it does not fit: the caller's transaction then commits nothing.
+    /// Places the lease's GPUs over the new window on the pool's shared snapshot (<see cref="CapacitySnapshot"/>), counting every
+    /// other lease's allocations but not its own, and moves it there (firm, as signed). Refused with the window's problem when it
+    /// does not fit: the caller's transaction then commits nothing (the early release included).
     /// </summary>
     private async Task MoveAsync(PortalDbContext db, Lease lease, DateTime start, DateTime end, DateTime now, CancellationToken ct)
     {
         if (lease.Amendments.Any(a => a.State is AmendmentState.Held or AmendmentState.Signed))
             throw new LeaseException("has_extensions",
                 "This lease has extensions: its window cannot be moved. Change the price or cancellation terms only. Nothing was changed.");
-        var nodes = await CapacitySnapshot.NodesAsync(db, lease.RegionId, lease.SkuId, ct);
-        var others = await db.Set<Allocation>().AsNoTracking()
-            .Where(a => a.RegionId == lease.RegionId && a.SkuId == lease.SkuId && a.LeaseId != lease.Id && a.Status != AllocationStatus.Released
-                        && a.End > start && a.Start < end && !(a.Status == AllocationStatus.Held && a.HoldExpiresAt <= now))
-            .Select(a => new PlannerAllocation(a.NodeId, a.Gpus, a.Start, a.End)).ToListAsync(ct);
-        var view = CapacityView.FromSnapshot(nodes, others, start, (int)(end - start).TotalHours);
+        // The lease's own GPUs are given back first, inside the pool transaction, so the shared snapshot (what quotes and signing
+        // plan on: one definition of "free") counts every other lease and not this one; a refusal rolls the release back.
+        foreach (var a in lease.Allocations.Where(a => a.Status != AllocationStatus.Released)) a.Status = AllocationStatus.Released;
+        await db.SaveChangesAsync(ct);
+        var (view, expiredHolds) = await CapacitySnapshot.ViewForHoldAsync(db, lease.RegionId, lease.SkuId, start, end, now, ct);
         var request = new LeaseRequest(lease.RegionId, lease.SkuId, lease.Gpus, start, (int)(end - start).TotalHours)
             .ToPlacement(availability.WholeNodes(lease.RegionId));
         if (_planner.Plan(view, request) is not Placement placement)
             throw new LeaseException("no_capacity", $"{Counted.Gpus(lease.Gpus)} of {lease.SkuId} in {lease.RegionId} do not fit from " +
                 $"{LeaseAgreement.FormatTime(start)} to {LeaseAgreement.FormatTime(end)}: other leases hold that capacity. Nothing was changed.");
-        await LeaseCapacity.ReleaseExpiredHoldsAsync(db, lease.RegionId, lease.SkuId, now, ct); // the database trigger still counts them
-        foreach (var a in lease.Allocations.Where(a => a.Status != AllocationStatus.Released)) a.Status = AllocationStatus.Released;
+        if (expiredHolds) await LeaseCapacity.ReleaseExpiredHoldsAsync(db, lease.RegionId, lease.SkuId, now, ct); // the database trigger still counts them
         foreach (var part in placement.Nodes)
         {
             var moved = new Allocation
@@ -130,5 +129,7 @@ public sealed class DealDesk(
     }
 
     private static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
+    /// <summary>Support's reason as a sentence inside a longer message: it ends with a full stop unless it has its own.</summary>
+    private static string Sentence(string reason) => reason.EndsWith('.') || reason.EndsWith('!') || reason.EndsWith('?') ? reason : reason + ".";
     private static string Cut(string s, int max) => s.Length > max ? s[..max] : s;
 }

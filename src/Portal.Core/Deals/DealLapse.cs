@@ -19,11 +19,7 @@ public static class DealLapse
             var lease = c.Lease;
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.LapseTerms) || lease.OfferDueAt is not { } due || due > c.Now) return false;
             await c.Db.Entry(lease).Collection(l => l.Offers).LoadAsync(ct);
-            foreach (var offer in lease.Offers.Where(o => o.State == OfferState.Proposed))
-            {
-                offer.State = OfferState.Lapsed;
-                offer.AnsweredAt = c.Now;
-            }
+            foreach (var offer in lease.Offers.Where(o => o.State == OfferState.Proposed)) LeaseOfferStateMachine.Apply(offer, OfferAction.Lapse, c.Now);
             LeaseCapacity.ReleaseAll(lease);
             LeaseStateMachine.Apply(lease, LeaseAction.LapseTerms);
             lease.OfferDueAt = null;

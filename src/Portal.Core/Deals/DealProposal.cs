@@ -22,11 +22,13 @@ public sealed record DealProposal(decimal? UsdPerGpuHour, decimal? TotalUsd, Dat
         if (AdminReason.Validate(Reason, out var why) is { } badReason) errors.Add(badReason);
         if (UsdPerGpuHour is null == TotalUsd is null) errors.Add("Give either a rate per GPU-hour or a total price, not both.");
         if (UsdPerGpuHour < 0 || TotalUsd < 0) errors.Add("A price cannot be negative.");
-        if (!CapacityTime.IsWholeUtcHour(Start) || !CapacityTime.IsWholeUtcHour(End)) errors.Add("The window must start and end on whole hours (UTC).");
-        var hours = (End - Start).TotalHours;
-        if (hours < o.MinHours || hours > o.MaxHours)
-            errors.Add($"The window must be between {o.MinHours} hour and {o.MaxHours / 24} days ({o.MaxHours} hours).");
+        // The signed window stays as it is, even a "now" lease's that began mid-hour; a new one is placed on whole hours.
         var windowChanged = Start != lease.Start || End != lease.End;
+        if (windowChanged && (!CapacityTime.IsWholeUtcHour(Start) || !CapacityTime.IsWholeUtcHour(End)))
+            errors.Add("The window must start and end on whole hours (UTC).");
+        var hours = (End - Start).TotalHours;
+        if (windowChanged && (hours < o.MinHours || hours > o.MaxHours))
+            errors.Add($"The window must be between {o.MinHours} hour and {o.MaxHours / 24} days ({o.MaxHours} hours).");
         if (windowChanged && Start < CancellationPolicy.FloorHour(now)) errors.Add("A new window cannot start in the past.");
         if (windowChanged && Start > CancellationPolicy.FloorHour(now).AddDays(o.MaxStartWeeksAhead * 7))
             errors.Add($"A new window may start at most {o.MaxStartWeeksAhead} weeks ahead.");

@@ -39,10 +39,10 @@ public sealed class DealResponse(
         }).FirstOrDefaultAsync(ct) ?? throw LeaseException.NotFound();
         var offer = facts.Offer ?? throw NoSuchOffer();
         if (idempotencyKey is not null && offer.SignKey == idempotencyKey) return facts.Lease; // a retry of a sign that went through
+        var now = time.GetUtcNow().UtcDateTime;
+        if (!EnsureOpen(facts.Lease, offer, OfferAction.Accept, now)) return facts.Lease; // signed already: a second click changes nothing
         var name = AgreementSigner.CheckSignature(signerName, accepted, "amended terms");
         actor.EnsureCanSpend(facts.TenantState, facts.SuspendedReason);
-        var now = time.GetUtcNow().UtcDateTime;
-        EnsureOpen(facts.Lease, offer, LeaseAction.AcceptTerms, now);
         var terms = DealAgreement.Terms(facts.Lease, offer, facts.TenantName ?? "", facts.RegionName ?? facts.Lease.RegionId,
             facts.SkuName ?? facts.Lease.SkuId);
         var json = DealAgreement.Signed(terms, offer, new AgreementSignature(name, facts.Email ?? "", now, origin.IpAddress, origin.UserAgent)).ToJson();
@@ -52,7 +52,7 @@ public sealed class DealResponse(
         var lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Offers).FirstAsync(l => l.Id == leaseId, ct);
         offer = lease.Offers.First(o => o.Id == offerId);
         if (idempotencyKey is not null && offer.SignKey == idempotencyKey) return lease;
-        EnsureOpen(lease, offer, LeaseAction.AcceptTerms, now);
+        if (!EnsureOpen(lease, offer, OfferAction.Accept, now)) return lease;
         if (lease.Version != facts.Lease.Version)
             throw new LeaseException("lease_changed", "The lease changed while you were signing; review the amended terms again.");
         var document = AgreementSigner.Document(lease.TenantId, lease.Id, offer.Id, record, now);
@@ -60,8 +60,7 @@ public sealed class DealResponse(
         db.Add(document);
         signer.Stamp(offer, name, record.Sha256, idempotencyKey, now);
         offer.AgreementVersion = DealAgreement.Version;
-        offer.State = OfferState.Accepted;
-        offer.AnsweredAt = now;
+        LeaseOfferStateMachine.Apply(offer, OfferAction.Accept, now);
         ApplyTerms(lease, offer, now);
         LeaseStateMachine.Apply(lease, LeaseAction.AcceptTerms);
         lease.Events.Add(LeaseEvents.New(lease, now,
@@ -88,10 +87,9 @@ public sealed class DealResponse(
         var lease = await db.Leases.Include(l => l.Allocations).Include(l => l.Amendments).Include(l => l.Offers).FirstAsync(l => l.Id == leaseId, ct);
         var offer = lease.Offers.FirstOrDefault(o => o.Id == offerId) ?? throw NoSuchOffer();
         var now = time.GetUtcNow().UtcDateTime;
-        EnsureOpen(lease, offer, LeaseAction.DeclineTerms, now);
+        if (!EnsureOpen(lease, offer, OfferAction.Decline, now)) return lease; // declined already
         LeaseCapacity.ReleaseAll(lease);
-        offer.State = OfferState.Declined;
-        offer.AnsweredAt = now;
+        LeaseOfferStateMachine.Apply(offer, OfferAction.Decline, now);
         lease.OfferDueAt = null;
         lease.CancelledAt = now;
         lease.CancellationFeeMicros = 0; // declining a counter-offer costs nothing
@@ -122,18 +120,17 @@ public sealed class DealResponse(
         lease.DecisionReason = offer.Reason;
     }
 
-    private static void EnsureOpen(Lease lease, LeaseOffer offer, LeaseAction action, DateTime now)
+    /// <summary>
+    /// True when the tenant may give this answer now; false when the offer already has it (a repeat: nothing to do); else the
+    /// refusal, from the offer's state machine or because the lease no longer waits for an answer.
+    /// </summary>
+    private static bool EnsureOpen(Lease lease, LeaseOffer offer, OfferAction answer, DateTime now)
     {
-        if (offer.State != OfferState.Proposed || !LeaseStateMachine.Allows(lease.State, action))
-            throw new LeaseException("offer_not_open", offer.State switch
-            {
-                OfferState.Withdrawn => "Support replaced these terms with newer ones: review those. Nothing was changed.",
-                OfferState.Proposed => $"This lease is {lease.State}: there are no amended terms to answer. Nothing was changed.",
-                _ => $"These amended terms were already {offer.State.ToString().ToLowerInvariant()}. Nothing was changed.",
-            });
-        if (offer.RespondBy <= now)
-            throw new LeaseException("offer_lapsed",
-                $"These amended terms lapsed at {LeaseAgreement.FormatTime(offer.RespondBy)}; the capacity is being released.");
+        if (!LeaseOfferStateMachine.Check(offer, answer, now)) return false;
+        if (!LeaseStateMachine.Allows(lease.State, answer == OfferAction.Accept ? LeaseAction.AcceptTerms : LeaseAction.DeclineTerms))
+            throw new LeaseException(LeaseOfferStateMachine.NotOpenCode,
+                $"This lease is {lease.State}: there are no amended terms to answer. Nothing was changed.");
+        return true;
     }
 
     private static LeaseException NoSuchOffer() => new("not_found", "No amended terms with that id on this lease.", 404);

@@ -82,7 +82,8 @@ public sealed class AgreementPdfJob(IDbContextFactory<PortalDbContext> dbFactory
         return new LeaseDocument
         {
             TenantId = signedTerms.TenantId, LeaseId = signedTerms.LeaseId, AmendmentId = signedTerms.AmendmentId,
-            FileName = SignedTerms.FileName(signedTerms.LeaseId, signedTerms.AmendmentId, SignedTerms.PdfExtension),
+            // Named after its signed terms: "…-agreement", "…-extension-…" or a deal's "…-amended-…" (DealAgreement.FileName).
+            FileName = Path.ChangeExtension(signedTerms.FileName, SignedTerms.PdfExtension),
             Sha256 = Convert.ToHexStringLower(SHA256.HashData(pdf)), Content = pdf, CreatedAt = signedTerms.CreatedAt,
         };
     }

@@ -28,12 +28,10 @@ public sealed class LeaseAdminDecisions(
         DecideAsync(leaseId, capacityChanged: false, async (db, lease, now) =>
         {
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Approve)) throw NotPending(lease);
-            if (lease.OfferDueAt is not null)
-                throw ActionRefusedException.Refused(
-                    "Amended terms are waiting for the tenant's signature: signing them approves the lease. Nothing was changed.");
             if (lease.End <= now)
                 throw ActionRefusedException.Refused("This lease's window has already passed: reject it instead. Nothing was changed.");
 
+            // While amended terms wait for the tenant, the state machine refuses this (LeaseOfferStateMachine.ApproveRefusal).
             Record(db, lease, LeaseAction.Approve, now, reason: null, LeaseAdminActions.Approved, "Approved by Support.");
             var sku = await SkuNameAsync(db, lease, ct);
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease approved: {lease.Gpus} × {sku}",
@@ -56,6 +54,7 @@ public sealed class LeaseAdminDecisions(
             if (!LeaseStateMachine.Allows(lease.State, LeaseAction.Reject)) throw NotPending(lease);
 
             LeaseCapacity.ReleaseAll(lease);
+            await Deals.LeaseOfferStateMachine.WithdrawOpenAsync(db, lease, now, ct);
             Record(db, lease, LeaseAction.Reject, now, why, LeaseAdminActions.Rejected, $"Rejected by Support: {why}");
             var sku = await SkuNameAsync(db, lease, ct);
             await notifier.AddAsync(db, lease.TenantId, LeaseAdminActions.ApprovalNotification, $"Lease rejected: {lease.Gpus} × {sku}",
@@ -88,6 +87,7 @@ public sealed class LeaseAdminDecisions(
 
             wasActive = lease.State == LeaseState.Active;
             LeaseCapacity.EndAllocationsAt(lease, now);
+            await Deals.LeaseOfferStateMachine.WithdrawOpenAsync(db, lease, now, ct);
             lease.CancellationFeeMicros = 0; // Support's decision: the tenant pays no fee for it.
             if (wasActive) lease.ReleasedAt = now;
             else lease.CancelledAt = now;

@@ -16,6 +16,8 @@ public sealed record AdminLeaseRow(Guid Id, Guid TenantId, string TenantName, st
 public sealed record AdminLeaseDetail(Lease Lease, string TenantName, string TenantSlug, string SkuName, string RegionName, LeaseState State)
 {
     public bool CanApprove => State == LeaseState.PendingApproval;
+    /// <summary>Why Approve is off although the lease waits for Support (amended terms are out), or null.</summary>
+    public string? ApproveWaitsFor => CanApprove ? Deals.LeaseOfferStateMachine.ApproveRefusal(Lease) : null;
     public bool CanReject => State == LeaseState.PendingApproval;
     /// <summary>A lease waiting for approval is rejected rather than terminated (the service accepts either).</summary>
     public bool CanTerminate => State != LeaseState.PendingApproval && LeaseAdminDecisions.TerminableStates.Contains(State);

@@ -38,7 +38,8 @@ public static partial class LeaseAgreementPdf
         var (w, f) = (new PdfPageFlow(doc, Margin, footerGap: 14), new Fonts());
         w.Lines(title, f.Title, Ink, spaceAfter: 4);
         w.Lines($"Agreement version {signed.AgreementVersion}", f.Small, Muted);
-        w.Lines($"Lease {signed.LeaseId}" + (signed.AmendmentId is { } a ? $" · Amendment {a}" : ""), f.Small, Muted, spaceAfter: 14);
+        var amendment = signed.AgreementVersion == Deals.DealAgreement.Version ? "Amended terms" : "Amendment"; // a deal's, or an extension's
+        w.Lines($"Lease {signed.LeaseId}" + (signed.AmendmentId is { } a ? $" · {amendment} {a}" : ""), f.Small, Muted, spaceAfter: 14);
         foreach (var section in signed.Sections)
         {
             w.Keep(f.Heading.GetHeight() * 3);

@@ -43,6 +43,7 @@ public sealed class LeaseCancelling(
                 lease.Start, lease.End, now)
             : 0;
         LeaseCapacity.ReleaseAll(lease);
+        await Deals.LeaseOfferStateMachine.WithdrawOpenAsync(db, lease, now, ct);
         LeaseStateMachine.Apply(lease, LeaseAction.Cancel);
         lease.CancelledAt = now;
         lease.HoldExpiresAt = null;

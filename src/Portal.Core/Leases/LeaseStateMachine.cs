@@ -47,6 +47,9 @@ public static class LeaseStateMachine
     /// <summary>The code a forbidden move is refused with (HTTP 409, like the callers' own refusals).</summary>
     public const string NotAllowedCode = "not_allowed";
 
+    /// <summary>The code an approval is refused with while amended terms wait for the tenant (HTTP 409).</summary>
+    public const string AwaitingTenantCode = "offer_awaiting_tenant";
+
     /// <summary>Where a quote starts its life.</summary>
     public const LeaseState Initial = LeaseState.Held;
 
@@ -107,6 +110,9 @@ public static class LeaseStateMachine
     {
         var to = Target(lease.State, action)
             ?? throw new LeaseException(NotAllowedCode, $"This lease is {lease.State}: it cannot {Describe(action)}. Nothing was changed.");
+        // A deal's guard: while amended terms are out, the tenant's signature approves the lease, not Support.
+        if (action == LeaseAction.Approve && Deals.LeaseOfferStateMachine.ApproveRefusal(lease) is { } waiting)
+            throw new LeaseException(AwaitingTenantCode, waiting + " Nothing was changed.");
         SetState(lease, to);
         return to;
     }

@@ -27,8 +27,10 @@ internal static class LeaseDealEndpoints
             .Produces<LeaseJson>().ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
-        api.MapGet("/{id:guid}/offers/{offerId:guid}/agreement", LeaseReadEndpoints.AmendmentAgreementAsync)
+        api.MapGet("/{id:guid}/offers/{offerId:guid}/agreement", AgreementAsync)
             .WithSummary("Signed amended terms as PDF")
+            .WithDescription("The amended agreement the tenant signed, beside the original (`/{id}/agreement`): its text, the signature and the " +
+                             "SHA-256 of the signed canonical JSON (`offers[].signature.agreementSha256`). 404 until the terms are signed.")
             .Produces(StatusCodes.Status200OK, contentType: "application/pdf").ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
@@ -43,6 +45,12 @@ internal static class LeaseDealEndpoints
         await response.AcceptAsync(id, offerId, body!.SignerName, accepted: true, Key(idempotencyKey), ct);
         return await LeaseReadEndpoints.GetAsync(id, leases, time, ct);
     }
+
+    // Its own handler: the route names the offer "offerId", which the extensions' handler (amendmentId) does not bind.
+    private static async Task<IResult> AgreementAsync(Guid id, Guid offerId, LeaseQueries leases, CancellationToken ct) =>
+        await leases.GetDocumentAsync(id, offerId, ct) is { } doc
+            ? TypedResults.File(doc.Content, "application/pdf", doc.FileName)
+            : throw new LeaseException("not_found", "No signed amended terms with that id on this lease.", 404);
 
     private static async Task<IResult> DeclineAsync(Guid id, Guid offerId, DealResponse response, LeaseQueries leases, TimeProvider time, CancellationToken ct)
     {
