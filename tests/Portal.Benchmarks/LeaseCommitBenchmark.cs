@@ -27,6 +27,8 @@ internal static class LeaseCommitBenchmark
     {
         /// <summary>The local PostgreSQL server's CPU for this run's database during the phase (<see cref="PostgresBackendCpu"/>).</summary>
         public TimeSpan DatabaseCpu { get; init; }
+        /// <summary>"cold" (the first leases after the portal started) or "warm" (after the unmeasured warm-up).</summary>
+        public string Phase { get; init; } = "warm";
         /// <summary>SQL commands EF Core ran during the phase (quotes and signings, refused ones included).</summary>
         public int Statements { get; init; }
         public int Commits { get; init; }
@@ -52,16 +54,26 @@ internal static class LeaseCommitBenchmark
         return TimeSpan.FromMilliseconds((Jiffies(1) + Jiffies(2) + Jiffies(3) + Jiffies(6) + Jiffies(7) + Jiffies(8)) * 10.0);
     }
 
-    public static async Task<Result> RunAsync(string? postgresServer, int signers, int leases, int warmup, TextWriter log, bool profileSql = false)
+    /// <summary>
+    /// Three phases on one fresh database: <paramref name="cold"/> leases measured right after the portal started (its code
+    /// still unoptimised: tiered JIT, EF's first compilations), then <paramref name="warmup"/> unmeasured leases, then
+    /// <paramref name="leases"/> measured ones: the steady state of a portal that signs leases all day. Both measured phases
+    /// are returned, cold first.
+    /// </summary>
+    public static async Task<Result[]> RunAsync(string? postgresServer, int signers, int leases, int cold, int warmup, TextWriter log,
+        bool profileSql = false)
     {
         await using var host = new LeaseCommitBenchmarkHost(postgresServer);
         _ = host.Services; // start: migrate, seed
-        log.WriteLine($"  {host.Describe}: started; {Tenants} tenants, {signers} signers, {warmup} warm-up + {leases} leases");
+        log.WriteLine($"  {host.Describe}: started; {Tenants} tenants, {signers} signers; {cold} cold leases measured, " +
+            $"{warmup} warm-up leases not measured, then {leases} warm leases measured");
         var tenants = new List<(Guid, string)>();
         for (var i = 0; i < Tenants; i++) tenants.Add(await host.NewTenantAsync($"Bench tenant {i}"));
 
-        await RunPhaseAsync(host, tenants, signers, warmup, seed: 1);
-        await RenderPdfsAsync(host); // the warm-up's, so that the measured sweep renders the phase's leases only
+        var database = postgresServer is null ? "SQLite" : "PostgreSQL";
+        var coldResult = await RunPhaseAsync(host, tenants, signers, cold, seed: 1) with { Database = database, Phase = "cold" };
+        await RunPhaseAsync(host, tenants, signers, warmup, seed: 3);
+        await RenderPdfsAsync(host); // the earlier phases', so that the measured sweep renders the warm phase's leases only
         using var sql = SqlCommandProfile.Start(byShape: profileSql);
         sql.Reset();
         var result = await RunPhaseAsync(host, tenants, signers, leases, seed: 2);
@@ -70,11 +82,15 @@ internal static class LeaseCommitBenchmark
         result = result with { Statements = sql.Commands, Commits = sql.Commits };
         var cpu = Environment.CpuUsage.TotalTime;
         var pdfs = await RenderPdfsAsync(host);
-        return result with
-        {
-            Database = postgresServer is null ? "SQLite" : "PostgreSQL",
-            PdfJobCpuMsPerLease = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / Math.Max(1, pdfs),
-        };
+        return
+        [
+            coldResult,
+            result with
+            {
+                Database = database,
+                PdfJobCpuMsPerLease = (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds / Math.Max(1, pdfs),
+            },
+        ];
     }
 
     /// <summary>What the minutely sweep does after commit: render and store every signed agreement's PDF not rendered yet.</summary>
@@ -153,21 +169,24 @@ internal static class LeaseCommitBenchmark
     public static void Print(IReadOnlyList<Result> results, TextWriter w)
     {
         w.WriteLine();
-        w.WriteLine($"{"database",-10} | {"signers",7} | {"committed",9} | {"leases/s",8} | {"p50 ms",7} | {"p95 ms",7} | {"p99 ms",7} | {"max ms",7} | " +
+        w.WriteLine($"{"database",-10} | {"phase",5} | {"signers",7} | {"committed",9} | {"leases/s",8} | {"p50 ms",7} | {"p95 ms",7} | {"p99 ms",7} | {"max ms",7} | " +
             $"{"quote p50",9} | {"sign p50",8} | {"CPU ms/lease",12} | {"+database",9} | {"machine CPU",11} | {"CPU-bound/s",11} | {"SQL/lease",9} | " +
             $"{"PDF job CPU",11} | refusals");
-        w.WriteLine(new string('-', 200));
+        w.WriteLine(new string('-', 208));
         foreach (var r in results)
-            w.WriteLine($"{r.Database,-10} | {r.Signers,7} | {r.Committed,9:N0} | {r.PerSecond,8:N1} | {Percentile(r.Latencies, 50),7:N1} | " +
+            w.WriteLine($"{r.Database,-10} | {r.Phase,5} | {r.Signers,7} | {r.Committed,9:N0} | {r.PerSecond,8:N1} | {Percentile(r.Latencies, 50),7:N1} | " +
                 $"{Percentile(r.Latencies, 95),7:N1} | {Percentile(r.Latencies, 99),7:N1} | " +
                 $"{(r.Latencies.Length == 0 ? double.NaN : r.Latencies[^1]),7:N1} | {Percentile(r.HoldLatencies, 50),9:N1} | " +
                 $"{Percentile(r.SignLatencies, 50),8:N1} | {r.CpuMsPerLease,12:N1} | {r.PortalAndDatabaseCpuMsPerLease,9:N1} | " +
-                $"{r.MachineCpuMsPerLease,11:N1} | {r.CpuBoundPerSecond,11:N0} | {r.Statements / (double)Math.Max(1, r.Committed),9:N1} | " +
+                $"{r.MachineCpuMsPerLease,11:N1} | {r.CpuBoundPerSecond,11:N0} | {(r.Phase == "cold" ? "" : (r.Statements / (double)Math.Max(1, r.Committed)).ToString("N1", System.Globalization.CultureInfo.CurrentCulture)),9} | " +
                 $"{r.PdfJobCpuMsPerLease,11:N1} | " +
                 (r.Refused == 0 ? "0" : $"{r.Refused} ({string.Join(", ", r.Refusals.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))})"));
         w.WriteLine();
         w.WriteLine("""
             Definitions:
+              phase       cold: the first leases after the portal started (the SQLite run first warms the shared code for
+                          PostgreSQL's); warm: after the unmeasured warm-up (--warmup), the steady state of a portal that signs
+                          leases all day. SQL/lease and PDF job CPU are counted in the warm phase only.
               committed   leases quoted (held) and signed; leases/s = committed / wall-clock time of the measured phase.
               p50..max    latency per committed lease, quote + sign, as one signer waits for it; quote p50 and
                           sign p50 are the two halves. Refusals (e.g. no_capacity) are counted, not timed.

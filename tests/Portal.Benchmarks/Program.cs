@@ -4,7 +4,7 @@ using Portal.Core.Capacity;
 
 // Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--lists default,gpuspec10,gpuspec20]
 //        [--repeat 3] [--plain-best-fit] [--no-calendar] [--shuffles 200]
-//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000]
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000] [--cold 200] [--warmup 2000]
 //        [--no-sqlite] [--profile-sql]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases-web --postgres "<server connection string>" [--webs 1,2] [--signers 16]
@@ -87,12 +87,15 @@ if (args.Contains("--leases"))
     var signers = int.Parse(Arg("--signers") ?? "16", CultureInfo.InvariantCulture);
     var count = int.Parse(Arg("--count") ?? "2000", CultureInfo.InvariantCulture);
     var profileSql = args.Contains("--profile-sql"); // every statement of the measured phase, by shape
-    Console.WriteLine($"Lease commit benchmark: {signers} concurrent signers, quote + sign of {count:N0} small leases per database " +
-        $"(.NET {Environment.Version}, {Environment.ProcessorCount} cores)");
+    var cold = int.Parse(Arg("--cold") ?? "200", CultureInfo.InvariantCulture);
+    var warmup = int.Parse(Arg("--warmup") ?? "2000", CultureInfo.InvariantCulture);
+    Console.WriteLine($"Lease commit benchmark: {signers} concurrent signers, quote + sign of small leases per database: {cold:N0} cold " +
+        $"(measured), {warmup:N0} warm-up (not measured), {count:N0} warm (measured) (.NET {Environment.Version}, {Environment.ProcessorCount} cores, " +
+        $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
     var leaseResults = new List<LeaseCommitBenchmark.Result>();
-    if (!args.Contains("--no-sqlite")) leaseResults.Add(await LeaseCommitBenchmark.RunAsync(null, signers, count, warmup: 200, Console.Out, profileSql));
+    if (!args.Contains("--no-sqlite")) leaseResults.AddRange(await LeaseCommitBenchmark.RunAsync(null, signers, count, cold, warmup, Console.Out, profileSql));
     if (!string.IsNullOrWhiteSpace(postgres))
-        leaseResults.Add(await LeaseCommitBenchmark.RunAsync(postgres, signers, count, warmup: 200, Console.Out, profileSql));
+        leaseResults.AddRange(await LeaseCommitBenchmark.RunAsync(postgres, signers, count, cold, warmup, Console.Out, profileSql));
     else Console.WriteLine("  PostgreSQL skipped: pass --postgres \"<connection string>\" or set PORTAL_BENCH_POSTGRES.");
     LeaseCommitBenchmark.Print(leaseResults, Console.Out);
     return 0;

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Capacity;
+using Portal.Core.Catalog;
 using Portal.Core.Data;
 using Portal.Core.Leases;
 
@@ -37,19 +38,38 @@ public static class CapacitySnapshot
 
     /// <summary>
     /// The view a hold plans on, and whether expired holds still mark part of the window (the caller releases them
-    /// before inserting, since the database trigger counts them): one read instead of a release on every hold.
+    /// before inserting, since the database trigger counts them): one read instead of a release on every hold. The nodes
+    /// and their allocations in the window come in one round trip (a hold reads them under the pool's lock).
     /// </summary>
     public static async Task<(CapacityView View, bool ExpiredHolds)> ViewForHoldAsync(PortalDbContext db, string regionId, string skuId,
         DateTime from, DateTime to, DateTime now, CancellationToken ct)
     {
-        var nodes = await NodesAsync(db, regionId, skuId, ct);
-        var rows = await db.Set<Allocation>().AsNoTracking()
-            .Where(a => a.RegionId == regionId && a.SkuId == skuId && a.Status != AllocationStatus.Released && a.End > from && a.Start < to)
-            .Select(a => new { a.NodeId, a.Gpus, a.Start, a.End, Expired = a.Status == AllocationStatus.Held && a.HoldExpiresAt <= now })
-            .ToListAsync(ct);
-        var live = rows.Where(a => !a.Expired).Select(a => new PlannerAllocation(a.NodeId, a.Gpus, a.Start, a.End)).ToList();
-        return (CapacityView.FromSnapshot(nodes, live, from, (int)(to - from).TotalHours), live.Count < rows.Count);
+        var nodes = new List<PlannerNode>();
+        var live = new List<PlannerAllocation>();
+        var expired = false;
+        await foreach (var n in CompiledNodesWithAllocations(db, regionId, skuId, from, to, now).WithCancellation(ct))
+        {
+            nodes.Add(new PlannerNode(n.Id, regionId, skuId, n.GpuCount, n.State));
+            foreach (var a in n.Allocations)
+                if (a.Expired) expired = true;
+                else live.Add(new PlannerAllocation(n.Id, a.Gpus, a.Start, a.End));
+        }
+        return (CapacityView.FromSnapshot(nodes, live, from, (int)(to - from).TotalHours), expired);
     }
+
+    private sealed record NodeRow(string Id, int GpuCount, NodeState State, List<AllocationRow> Allocations);
+
+    private sealed record AllocationRow(int Gpus, DateTime Start, DateTime End, bool Expired);
+
+    // Compiled: every quote runs it under the pool's lock, where EF's query-cache lookup would be held too.
+    private static readonly Func<PortalDbContext, string, string, DateTime, DateTime, DateTime, IAsyncEnumerable<NodeRow>>
+        CompiledNodesWithAllocations = EF.CompileAsyncQuery((PortalDbContext db, string regionId, string skuId, DateTime from, DateTime to, DateTime now) =>
+            db.Nodes.AsNoTracking().Where(n => n.RegionId == regionId && n.SkuId == skuId).OrderBy(n => n.Id)
+                .Select(n => new NodeRow(n.Id, n.GpuCount, n.State, db.Set<Allocation>()
+                    .Where(a => a.RegionId == regionId && a.SkuId == skuId && a.NodeId == n.Id && a.Status != AllocationStatus.Released
+                                && a.End > from && a.Start < to)
+                    .Select(a => new AllocationRow(a.Gpus, a.Start, a.End, a.Status == AllocationStatus.Held && a.HoldExpiresAt <= now))
+                    .ToList())));
 
     /// <summary>SQLite hands DateTime back unspecified; everything here is UTC.</summary>
 }

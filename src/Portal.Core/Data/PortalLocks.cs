@@ -40,6 +40,51 @@ public sealed class PortalLocks
             ? BeginLockedAsync(db, () => LockPoolRowOrCreateAsync(db, regionId, skuId, ct), ct)
             : BeginSqliteAsync(db, ct);
 
+    /// <summary>
+    /// As <see cref="BeginPoolAsync"/>, then also the organisation's turn (<see cref="LockTenantAsync"/>), in the same
+    /// round trip on PostgreSQL: the pool's row is locked by the UPDATE and only then the organisation's by its RETURNING,
+    /// so the order (pool, then organisation) is the one every other locker keeps.
+    /// </summary>
+    public Task<IDbContextTransaction> BeginPoolAndTenantAsync(PortalDbContext db, string regionId, string skuId, Guid tenantId,
+        CancellationToken ct = default) =>
+        db.Database.IsNpgsql()
+            ? BeginLockedAsync(db, async () =>
+            {
+                if (await LockPoolRowAsync(db, regionId, skuId, tenantId, ct)) return;
+                await LockPoolRowOrCreateAsync(db, regionId, skuId, ct); // the pool's first lease: its row is made, then locked
+                await LockTenantAsync(db, tenantId, ct);
+            }, ct)
+            : BeginSqliteAsync(db, ct);
+
+    /// <summary>
+    /// Begins a transaction that holds the turn of the pool an organisation's lease is in, found from the lease in the
+    /// same statement (no read of the lease before the lock); false when the organisation has no such lease (then the
+    /// transaction is rolled back and disposed). On SQLite the database's single write lock, as for any pool.
+    /// </summary>
+    public async Task<IDbContextTransaction?> BeginPoolOfLeaseAsync(PortalDbContext db, Guid leaseId, Guid tenantId, CancellationToken ct = default)
+    {
+        if (!db.Database.IsNpgsql()) return await BeginSqliteAsync(db, ct);
+        var tx = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            // A lease's pool row exists from its quote on, and its region and SKU never change.
+            var locked = await db.Database.SqlQuery<int>(
+                $"""
+                UPDATE "CapacityPools" SET "Version" = "Version" + 1
+                WHERE ("RegionId", "SkuId") = (SELECT "RegionId", "SkuId" FROM "Leases" WHERE "Id" = {leaseId} AND "TenantId" = {tenantId})
+                RETURNING 1 AS "Value"
+                """).ToListAsync(ct);
+            if (locked.Count > 0) return tx;
+        }
+        catch
+        {
+            await tx.DisposeAsync();
+            throw;
+        }
+        await tx.DisposeAsync();
+        return null;
+    }
+
     /// <summary>Begins a transaction that holds the organisation's turn (waits for a concurrent change of it to commit).</summary>
     public Task<IDbContextTransaction> BeginTeamAsync(PortalDbContext db, Guid tenantId, CancellationToken ct = default) =>
         db.Database.IsNpgsql()
@@ -108,6 +153,15 @@ public sealed class PortalLocks
             $"INSERT INTO \"CapacityPools\" (\"RegionId\", \"SkuId\", \"Version\") VALUES ({regionId}, {skuId}, 0) ON CONFLICT DO NOTHING", ct);
         if (!await LockPoolRowAsync(db, regionId, skuId, ct)) throw new InvalidOperationException($"No lock row for pool {regionId}/{skuId}.");
     }
+
+    // The pool's row as below, then the organisation's row in the UPDATE's RETURNING (evaluated after the pool's row is
+    // locked); false, with neither locked, when the pool has no row yet.
+    private static async Task<bool> LockPoolRowAsync(PortalDbContext db, string regionId, string skuId, Guid tenantId, CancellationToken ct) =>
+        (await db.Database.SqlQuery<int>(
+            $"""
+            UPDATE "CapacityPools" SET "Version" = "Version" + 1 WHERE "RegionId" = {regionId} AND "SkuId" = {skuId}
+            RETURNING COALESCE((SELECT 1 FROM "Tenants" WHERE "Id" = {tenantId} FOR UPDATE), 0) AS "Value"
+            """).ToListAsync(ct)).Count > 0;
 
     // Locks the pool's row and counts the change in one statement: an UPDATE takes the same row lock as FOR UPDATE.
     // A transaction that then changes nothing has bumped the version needlessly, which only makes a cached view reload.

@@ -20,11 +20,14 @@ public sealed class LeaseLimits(TimeProvider time, IOptions<LeaseOptions> option
     /// leases), and its monthly spend limit: refused when the hours in any month they touch would take that month's
     /// forecast past the limit (<see cref="SpendMonth"/>; a lease into next month counts only its hours in each month).
     /// </summary>
-    internal async Task CheckAsync(PortalDbContext db, Guid tenantId, QuotaQuestion quota, int gpus, SpendAddition add, CancellationToken ct)
+    /// <paramref name="tenantLocked"/>: the caller's transaction already holds the tenant's turn
+    /// (<see cref="Pool.PoolTransaction.BeginWithTenantAsync"/>).
+    internal async Task CheckAsync(PortalDbContext db, Guid tenantId, QuotaQuestion quota, int gpus, SpendAddition add, CancellationToken ct,
+        bool tenantLocked = false)
     {
         // The pool lock serialises one pool only; the tenant's turn (always taken after the pool's, so no two transactions
         // wait on each other) makes quotes of one tenant in two pools at once unable to both fit under its limits.
-        await db.Locks.LockTenantAsync(db, tenantId, ct);
+        if (!tenantLocked) await db.Locks.LockTenantAsync(db, tenantId, ct);
         var now = time.GetUtcNow().UtcDateTime;
         var facts = await SpendFactsQuery.ReadAsync(db, tenantId, now, add.End, includeHolds: true, quota, ct);
         var what = quota.ExceptLeaseId is null ? "This lease" : "This extension";

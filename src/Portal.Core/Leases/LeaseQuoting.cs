@@ -48,7 +48,8 @@ public sealed class LeaseQuoting(
             throw LeaseException.Invalid(wholeNodes);
         var price = LeasePrice.For(facts.OnDemand, facts.Discount ?? 0, request.Gpus, request.Hours);
 
-        await using (var tx = await PoolTransaction.BeginAsync(db, request.RegionId, request.SkuId, ct))
+        // The organisation's turn with the pool's, in one round trip: its limits are checked under both below.
+        await using (var tx = await PoolTransaction.BeginWithTenantAsync(db, request.RegionId, request.SkuId, tenantId, ct))
         {
             // Capacity first: when many race for the last GPUs, the losers leave the lock after two reads.
             // (The view already treats expired holds as free; they are released below, before the insert,
@@ -64,7 +65,7 @@ public sealed class LeaseQuoting(
                     $"{Counted.Gpus(request.Gpus)} of {skuName} in {request.RegionId}: no longer available for that window. {reason}", before, after);
             }
             await limits.CheckAsync(db, tenantId, new QuotaQuestion(request.SkuId, request.Start, reservedEnd), request.Gpus,
-                new SpendAddition(request.Start, request.End, request.Gpus, price.MicrosPerGpuHour), ct);
+                new SpendAddition(request.Start, request.End, request.Gpus, price.MicrosPerGpuHour), ct, tenantLocked: true);
             if (expiredHolds) await LeaseCapacity.ReleaseExpiredHoldsAsync(db, request.RegionId, request.SkuId, now, ct);
 
             var (start, end) = StartOnActivation.QuotedWindow(request, now);

@@ -26,8 +26,11 @@ public sealed class LeaseSigning(
         await actor.RequireRoleAsync(TenantRole.Admin, "sign leases", ct);
         idempotencyKey = string.IsNullOrWhiteSpace(idempotencyKey) ? null : idempotencyKey.Trim();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        // One round trip for everything read before the lock: the lease, the organisation's state and the agreement's names.
-        var facts = await LeaseSignFacts.ReadAsync(db, leaseId, actor.UserId, ct) ?? throw LeaseException.NotFound();
+        // The pool's lock first, found from the lease in the same statement, then everything signing reads in one round trip
+        // under it: the terms are built from what is locked, so nothing can change them before commit (no read before the
+        // lock and no re-read under it).
+        await using var tx = await PoolTransaction.BeginForLeaseAsync(db, leaseId, actor.TenantId!.Value, ct) ?? throw LeaseException.NotFound();
+        var facts = await LeaseSignFacts.ReadLockedAsync(db, leaseId, actor.UserId, ct) ?? throw LeaseException.NotFound();
         var lease = facts.Lease;
         if (idempotencyKey is not null && lease.SignKey == idempotencyKey) return lease; // a retry of a sign that went through
         var name = AgreementSigner.CheckSignature(signerName, accepted, "agreement");
@@ -35,20 +38,12 @@ public sealed class LeaseSigning(
 
         var now = time.GetUtcNow().UtcDateTime;
         EnsureSignable(lease, now);
-        // The signed text and its hash, before the pool lock; the lease's version proves the terms did not change since.
-        // The PDF is rendered from these stored bytes after commit (AgreementPdfJob), off the signer's wait and the lock.
+        // The signed text and its hash (cheap: canonical JSON and SHA-256); the PDF is rendered from these stored bytes
+        // after commit (AgreementPdfJob), off the signer's wait and the lock.
         var email = facts.Email ?? "";
         var terms = leaseTerms.Terms(lease, null, facts.TenantName ?? "", facts.RegionName ?? lease.RegionId, facts.SkuName ?? lease.SkuId,
             await LeaseTerms.ChosenFromAsync(db, lease, ct));
         var record = signer.Sign(terms, name, email, now);
-        var renderedVersion = lease.Version;
-
-        await using var tx = await PoolTransaction.BeginAsync(db, lease.RegionId, lease.SkuId, ct);
-        lease = await LeaseSignFacts.ReadLockedAsync(db, leaseId, ct);
-        if (lease.SignKey is not null && lease.SignKey == idempotencyKey) return lease;
-        EnsureSignable(lease, now);
-        if (lease.Version != renderedVersion)
-            throw new LeaseException("lease_changed", "The lease changed while you were signing; review it again.");
         db.Add(AgreementSigner.Document(lease.TenantId, lease.Id, null, record, now));
 
         LeaseCapacity.MakeFirm(lease.Allocations.Where(a => a.Status == AllocationStatus.Held));

@@ -15,6 +15,18 @@ public static class PoolTransaction
     public static Task<IDbContextTransaction> BeginAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct = default) =>
         db.Locks.BeginPoolAsync(db, regionId, skuId, ct);
 
+    /// <summary>
+    /// Begins the pool's transaction and takes the organisation's turn too (pool first, as <see cref="PortalLocks.LockTenantAsync"/>
+    /// asks), in one round trip on PostgreSQL: for a new hold, whose limits are checked under both.
+    /// </summary>
+    public static Task<IDbContextTransaction> BeginWithTenantAsync(PortalDbContext db, string regionId, string skuId, Guid tenantId,
+        CancellationToken ct = default) =>
+        db.Locks.BeginPoolAndTenantAsync(db, regionId, skuId, tenantId, ct);
+
+    /// <summary>Begins the transaction of the pool an organisation's lease is in; null when it has no such lease.</summary>
+    public static Task<IDbContextTransaction?> BeginForLeaseAsync(PortalDbContext db, Guid leaseId, Guid tenantId, CancellationToken ct = default) =>
+        db.Locks.BeginPoolOfLeaseAsync(db, leaseId, tenantId, ct);
+
     /// <summary>Counts a change to a pool's capacity, so a cached view of it can tell it is stale.</summary>
     internal static async Task BumpAsync(PortalDbContext db, string regionId, string skuId, CancellationToken ct)
     {
