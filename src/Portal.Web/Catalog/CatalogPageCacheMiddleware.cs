@@ -16,11 +16,19 @@ public static class CatalogPageCacheMiddleware
     {
         services.AddSingleton<CatalogPageCache>();
         services.AddScoped<CatalogChangeStamp>();
+        services.AddSingleton<CatalogReadCache>();
+        services.AddScoped<CachedCatalog>();
         return services;
     }
 
     /// <summary>After authentication (it must know who is signed in) and before the pages.</summary>
-    public static IApplicationBuilder UseCatalogPageCache(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    public static IApplicationBuilder UseCatalogPageCache(this IApplicationBuilder app) =>
+        app.ApplicationServices.GetRequiredService<IConfiguration>().GetValue(EnabledSetting, true) ? app.Use(ServeOrKeepAsync) : app;
+
+    /// <summary>On by default; false renders every visitor's page (to measure what the cache saves).</summary>
+    public const string EnabledSetting = "Catalog:VisitorPageCache";
+
+    private static async Task ServeOrKeepAsync(HttpContext context, RequestDelegate next)
     {
         if (!Applies(context))
         {
@@ -52,7 +60,7 @@ public static class CatalogPageCacheMiddleware
             cache.Keep(key, stamp, await stamps.ValidUntilAsync(now, ct), KeptHeaders(response), buffer.ToArray(), SecurityHeaders.Nonce(context));
         buffer.Position = 0;
         await buffer.CopyToAsync(body, ct);
-    });
+    }
 
     // Blazor's endpoint makes every first-time visitor an antiforgery cookie, page with a form or not (ASP.NET Core's output
     // cache refuses such responses, so it would keep a page only from a visitor's second request on). The kept body carries no

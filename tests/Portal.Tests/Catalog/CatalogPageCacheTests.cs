@@ -128,6 +128,28 @@ public sealed partial class CatalogPageCacheTests(LeaseFactory factory) : IClass
     }
 
     [Fact]
+    public async Task A_members_catalog_page_reads_the_shared_catalog_and_a_new_price_shows_at_once()
+    {
+        var user = await factory.CreateUserAsync();
+        await factory.CreateOrganizationAsync(user);
+        using var member = factory.CreatePortalClient();
+        await member.SignInOrFailAsync(user.Email!);
+        var reads = factory.Services.GetRequiredService<CatalogReadCache>();
+        await member.GetPageAsync("/catalog/gpus?sort=PriceDescending");
+        var before = reads.Reads;
+        Assert.Contains(user.Email!, await member.GetPageAsync("/catalog/gpus?sort=PriceDescending"));
+        Assert.Equal(before, reads.Reads); // rendered for this member, from the catalog as read before
+
+        await using var scope = factory.Services.CreateAsyncScope();
+        var skus = scope.ServiceProvider.GetRequiredService<SkuAdminService>();
+        var (form, _) = (await skus.GetSkuAsync(Sku))!.Value;
+        form.PricePerGpuHour = "86.42";
+        await skus.UpdateSkuAsync(Sku, form);
+        Assert.Contains("$86.42", await member.GetPageAsync("/catalog/gpus?sort=PriceDescending"));
+        Assert.Contains("$86.42", await member.GetPageAsync(SkuPage));
+    }
+
+    [Fact]
     public async Task The_theme_cookie_gets_its_own_page()
     {
         using var light = factory.CreatePortalClient();
