@@ -70,10 +70,12 @@ internal static class CircuitBenchmarkCommand
         foreach (var (name, m) in new[] { ("before", before), ($"{tabs} tabs open", after), ("closed again", closed), ($"{tabs} tabs open again", again) })
             output.WriteLine($"  {name,-30} | {m.RssKb,9:N0} | {m.HeapKb,9:N0} | {m.CommittedKb,15:N0} | {m.Threads}");
         output.WriteLine($"  first {tabs} tabs, per tab: {(after.RssKb - before.RssKb) / (double)tabs:N0} KB RSS, " +
-            $"{(after.HeapKb - before.HeapKb) / (double)tabs:N0} KB managed heap, {(after.CommittedKb - before.CommittedKb) / (double)tabs:N0} KB GC committed " +
+            $"{(after.HeapKb - before.HeapKb) / (double)tabs:N0} KB managed heap, " +
+            $"{(after.CommittedKb - before.CommittedKb) / (double)tabs:N0} KB GC committed " +
             "(one-time growth included)");
         output.WriteLine($"  per circuit (marginal: the second {tabs} tabs, from closed): {(again.RssKb - closed.RssKb) / (double)tabs:N0} KB RSS, " +
-            $"{(again.HeapKb - closed.HeapKb) / (double)tabs:N0} KB managed heap, {(again.CommittedKb - closed.CommittedKb) / (double)tabs:N0} KB GC committed");
+            $"{(again.HeapKb - closed.HeapKb) / (double)tabs:N0} KB managed heap, " +
+            $"{(again.CommittedKb - closed.CommittedKb) / (double)tabs:N0} KB GC committed");
         output.WriteLine($"  load after: {PageBenchmarkCommand.LoadAverage()}");
         // --hold 120: the tabs stay open that long, for a heap snapshot (dotnet-gcdump collect -p <pid>) of the portal.
         if (arg("--hold") is { } hold)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.Extensions.Primitives;
 
 namespace Portal.Web.Catalog;
 
@@ -22,7 +23,7 @@ public sealed class CatalogPageCache
     /// <summary>Pages served from the cache since the start (for tests and the benchmark).</summary>
     public long Hits => Interlocked.Read(ref hits);
 
-    internal sealed record KeptPage(string Stamp, DateTime ValidUntil, KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[] Headers, byte[][] Pieces);
+    internal sealed record KeptPage(string Stamp, DateTime ValidUntil, KeyValuePair<string, StringValues>[] Headers, byte[][] Pieces);
 
     internal KeptPage? Find(string key, string stamp, DateTime now)
     {
@@ -31,7 +32,8 @@ public sealed class CatalogPageCache
         return page;
     }
 
-    internal void Keep(string key, string stamp, DateTime validUntil, KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[] headers, byte[] body, string nonce)
+    internal void Keep(string key, string stamp, DateTime validUntil, KeyValuePair<string, StringValues>[] headers, byte[] body,
+        string nonce)
     {
         if (body.Length > MaxPageBytes) return;
         if (pages.Count >= MaxPages) pages.Clear();

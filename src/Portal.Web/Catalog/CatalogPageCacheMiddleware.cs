@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Portal.Web.Hosting;
 
 namespace Portal.Web.Catalog;
@@ -74,7 +75,7 @@ public static class CatalogPageCacheMiddleware
 
     // What the page said besides its body (content type, blazor-enhanced-nav, no-store), not what is this response's or this
     // visitor's own (cookies, dates, lengths); the security headers are set anew when a response starts.
-    private static KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[] KeptHeaders(HttpResponse response) =>
+    private static KeyValuePair<string, StringValues>[] KeptHeaders(HttpResponse response) =>
     [
         .. response.Headers.Where(h => !NotKept.Contains(h.Key)).Select(h => h),
     ];
