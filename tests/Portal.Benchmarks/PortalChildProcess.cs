@@ -22,9 +22,11 @@ internal sealed class PortalChildProcess : IAsyncDisposable
     public string MemberEmail { get; private set; } = "";
     public int Pid => process.Id;
 
-    public static async Task<PortalChildProcess> StartAsync()
+    /// <summary>Starts the portal; <paramref name="settings"/> are environment variables (configuration: <c>Section__Key</c>).</summary>
+    public static async Task<PortalChildProcess> StartAsync(IEnumerable<KeyValuePair<string, string>>? settings = null)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true };
+        foreach (var (key, value) in settings ?? []) start.Environment[key] = value;
         // Run as `dotnet Portal.Benchmarks.dll`, the process is dotnet: pass it the assembly again.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(typeof(PortalChildProcess).Assembly.Location);
         start.ArgumentList.Add(Flag);
@@ -35,12 +37,12 @@ internal sealed class PortalChildProcess : IAsyncDisposable
         return child;
     }
 
-    /// <summary>(RSS in KB, managed heap in KB) after a full blocking compacting GC in the portal.</summary>
-    public async Task<(long RssKb, long HeapKb)> MemoryAsync()
+    /// <summary>(RSS, managed heap, memory the GC has committed, threads) after a full blocking compacting GC in the portal.</summary>
+    public async Task<(long RssKb, long HeapKb, long CommittedKb, int Threads)> MemoryAsync()
     {
         await process.StandardInput.WriteLineAsync("rss");
         var parts = (await ReadReplyAsync("RSS")).Split(' ');
-        return (long.Parse(parts[1]), long.Parse(parts[2]));
+        return (long.Parse(parts[1]), long.Parse(parts[2]), long.Parse(parts[3]), int.Parse(parts[4]));
     }
 
     /// <summary>CPU time the portal process has used so far (all threads), in ms.</summary>
@@ -87,7 +89,8 @@ internal sealed class PortalChildProcess : IAsyncDisposable
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 GC.WaitForPendingFinalizers();
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                Console.WriteLine($"RSS {RssKb()} {GC.GetTotalMemory(false) / 1024}");
+                Console.WriteLine($"RSS {RssKb()} {GC.GetTotalMemory(false) / 1024} {GC.GetGCMemoryInfo().TotalCommittedBytes / 1024} " +
+                    $"{Process.GetCurrentProcess().Threads.Count}");
             }
             else if (command == "cpu")
                 Console.WriteLine(FormattableString.Invariant($"CPU {Environment.CpuUsage.TotalTime.TotalMilliseconds:F1}"));

@@ -18,7 +18,7 @@ using Portal.Core.Capacity;
 //        (leases and jobs on a real Slurm cluster started by scripts/slurm-cluster.sh start)
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --hyperscale [--nodes 12500] [--allocations 100000] [--tenants 2000]
 //        [--gpus 50000] [--postgres "<server connection string>"] [--no-sqlite] (issue 18's figures on the seeded hyperscale pool)
-//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --pages [--users 20] [--requests 400] [--only NAME]
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --pages [--users 20] [--requests 400] [--warmup 300] [--only NAME] [--no-page-cache]
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --circuits [--tabs 40] [--path /catalog/gpus] [--visitor]
 if (args.Contains("--pdf"))
 {
@@ -71,7 +71,7 @@ if (args.Contains("--batches"))
 }
 
 if (args.Contains(PortalChildProcess.Flag)) return await PortalChildProcess.RunChildAsync(); // the --pages/--circuits portal, in its own process
-if (args.Contains("--pages")) return await PageBenchmarkCommand.RunAsync(Arg, Console.Out);
+if (args.Contains("--pages")) return await PageBenchmarkCommand.RunAsync(Arg, !args.Contains("--no-page-cache"), Console.Out);
 if (args.Contains("--circuits")) return await CircuitBenchmarkCommand.RunAsync(Arg, args.Contains("--visitor"), Console.Out);
 if (args.Contains("--hyperscale")) return await HyperscaleBenchmark.RunCommandAsync(Arg, !args.Contains("--no-sqlite"), Console.Out);
 if (args.Contains("--slurm")) return await SlurmBenchmark.RunAsync(Arg, Console.Out);

@@ -36,6 +36,12 @@ public sealed class CatalogService(IDbContextFactory<PortalDbContext> dbFactory)
     public async Task<List<SkuView>> ListSkusAsync(SkuFilter filter, CancellationToken ct = default)
     {
         var all = await LoadSkusAsync(null, ct);
+        return Filter(all, filter);
+    }
+
+    /// <summary>The SKUs of <paramref name="all"/> that pass the filter, in its order (what <see cref="ListSkusAsync"/> returns).</summary>
+    public static List<SkuView> Filter(IEnumerable<SkuView> all, SkuFilter filter)
+    {
         var found = all.Where(s =>
             (filter.RegionId is null || s.Regions.Any(r => r.RegionId == filter.RegionId && r.Nodes > 0))
             && (filter.MinMemoryGb is null || s.MemoryGbPerGpu >= filter.MinMemoryGb)

@@ -5,10 +5,11 @@ namespace Portal.Web.Catalog;
 
 public static class CatalogWebExtensions
 {
-    /// <summary>The OpenAPI document that <see cref="MapPortalCatalog"/> serves.</summary>
+    /// <summary>The OpenAPI document that <see cref="MapPortalCatalog"/> serves, and the visitors' catalog page cache.</summary>
     public static IServiceCollection AddPortalCatalogUi(this IServiceCollection services)
     {
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiReferenceIntroduction>());
+        services.AddCatalogPageCache();
         return services;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MudBlazor.Services;
+using Portal.Web.Catalog;
 using Portal.Web.Components;
 using Portal.Web.Refusals;
 using Portal.Web.Tenancy;
@@ -48,6 +49,7 @@ public static class PipelineExtensions
         app.UseCsrfProtection();
         app.UseTenantResolution();
         app.UseAuthorization();
+        app.UseCatalogPageCache();
         app.UseAntiforgery();
         app.UseRefusalResponses();
         return app;
