@@ -77,6 +77,11 @@ internal sealed class JitWatch : EventListener
         if (!named) return;
         log.WriteLine($"  jit: {compiled.Values.Sum():N0} compilations heard, the most frequent:");
         foreach (var (key, n) in compiled.OrderByDescending(kv => kv.Value).Take(top)) log.WriteLine($"    {n,6:N0}  {key}");
+        // Dynamic methods are generated code (EF's compiled queries and shapers, Expression.Compile, serializers, IL stubs):
+        // a steady loop that keeps generating them has a cache miss somewhere.
+        var dynamic = compiled.Where(kv => kv.Key.EndsWith(" dynamic]", StringComparison.Ordinal)).ToList();
+        log.WriteLine($"  jit: {dynamic.Sum(kv => kv.Value):N0} dynamic methods compiled: " +
+            string.Join(", ", dynamic.OrderByDescending(kv => kv.Value).Take(8).Select(kv => $"{kv.Key} x{kv.Value}")));
         log.WriteLine($"  jit: {compiled.Count:N0} distinct methods and tiers; by namespace and tier:");
         foreach (var (key, n) in byNamespace.OrderByDescending(kv => kv.Value).Take(top)) log.WriteLine($"    {n,6:N0}  {key}");
     }

@@ -17,7 +17,8 @@ internal static class ScriptJobBenchmarkCommand
         var scenario = new ScriptJobBenchmark.Scenario(Int("--launches", 200), Int("--queued", 1000), Int("--log-mb", 50), Int("--readers", 20), overrides,
             QueueWarmUp: Int("--queue-warmup", 0));
         log.WriteLine($"Script job benchmark: {scenario.Launches} launches, {scenario.Queued:N0} queued one-second jobs, {scenario.LogMegabytes} MB of log " +
-            $"with {scenario.Readers} readers, {scenario.QueueWarmUp} unmeasured queue warm-up jobs, in one {ScriptJobBenchmark.LeaseGpus}-GPU lease on the embedded simulator " +
+            $"with {scenario.Readers} readers, {scenario.QueueWarmUp} unmeasured queue warm-up jobs, " +
+            $"in one {ScriptJobBenchmark.LeaseGpus}-GPU lease on the embedded simulator " +
             $"(.NET {Environment.Version}, {Environment.ProcessorCount} cores, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC)");
         using var profile = args.Contains("--profile-sql") ? SqlCommandProfile.Start() : null;
         ScriptJobBenchmark.SqlProfile = profile;
