@@ -18,7 +18,11 @@ internal static class ScriptJobBenchmark
     /// <summary>Set by <c>--profile-sql</c>: the commands of the queue part, printed after it.</summary>
     public static SqlCommandProfile? SqlProfile { get; set; }
 
-    public sealed record Scenario(int Launches, int Queued, int LogMegabytes, int Readers, IReadOnlyDictionary<string, string> Overrides);
+    /// <summary>Set by <c>--profile-jit</c>: name the methods the JIT compiles during the queue part.</summary>
+    public static bool ProfileJit { get; set; }
+
+    public sealed record Scenario(int Launches, int Queued, int LogMegabytes, int Readers, IReadOnlyDictionary<string, string> Overrides,
+        int QueueWarmUp = 0);
 
     public sealed record Result(string Database, double[] LaunchToRunningMs, int LaunchFailures, QueueResult? Queue, ScriptJobLogBenchmark.Result? Logs);
 
@@ -45,7 +49,7 @@ internal static class ScriptJobBenchmark
         log.WriteLine($"  {kit.Database}: lease {kit.LeaseId} Active ({LeaseGpus} GPUs)");
 
         var (latencies, failures) = scenario.Launches > 0 ? await LaunchToRunningAsync(kit, scenario.Launches, log) : ([], 0);
-        var queue = scenario.Queued > 0 ? await QueueAsync(kit, scenario.Queued, log) : null;
+        var queue = scenario.Queued > 0 ? await QueueAsync(kit, scenario.Queued, scenario.QueueWarmUp, log) : null;
         var logs = scenario.LogMegabytes > 0 ? await ScriptJobLogBenchmark.RunAsync(kit, scenario.LogMegabytes, scenario.Readers, log) : null;
         return new(database, latencies, failures, queue, logs);
     }
@@ -82,12 +86,24 @@ internal static class ScriptJobBenchmark
     /// <paramref name="jobs"/> one-second jobs (1 GPU each) launched as fast as the portal takes them, while the pool's own
     /// list of open tasks (<see cref="IGpuPoolDriver.ListOpenTasksAsync"/>) is read every 100 ms for the GPUs this lease's tasks hold.
     /// </summary>
-    private static async Task<QueueResult> QueueAsync(ScriptJobBenchmarkKit kit, int jobs, TextWriter log)
+    private static async Task<QueueResult> QueueAsync(ScriptJobBenchmarkKit kit, int jobs, int warmUp, TextWriter log)
     {
+        if (warmUp > 0)
+        {
+            // Unmeasured, as the launches' warm-up: the runtime compiles the queue's code at tier 0 first and keeps
+            // re-compiling it (instrumented, then optimised) for about a minute on two busy cores; a portal runs for months.
+            var warming = Stopwatch.StartNew();
+            for (var i = 0; i < warmUp; i++) await kit.LaunchAsync($"warm-up {i}", "sleep 1");
+            await kit.UntilAsync("the warm-up jobs end", TimeSpan.FromSeconds(warmUp * 2 + 300), async _ => await kit.OpenJobsAsync() == 0, pollMs: 200);
+            log.WriteLine($"  queue: {warmUp} unmeasured warm-up jobs ran in {warming.Elapsed.TotalSeconds:N1} s");
+        }
         var pool = kit.Host.Services.GetRequiredService<IGpuPoolDriver>();
         using var stop = new CancellationTokenSource();
         var maxBusy = 0;
         var samples = 0;
+        using var jit = JitWatch.Start(ProfileJit);
+        using var requests = new HttpRequestCount();
+        var cpuLast = Process.GetCurrentProcess().TotalProcessorTime;
         var watching = Task.Run(async () =>
         {
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
@@ -95,6 +111,14 @@ internal static class ScriptJobBenchmark
             {
                 do
                 {
+                    if (samples > 0 && samples % 100 == 0)
+                    {
+                        // Every ~10 s: whether the runtime still compiles (a steady loop should stop) and the CPU spent.
+                        var cpuNow = Process.GetCurrentProcess().TotalProcessorTime;
+                        log.WriteLine($"  queue {samples / 10,4} s: {jit.Interval()}, CPU +{(cpuNow - cpuLast).TotalMilliseconds:N0} ms");
+                        cpuLast = cpuNow;
+                        if (samples == 200) jit.ResetNames(); // names: from 20 s on, past the first tier-up
+                    }
                     // Open tasks only: the full list keeps every ended task, and reading it ten times a second in this
                     // process cost the portal CPU that the figures charged to the queue.
                     var busy = (await pool.ListOpenTasksAsync(stop.Token))
@@ -118,6 +142,11 @@ internal static class ScriptJobBenchmark
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         await stop.CancelAsync();
         await watching;
+        log.WriteLine($"  queue: {jit.Interval()}");
+        // The watch below reads the pool's open tasks every 100 ms through the same driver: its GETs are the benchmark's own.
+        log.WriteLine($"  queue: {requests.Total:N0} HTTP requests to the pool ({requests.Describe()}), {(requests.Total - samples) / (double)jobs:N2} " +
+            $"per job besides the benchmark's own {samples:N0} looks");
+        jit.PrintTop(log);
         SqlProfile?.Print(log, jobs);
 
         await using var db = kit.NewDb();

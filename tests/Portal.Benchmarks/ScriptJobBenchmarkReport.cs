@@ -55,7 +55,10 @@ internal static class ScriptJobBenchmarkReport
               max GPUs busy  the most GPUs held at once by the lease's tasks that were Starting or Running in the pool's own
                           view (IGpuPoolDriver.ListOpenTasksAsync, read every 100 ms during the run): must not exceed the lease's.
               makespan    from the first launch call until the last job ended (its EndedAt); launching is the part spent
-                          launching all of them, one call at a time. ideal = ceil(jobs / GPUs) x 1 s.
+                          launching all of them, one call at a time. ideal = ceil(jobs / GPUs) x 1 s. Before it, unmeasured,
+                          --queue-warmup jobs (100 by default) run through the same queue: a cold runtime compiles the queue's
+                          code at tier 0, then instrumented, then optimised, ~27,000 compilations in the first minute on two
+                          busy cores (the "jit" lines every 10 s), which a portal that runs for months pays once.
               overhead    (makespan - ideal) / (jobs / GPUs): what the queue adds to each job on the lease's critical path
               GPU idle    (makespan x GPUs - the tasks' run time on the pool, its own start to end) / jobs: how long a GPU
                           waits between one task's end and the next task's start (the queue's own share: the task's process

@@ -7,6 +7,8 @@ public static class TaskEndpoints
 
     public sealed record CancelRequest(double? GraceSeconds);
 
+    public sealed record StatusesRequest(string[]? Ids);
+
     public static void MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
         var tasks = app.MapGroup("/pool/tasks");
@@ -17,6 +19,10 @@ public static class TaskEndpoints
         // A long poll: answers {version} as soon as a task changed state after `after`, or after waitMs (at most 30 s).
         app.MapGet("/pool/task-changes", async (long? after, int? waitMs, TaskChanges changes, CancellationToken ct) =>
             Results.Ok(new { version = await changes.WaitAsync(after ?? -1, TimeSpan.FromMilliseconds(Math.Clamp(waitMs ?? 0, 0, 30_000)), ct) }));
+
+        // The known ones of these tasks, open or ended (unknown ids are left out): a poller's whole view in one call.
+        tasks.MapPost("/statuses", (StatusesRequest request, TaskBook book) =>
+            Results.Ok((request.Ids ?? []).Distinct(StringComparer.Ordinal).Select(book.Find).OfType<TaskView>().ToList()));
 
         tasks.MapGet("/{taskId}", (string taskId, TaskBook book) => book.Find(taskId) is { } task ? Results.Ok(task) : Unknown(taskId));
 

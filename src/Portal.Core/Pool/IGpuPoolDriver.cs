@@ -70,6 +70,23 @@ public interface IGpuPoolDriver
         [.. (await ListTasksAsync(ct)).Where(t => !t.IsFinal)];
 
     /// <summary>
+    /// The tasks with these ids as the pool sees them now, open or ended, each once; a task the pool does not know is left
+    /// out. What a sweep pass reads before it decides: one call where the pool can answer it (the simulator), so a task's end
+    /// costs no call of its own on the way to the next task's start. By default the open list, then each id not in it.
+    /// </summary>
+    async Task<IReadOnlyList<PoolTaskStatus>> GetTasksAsync(IReadOnlyCollection<string> taskIds, CancellationToken ct = default)
+    {
+        if (taskIds.Count == 0) return [];
+        var wanted = taskIds.ToHashSet(StringComparer.Ordinal);
+        var found = new Dictionary<string, PoolTaskStatus>(StringComparer.Ordinal);
+        foreach (var t in await ListOpenTasksAsync(ct))
+            if (wanted.Contains(t.TaskId)) found.TryAdd(t.TaskId, t);
+        foreach (var id in wanted)
+            if (!found.ContainsKey(id) && await GetTaskAsync(id, ct) is { } status) found[id] = status;
+        return [.. found.Values];
+    }
+
+    /// <summary>
     /// Stops a task: SIGTERM to all its processes, SIGKILL after <paramref name="grace"/>; it ends Cancelled unless it
     /// ended first. Idempotent; false when the pool does not know the task.
     /// </summary>

@@ -56,6 +56,8 @@ public sealed class SimulatorPoolDriver(HttpClient http, PoolEndpoint endpoint, 
     public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => tasks.GetAsync(taskId, ct);
     public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => tasks.ListAsync(ct);
     public Task<IReadOnlyList<PoolTaskStatus>> ListOpenTasksAsync(CancellationToken ct = default) => tasks.ListAsync(ct, openOnly: true);
+    public Task<IReadOnlyList<PoolTaskStatus>> GetTasksAsync(IReadOnlyCollection<string> taskIds, CancellationToken ct = default) =>
+        tasks.GetManyAsync(taskIds, ct);
     public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => tasks.CancelAsync(taskId, grace, ct);
     public Task<bool> ForgetTaskAsync(string taskId, CancellationToken ct = default) => tasks.ForgetAsync(taskId, ct);
     public Task<long> WaitForTaskChangeAsync(long after, TimeSpan wait, CancellationToken ct = default) => tasks.WaitForChangeAsync(after, wait, ct);

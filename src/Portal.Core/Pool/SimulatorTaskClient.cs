@@ -46,6 +46,28 @@ public sealed class SimulatorTaskClient(HttpClient http, HttpClient submitHttp, 
         return (await response.Content.ReadFromJsonAsync<TaskJson>(Json, ct))!.ToStatus();
     }
 
+    /// <summary>
+    /// POST /pool/tasks/statuses: the known ones of these tasks, open or ended, in one call. A simulator from before that call
+    /// (a split deployment updated portal first) answers 404 or 405: then the open list and each other task by id.
+    /// </summary>
+    public async Task<IReadOnlyList<PoolTaskStatus>> GetManyAsync(IReadOnlyCollection<string> taskIds, CancellationToken ct)
+    {
+        if (taskIds.Count == 0) return [];
+        using var response = await http.PostAsJsonAsync(Url("pool/tasks/statuses"), new { ids = taskIds }, Json, ct);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed) return await OneByOneAsync(taskIds, ct);
+        response.EnsureSuccessStatusCode();
+        var tasks = await response.Content.ReadFromJsonAsync<List<TaskJson>>(Json, ct) ?? [];
+        return [.. tasks.Select(t => t.ToStatus())];
+    }
+
+    private async Task<IReadOnlyList<PoolTaskStatus>> OneByOneAsync(IReadOnlyCollection<string> taskIds, CancellationToken ct)
+    {
+        var found = (await ListAsync(ct, openOnly: true)).Where(t => taskIds.Contains(t.TaskId)).ToDictionary(t => t.TaskId);
+        foreach (var id in taskIds.Distinct())
+            if (!found.ContainsKey(id) && await GetAsync(id, ct) is { } status) found[id] = status;
+        return [.. found.Values];
+    }
+
     public async Task<IReadOnlyList<PoolTaskStatus>> ListAsync(CancellationToken ct, bool openOnly = false)
     {
         var tasks = await http.GetFromJsonAsync<List<TaskJson>>(Url(openOnly ? "pool/tasks?open=true" : "pool/tasks"), Json, ct) ?? [];

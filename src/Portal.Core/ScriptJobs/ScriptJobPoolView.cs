@@ -3,10 +3,10 @@ using Portal.Core.Pool;
 namespace Portal.Core.ScriptJobs;
 
 /// <summary>
-/// The pool's view a sweep pass works from: the tasks the pool still runs (one list call), and each task the portal has
-/// on the pool that is not among them, asked for by id (it ended, or the pool lost it). Not the pool's whole list: a pool
-/// keeps ended tasks until the portal forgets them at the end of log retention, so that list grows with every task run
-/// (a thousand jobs made every pass read a thousand ended tasks).
+/// The pool's view a sweep pass works from: the tasks the portal has on the pool, running or ended, asked for by id
+/// (<see cref="IGpuPoolDriver.GetTasksAsync"/>: one call on the simulator, however many ended since the last pass). A task
+/// missing from it is one the pool lost. Not the pool's whole list: a pool keeps ended tasks until the portal forgets them at
+/// the end of log retention, so that list grows with every task run (a thousand jobs made every pass read a thousand).
 /// </summary>
 public static class ScriptJobPoolView
 {
@@ -15,9 +15,8 @@ public static class ScriptJobPoolView
         CancellationToken ct)
     {
         if (onPool.Count == 0) return [];
-        var view = (await pool.ListOpenTasksAsync(ct)).ToDictionary(t => t.TaskId);
-        foreach (var id in onPool)
-            if (!view.ContainsKey(id) && await pool.GetTaskAsync(id, ct) is { } status) view[id] = status;
+        var view = new Dictionary<string, PoolTaskStatus>(StringComparer.Ordinal);
+        foreach (var status in await pool.GetTasksAsync(onPool, ct)) view.TryAdd(status.TaskId, status);
         return view;
     }
 }

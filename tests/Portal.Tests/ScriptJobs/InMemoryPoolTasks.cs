@@ -65,8 +65,19 @@ public sealed class InMemoryPoolTasks(Func<DateTime> now)
         lock (gate) return [.. tasks.Values.Where(t => !openOnly || !t.IsFinal)];
     }
 
-    /// <summary>Every task list the portal asked for: "all" (ended tasks too) or "open".</summary>
+    /// <summary>Every task list the portal asked for: "all" (ended tasks too), "open", or "statuses" (tasks by id, one call).</summary>
     public ConcurrentQueue<string> Lists { get; } = new();
+
+    /// <summary>The tasks with these ids, open or ended, in one answer (as the simulator's POST /pool/tasks/statuses).</summary>
+    public IReadOnlyList<PoolTaskStatus> Statuses(IReadOnlyCollection<string> ids)
+    {
+        Lists.Enqueue("statuses");
+        if (Interlocked.Decrement(ref FailLists) >= 0) throw new HttpRequestException("The pool's control API is unreachable (test).");
+        lock (gate) return [.. ids.Distinct().Select(id => tasks.GetValueOrDefault(id)).OfType<PoolTaskStatus>()];
+    }
+
+    /// <summary>Every task the portal asked for alone, by id (GetTaskAsync).</summary>
+    public ConcurrentQueue<string> TaskReads { get; } = new();
 
     public bool Cancel(string id, TimeSpan grace)
     {
@@ -141,7 +152,14 @@ internal sealed class InMemoryTaskPoolDriver(IGpuPoolDriver inner, InMemoryPoolT
         inner.SetNodeStateAsync(nodeId, state, ct);
     public Uri ResolveModelBaseUrl(string deploymentBaseUrl) => inner.ResolveModelBaseUrl(deploymentBaseUrl);
     public Task<PoolSubmitResult> SubmitTaskAsync(PoolTaskSpec spec, CancellationToken ct = default) => Task.FromResult(pool.Submit(spec));
-    public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default) => Task.FromResult(pool.Get(taskId));
+    public Task<PoolTaskStatus?> GetTaskAsync(string taskId, CancellationToken ct = default)
+    {
+        pool.TaskReads.Enqueue(taskId);
+        return Task.FromResult(pool.Get(taskId));
+    }
+
+    public Task<IReadOnlyList<PoolTaskStatus>> GetTasksAsync(IReadOnlyCollection<string> taskIds, CancellationToken ct = default) =>
+        Task.FromResult(pool.Statuses(taskIds));
     public Task<IReadOnlyList<PoolTaskStatus>> ListTasksAsync(CancellationToken ct = default) => Task.FromResult(pool.List());
     public Task<IReadOnlyList<PoolTaskStatus>> ListOpenTasksAsync(CancellationToken ct = default) => Task.FromResult(pool.List(openOnly: true));
     public Task<bool> CancelTaskAsync(string taskId, TimeSpan grace, CancellationToken ct = default) => Task.FromResult(pool.Cancel(taskId, grace));

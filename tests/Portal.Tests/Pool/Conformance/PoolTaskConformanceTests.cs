@@ -109,6 +109,27 @@ public abstract class PoolTaskConformanceTests(IPoolConformanceFixture fixture) 
     }
 
     [Fact]
+    public async Task Tasks_asked_for_by_id_come_back_running_or_ended_each_once_and_an_unknown_id_is_left_out()
+    {
+        var hold = await HoldFreeNodeAsync();
+        try
+        {
+            var (ended, running) = (Spec(hold, "exit 3\n"), Spec(hold, "sleep 120\n"));
+            Assert.True((await Pool.SubmitTaskAsync(ended)).Succeeded);
+            Assert.True((await Pool.SubmitTaskAsync(running)).Succeeded);
+            await WaitFinalAsync(ended.TaskId);
+            await WaitRunningAsync(running.TaskId);
+
+            var statuses = await Pool.GetTasksAsync([ended.TaskId, running.TaskId, "conf-never-submitted", ended.TaskId]);
+
+            Assert.Equal([(ended.TaskId, PoolTaskState.Failed, (int?)3), (running.TaskId, PoolTaskState.Running, null)],
+                statuses.OrderBy(t => t.TaskId == running.TaskId).Select(t => (t.TaskId, t.State, t.ExitCode)));
+            await Pool.CancelTaskAsync(running.TaskId, TimeSpan.Zero);
+        }
+        finally { await ReleaseAllAsync(hold); }
+    }
+
+    [Fact]
     public async Task Tasks_the_pool_cannot_place_are_refused_with_their_reason()
     {
         var hold = await HoldFreeNodeAsync();
