@@ -161,12 +161,27 @@ internal static class ScriptJobBenchmark
         var runs = await db.ScriptJobTasks.Where(t => t.LeaseId == kit.LeaseId && t.StartedAt != null && t.EndedAt != null)
             .Join(db.ScriptJobs.Where(j => j.Name.StartsWith("queued ")), t => t.JobId, j => j.Id, (t, j) => new { t.StartedAt, t.EndedAt }).ToListAsync();
         var taskRun = TimeSpan.FromTicks(runs.Sum(r => (r.EndedAt!.Value - r.StartedAt!.Value).Ticks));
+        log.WriteLine($"  queue: {SteadyOverhead([.. ended.Select(j => j.EndedAt!.Value)], jobs)}");
         var result = new QueueResult(jobs, ended.Count(j => j.State == ScriptJobState.Succeeded), others, maxBusy, launching, makespan, ideal, samples, cpu,
             taskRun);
         log.WriteLine($"  queue: {result.Succeeded}/{jobs} succeeded, makespan {makespan.TotalSeconds:N1} s (ideal {ideal.TotalSeconds:N0} s), " +
             $"at most {maxBusy} GPUs busy in {samples} looks at the pool; this process used {result.CpuMsPerJob:N1} ms of CPU per job " +
             $"(load average {LoadAverage()})");
         return result;
+    }
+
+    /// <summary>
+    /// The queue between the 25th and the 75th percentile of its jobs' ends, past the launching and the runtime's first tier-up
+    /// and before the last jobs drain: the time each GPU spent per job there, minus the job's 1 s.
+    /// </summary>
+    private static string SteadyOverhead(List<DateTime> ends, int jobs)
+    {
+        ends.Sort();
+        if (ends.Count < 8) return "steady overhead: too few jobs";
+        var (from, to) = (ends[ends.Count / 4], ends[ends.Count * 3 / 4]);
+        var count = ends.Count(e => e > from && e <= to);
+        var perJob = (to - from).TotalMilliseconds * LeaseGpus / Math.Max(1, count) - 1000;
+        return $"steady overhead (jobs ending between the 25th and 75th percentile, {count} jobs): {perJob:N1} ms per job";
     }
 
     /// <summary>The machine's 1-minute load average (/proc/loadavg): other work on the cores shows in every figure.</summary>
