@@ -169,7 +169,8 @@ internal static class LeaseCommitBenchmark
     public static void Print(IReadOnlyList<Result> results, TextWriter w)
     {
         w.WriteLine();
-        w.WriteLine($"{"database",-10} | {"phase",5} | {"signers",7} | {"committed",9} | {"leases/s",8} | {"p50 ms",7} | {"p95 ms",7} | {"p99 ms",7} | {"max ms",7} | " +
+        w.WriteLine($"{"database",-10} | {"phase",5} | {"signers",7} | {"committed",9} | {"leases/s",8} | " +
+            $"{"p50 ms",7} | {"p95 ms",7} | {"p99 ms",7} | {"max ms",7} | " +
             $"{"quote p50",9} | {"sign p50",8} | {"CPU ms/lease",12} | {"+database",9} | {"machine CPU",11} | {"CPU-bound/s",11} | {"SQL/lease",9} | " +
             $"{"PDF job CPU",11} | refusals");
         w.WriteLine(new string('-', 208));
@@ -178,7 +179,9 @@ internal static class LeaseCommitBenchmark
                 $"{Percentile(r.Latencies, 95),7:N1} | {Percentile(r.Latencies, 99),7:N1} | " +
                 $"{(r.Latencies.Length == 0 ? double.NaN : r.Latencies[^1]),7:N1} | {Percentile(r.HoldLatencies, 50),9:N1} | " +
                 $"{Percentile(r.SignLatencies, 50),8:N1} | {r.CpuMsPerLease,12:N1} | {r.PortalAndDatabaseCpuMsPerLease,9:N1} | " +
-                $"{r.MachineCpuMsPerLease,11:N1} | {r.CpuBoundPerSecond,11:N0} | {(r.Phase == "cold" ? "" : (r.Statements / (double)Math.Max(1, r.Committed)).ToString("N1", System.Globalization.CultureInfo.CurrentCulture)),9} | " +
+                $"{r.MachineCpuMsPerLease,11:N1} | {r.CpuBoundPerSecond,11:N0} | " +
+                $"{(r.Phase == "cold" ? "" : (r.Statements / (double)Math.Max(1, r.Committed)).ToString("N1",
+                    System.Globalization.CultureInfo.CurrentCulture)),9} | " +
                 $"{r.PdfJobCpuMsPerLease,11:N1} | " +
                 (r.Refused == 0 ? "0" : $"{r.Refused} ({string.Join(", ", r.Refusals.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))})"));
         w.WriteLine();

@@ -4,7 +4,8 @@ using Portal.Core.Capacity;
 
 // Usage: dotnet run -c Release --project tests/Portal.Benchmarks -- [--data DIR] [--factors 1,1000,6000] [--lists default,gpuspec10,gpuspec20]
 //        [--repeat 3] [--plain-best-fit] [--no-calendar] [--shuffles 200]
-//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000] [--cold 200] [--warmup 2000]
+//    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases [--postgres "<server connection string>"] [--signers 16] [--count 2000]
+//        [--cold 200] [--warmup 2000]
 //        [--no-sqlite] [--profile-sql]
 //        (committed leases per second; --postgres defaults to $PORTAL_BENCH_POSTGRES)
 //    or: dotnet run -c Release --project tests/Portal.Benchmarks -- --leases-web --postgres "<server connection string>" [--webs 1,2] [--signers 16]

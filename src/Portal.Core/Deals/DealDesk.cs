@@ -57,7 +57,8 @@ public sealed class DealDesk(
         lease.Events.Add(new LeaseEvent
         {
             TenantId = lease.TenantId, LeaseId = lease.Id, At = now, State = lease.State, Actor = LeaseAdminActions.SupportActor,
-            Message = Cut($"Support proposed amended terms: {summary} Reason: {Sentence(reason)} Sign or decline by {LeaseAgreement.FormatTime(offer.RespondBy)}.", 1000),
+            Message = Cut($"Support proposed amended terms: {summary} Reason: {Sentence(reason)} "
+                + $"Sign or decline by {LeaseAgreement.FormatTime(offer.RespondBy)}.", 1000),
         });
         audit.Add(db, ProposedAudit, LeaseAdminActions.LeaseTarget, lease.Id.ToString(), Cut($"{lease.Gpus} × {lease.SkuId}: {summary}", 200),
             lease.TenantId, reason);

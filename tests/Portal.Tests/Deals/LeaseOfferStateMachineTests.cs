@@ -34,7 +34,8 @@ public class LeaseOfferStateMachineTests
         Assert.Equal(OfferState.Declined, declined.State);
 
         var signed = Offer(OfferState.Accepted);
-        Assert.Contains("can no longer be declined", Assert.Throws<LeaseException>(() => LeaseOfferStateMachine.Apply(signed, OfferAction.Decline, Now)).Message);
+        var refused = Assert.Throws<LeaseException>(() => LeaseOfferStateMachine.Apply(signed, OfferAction.Decline, Now));
+        Assert.Contains("can no longer be declined", refused.Message);
         Assert.Contains("Support withdrew", Assert.Throws<LeaseException>(() =>
             LeaseOfferStateMachine.Apply(Offer(OfferState.Withdrawn), OfferAction.Accept, Now)).Message);
     }

@@ -35,6 +35,7 @@ public sealed class WholeNodePagesTests(TwoRegionFactory factory) : IClassFixtur
         ctx.Services.AddMudServices();
         ctx.Services.AddLeaseClassesOf(member);
         ctx.Services.AddSingleton(member.Get<CatalogService>());
+        ctx.Services.AddSingleton(member.Get<CachedCatalog>());
         ctx.Services.AddSingleton(member.Get<AvailabilityQueries>());
         ctx.Services.AddSingleton(member.Get<CurrentTenant>());
         ctx.Services.AddSingleton(member.Get<OrganizationLimitsService>());
